@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from portal.accounts.models import OneTimeLink, User
+from portal.accounts.services import send_welcome_link
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin[User]):
+    list_display = ["identifier", "email", "last_name", "first_name", "role", "is_active"]
+    list_filter = ["role", "is_active", "is_staff"]
+    search_fields = ["identifier", "email", "last_name", "first_name"]
+    fields = [
+        "identifier",
+        "email",
+        "first_name",
+        "last_name",
+        "role",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "groups",
+        "last_login",
+        "date_joined",
+    ]
+    readonly_fields = ["identifier", "last_login", "date_joined"]
+    filter_horizontal = ["groups"]
+    actions = ["send_password_link"]
+
+    @admin.action(description="Envoyer un lien de création du mot de passe")
+    def send_password_link(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        count = 0
+        for user in queryset.filter(is_active=True).exclude(email=""):
+            send_welcome_link(user=user, by=request.user)  # type: ignore[arg-type]
+            count += 1
+        self.message_user(request, f"{count} lien(s) envoyé(s).", messages.SUCCESS)
+
+    def save_model(self, request: HttpRequest, obj: User, form: object, change: bool) -> None:
+        if not change:
+            obj.set_unusable_password()
+        super().save_model(request, obj, form, change)
+        if not change and obj.email:
+            send_welcome_link(user=obj, by=request.user)  # type: ignore[arg-type]
+
+
+@admin.register(OneTimeLink)
+class OneTimeLinkAdmin(admin.ModelAdmin[OneTimeLink]):
+    list_display = ["user", "purpose", "created_at", "expires_at", "used_at"]
+    list_filter = ["purpose"]
+    readonly_fields = ["user", "purpose", "created_at", "expires_at", "used_at"]
+    exclude = ["token_hash"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

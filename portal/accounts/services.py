@@ -1,0 +1,127 @@
+"""Account events: password links (reset, welcome), password changes."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from axes.utils import reset as reset_lockout
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from portal.accounts.models import LinkPurpose, OneTimeLink, User, hash_token
+from portal.core import audit
+from portal.core.errors import BusinessError
+from portal.notifications.services import send_email
+
+
+def link_validity(purpose: str) -> timedelta:
+    if purpose == LinkPurpose.PASSWORD_RESET:
+        return timedelta(minutes=settings.PASSWORD_RESET_LINK_MINUTES)
+    return timedelta(days=settings.WELCOME_LINK_DAYS)
+
+
+def issue_link(*, user: User, purpose: str) -> str:
+    """Create a single-use link for `user`; earlier unused links of that purpose stop working."""
+    now = timezone.now()
+    OneTimeLink.objects.filter(user=user, purpose=purpose, used_at__isnull=True).update(
+        expires_at=now
+    )
+    token = secrets.token_urlsafe(32)
+    OneTimeLink.objects.create(
+        user=user,
+        purpose=purpose,
+        token_hash=hash_token(token),
+        created_at=now,
+        expires_at=now + link_validity(purpose),
+    )
+    return token
+
+
+def link_url(token: str) -> str:
+    return settings.SITE_URL + reverse("accounts:password_link", args=[token])
+
+
+@transaction.atomic
+def request_password_reset(*, login: str, request: HttpRequest | None = None) -> None:
+    """Send a 5-minute reset link to the account's e-mail, if the login exists.
+
+    The caller shows the same answer either way, so that nobody can probe which logins exist.
+    """
+    login = login.strip()
+    user = (
+        User.objects.filter(Q(email__iexact=login) | Q(identifier=login), is_active=True)
+        .exclude(email="")
+        .first()
+    )
+    if user is None:
+        return
+    token = issue_link(user=user, purpose=LinkPurpose.PASSWORD_RESET)
+    send_email(
+        to=user.email,
+        template="password_reset",
+        context={
+            "user": user,
+            "url": link_url(token),
+            "minutes": settings.PASSWORD_RESET_LINK_MINUTES,
+        },
+    )
+    audit.record("password_reset_requested", by=user, target=user, request=request)
+
+
+@transaction.atomic
+def send_welcome_link(*, user: User, by: User | None) -> None:
+    """E-mail a new login its link to choose a password."""
+    token = issue_link(user=user, purpose=LinkPurpose.WELCOME)
+    send_email(
+        to=user.email,
+        template="welcome",
+        context={"user": user, "url": link_url(token), "days": settings.WELCOME_LINK_DAYS},
+    )
+    audit.record("welcome_link_sent", by=by, target=user)
+
+
+def check_link(link: OneTimeLink | None, now: datetime) -> OneTimeLink:
+    if link is None or not link.user.is_active:
+        raise BusinessError("link_invalid")
+    if link.used_at is not None:
+        raise BusinessError("link_used")
+    if link.is_expired(now):
+        raise BusinessError("link_expired")
+    return link
+
+
+def get_usable_link(token: str) -> OneTimeLink:
+    """The link behind `token`, or BusinessError link_invalid / link_used / link_expired."""
+    link = OneTimeLink.objects.select_related("user").filter(token_hash=hash_token(token)).first()
+    return check_link(link, timezone.now())
+
+
+@transaction.atomic
+def set_password_with_link(
+    *, token: str, password: str, request: HttpRequest | None = None
+) -> User:
+    """Choose a new password through a link; the link then stops working."""
+    link = (
+        OneTimeLink.objects.select_for_update()
+        .select_related("user")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    link = check_link(link, timezone.now())
+    user = link.user
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    link.used_at = timezone.now()
+    link.save(update_fields=["used_at"])
+    reset_lockout(username=user.identifier)
+    audit.record("password_set", by=user, target=user, request=request, purpose=link.purpose)
+    if link.purpose == LinkPurpose.PASSWORD_RESET:
+        send_email(to=user.email, template="password_changed", context={"user": user})
+    return user

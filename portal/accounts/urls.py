@@ -1,0 +1,11 @@
+from django.urls import path
+
+from portal.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("connexion/", views.login_view, name="login"),
+    path("deconnexion/", views.logout_view, name="logout"),
+    path("mot-de-passe-oublie/", views.password_reset_request_view, name="password_reset"),
+    path("mot-de-passe/<str:token>/", views.password_link_view, name="password_link"),
+]

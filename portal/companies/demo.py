@@ -1,0 +1,264 @@
+"""Demo data: account managers, companies, contracts, groups, products, logins.
+
+Used by `manage.py load_demo` (make demo) and by the browser tests. Idempotent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from stdnum import luhn
+
+from portal.accounts.models import Role, User
+from portal.companies.coverage import CoverageSection, generate_coverage_table
+from portal.companies.models import (
+    AccountManager,
+    Beneficiary,
+    Company,
+    Contract,
+    ContractKind,
+    EmployeeShare,
+    InsuredGroup,
+    Product,
+    ProductKind,
+    ProductRate,
+    Scheme,
+)
+
+DEMO_PASSWORD = "Demo-2026!"  # noqa: S105 - the published demo password, demo data only.
+
+
+def siret(prefix13: str) -> str:
+    """A valid SIRET from its first 13 digits (Luhn key)."""
+    return prefix13 + luhn.calc_check_digit(prefix13)
+
+
+HEALTH_SECTIONS = {
+    "base": [
+        CoverageSection(
+            "Hospitalisation",
+            [
+                ("Frais de séjour (secteur conventionné)", "100 % BR"),
+                ("Honoraires chirurgicaux, adhérents OPTAM", "150 % BR"),
+                ("Forfait journalier hospitalier", "100 % frais réels"),
+                ("Chambre particulière (par jour)", "40 €"),
+            ],
+        ),
+        CoverageSection(
+            "Soins courants",
+            [
+                ("Consultations généralistes, adhérents OPTAM", "100 % BR"),
+                ("Pharmacie remboursée par la Sécurité sociale", "100 % BR"),
+                ("Analyses et examens de laboratoire", "100 % BR"),
+            ],
+        ),
+        CoverageSection(
+            "Optique et dentaire",
+            [
+                ("Équipements 100 % Santé", "Sans reste à charge"),
+                ("Monture et verres simples (tous les 2 ans)", "150 €"),
+                ("Soins dentaires", "100 % BR"),
+                ("Prothèses dentaires hors 100 % Santé", "200 % BR"),
+            ],
+        ),
+    ],
+    "comfort": [
+        CoverageSection(
+            "En complément de la garantie de base",
+            [
+                ("Dépassements d'honoraires, adhérents OPTAM", "+ 100 % BR"),
+                ("Monture et verres complexes (tous les 2 ans)", "+ 200 €"),
+                ("Prothèses dentaires hors 100 % Santé", "+ 100 % BR"),
+                ("Médecines douces (par an)", "150 €"),
+            ],
+        )
+    ],
+    "hospital": [
+        CoverageSection(
+            "Surcomplémentaire hospitalisation",
+            [
+                ("Chambre particulière (par jour)", "+ 40 €"),
+                ("Lit d'accompagnement d'un enfant (par jour)", "30 €"),
+                ("Dépassements d'honoraires chirurgicaux", "+ 100 % BR"),
+            ],
+        )
+    ],
+    "provident": [
+        CoverageSection(
+            "Prévoyance",
+            [
+                ("Capital décès toutes causes", "200 % du salaire annuel brut"),
+                ("Rente éducation par enfant", "10 % du salaire annuel brut"),
+                ("Incapacité temporaire de travail", "80 % du salaire brut"),
+                ("Invalidité 2e et 3e catégorie", "80 % du salaire brut"),
+            ],
+        )
+    ],
+}
+
+
+@dataclass(frozen=True)
+class DemoProduct:
+    code: str
+    label: str
+    kind: str
+    sections: str
+    rates: tuple[str, str, str]  # member, spouse, child (general scheme)
+
+
+PRODUCTS = [
+    DemoProduct("NIS/CHN0010", "Socle santé responsable", ProductKind.BASE, "base",
+                ("42.50", "48.00", "24.00")),
+    DemoProduct("NIS/AN00010", "Option Confort", ProductKind.OPTION, "comfort",
+                ("12.90", "12.90", "7.50")),
+    DemoProduct("NIS/SUR0020", "Surcomplémentaire hospitalisation", ProductKind.OPTION,
+                "hospital", ("6.40", "6.40", "3.20")),
+    DemoProduct("PRV/DC0010", "Prévoyance décès incapacité invalidité", ProductKind.BASE,
+                "provident", ("18.75", "0.00", "0.00")),
+]
+
+# Alsace-Moselle rates are lower: the local scheme already pays part (rules.md R1.13).
+ALSACE_MOSELLE_FACTOR = Decimal("0.85")
+
+
+def create_products() -> dict[str, Product]:
+    products: dict[str, Product] = {}
+    for spec in PRODUCTS:
+        product, _ = Product.objects.update_or_create(
+            code=spec.code, defaults={"label": spec.label, "kind": spec.kind}
+        )
+        for beneficiary, amount in zip(
+            [Beneficiary.MEMBER, Beneficiary.SPOUSE, Beneficiary.CHILD], spec.rates, strict=True
+        ):
+            general = Decimal(amount)
+            for scheme, value in [
+                (Scheme.GENERAL, general),
+                (Scheme.ALSACE_MOSELLE, (general * ALSACE_MOSELLE_FACTOR).quantize(Decimal("0.01"))),
+            ]:
+                ProductRate.objects.update_or_create(
+                    product=product,
+                    beneficiary=beneficiary,
+                    scheme=scheme,
+                    defaults={"monthly_amount": value},
+                )
+        if not product.coverage_table:
+            generate_coverage_table(product, HEALTH_SECTIONS[spec.sections])
+        products[spec.code] = product
+    return products
+
+
+def create_user(email: str, role: str, first_name: str, last_name: str) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(
+            email,
+            DEMO_PASSWORD,
+            role=role,
+            first_name=first_name,
+            last_name=last_name,
+            is_staff=role == Role.STAFF,
+            is_superuser=role == Role.STAFF,
+        )
+    return user
+
+
+@transaction.atomic
+def load_demo() -> None:
+    """Create (or complete) the demo data set."""
+    managers = [
+        AccountManager.objects.get_or_create(
+            email="claire.moreau@mutuelle-demo.example",
+            defaults={"first_name": "Claire", "last_name": "Moreau", "phone": "01 84 60 12 34"},
+        )[0],
+        AccountManager.objects.get_or_create(
+            email="julien.bernard@mutuelle-demo.example",
+            defaults={"first_name": "Julien", "last_name": "Bernard", "phone": "04 72 10 45 67"},
+        )[0],
+    ]
+    products = create_products()
+
+    companies_spec = [
+        dict(
+            legal_name="BOULANGERIES MARTIN SAS",
+            siret=siret("5524312070001"),
+            trade_name="Maison Martin",
+            address_street="12 RUE DES BOULANGERS",
+            address_building="BATIMENT B",
+            postal_code="75005",
+            city="PARIS",
+            phone="01 43 25 67 89",
+            email="contact@boulangeries-martin.example",
+            account_manager=managers[0],
+            waivers_enabled=True,
+            contracts=[
+                ("02962034", ContractKind.HEALTH, date(2024, 1, 1)),
+                ("P0962034", ContractKind.PROVIDENT, date(2024, 1, 1)),
+            ],
+        ),
+        dict(
+            legal_name="TRANSPORTS LEFEVRE SARL",
+            siret=siret("4218765430002"),
+            trade_name="",
+            address_street="8 AVENUE DE LA GARE",
+            address_locality="ZONE ARTISANALE DU MOULIN",
+            postal_code="67000",
+            city="STRASBOURG",
+            phone="03 88 12 34 56",
+            email="rh@transports-lefevre.example",
+            account_manager=managers[0],
+            waivers_enabled=False,
+            contracts=[("02971122", ContractKind.HEALTH, date(2025, 1, 1))],
+        ),
+        dict(
+            legal_name="ATELIER NUMERIQUE DUPONT",
+            siret=siret("8901234560001"),
+            trade_name="Dupont Studio",
+            address_street="45 QUAI DE LA FOSSE",
+            address_apartment="3E ETAGE",
+            postal_code="44000",
+            city="NANTES",
+            phone="02 40 11 22 33",
+            email="bonjour@atelier-dupont.example",
+            account_manager=managers[1],
+            waivers_enabled=False,
+            contracts=[("02985501", ContractKind.HEALTH, date(2026, 1, 1))],
+        ),
+    ]
+    companies: list[Company] = []
+    for spec in companies_spec:
+        contracts = spec.pop("contracts")
+        company, _ = Company.objects.update_or_create(siret=spec["siret"], defaults=spec)
+        companies.append(company)
+        for number, kind, start in contracts:  # type: ignore[attr-defined]
+            contract, _ = Contract.objects.update_or_create(
+                number=number, defaults={"company": company, "kind": kind, "start_date": start}
+            )
+            if kind == ContractKind.HEALTH:
+                groups = [
+                    ("02ENSP", "Cadres", [products["NIS/AN00010"], products["NIS/SUR0020"]]),
+                    ("01ENSP", "Non-cadres", [products["NIS/AN00010"]]),
+                ]
+                base = products["NIS/CHN0010"]
+            else:
+                groups = [("P01", "Ensemble du personnel", [])]
+                base = products["PRV/DC0010"]
+            for code, label, options in groups:
+                group, _ = InsuredGroup.objects.update_or_create(
+                    contract=contract,
+                    code=code,
+                    defaults={
+                        "label": label,
+                        "base_product": base,
+                        "employee_pays": EmployeeShare.DEPENDANTS_AND_OPTIONS,
+                    },
+                )
+                group.option_products.set(options)
+
+    rh = create_user("rh@demo.example", Role.CORRESPONDENT, "Sophie", "Lambert")
+    rh.companies.add(companies[0], companies[1])  # type: ignore[attr-defined]
+    rh2 = create_user("rh2@demo.example", Role.CORRESPONDENT, "Marc", "Petit")
+    rh2.companies.add(companies[2])  # type: ignore[attr-defined]
+    create_user("staff@demo.example", Role.STAFF, "Nadia", "Garnier")

@@ -1,0 +1,239 @@
+"""Employer clients and what they subscribed: companies, contracts, insured groups, products."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+
+from portal.accounts.models import User
+from portal.core.identifiers import validate_siret
+
+
+class AccountManager(models.Model):
+    """The insurer's account manager ("chargé d'affaires") of some companies."""
+
+    first_name = models.CharField("prénom", max_length=100)
+    last_name = models.CharField("nom", max_length=100)
+    phone = models.CharField("téléphone", max_length=30)
+    email = models.EmailField("e-mail")
+
+    class Meta:
+        verbose_name = "chargé d'affaires"
+        verbose_name_plural = "chargés d'affaires"
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Company(models.Model):
+    """An employer that subscribed at least one group contract."""
+
+    legal_name = models.CharField("raison sociale", max_length=200)
+    siret = models.CharField(
+        "N° de Siret", max_length=14, unique=True, validators=[validate_siret]
+    )
+    trade_name = models.CharField("enseigne", max_length=200, blank=True)
+    # Address in the guide's fields ("Adresse principale"), AFNOR NF Z10-011 lines.
+    address_street = models.CharField("adresse", max_length=38)
+    address_building = models.CharField("immeuble / bâtiment", max_length=38, blank=True)
+    address_apartment = models.CharField("appartement / étage", max_length=38, blank=True)
+    address_locality = models.CharField("lieu-dit ou boîte postale", max_length=38, blank=True)
+    postal_code = models.CharField("code postal - code Cedex", max_length=5)
+    city = models.CharField("ville", max_length=38)
+    country = models.CharField("pays", max_length=38, default="FRANCE")
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    account_manager = models.ForeignKey(
+        AccountManager,
+        on_delete=models.PROTECT,
+        related_name="companies",
+        verbose_name="chargé d'affaires",
+    )
+    waivers_enabled = models.BooleanField(
+        "dispenses activées",
+        default=False,
+        help_text="Les salariés peuvent demander une dispense d'adhésion en ligne.",
+    )
+    correspondents = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="companies",
+        verbose_name="correspondants RH",
+        limit_choices_to={"role": "correspondent"},
+    )
+
+    class Meta:
+        verbose_name = "entreprise"
+        verbose_name_plural = "entreprises"
+        ordering = ["legal_name"]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+
+class ContractKind(models.TextChoices):
+    HEALTH = "health", "Complémentaire Santé"
+    PROVIDENT = "provident", "Prévoyance"
+
+
+class Contract(models.Model):
+    """A group contract of a company: health ("complémentaire santé") or provident."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="contracts", verbose_name="entreprise"
+    )
+    number = models.CharField("N° contrat", max_length=20, unique=True)
+    kind = models.CharField("type", max_length=10, choices=ContractKind.choices)
+    start_date = models.DateField("date d'effet")
+    # Children are covered up to this age, or the extended one when studying (rules.md §4).
+    child_max_age = models.PositiveSmallIntegerField("âge limite des enfants", default=21)
+    child_max_age_extended = models.PositiveSmallIntegerField(
+        "âge limite des enfants étudiants ou apprentis", default=26
+    )
+
+    class Meta:
+        verbose_name = "contrat"
+        verbose_name_plural = "contrats"
+        ordering = ["company", "kind", "number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(child_max_age__lte=models.F("child_max_age_extended")),
+                name="child_age_limits_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} — {self.get_kind_display()}"
+
+
+class ProductKind(models.TextChoices):
+    BASE = "base", "Garantie de base"
+    OPTION = "option", "Option / surcomplémentaire"
+
+
+def coverage_table_path(product: Product, filename: str) -> str:
+    return f"coverage-tables/{product.code.replace('/', '-')}.pdf"
+
+
+class Product(models.Model):
+    """A coverage plan or option ("produit") with its coverage table."""
+
+    code = models.CharField("code", max_length=30, unique=True)
+    label = models.CharField("libellé", max_length=120)
+    kind = models.CharField("nature", max_length=10, choices=ProductKind.choices)
+    coverage_table = models.FileField(
+        "tableau de garanties (PDF)", upload_to=coverage_table_path, blank=True
+    )
+
+    class Meta:
+        verbose_name = "produit"
+        verbose_name_plural = "produits"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.label}"
+
+
+class Beneficiary(models.TextChoices):
+    MEMBER = "member", "Adhérent"
+    SPOUSE = "spouse", "Conjoint"
+    CHILD = "child", "Enfant"
+
+
+class Scheme(models.TextChoices):
+    GENERAL = "general", "Régime général"
+    ALSACE_MOSELLE = "alsace_moselle", "Régime local Alsace-Moselle"
+
+
+class ProductRate(models.Model):
+    """The monthly price of a product for one kind of beneficiary under one scheme."""
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="rates", verbose_name="produit"
+    )
+    beneficiary = models.CharField("bénéficiaire", max_length=10, choices=Beneficiary.choices)
+    scheme = models.CharField("régime", max_length=20, choices=Scheme.choices)
+    monthly_amount = models.DecimalField(
+        "cotisation mensuelle (€)",
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+
+    class Meta:
+        verbose_name = "tarif"
+        verbose_name_plural = "tarifs"
+        ordering = ["product", "scheme", "beneficiary"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "beneficiary", "scheme"], name="one_rate_per_case"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(monthly_amount__gte=0), name="rate_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.code} {self.get_beneficiary_display()} {self.monthly_amount} €"
+
+
+class EmployeeShare(models.TextChoices):
+    """What the employee pays personally, by SEPA direct debit (the base is the employer's)."""
+
+    OPTIONS = "options", "Les options seulement (bénéficiaires couverts par l'employeur)"
+    DEPENDANTS_AND_OPTIONS = "dependants_and_options", "Les bénéficiaires et les options"
+
+
+class InsuredGroup(models.Model):
+    """A category of staff ("groupe d'assurés", e.g. cadres) with its offered coverage."""
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, related_name="insured_groups", verbose_name="contrat"
+    )
+    code = models.CharField("code GA", max_length=20)
+    label = models.CharField("libellé", max_length=120)
+    base_product = models.ForeignKey(
+        Product,
+        on_delete=models.PROTECT,
+        related_name="base_of_groups",
+        verbose_name="garantie de base",
+        limit_choices_to={"kind": ProductKind.BASE},
+    )
+    option_products = models.ManyToManyField(
+        Product,
+        blank=True,
+        related_name="option_of_groups",
+        verbose_name="options proposées",
+        limit_choices_to={"kind": ProductKind.OPTION},
+    )
+    employee_pays = models.CharField(
+        "à la charge du salarié",
+        max_length=30,
+        choices=EmployeeShare.choices,
+        default=EmployeeShare.DEPENDANTS_AND_OPTIONS,
+    )
+
+    class Meta:
+        verbose_name = "groupe d'assurés"
+        verbose_name_plural = "groupes d'assurés"
+        ordering = ["contract", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "code"], name="unique_group_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.label}"
+
+
+
+class Correspondent(User):
+    """An HR correspondent login, as the back office manages it (a view of User)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "correspondant RH"
+        verbose_name_plural = "correspondants RH"

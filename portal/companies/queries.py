@@ -1,0 +1,63 @@
+"""Reading companies and contracts, always through the user's access."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from portal.accounts.models import Role, User
+from portal.companies.models import Company, Contract, Product
+
+
+def companies_for_user(user: User) -> QuerySet[Company]:
+    """The companies a correspondent manages (none for other roles)."""
+    if not user.is_authenticated or user.role != Role.CORRESPONDENT:
+        return Company.objects.none()
+    return user.companies.order_by("legal_name")  # type: ignore[attr-defined,no-any-return]
+
+
+def get_company_for_user(user: User, company_id: int) -> Company:
+    """The company if `user` manages it; 404 otherwise (no hint that it exists)."""
+    company = (
+        companies_for_user(user)
+        .select_related("account_manager")
+        .filter(pk=company_id)
+        .first()
+    )
+    if company is None:
+        raise Http404("Entreprise introuvable.")
+    return company
+
+
+def contracts_with_products(company: Company) -> list[Contract]:
+    """The company's contracts with their insured groups and products, in three queries."""
+    return list(
+        company.contracts.prefetch_related(
+            "insured_groups__base_product", "insured_groups__option_products"
+        ).order_by("kind", "number")
+    )
+
+
+def products_of(contract: Contract) -> list[Product]:
+    """Every product offered in a contract's insured groups, base plans first."""
+    seen: dict[int, Product] = {}
+    for group in contract.insured_groups.all():
+        for product in [group.base_product, *group.option_products.all()]:
+            seen.setdefault(product.pk, product)
+    return sorted(seen.values(), key=lambda p: (p.kind != "base", p.code))
+
+
+def get_product_for_company(company: Company, product_id: int) -> Product:
+    """A product offered in one of the company's contracts; 404 otherwise."""
+    product = (
+        Product.objects.filter(pk=product_id)
+        .filter(
+            Q(base_of_groups__contract__company=company)
+            | Q(option_of_groups__contract__company=company)
+        )
+        .distinct()
+        .first()
+    )
+    if product is None:
+        raise Http404("Produit introuvable.")
+    return product

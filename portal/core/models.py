@@ -1,0 +1,59 @@
+"""Kernel data: the audit log and the official postal code ↔ commune list."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    """An append-only record of a business event or of an access to personal data."""
+
+    occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="auteur",
+    )
+    action = models.CharField("action", max_length=80, db_index=True)
+    # The object concerned, by label and id (no foreign key: the log outlives rows).
+    target_type = models.CharField("type d'objet", max_length=60, blank=True)
+    target_id = models.CharField("identifiant", max_length=40, blank=True)
+    company_id = models.BigIntegerField("entreprise", null=True, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField("adresse IP", null=True, blank=True)
+    # Pseudonymous details only: never a NIR, an IBAN or a password.
+    details = models.JSONField("détails", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "événement d'audit"
+        verbose_name_plural = "journal d'audit"
+        ordering = ["-occurred_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%d/%m/%Y %H:%M} {self.action}"
+
+
+class PostalCode(models.Model):
+    """One (postal code, commune) pair of the Base Adresse Nationale list (MIT)."""
+
+    postal_code = models.CharField("code postal", max_length=5, db_index=True)
+    insee_code = models.CharField("code INSEE", max_length=5)
+    commune = models.CharField("commune", max_length=80)
+    # The routing label: upper case, no accents, the last line of an AFNOR address.
+    routing_label = models.CharField("libellé d'acheminement", max_length=80)
+
+    class Meta:
+        verbose_name = "code postal"
+        verbose_name_plural = "codes postaux"
+        ordering = ["postal_code", "commune"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["postal_code", "insee_code", "routing_label"], name="unique_postal_pair"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.postal_code} {self.routing_label}"

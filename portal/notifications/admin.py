@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.http import HttpRequest
+
+from portal.notifications.models import OutboundMessage
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(admin.ModelAdmin[OutboundMessage]):
+    list_display = ["created_at", "channel", "recipient", "subject", "status", "attempts"]
+    list_filter = ["channel", "status", "template"]
+    search_fields = ["recipient", "subject"]
+    readonly_fields = [f.name for f in OutboundMessage._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -1,0 +1,39 @@
+"""Delivering one outbox message through its channel's backend."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from portal.notifications.backends import backend_for
+from portal.notifications.models import MessageStatus, OutboundMessage
+
+logger = logging.getLogger(__name__)
+
+
+@transaction.atomic
+def deliver(message_id: int) -> timedelta | None:
+    """Send one message; idempotent. Returns the delay before a retry, or None when done."""
+    message = OutboundMessage.objects.select_for_update().get(pk=message_id)
+    if message.status != MessageStatus.PENDING:
+        return None
+    message.attempts += 1
+    try:
+        backend_for(message.channel).deliver(message)
+    except Exception as error:  # noqa: BLE001 - any carrier failure is kept and retried.
+        logger.warning("Delivery of message %s failed: %s", message.pk, type(error).__name__)
+        message.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            message.status = MessageStatus.FAILED
+        message.save(update_fields=["attempts", "last_error", "status"])
+        if message.status == MessageStatus.FAILED:
+            return None
+        return timedelta(minutes=2**message.attempts)
+    message.status = MessageStatus.SENT
+    message.sent_at = timezone.now()
+    message.save(update_fields=["attempts", "status", "sent_at"])
+    return None

@@ -1,0 +1,46 @@
+"""The outbox: one row per e-mail, SMS or letter, sent by a task and retried."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "SMS"
+    LETTER = "letter", "Courrier"
+
+
+class MessageStatus(models.TextChoices):
+    PENDING = "pending", "À envoyer"
+    SENT = "sent", "Envoyé"
+    FAILED = "failed", "Échec"
+
+
+class OutboundMessage(models.Model):
+    """A message to a person, kept with its full content and delivery status."""
+
+    channel = models.CharField("canal", max_length=10, choices=Channel.choices)
+    recipient = models.CharField("destinataire", max_length=254)
+    subject = models.CharField("objet", max_length=200, blank=True)
+    body_text = models.TextField("texte")
+    body_html = models.TextField("HTML", blank=True)
+    # A letter's PDF, or an e-mail's attachment, through the storage API.
+    attachment = models.FileField("pièce jointe", upload_to="outbox/%Y/%m/", blank=True)
+    template = models.CharField("modèle", max_length=80)
+    status = models.CharField(
+        "état", max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField("tentatives", default=0)
+    last_error = models.TextField("dernière erreur", blank=True)
+    created_at = models.DateTimeField("créé le", default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "message envoyé"
+        verbose_name_plural = "messages envoyés"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} → {self.recipient} : {self.subject}"

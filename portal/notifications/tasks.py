@@ -1,0 +1,16 @@
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from portal.notifications import delivery
+
+
+@task()
+def deliver_message(message_id: int) -> None:
+    """Send one outbox message (safe to run twice); schedule a retry after a failure."""
+    retry_in = delivery.deliver(message_id)
+    if retry_in is not None:
+        run_after = timezone.now() + retry_in
+        transaction.on_commit(
+            lambda: deliver_message.using(run_after=run_after).enqueue(message_id)
+        )
