@@ -231,7 +231,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Production serves collected files (collectstatic); elsewhere WhiteNoise reads the sources.
+STATIC_ROOT = BASE_DIR / "staticfiles" if ENVIRONMENT == "production" else None
+WHITENOISE_USE_FINDERS = ENVIRONMENT != "production"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "media/"
@@ -271,3 +273,9 @@ LOGGING = {
 EMAIL_DELIVERY_BACKEND = "portal.notifications.backends.DjangoEmailBackend"
 SMS_BACKEND = env("SMS_BACKEND", "portal.notifications.backends.OutboxBackend")
 LETTER_BACKEND = env("LETTER_BACKEND", "portal.notifications.backends.OutboxBackend")
+
+if ENVIRONMENT == "test":
+    # Tasks run inline so that a test sees their effects; the worker is tested on its own.
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    ALTCHA_MAX_NUMBER = env_int("ALTCHA_MAX_NUMBER", 2_000)

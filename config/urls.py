@@ -1,8 +1,8 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from portal.accounts.views import backoffice_login, root
+from portal.notifications.views import dev_outbox
 
 urlpatterns = [
     path("", root, name="root"),
@@ -10,9 +10,6 @@ urlpatterns = [
     path("", include("portal.companies.urls")),
     path("backoffice/login/", backoffice_login),
     path("backoffice/", admin.site.urls),
+    # Demo only: the view answers 404 unless settings.DEV_OUTBOX.
+    path("dev/outbox/", dev_outbox, name="dev_outbox"),
 ]
-
-if settings.DEV_OUTBOX:
-    from portal.notifications.views import dev_outbox
-
-    urlpatterns.append(path("dev/outbox/", dev_outbox, name="dev_outbox"))

@@ -1,0 +1,155 @@
+"""Shared fixtures: demo-like companies and users, a real anti-robot solver, media in tmp."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import altcha
+import pytest
+from django.test import Client, TestCase
+
+from portal.accounts.models import Role, User
+from portal.companies.models import (
+    AccountManager,
+    Company,
+    Contract,
+    ContractKind,
+    InsuredGroup,
+    Product,
+    ProductKind,
+)
+
+PASSWORD = "Bonjour-2026!"
+
+
+class CommitClient(Client):
+    """A test client that runs the request's on-commit callbacks (tasks, e-mails) like the
+    real server does after its transaction commits."""
+
+    def request(self, **request: Any) -> Any:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return super().request(**request)
+
+
+@pytest.fixture
+def client() -> Client:
+    return CommitClient()
+
+
+@pytest.fixture(autouse=True)
+def media_root(tmp_path: Path, settings: Any) -> Path:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def solve_robot_check(page_html: str) -> str:
+    """Solve the page's proof-of-work challenge as the browser widget does; the payload."""
+    match = re.search(r'challengejson="([^"]+)"', page_html)
+    assert match, "the page has no anti-robot challenge"
+    challenge = json.loads(html.unescape(match.group(1)))
+    solution = altcha.solve_challenge(
+        challenge["challenge"],
+        challenge["salt"],
+        challenge["algorithm"],
+        challenge["max_number"],
+    )
+    assert solution is not None
+    payload = {
+        "algorithm": challenge["algorithm"],
+        "challenge": challenge["challenge"],
+        "number": solution.number,
+        "salt": challenge["salt"],
+        "signature": challenge["signature"],
+    }
+    return base64.b64encode(json.dumps(payload).encode()).decode()
+
+
+def post_with_robot_check(client: Client, url: str, data: dict[str, Any]) -> Any:
+    """GET the form, solve its anti-robot check, POST it (as a person in a browser would)."""
+    page = client.get(url)
+    return client.post(url, {**data, "robot": solve_robot_check(page.content.decode())})
+
+
+def make_company(name: str, siret: str, manager: AccountManager, **fields: Any) -> Company:
+    return Company.objects.create(
+        legal_name=name,
+        siret=siret,
+        address_street="1 RUE DE LA PAIX",
+        postal_code="75002",
+        city="PARIS",
+        account_manager=manager,
+        **fields,
+    )
+
+
+@pytest.fixture
+def manager(db: None) -> AccountManager:
+    return AccountManager.objects.create(
+        first_name="Claire", last_name="Moreau", phone="01 84 60 12 34", email="cm@example.org"
+    )
+
+
+@pytest.fixture
+def base_product(db: None) -> Product:
+    return Product.objects.create(code="NIS/CHN0010", label="Socle", kind=ProductKind.BASE)
+
+
+@pytest.fixture
+def company_a(manager: AccountManager, base_product: Product) -> Company:
+    company = make_company("ALPHA SAS", "73282932000074", manager, trade_name="Alpha")
+    contract = Contract.objects.create(
+        company=company, number="A0001", kind=ContractKind.HEALTH, start_date=date(2024, 1, 1)
+    )
+    InsuredGroup.objects.create(
+        contract=contract, code="02ENSP", label="Cadres", base_product=base_product
+    )
+    return company
+
+
+@pytest.fixture
+def company_b(manager: AccountManager) -> Company:
+    company = make_company("BETA SARL", "44306184100047", manager)
+    other = Product.objects.create(code="NIS/BETA01", label="Beta", kind=ProductKind.BASE)
+    contract = Contract.objects.create(
+        company=company, number="B0001", kind=ContractKind.HEALTH, start_date=date(2024, 1, 1)
+    )
+    InsuredGroup.objects.create(contract=contract, code="01", label="Tous", base_product=other)
+    return company
+
+
+def make_user(email: str, role: str = Role.CORRESPONDENT, **fields: Any) -> User:
+    return User.objects.create_user(
+        email, PASSWORD, role=role, first_name="Sophie", last_name="Lambert", **fields
+    )
+
+
+@pytest.fixture
+def correspondent_a(company_a: Company) -> User:
+    user = make_user("rh-a@example.org")
+    user.companies.add(company_a)  # type: ignore[attr-defined]
+    return user
+
+
+@pytest.fixture
+def correspondent_b(company_b: Company) -> User:
+    user = make_user("rh-b@example.org")
+    user.companies.add(company_b)  # type: ignore[attr-defined]
+    return user
+
+
+@pytest.fixture
+def staff_user(db: None) -> User:
+    return make_user("staff@example.org", Role.STAFF, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def client_a(client: Client, correspondent_a: User) -> Iterator[Client]:
+    client.force_login(correspondent_a)
+    yield client

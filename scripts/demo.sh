@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Run the demo: migrate, load the demo data, start the task worker and the web server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PORTAL_ENV=demo
+PORT=${PORT:-8000}
+export PORTAL_SITE_URL=${PORTAL_SITE_URL:-http://127.0.0.1:$PORT}
+PY=.venv/bin/python
+$PY manage.py migrate --verbosity 0
+$PY manage.py load_demo
+$PY manage.py db_worker --interval 1 > var/worker.log 2>&1 &
+WORKER=$!
+trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
+cat <<MSG
+
+  Démo prête : http://127.0.0.1:$PORT/
+  Boîte d'envoi (e-mails, SMS, courriers) : http://127.0.0.1:$PORT/dev/outbox/
+  Back-office : http://127.0.0.1:$PORT/backoffice/
+
+  Identifiants (mot de passe : Demo-2026!)
+    rh@demo.example     correspondant RH de deux entreprises
+    rh2@demo.example    correspondant RH de la troisième entreprise
+    staff@demo.example  gestionnaire de la mutuelle (back-office)
+
+  Journal du worker : var/worker.log — Ctrl+C pour arrêter.
+
+MSG
+$PY manage.py runserver "127.0.0.1:$PORT"
