@@ -246,6 +246,8 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Static instances of the PDF font, made on first use.
+FONT_CACHE_DIR = Path(env("FONT_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "fonts")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Security headers (production behind HTTPS).

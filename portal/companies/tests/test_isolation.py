@@ -1,0 +1,103 @@
+"""Walk every company-scoped URL: another tenant's objects are 404, never 500 or visible."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from portal.companies.models import Company, Product
+
+# How to find, for a company, an object id for each URL parameter. A new company-scoped
+# view with a new parameter must add its line here (the walk fails until it does).
+OBJECT_OF_COMPANY: dict[str, Callable[[Company], int]] = {
+    "product_id": lambda c: Product.objects.filter(base_of_groups__contract__company=c)
+    .first()
+    .pk,  # type: ignore[union-attr]
+}
+
+
+def company_patterns() -> Iterator[tuple[str, list[str]]]:
+    """(URL name, parameter names) of every route that takes a company_id."""
+
+    def walk(patterns: list, namespace: str = "") -> Iterator[tuple[str, list[str]]]:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                ns = pattern.namespace or ""
+                yield from walk(pattern.url_patterns, f"{namespace}{ns}:" if ns else namespace)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                params = list(pattern.pattern.converters)
+                if "company_id" in params:
+                    yield f"{namespace}{pattern.name}", params
+
+    return walk(get_resolver().url_patterns)
+
+
+def url_for(name: str, params: list[str], company: Company, objects_of: Company) -> str:
+    kwargs = {"company_id": company.pk}
+    for param in params:
+        if param != "company_id":
+            assert param in OBJECT_OF_COMPANY, f"add a line for {param} in OBJECT_OF_COMPANY"
+            kwargs[param] = OBJECT_OF_COMPANY[param](objects_of)
+    return reverse(name, kwargs=kwargs)
+
+
+PATTERNS = list(company_patterns())
+
+
+def test_the_walk_finds_the_employer_pages() -> None:
+    names = {name for name, _ in PATTERNS}
+    assert {
+        "companies:home",
+        "companies:my_company",
+        "companies:documents",
+        "companies:coverage_table",
+    } <= names
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "params"), PATTERNS)
+def test_correspondent_of_a_gets_404_on_company_b(
+    client: Client, correspondent_a, company_a: Company, company_b: Company, name, params
+) -> None:
+    client.force_login(correspondent_a)
+    assert client.get(url_for(name, params, company_b, company_b)).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "params"), [p for p in PATTERNS if len(p[1]) > 1])
+def test_correspondent_of_a_gets_404_on_b_objects_through_company_a(
+    client: Client, correspondent_a, company_a: Company, company_b: Company, name, params
+) -> None:
+    client.force_login(correspondent_a)
+    assert client.get(url_for(name, params, company_a, company_b)).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "params"), PATTERNS)
+def test_logged_out_visitor_is_sent_to_login(
+    client: Client, company_a: Company, name, params
+) -> None:
+    url = url_for(name, params, company_a, company_a)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "params"), PATTERNS)
+def test_unknown_ids_are_404(client: Client, correspondent_a, company_a, name, params) -> None:
+    client.force_login(correspondent_a)
+    kwargs = {p: 999_999 for p in params}
+    assert client.get(reverse(name, kwargs=kwargs)).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "params"), PATTERNS)
+def test_staff_and_other_roles_are_refused_from_the_employer_space(
+    client: Client, staff_user, company_a: Company, name, params
+) -> None:
+    client.force_login(staff_user)
+    assert client.get(url_for(name, params, company_a, company_a)).status_code == 403
