@@ -145,8 +145,8 @@ class CorrespondentForm(forms.ModelForm[Correspondent]):
 class CorrespondentAdmin(admin.ModelAdmin[Correspondent]):
     form = CorrespondentForm
     list_display = ["email", "first_name", "last_name", "identifier", "is_active", "last_login"]
-    search_fields = ["email", "last_name", "first_name", "identifier"]
-    list_filter = ["is_active", "companies"]
+    search_fields = ["email", "last_name", "first_name", "identifier", "companies__legal_name"]
+    list_filter = ["is_active"]
     actions = ["resend_welcome_link"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Correspondent]:

@@ -1,24 +1,33 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
 
 from portal.companies.models import Company
 from portal.core.addresses import POSTAL_CODE_RE, afnor_line
-from portal.core.identifiers import compact_digits
+from portal.core.identifiers import compact_digits, validate_siret
 from portal.core.postal import communes_for, find_commune
+
+
+CEDEX_RE = re.compile(r"\bCEDEX( \d{1,2})?$")
 
 
 class CompanyAdminForm(forms.ModelForm[Company]):
     """Back-office form: SIRET key, AFNOR address lines, postal code ↔ commune."""
+
+    # Typed as printed (with spaces), stored as 14 digits.
+    siret = forms.CharField(label="N° de Siret", max_length=20)
 
     class Meta:
         model = Company
         fields = "__all__"
 
     def clean_siret(self) -> str:
-        return compact_digits(self.cleaned_data["siret"])
+        siret = compact_digits(self.cleaned_data["siret"])
+        validate_siret(siret)
+        return siret
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -48,7 +57,7 @@ class CompanyAdminForm(forms.ModelForm[Company]):
                     )
                 else:
                     data["city"] = match.routing_label
-            elif not city.endswith("CEDEX"):
+            elif not CEDEX_RE.search(city):
                 self.add_error(
                     "postal_code",
                     f"Le code postal {postal_code} n'existe pas. S'il s'agit d'un code Cedex, "

@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from portal.accounts.models import LinkPurpose, OneTimeLink, Role, User
+from portal.companies.demo import DEMO_PASSWORD, load_demo
+from portal.companies.models import AccountManager, Company, Contract, Product
+from portal.core.models import AuditEvent
+
+
+@pytest.fixture
+def staff_client(client: Client, staff_user: User) -> Client:
+    client.force_login(staff_user)
+    return client
+
+
+def company_form(manager: AccountManager, **overrides: Any) -> dict[str, Any]:
+    data = {
+        "legal_name": "GAMMA SA",
+        "siret": "732 829 320 00074",
+        "trade_name": "",
+        "address_street": "3 rue de la République",
+        "postal_code": "69001",
+        "city": "Lyon",
+        "country": "FRANCE",
+        "account_manager": manager.pk,
+        "contracts-TOTAL_FORMS": "0",
+        "contracts-INITIAL_FORMS": "0",
+    }
+    return {**data, **overrides}
+
+
+@pytest.mark.django_db
+def test_staff_sees_every_back_office_list_and_add_page(
+    staff_client: Client, staff_user: User, rf: RequestFactory
+) -> None:
+    request = rf.get("/")
+    request.user = staff_user
+    for model, model_admin in admin.site._registry.items():
+        info = (model._meta.app_label, model._meta.model_name)
+        assert staff_client.get(reverse("admin:%s_%s_changelist" % info)).status_code == 200
+        add = staff_client.get(reverse("admin:%s_%s_add" % info)).status_code
+        assert add == (200 if model_admin.has_add_permission(request) else 403), info
+
+
+@pytest.mark.django_db
+def test_back_office_is_in_french(staff_client: Client) -> None:
+    page = staff_client.get(reverse("admin:index")).content.decode()
+    assert "Back-office — Mutuelle Démo" in page
+    assert "Entreprises et contrats" in page
+    assert "Correspondants RH" in page
+
+
+@pytest.mark.django_db
+def test_staff_creates_a_company_with_normalised_address(
+    staff_client: Client, manager: AccountManager
+) -> None:
+    response = staff_client.post(reverse("admin:companies_company_add"), company_form(manager))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    company = Company.objects.get(siret="73282932000074")
+    assert company.address_street == "3 RUE DE LA REPUBLIQUE"
+    assert company.city == "LYON"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"siret": "73282932000075"}, "Le N° de Siret 73282932000075 est invalide"),
+        ({"siret": "1234"}, "Le N° de Siret doit comporter 14 chiffres."),
+        ({"city": "Marseille"}, "La ville ne correspond pas au code postal 69001"),
+        ({"postal_code": "69999"}, "Le code postal 69999 n'existe pas."),
+        ({"postal_code": "6900"}, "Le code postal doit comporter 5 chiffres."),
+    ],
+)
+def test_company_with_bad_identifiers_is_refused_in_french(
+    staff_client: Client, manager: AccountManager, overrides: dict[str, str], message: str
+) -> None:
+    response = staff_client.post(
+        reverse("admin:companies_company_add"), company_form(manager, **overrides)
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode().replace("&#x27;", "'")
+    assert not Company.objects.filter(legal_name="GAMMA SA").exists()
+
+
+@pytest.mark.django_db
+def test_cedex_code_is_accepted_with_cedex_city(staff_client: Client, manager: AccountManager) -> None:
+    response = staff_client.post(
+        reverse("admin:companies_company_add"),
+        company_form(manager, postal_code="69441", city="Lyon Cedex 03"),
+    )
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_staff_creates_a_correspondent_for_two_companies_who_gets_a_link(
+    staff_client: Client, company_a: Company, company_b: Company
+) -> None:
+    response = staff_client.post(
+        reverse("admin:companies_correspondent_add"),
+        {
+            "email": "Nouveau.RH@Example.org",
+            "first_name": "Léa",
+            "last_name": "Roux",
+            "is_active": "on",
+            "companies": [company_a.pk, company_b.pk],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    user = User.objects.get(email="nouveau.rh@example.org")
+    assert user.role == Role.CORRESPONDENT
+    assert set(user.companies.all()) == {company_a, company_b}  # type: ignore[attr-defined]
+    assert not user.has_usable_password()
+    assert OneTimeLink.objects.get(user=user).purpose == LinkPurpose.WELCOME
+    assert mail.outbox[-1].to == ["nouveau.rh@example.org"]
+    assert re.search(r"/mot-de-passe/[^/\s]+/", mail.outbox[-1].body)
+    assert AuditEvent.objects.filter(action="correspondent_created", target_id=str(user.pk))
+
+
+@pytest.mark.django_db
+def test_an_email_gets_one_login_only(
+    staff_client: Client, correspondent_a: User, company_b: Company
+) -> None:
+    response = staff_client.post(
+        reverse("admin:companies_correspondent_add"),
+        {"email": "RH-A@example.org", "first_name": "X", "last_name": "Y", "companies": [company_b.pk]},
+    )
+    assert response.status_code == 200
+    assert "1 e-mail = 1 identifiant" in response.content.decode()
+    assert User.objects.filter(email__iexact="rh-a@example.org").count() == 1
+
+
+@pytest.mark.django_db
+def test_staff_changes_the_companies_of_a_correspondent(
+    staff_client: Client, correspondent_a: User, company_a: Company, company_b: Company
+) -> None:
+    response = staff_client.post(
+        reverse("admin:companies_correspondent_change", args=[correspondent_a.pk]),
+        {"first_name": "Sophie", "last_name": "Lambert", "is_active": "on", "companies": [company_b.pk]},
+    )
+    assert response.status_code == 302
+    assert list(correspondent_a.companies.all()) == [company_b]  # type: ignore[attr-defined]
+    event = AuditEvent.objects.get(action="correspondent_companies_changed")
+    assert event.details == {"added": [company_b.pk], "removed": [company_a.pk]}
+
+
+@pytest.mark.django_db
+def test_product_coverage_table_must_be_a_pdf(staff_client: Client) -> None:
+    response = staff_client.post(
+        reverse("admin:companies_product_add"),
+        {
+            "code": "NIS/X1",
+            "label": "X",
+            "kind": "base",
+            "coverage_table": SimpleUploadedFile("t.pdf", b"GIF89a...", "application/pdf"),
+            "rates-TOTAL_FORMS": "0",
+            "rates-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "Le tableau de garanties doit être un fichier PDF" in response.content.decode()
+    assert not Product.objects.filter(code="NIS/X1").exists()
+
+
+@pytest.mark.django_db
+def test_demo_data_loads_twice_with_the_same_result() -> None:
+    load_demo()
+    load_demo()
+    assert Company.objects.count() == 3
+    assert Contract.objects.filter(kind="provident").count() == 1
+    rh = User.objects.get(email="rh@demo.example")
+    assert rh.companies.count() == 2  # type: ignore[attr-defined]
+    assert rh.check_password(DEMO_PASSWORD)
+    assert User.objects.get(email="rh2@demo.example").companies.count() == 1  # type: ignore[attr-defined]
+    assert User.objects.get(email="staff@demo.example").is_staff
+    assert Company.objects.filter(waivers_enabled=True, contracts__kind="provident").exists()
+    for product in Product.objects.all():
+        with product.coverage_table.open("rb") as handle:
+            assert handle.read(5) == b"%PDF-"

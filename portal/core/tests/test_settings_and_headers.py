@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def load_settings(**env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_"))}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    result = load_settings(PORTAL_ENV="production", ALTCHA_HMAC_KEY="x")
+    assert result.returncode == 1
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_with_debug_on() -> None:
+    result = load_settings(
+        PORTAL_ENV="production", DJANGO_SECRET_KEY="k" * 60, DJANGO_DEBUG="1", ALTCHA_HMAC_KEY="x"
+    )
+    assert result.returncode == 1
+    assert "DJANGO_DEBUG must be off in production" in result.stderr
+
+
+def test_production_starts_with_its_secrets() -> None:
+    result = load_settings(
+        PORTAL_ENV="production", DJANGO_SECRET_KEY="k" * 60, ALTCHA_HMAC_KEY="x"
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_production_hashes_passwords_with_argon2() -> None:
+    from django.conf import settings
+
+    assert settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+@pytest.mark.django_db
+def test_pages_carry_security_headers(client: Client) -> None:
+    response = client.get(reverse("accounts:login"))
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_private_pages_are_not_cached(client_a: Client, company_a) -> None:
+    response = client_a.get(reverse("companies:home", args=[company_a.pk]))
+    assert response["Cache-Control"] == "no-store"
