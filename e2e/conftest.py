@@ -1,0 +1,75 @@
+"""Browser journeys: Debian's Chromium driven by Playwright against the live test server."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from portal.companies.demo import load_demo
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls made by the
+# tests themselves are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server, settings) -> Iterator[Page]:  # type: ignore[no-untyped-def]
+    settings.SITE_URL = live_server.url  # links in e-mails point at the server under test
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR", accept_downloads=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def demo(transactional_db: None) -> None:
+    load_demo()
+
+
+def tick_robot_check(page: Page) -> None:
+    """Tick "Je ne suis pas un robot" and wait until the browser has solved the challenge."""
+    page.get_by_label("Je ne suis pas un robot").click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('input[name=robot]')]"
+        ".some(i => i.value && i.value.length > 20)"
+    )
+
+
+def log_in(page: Page, login: str, password: str) -> None:
+    page.goto("/connexion/")
+    page.get_by_label("Votre identifiant ou votre Email").fill(login)
+    page.get_by_label(re.compile(r"^Mot de passe")).fill(password)
+    tick_robot_check(page)
+    page.get_by_role("button", name="Connexion").click()
