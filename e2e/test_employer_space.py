@@ -25,7 +25,9 @@ def test_correspondent_visits_every_page_downloads_a_coverage_table_and_logs_out
     )
     page.get_by_role("button", name="Accéder à l'entreprise").click()
 
-    expect(page.get_by_role("heading", name="Bienvenue dans votre espace entreprise")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Bienvenue dans votre espace entreprise")
+    ).to_be_visible()
     expect(page.locator(".topbar__company")).to_contain_text("BOULANGERIES MARTIN SAS")
     expect(page.get_by_text("Mes dernières demandes")).to_be_visible()
     expect(page.get_by_text("Claire Moreau")).to_be_visible()
@@ -98,7 +100,9 @@ def test_password_reset_link_works_once_and_only_five_minutes(
     expect(page.get_by_text("Votre mot de passe est enregistré.")).to_be_visible()
 
     log_in(page, "rh2@demo.example", "Nouveau-2026!")
-    expect(page.get_by_role("heading", name="Bienvenue dans votre espace entreprise")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Bienvenue dans votre espace entreprise")
+    ).to_be_visible()
     page.get_by_role("button", name="Se déconnecter").click()
 
     page.goto(link)

@@ -1,4 +1,4 @@
-"""Log in with the identifier or the e-mail address (user guide: "Votre identifiant ou votre Email")."""
+"""Log in with the identifier or the e-mail ("Votre identifiant ou votre Email", user guide)."""
 
 from __future__ import annotations
 

@@ -69,7 +69,7 @@ class LoginForm(forms.Form):
         self.fields["robot"] = robot_check()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if self.errors:
             return data
         user = authenticate(self.request, username=data["username"], password=data["password"])

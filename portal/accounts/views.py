@@ -46,7 +46,7 @@ def backoffice_login(request: HttpRequest) -> HttpResponse:
 @never_cache
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect(home_for(request.user))  # type: ignore[arg-type]
+        return redirect(home_for(request.user))
     form = LoginForm(request, request.POST or None)
     if request.method == "POST":
         if form.is_valid() and form.user is not None:
@@ -106,9 +106,7 @@ def password_link_view(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = services.get_usable_link(token)
     except BusinessError as error:
-        return render(
-            request, "accounts/password_link_invalid.html", {"error": error}, status=410
-        )
+        return render(request, "accounts/password_link_invalid.html", {"error": error}, status=410)
     form = ChoosePasswordForm(link.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -133,4 +131,4 @@ def password_link_view(request: HttpRequest, token: str) -> HttpResponse:
 def root(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("accounts:login")
-    return redirect(home_for(request.user))  # type: ignore[arg-type]
+    return redirect(home_for(request.user))

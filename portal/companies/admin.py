@@ -4,13 +4,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from portal.accounts.models import Role, User
 from portal.accounts.services import send_welcome_link
 from portal.companies import services
-from portal.companies.services import EMAIL_TAKEN
 from portal.companies.forms import CompanyAdminForm
 from portal.companies.models import (
     AccountManager,
@@ -21,6 +21,7 @@ from portal.companies.models import (
     Product,
     ProductRate,
 )
+from portal.companies.services import EMAIL_TAKEN
 
 
 @admin.register(AccountManager)
@@ -39,7 +40,14 @@ class ContractInline(admin.TabularInline[Contract, Company]):
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin[Company]):
     form = CompanyAdminForm
-    list_display = ["legal_name", "siret", "trade_name", "city", "account_manager", "waivers_enabled"]
+    list_display = [
+        "legal_name",
+        "siret",
+        "trade_name",
+        "city",
+        "account_manager",
+        "waivers_enabled",
+    ]
     list_filter = ["waivers_enabled", "account_manager"]
     search_fields = ["legal_name", "trade_name", "siret"]
     list_select_related = ["account_manager"]
@@ -90,7 +98,7 @@ class ProductRateInline(admin.TabularInline[ProductRate, Product]):
 class ProductForm(forms.ModelForm[Product]):
     class Meta:
         model = Product
-        fields = "__all__"
+        fields = ["code", "label", "kind", "coverage_table"]
 
     def clean_coverage_table(self) -> Any:
         upload = self.cleaned_data.get("coverage_table")
@@ -118,7 +126,7 @@ class CorrespondentForm(forms.ModelForm[Correspondent]):
     companies = forms.ModelMultipleChoiceField(
         label="Entreprises gérées",
         queryset=Company.objects.all(),
-        widget=admin.widgets.FilteredSelectMultiple("entreprises", is_stacked=False),
+        widget=FilteredSelectMultiple("entreprises", is_stacked=False),
         help_text="Un e-mail = un identifiant pour toutes ses entreprises.",
     )
 
@@ -130,7 +138,7 @@ class CorrespondentForm(forms.ModelForm[Correspondent]):
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True
         if self.instance.pk:
-            self.fields["companies"].initial = self.instance.companies.all()  # type: ignore[attr-defined]
+            self.fields["companies"].initial = self.instance.companies.all()
             self.fields["email"].disabled = True
 
     def clean_email(self) -> str:
@@ -152,9 +160,7 @@ class CorrespondentAdmin(admin.ModelAdmin[Correspondent]):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Correspondent]:
         return super().get_queryset(request).filter(role=Role.CORRESPONDENT)
 
-    def save_model(
-        self, request: HttpRequest, obj: Correspondent, form: Any, change: bool
-    ) -> None:
+    def save_model(self, request: HttpRequest, obj: Correspondent, form: Any, change: bool) -> None:
         companies = form.cleaned_data["companies"]
         if change:
             obj.save(update_fields=["first_name", "last_name", "is_active"])

@@ -28,7 +28,7 @@ from portal.companies.models import (
     Scheme,
 )
 
-DEMO_PASSWORD = "Demo-2026!"  # noqa: S105 - the published demo password, demo data only.
+DEMO_PASSWORD = "Demo-2026!"
 
 
 def siret(prefix13: str) -> str:
@@ -110,14 +110,30 @@ class DemoProduct:
 
 
 PRODUCTS = [
-    DemoProduct("NIS/CHN0010", "Socle santé responsable", ProductKind.BASE, "base",
-                ("42.50", "48.00", "24.00")),
-    DemoProduct("NIS/AN00010", "Option Confort", ProductKind.OPTION, "comfort",
-                ("12.90", "12.90", "7.50")),
-    DemoProduct("NIS/SUR0020", "Surcomplémentaire hospitalisation", ProductKind.OPTION,
-                "hospital", ("6.40", "6.40", "3.20")),
-    DemoProduct("PRV/DC0010", "Prévoyance décès incapacité invalidité", ProductKind.BASE,
-                "provident", ("18.75", "0.00", "0.00")),
+    DemoProduct(
+        "NIS/CHN0010",
+        "Socle santé responsable",
+        ProductKind.BASE,
+        "base",
+        ("42.50", "48.00", "24.00"),
+    ),
+    DemoProduct(
+        "NIS/AN00010", "Option Confort", ProductKind.OPTION, "comfort", ("12.90", "12.90", "7.50")
+    ),
+    DemoProduct(
+        "NIS/SUR0020",
+        "Surcomplémentaire hospitalisation",
+        ProductKind.OPTION,
+        "hospital",
+        ("6.40", "6.40", "3.20"),
+    ),
+    DemoProduct(
+        "PRV/DC0010",
+        "Prévoyance décès incapacité invalidité",
+        ProductKind.BASE,
+        "provident",
+        ("18.75", "0.00", "0.00"),
+    ),
 ]
 
 # Alsace-Moselle rates are lower: the local scheme already pays part (rules.md R1.13).
@@ -136,7 +152,10 @@ def create_products() -> dict[str, Product]:
             general = Decimal(amount)
             for scheme, value in [
                 (Scheme.GENERAL, general),
-                (Scheme.ALSACE_MOSELLE, (general * ALSACE_MOSELLE_FACTOR).quantize(Decimal("0.01"))),
+                (
+                    Scheme.ALSACE_MOSELLE,
+                    (general * ALSACE_MOSELLE_FACTOR).quantize(Decimal("0.01")),
+                ),
             ]:
                 ProductRate.objects.update_or_create(
                     product=product,
@@ -258,7 +277,7 @@ def load_demo() -> None:
                 group.option_products.set(options)
 
     rh = create_user("rh@demo.example", Role.CORRESPONDENT, "Sophie", "Lambert")
-    rh.companies.add(companies[0], companies[1])  # type: ignore[attr-defined]
+    rh.companies.add(companies[0], companies[1])
     rh2 = create_user("rh2@demo.example", Role.CORRESPONDENT, "Marc", "Petit")
-    rh2.companies.add(companies[2])  # type: ignore[attr-defined]
+    rh2.companies.add(companies[2])
     create_user("staff@demo.example", Role.STAFF, "Nadia", "Garnier")

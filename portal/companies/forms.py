@@ -10,7 +10,6 @@ from portal.core.addresses import POSTAL_CODE_RE, afnor_line
 from portal.core.identifiers import compact_digits, validate_siret
 from portal.core.postal import communes_for, find_commune
 
-
 CEDEX_RE = re.compile(r"\bCEDEX( \d{1,2})?$")
 
 
@@ -22,7 +21,23 @@ class CompanyAdminForm(forms.ModelForm[Company]):
 
     class Meta:
         model = Company
-        fields = "__all__"
+        fields = [
+            "legal_name",
+            "siret",
+            "trade_name",
+            "address_street",
+            "address_building",
+            "address_apartment",
+            "address_locality",
+            "postal_code",
+            "city",
+            "country",
+            "phone",
+            "email",
+            "account_manager",
+            "waivers_enabled",
+            "correspondents",
+        ]
 
     def clean_siret(self) -> str:
         siret = compact_digits(self.cleaned_data["siret"])
@@ -30,7 +45,7 @@ class CompanyAdminForm(forms.ModelForm[Company]):
         return siret
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         for field in (
             "address_street",
             "address_building",

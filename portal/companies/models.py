@@ -33,9 +33,7 @@ class Company(models.Model):
     """An employer that subscribed at least one group contract."""
 
     legal_name = models.CharField("raison sociale", max_length=200)
-    siret = models.CharField(
-        "N° de Siret", max_length=14, unique=True, validators=[validate_siret]
-    )
+    siret = models.CharField("N° de Siret", max_length=14, unique=True, validators=[validate_siret])
     trade_name = models.CharField("enseigne", max_length=200, blank=True)
     # Address in the guide's fields ("Adresse principale"), AFNOR NF Z10-011 lines.
     address_street = models.CharField("adresse", max_length=38)
@@ -227,7 +225,6 @@ class InsuredGroup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.label}"
-
 
 
 class Correspondent(User):

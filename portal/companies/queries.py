@@ -13,16 +13,13 @@ def companies_for_user(user: User) -> QuerySet[Company]:
     """The companies a correspondent manages (none for other roles)."""
     if not user.is_authenticated or user.role != Role.CORRESPONDENT:
         return Company.objects.none()
-    return user.companies.order_by("legal_name")  # type: ignore[attr-defined,no-any-return]
+    return user.companies.order_by("legal_name")
 
 
 def get_company_for_user(user: User, company_id: int) -> Company:
     """The company if `user` manages it; 404 otherwise (no hint that it exists)."""
     company = (
-        companies_for_user(user)
-        .select_related("account_manager")
-        .filter(pk=company_id)
-        .first()
+        companies_for_user(user).select_related("account_manager").filter(pk=company_id).first()
     )
     if company is None:
         raise Http404("Entreprise introuvable.")

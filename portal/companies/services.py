@@ -30,10 +30,8 @@ def create_correspondent(
         email, None, first_name=first_name, last_name=last_name, role=Role.CORRESPONDENT
     )
     companies = list(companies)
-    user.companies.set(companies)  # type: ignore[attr-defined]
-    audit.record(
-        "correspondent_created", by=by, target=user, companies=[c.pk for c in companies]
-    )
+    user.companies.set(companies)
+    audit.record("correspondent_created", by=by, target=user, companies=[c.pk for c in companies])
     send_welcome_link(user=user, by=by)
     return user
 
@@ -42,8 +40,8 @@ def create_correspondent(
 def set_correspondent_companies(*, user: User, companies: Iterable[Company], by: User) -> None:
     """Change which companies a correspondent manages."""
     companies = list(companies)
-    before = set(user.companies.values_list("pk", flat=True))  # type: ignore[attr-defined]
-    user.companies.set(companies)  # type: ignore[attr-defined]
+    before = set(user.companies.values_list("pk", flat=True))
+    user.companies.set(companies)
     after = {c.pk for c in companies}
     if before != after:
         audit.record(

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 
 from portal.accounts.models import Role
@@ -22,7 +23,7 @@ from portal.companies.queries import (
 )
 from portal.core import audit
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def correspondent_required(view: View) -> View:
@@ -30,7 +31,7 @@ def correspondent_required(view: View) -> View:
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.role != Role.CORRESPONDENT:  # type: ignore[union-attr]
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -77,7 +78,9 @@ def home(request: HttpRequest, company_id: int) -> HttpResponse:
 def my_company(request: HttpRequest, company_id: int) -> HttpResponse:
     """Mon entreprise: identity, main address and contact details, read-only."""
     company = get_company_for_user(request.user, company_id)  # type: ignore[arg-type]
-    return render(request, "companies/my_company.html", company_context(request, company, "company"))
+    return render(
+        request, "companies/my_company.html", company_context(request, company, "company")
+    )
 
 
 @correspondent_required
@@ -93,9 +96,7 @@ def documents(request: HttpRequest, company_id: int) -> HttpResponse:
 def provident(request: HttpRequest, company_id: int) -> HttpResponse:
     """Prévoyance: the provident contracts, their insured groups and guarantees."""
     company = get_company_for_user(request.user, company_id)  # type: ignore[arg-type]
-    contracts = [
-        c for c in contracts_with_products(company) if c.kind == ContractKind.PROVIDENT
-    ]
+    contracts = [c for c in contracts_with_products(company) if c.kind == ContractKind.PROVIDENT]
     if not contracts:
         raise Http404("Aucun contrat de prévoyance.")
     context = company_context(request, company, "provident")
@@ -120,4 +121,3 @@ def coverage_table(request: HttpRequest, company_id: int, product_id: int) -> Fi
         filename=filename,
         content_type="application/pdf",
     )
-

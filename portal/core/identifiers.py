@@ -16,9 +16,7 @@ def validate_siret(value: str) -> None:
     """A SIRET is 14 digits with a valid Luhn key (La Poste's establishments excepted by stdnum)."""
     number = compact_digits(value)
     if not re.fullmatch(r"\d{14}", number):
-        raise ValidationError(
-            "Le N° de Siret doit comporter 14 chiffres.", code="siret_format"
-        )
+        raise ValidationError("Le N° de Siret doit comporter 14 chiffres.", code="siret_format")
     if not stdnum_siret.is_valid(number):
         raise ValidationError(
             "Le N° de Siret %(value)s est invalide : sa clé de contrôle ne correspond pas. "

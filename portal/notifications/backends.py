@@ -32,7 +32,8 @@ class DjangoEmailBackend:
             email.attach_alternative(message.body_html, "text/html")
         if message.attachment:
             with message.attachment.open("rb") as handle:
-                email.attach(message.attachment.name.rsplit("/", 1)[-1], handle.read())
+                name = (message.attachment.name or "attachment").rsplit("/", 1)[-1]
+                email.attach(name, handle.read())
         email.send()
 
 

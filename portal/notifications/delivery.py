@@ -24,7 +24,7 @@ def deliver(message_id: int) -> timedelta | None:
     message.attempts += 1
     try:
         backend_for(message.channel).deliver(message)
-    except Exception as error:  # noqa: BLE001 - any carrier failure is kept and retried.
+    except Exception as error:
         logger.warning("Delivery of message %s failed: %s", message.pk, type(error).__name__)
         message.last_error = f"{type(error).__name__}: {error}"[:2000]
         if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:

@@ -114,9 +114,7 @@ def test_session_ends_with_the_browser_unless_remember_me(
 
 
 @pytest.mark.django_db
-def test_remember_me_keeps_the_session_thirty_days(
-    client: Client, correspondent_a: User
-) -> None:
+def test_remember_me_keeps_the_session_thirty_days(client: Client, correspondent_a: User) -> None:
     login(client, "rh-a@example.org", remember="on")
     assert client.session.get_expire_at_browser_close() is False
     assert client.session.get_expiry_age() == 30 * 86400

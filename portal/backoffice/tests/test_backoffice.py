@@ -45,9 +45,9 @@ def test_staff_sees_every_back_office_list_and_add_page(
     request = rf.get("/")
     request.user = staff_user
     for model, model_admin in admin.site._registry.items():
-        info = (model._meta.app_label, model._meta.model_name)
-        assert staff_client.get(reverse("admin:%s_%s_changelist" % info)).status_code == 200
-        add = staff_client.get(reverse("admin:%s_%s_add" % info)).status_code
+        info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        assert staff_client.get(reverse(f"{info}_changelist")).status_code == 200
+        add = staff_client.get(reverse(f"{info}_add")).status_code
         assert add == (200 if model_admin.has_add_permission(request) else 403), info
 
 
@@ -93,7 +93,9 @@ def test_company_with_bad_identifiers_is_refused_in_french(
 
 
 @pytest.mark.django_db
-def test_cedex_code_is_accepted_with_cedex_city(staff_client: Client, manager: AccountManager) -> None:
+def test_cedex_code_is_accepted_with_cedex_city(
+    staff_client: Client, manager: AccountManager
+) -> None:
     response = staff_client.post(
         reverse("admin:companies_company_add"),
         company_form(manager, postal_code="69441", city="Lyon Cedex 03"),
@@ -132,7 +134,12 @@ def test_an_email_gets_one_login_only(
 ) -> None:
     response = staff_client.post(
         reverse("admin:companies_correspondent_add"),
-        {"email": "RH-A@example.org", "first_name": "X", "last_name": "Y", "companies": [company_b.pk]},
+        {
+            "email": "RH-A@example.org",
+            "first_name": "X",
+            "last_name": "Y",
+            "companies": [company_b.pk],
+        },
     )
     assert response.status_code == 200
     assert "1 e-mail = 1 identifiant" in response.content.decode()
@@ -145,7 +152,12 @@ def test_staff_changes_the_companies_of_a_correspondent(
 ) -> None:
     response = staff_client.post(
         reverse("admin:companies_correspondent_change", args=[correspondent_a.pk]),
-        {"first_name": "Sophie", "last_name": "Lambert", "is_active": "on", "companies": [company_b.pk]},
+        {
+            "first_name": "Sophie",
+            "last_name": "Lambert",
+            "is_active": "on",
+            "companies": [company_b.pk],
+        },
     )
     assert response.status_code == 302
     assert list(correspondent_a.companies.all()) == [company_b]  # type: ignore[attr-defined]

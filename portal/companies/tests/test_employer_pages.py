@@ -143,7 +143,9 @@ def test_my_company_is_read_only_with_the_guide_fields(
 def test_documents_lists_products_and_downloads_the_coverage_table(
     client_a: Client, company_a: Company, base_product: Product
 ) -> None:
-    generate_coverage_table(base_product, [CoverageSection("Hospitalisation", [("Séjour", "100 %")])])
+    generate_coverage_table(
+        base_product, [CoverageSection("Hospitalisation", [("Séjour", "100 %")])]
+    )
     page = client_a.get(reverse("companies:documents", args=[company_a.pk])).content.decode()
     assert "Garanties" in page
     assert "Afficher les garanties" in page

@@ -13,9 +13,7 @@ from portal.companies.models import Company, Product
 # How to find, for a company, an object id for each URL parameter. A new company-scoped
 # view with a new parameter must add its line here (the walk fails until it does).
 OBJECT_OF_COMPANY: dict[str, Callable[[Company], int]] = {
-    "product_id": lambda c: Product.objects.filter(base_of_groups__contract__company=c)
-    .first()
-    .pk,  # type: ignore[union-attr]
+    "product_id": lambda c: Product.objects.filter(base_of_groups__contract__company=c).first().pk,  # type: ignore[union-attr]
 }
 
 

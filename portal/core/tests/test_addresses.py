@@ -28,7 +28,11 @@ def test_afnor_line_length_is_38() -> None:
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("Saint-Étienne", "ST ETIENNE"), ("Sainte-Foy-lès-Lyon", "STE FOY LES LYON"), ("Paris", "PARIS")],
+    [
+        ("Saint-Étienne", "ST ETIENNE"),
+        ("Sainte-Foy-lès-Lyon", "STE FOY LES LYON"),
+        ("Paris", "PARIS"),
+    ],
 )
 def test_commune_names_compare_without_accents_or_abbreviations(a: str, b: str) -> None:
     assert commune_key(a) == commune_key(b)

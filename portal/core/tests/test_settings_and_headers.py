@@ -39,9 +39,7 @@ def test_production_refuses_to_start_with_debug_on() -> None:
 
 
 def test_production_starts_with_its_secrets() -> None:
-    result = load_settings(
-        PORTAL_ENV="production", DJANGO_SECRET_KEY="k" * 60, ALTCHA_HMAC_KEY="x"
-    )
+    result = load_settings(PORTAL_ENV="production", DJANGO_SECRET_KEY="k" * 60, ALTCHA_HMAC_KEY="x")
     assert result.returncode == 0, result.stderr
 
 

@@ -94,8 +94,14 @@ def test_dev_outbox_lists_messages_newest_first_without_login(
     client: Client, correspondent_a: User, settings: Any
 ) -> None:
     settings.DEV_OUTBOX = True
-    send_email(to="first@example.org", template="password_changed", context={"user": correspondent_a})
-    send_email(to="second@example.org", template="welcome", context={"user": correspondent_a, "url": "http://x/mot-de-passe/abc/", "days": 7})
+    send_email(
+        to="first@example.org", template="password_changed", context={"user": correspondent_a}
+    )
+    send_email(
+        to="second@example.org",
+        template="welcome",
+        context={"user": correspondent_a, "url": "http://x/mot-de-passe/abc/", "days": 7},
+    )
     page = client.get("/dev/outbox/").content.decode()
     assert page.index("second@example.org") < page.index("first@example.org")
     assert "http://x/mot-de-passe/abc/" in page
