@@ -153,3 +153,54 @@ def staff_user(db: None) -> User:
 def client_a(client: Client, correspondent_a: User) -> Iterator[Client]:
     client.force_login(correspondent_a)
     yield client
+
+
+def make_nir(sex: str = "1", yymm: str = "8505", place: str = "75115", order: str = "123") -> str:
+    """A NIR with its valid key."""
+    from stdnum.fr import nir
+
+    body = f"{sex}{yymm}{place}{order}"
+    return body + nir.calc_check_digits(body + "00")
+
+
+def declaration(company: Company, **overrides: Any) -> Any:
+    """A valid declaration for `company`'s first insured group (born May 1985, in Paris)."""
+    from portal.enrollment.declarations import EmployeeDeclaration
+
+    group = InsuredGroup.objects.filter(contract__company=company).order_by("pk").first()
+    assert group is not None
+    values: dict[str, Any] = dict(
+        civility="M",
+        last_name="Simon",
+        first_name="Cédric",
+        birth_date=date(1985, 5, 14),
+        hire_date=date(2024, 3, 1),
+        effective_date=date(2024, 3, 1),
+        insured_group_id=group.pk,
+        alsace_moselle=False,
+        nir=make_nir(),
+        fund_code="011751234",
+        street_number="20",
+        street_name="rue Gambetta",
+        postal_code="92000",
+        city="Nanterre",
+        email="cedric.simon@example.org",
+        employee_number="M-0001",
+    )
+    values.update(overrides)
+    return EmployeeDeclaration(**values)
+
+
+def declare(company: Company, by: User | None = None, **overrides: Any) -> Any:
+    """Declare one employee through the one validation path, committing its side effects."""
+    from portal.tracking.models import Source
+    from portal.tracking.services import declare_employee
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return declare_employee(
+            company=company,
+            declaration=declaration(company, **overrides),
+            source=Source.FORM,
+            by=by,
+            today=date(2024, 6, 1),
+        )

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "portal.core",
     "portal.accounts",
     "portal.companies",
+    "portal.enrollment",
+    "portal.tracking",
     "portal.notifications",
     "portal.documents",
     "portal.backoffice",
@@ -177,6 +179,23 @@ AXES_VERBOSE = False
 # one NAT address. Address-level throttling belongs to the reverse proxy.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
+# Encryption of identifiers at rest (NIR): Fernet keys, comma-separated, newest first, and
+# the key of the lookup digests. Generate with
+#   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+def _derived_key(label: str) -> str:
+    import base64
+    import hashlib
+
+    return base64.urlsafe_b64encode(hashlib.sha256((label + SECRET_KEY).encode()).digest()).decode()
+
+
+FIELD_ENCRYPTION_KEYS = [k for k in env("FIELD_ENCRYPTION_KEYS").split(",") if k]
+BLIND_INDEX_KEY = env("BLIND_INDEX_KEY")
+if ENVIRONMENT == "production" and not (FIELD_ENCRYPTION_KEYS and BLIND_INDEX_KEY):
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS and BLIND_INDEX_KEY must be set.")
+FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [_derived_key("field-encryption")]
+BLIND_INDEX_KEY = BLIND_INDEX_KEY or _derived_key("blind-index")
+
 # Self-hosted anti-robot check (ALTCHA proof of work): no third-party service.
 ALTCHA_HMAC_KEY = env("ALTCHA_HMAC_KEY") or SECRET_KEY
 ALTCHA_MAX_NUMBER = env_int("ALTCHA_MAX_NUMBER", 100_000)
@@ -281,3 +300,7 @@ if ENVIRONMENT == "test":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     ALTCHA_MAX_NUMBER = env_int("ALTCHA_MAX_NUMBER", 2_000)
+
+# Automatic reminders of employees who have not enrolled (daily `manage.py send_reminders`).
+AUTO_REMINDER_AFTER_DAYS = env_int("AUTO_REMINDER_AFTER_DAYS", 7)
+AUTO_REMINDER_BEFORE_EXPIRY_DAYS = env_int("AUTO_REMINDER_BEFORE_EXPIRY_DAYS", 7)

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", root, name="root"),
     path("", include("portal.accounts.urls")),
     path("", include("portal.companies.urls")),
+    path("", include("portal.tracking.urls")),
+    path("", include("portal.enrollment.urls")),
     path("backoffice/login/", backoffice_login),
     path("backoffice/", admin.site.urls),
     # Demo only: the view answers 404 unless settings.DEV_OUTBOX.

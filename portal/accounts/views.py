@@ -24,6 +24,8 @@ def home_for(user: User) -> str:
     """Where a user lands after logging in."""
     if user.role == Role.STAFF:
         return reverse("admin:index")
+    if user.role == Role.MEMBER:
+        return reverse("enrollment:space")
     return reverse("companies:choose")
 
 

@@ -5,7 +5,6 @@ from portal.companies import views
 app_name = "companies"
 urlpatterns = [
     path("entreprises/", views.choose_company, name="choose"),
-    path("entreprises/<int:company_id>/", views.home, name="home"),
     path("entreprises/<int:company_id>/mon-entreprise/", views.my_company, name="my_company"),
     path("entreprises/<int:company_id>/mes-documents/", views.documents, name="documents"),
     path("entreprises/<int:company_id>/prevoyance/", views.provident, name="provident"),

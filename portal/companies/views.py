@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 
-from portal.accounts.models import Role
-from portal.companies.models import Company, ContractKind
+from portal.companies.access import company_context, correspondent_required
+from portal.companies.models import ContractKind
 from portal.companies.queries import (
     companies_for_user,
     contracts_with_products,
@@ -22,33 +15,6 @@ from portal.companies.queries import (
     products_of,
 )
 from portal.core import audit
-
-View = Callable[..., HttpResponseBase]
-
-
-def correspondent_required(view: View) -> View:
-    """Logged-in HR correspondents only; others are sent to log in or refused."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.user.role != Role.CORRESPONDENT:  # type: ignore[union-attr]
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def company_context(request: HttpRequest, company: Company, section: str) -> dict[str, Any]:
-    """What every page of the employer space shows: menu, current company, switcher."""
-    contracts = list(company.contracts.all())
-    return {
-        "company": company,
-        "section": section,
-        "has_provident": any(c.kind == ContractKind.PROVIDENT for c in contracts),
-        "other_companies": companies_for_user(request.user).exclude(pk=company.pk),  # type: ignore[arg-type]
-    }
-
 
 @correspondent_required
 def choose_company(request: HttpRequest) -> HttpResponse:
@@ -59,19 +25,10 @@ def choose_company(request: HttpRequest) -> HttpResponse:
         if not chosen.isdigit():
             raise Http404
         company = get_company_for_user(request.user, int(chosen))  # type: ignore[arg-type]
-        return redirect("companies:home", company.pk)
+        return redirect("tracking:home", company.pk)
     if len(companies) == 1:
-        return redirect("companies:home", companies[0].pk)
+        return redirect("tracking:home", companies[0].pk)
     return render(request, "companies/choose.html", {"companies": companies})
-
-
-@correspondent_required
-def home(request: HttpRequest, company_id: int) -> HttpResponse:
-    """Accueil: the company, its contracts, the latest requests, the account manager."""
-    company = get_company_for_user(request.user, company_id)  # type: ignore[arg-type]
-    context = company_context(request, company, "home")
-    context["contracts"] = list(company.contracts.order_by("kind", "number"))
-    return render(request, "companies/home.html", context)
 
 
 @correspondent_required

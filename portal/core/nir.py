@@ -226,7 +226,8 @@ def _known_birth_month(month: int) -> int | None:
 
 
 def _is_valid_place(place: str) -> bool:
-    # R1.2: département 01–96 (91–96: North Africa before independence, R1.1), 2A or 2B + commune; 97x/98x + commune; 99 + country.
+    # R1.2: département 01–96 (91–96 also: North Africa before independence, R1.1),
+    # 2A or 2B + commune; 97x/98x + commune; 99 + country.
     # The format regex already guarantees digits everywhere but in 2A/2B.
     department = place[:2]
     if department in ("2A", "2B", "97", "98", "99"):

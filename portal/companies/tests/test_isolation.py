@@ -8,13 +8,25 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from conftest import declare
+
 from portal.companies.models import Company, Product
+from portal.enrollment.models import Employee
+from portal.tracking.models import Request
 
 # How to find, for a company, an object id for each URL parameter. A new company-scoped
 # view with a new parameter must add its line here (the walk fails until it does).
 OBJECT_OF_COMPANY: dict[str, Callable[[Company], int]] = {
-    "product_id": lambda c: Product.objects.filter(base_of_groups__contract__company=c).first().pk,  # type: ignore[union-attr]
+    "product_id": lambda c: Product.objects.get(base_of_groups__contract__company=c).pk,
+    "employee_id": lambda c: Employee.objects.get(company=c).pk,
+    "request_id": lambda c: Request.objects.get(company=c).pk,
 }
+
+
+def fetch(client: Client, url: str) -> int:
+    """GET the page; POST where the view only takes POST (an action button)."""
+    status = client.get(url).status_code
+    return client.post(url).status_code if status == 405 else status
 
 
 def company_patterns() -> Iterator[tuple[str, list[str]]]:
@@ -45,13 +57,23 @@ def url_for(name: str, params: list[str], company: Company, objects_of: Company)
 PATTERNS = list(company_patterns())
 
 
+@pytest.fixture(autouse=True)
+def employees_in_both(db: None, company_a: Company, company_b: Company) -> None:
+    declare(company_a)
+    declare(company_b, email="autre@example.org")
+
+
 def test_the_walk_finds_the_employer_pages() -> None:
     names = {name for name, _ in PATTERNS}
     assert {
-        "companies:home",
+        "tracking:home",
         "companies:my_company",
         "companies:documents",
         "companies:coverage_table",
+        "tracking:requests",
+        "tracking:employees",
+        "tracking:employee",
+        "tracking:remind",
     } <= names
 
 
@@ -61,7 +83,7 @@ def test_correspondent_of_a_gets_404_on_company_b(
     client: Client, correspondent_a, company_a: Company, company_b: Company, name, params
 ) -> None:
     client.force_login(correspondent_a)
-    assert client.get(url_for(name, params, company_b, company_b)).status_code == 404
+    assert fetch(client, url_for(name, params, company_b, company_b)) == 404
 
 
 @pytest.mark.django_db
@@ -70,7 +92,7 @@ def test_correspondent_of_a_gets_404_on_b_objects_through_company_a(
     client: Client, correspondent_a, company_a: Company, company_b: Company, name, params
 ) -> None:
     client.force_login(correspondent_a)
-    assert client.get(url_for(name, params, company_a, company_b)).status_code == 404
+    assert fetch(client, url_for(name, params, company_a, company_b)) == 404
 
 
 @pytest.mark.django_db
@@ -80,6 +102,8 @@ def test_logged_out_visitor_is_sent_to_login(
 ) -> None:
     url = url_for(name, params, company_a, company_a)
     response = client.get(url)
+    if response.status_code == 405:
+        response = client.post(url)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
 
@@ -89,7 +113,7 @@ def test_logged_out_visitor_is_sent_to_login(
 def test_unknown_ids_are_404(client: Client, correspondent_a, company_a, name, params) -> None:
     client.force_login(correspondent_a)
     kwargs = {p: 999_999 for p in params}
-    assert client.get(reverse(name, kwargs=kwargs)).status_code == 404
+    assert fetch(client, reverse(name, kwargs=kwargs)) == 404
 
 
 @pytest.mark.django_db
@@ -98,4 +122,4 @@ def test_staff_and_other_roles_are_refused_from_the_employer_space(
     client: Client, staff_user, company_a: Company, name, params
 ) -> None:
     client.force_login(staff_user)
-    assert client.get(url_for(name, params, company_a, company_a)).status_code == 403
+    assert fetch(client, url_for(name, params, company_a, company_a)) == 403

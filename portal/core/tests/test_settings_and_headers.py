@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.test import Client
 from django.urls import reverse
 
@@ -60,5 +61,5 @@ def test_pages_carry_security_headers(client: Client) -> None:
 
 @pytest.mark.django_db
 def test_private_pages_are_not_cached(client_a: Client, company_a) -> None:
-    response = client_a.get(reverse("companies:home", args=[company_a.pk]))
+    response = client_a.get(reverse("tracking:home", args=[company_a.pk]))
     assert response["Cache-Control"] == "no-store"

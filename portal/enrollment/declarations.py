@@ -1,0 +1,298 @@
+"""The one validation path of an employee declaration (form, file, DSN, API).
+
+Every door builds an `EmployeeDeclaration` and calls `validate_declaration`; a rule lives here
+once, with one code and one French message, attached to the form's field name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models import Q
+from django.urls import reverse
+
+from portal.accounts.models import User
+from portal.companies.models import Company, InsuredGroup
+from portal.core.addresses import POSTAL_CODE_RE, afnor_line
+from portal.core.crypto import digest
+from portal.core.nir import Problem, check_birth_date, check_employment_dates, check_nir
+from portal.core.nir import normalise_nir
+from portal.core.postal import communes_for, find_commune
+from portal.enrollment.models import Civility, Employee, MembershipStatus
+
+FUND_CODE_RE = re.compile(r"^\d{9}$")
+CURRENT = [MembershipStatus.PRE_ENROLLED, MembershipStatus.SIGNED, MembershipStatus.ACTIVE]
+
+
+@dataclass
+class EmployeeDeclaration:
+    """What an employer declares about one employee, whatever the door it came through."""
+
+    civility: str
+    last_name: str
+    first_name: str
+    birth_date: date | None
+    hire_date: date | None
+    effective_date: date | None
+    insured_group_id: int | None
+    alsace_moselle: bool | None
+    nir: str = ""
+    fund_code: str = ""
+    street_number: str = ""
+    street_name: str = ""
+    staircase_floor: str = ""
+    building: str = ""
+    locality: str = ""
+    postal_code: str = ""
+    city: str = ""
+    country: str = "FRANCE"
+    email: str = ""
+    employee_number: str = ""
+
+    @property
+    def has_address(self) -> bool:
+        return bool(self.street_name or self.locality) and bool(self.postal_code and self.city)
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    field: str
+    code: str
+    message: str
+    # A link that helps (e.g. the employee already declared).
+    link: str = ""
+
+
+@dataclass
+class ValidationResult:
+    errors: list[FieldProblem] = field(default_factory=list)
+    warnings: list[FieldProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def add(self, field_name: str, problems: list[Problem], *, warning: bool = False) -> None:
+        target = self.warnings if warning else self.errors
+        target.extend(FieldProblem(field_name, p.code, p.message) for p in problems)
+
+    def error(self, field_name: str, code: str, message: str, link: str = "") -> None:
+        self.errors.append(FieldProblem(field_name, code, message, link))
+
+
+REQUIRED = {
+    "civility": "Civilité",
+    "last_name": "Nom",
+    "first_name": "Prénom",
+    "birth_date": "Date de naissance",
+    "hire_date": "Date d'embauche",
+    "effective_date": "Date d'effet du contrat",
+    "insured_group_id": "Groupe d'assurés",
+    "alsace_moselle": "Régime local Alsace Moselle",
+}
+
+
+def normalise(declaration: EmployeeDeclaration) -> EmployeeDeclaration:
+    """Trim and normalise in place what every door may type differently; returns it."""
+    d = declaration
+    d.last_name = " ".join(d.last_name.split())
+    d.first_name = " ".join(d.first_name.split())
+    d.nir = normalise_nir(d.nir) if d.nir else ""
+    d.fund_code = re.sub(r"\s", "", d.fund_code)
+    d.email = d.email.strip().lower()
+    d.employee_number = d.employee_number.strip()
+    d.postal_code = d.postal_code.strip()
+    d.country = afnor_line(d.country) or "FRANCE"
+    return d
+
+
+def validate_declaration(
+    declaration: EmployeeDeclaration, *, company: Company, today: date
+) -> ValidationResult:
+    """Every rule of a declaration; the result lists problems by field (nothing is saved)."""
+    d = normalise(declaration)
+    result = ValidationResult()
+    for name, label in REQUIRED.items():
+        value = getattr(d, name)
+        if value in (None, ""):
+            result.error(name, "required", f"Le champ « {label} » est obligatoire.")
+    if d.civility and d.civility not in Civility.values:
+        result.error("civility", "civility_invalid", "Choisissez Madame ou Monsieur.")
+
+    group = None
+    if d.insured_group_id is not None:
+        group = (
+            InsuredGroup.objects.select_related("contract")
+            .filter(pk=d.insured_group_id, contract__company=company)
+            .first()
+        )
+        if group is None:
+            result.error(
+                "insured_group_id",
+                "group_unknown",
+                "Ce groupe d'assurés n'existe pas pour votre entreprise : "
+                "choisissez-en un dans la liste.",
+            )
+
+    if d.birth_date:
+        result.add("birth_date", check_birth_date(d.birth_date, today=today))
+    if d.nir:
+        civility = d.civility if d.civility in Civility.values else None
+        errors, warnings = check_nir(d.nir, birth_date=d.birth_date, civility=civility)
+        result.add("nir", errors)
+        result.add("nir", warnings, warning=True)
+    if d.fund_code and not FUND_CODE_RE.match(d.fund_code):
+        result.error(
+            "fund_code",
+            "fund_code_format",
+            "L'organisme de rattachement compte 9 chiffres (régime, caisse, centre) : "
+            "recopiez-le depuis l'attestation de droits.",
+        )
+    if d.hire_date and d.effective_date and group is not None:
+        for problem in check_employment_dates(
+            hire_date=d.hire_date,
+            effective_date=d.effective_date,
+            contract_start=group.contract.start_date,
+            birth_date=d.birth_date,
+        ):
+            field_name = "hire_date" if problem.code == "hire_before_14" else "effective_date"
+            result.add(field_name, [problem])
+
+    if d.email:
+        try:
+            validate_email(d.email)
+        except ValidationError:
+            result.error(
+                "email",
+                "email_invalid",
+                "L'adresse e-mail n'est pas valide : vérifiez-la (exemple : prenom.nom@domaine.fr).",
+            )
+    _validate_address(d, result)
+    _check_duplicates(d, company, result)
+    return result
+
+
+def _validate_address(d: EmployeeDeclaration, result: ValidationResult) -> None:
+    any_part = any([d.street_name, d.street_number, d.locality, d.postal_code, d.city])
+    if not d.email and not d.has_address:
+        result.error(
+            "street_name",
+            "address_required",
+            "Sans adresse e-mail, l'adresse postale est obligatoire : le salarié recevra son "
+            "identifiant et son mot de passe provisoire par deux courriers.",
+        )
+    if not any_part:
+        return
+    for name, label in [("postal_code", "Code postal"), ("city", "Ville")]:
+        if not getattr(d, name):
+            result.error(name, "required", f"Le champ « {label} » est obligatoire dans une adresse.")
+    if not (d.street_name or d.locality):
+        result.error(
+            "street_name",
+            "street_required",
+            "Indiquez le libellé de la voie (ou le lieu-dit) de l'adresse.",
+        )
+    for name in ["street_name", "staircase_floor", "building", "locality", "city"]:
+        if len(afnor_line(getattr(d, name))) > 38:
+            result.error(name, "line_too_long", "38 caractères au plus par ligne d'adresse.")
+    if d.country != "FRANCE" or not d.postal_code or not d.city:
+        return
+    if not POSTAL_CODE_RE.match(d.postal_code):
+        result.error("postal_code", "postal_code_format", "Le code postal compte 5 chiffres.")
+    elif not communes_for(d.postal_code):
+        result.error(
+            "postal_code",
+            "postal_code_unknown",
+            f"Le code postal {d.postal_code} n'existe pas : vérifiez-le.",
+        )
+    elif find_commune(d.postal_code, d.city) is None:
+        names = ", ".join(sorted({r.routing_label for r in communes_for(d.postal_code)}))
+        result.error(
+            "city",
+            "city_mismatch",
+            f"La ville ne correspond pas au code postal {d.postal_code}. "
+            f"Communes possibles : {names}.",
+        )
+
+
+def _check_duplicates(d: EmployeeDeclaration, company: Company, result: ValidationResult) -> None:
+    """Same NIR or same matricule already pending or active in the company."""
+    checks = []
+    if d.nir and not any(p.field == "nir" for p in result.errors):
+        checks.append(("nir", Q(nir_digest=digest(d.nir)), "ce numéro de sécurité sociale"))
+    if d.employee_number:
+        checks.append(("employee_number", Q(employee_number=d.employee_number), "ce matricule"))
+    if d.email and User.objects.filter(email__iexact=d.email).exists():
+        result.error(
+            "email",
+            "email_taken",
+            "Cette adresse e-mail est déjà celle d'un autre compte : indiquez une adresse propre "
+            "au salarié, ou laissez le champ vide (il recevra alors deux courriers).",
+        )
+    for field_name, condition, what in checks:
+        existing = (
+            Employee.objects.filter(condition, company=company, memberships__status__in=CURRENT)
+            .distinct()
+            .first()
+        )
+        if existing is not None:
+            result.error(
+                field_name,
+                f"duplicate_{field_name}",
+                f"Un salarié avec {what} est déjà déclaré ({existing.full_name}) : "
+                "ouvrez sa fiche plutôt que de le déclarer à nouveau.",
+                link=reverse("tracking:employee", args=[company.pk, existing.pk]),
+            )
+
+
+def to_session(declaration: EmployeeDeclaration) -> dict[str, object]:
+    """A JSON-safe copy of a declaration (kept in the session between the form's steps)."""
+    data = asdict(declaration)
+    for name in ("birth_date", "hire_date", "effective_date"):
+        value = data[name]
+        data[name] = value.isoformat() if value else None
+    return data
+
+
+def from_session(data: dict[str, object]) -> EmployeeDeclaration:
+    values = dict(data)
+    for name in ("birth_date", "hire_date", "effective_date"):
+        raw = values.get(name)
+        values[name] = date.fromisoformat(str(raw)) if raw else None
+    return EmployeeDeclaration(**values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class AddressSuggestion:
+    given: list[str]
+    suggested: list[str]
+    fields: dict[str, str]
+
+    @property
+    def differs(self) -> bool:
+        return self.given != self.suggested
+
+
+def address_lines(d: EmployeeDeclaration) -> list[str]:
+    street = " ".join(p for p in [d.street_number, d.street_name] if p)
+    lines = [d.staircase_floor, d.building, street, d.locality, f"{d.postal_code} {d.city}"]
+    return [line.strip() for line in [*lines, d.country] if line and line.strip()]
+
+
+def suggest_address(d: EmployeeDeclaration) -> AddressSuggestion:
+    """The address as typed and as AFNOR NF Z10-011 writes it, with the official commune."""
+    official = find_commune(d.postal_code, d.city) if d.country == "FRANCE" else None
+    fields = {
+        name: afnor_line(getattr(d, name))
+        for name in ["street_number", "street_name", "staircase_floor", "building", "locality"]
+    }
+    fields["postal_code"] = d.postal_code
+    fields["city"] = afnor_line(official.routing_label if official else d.city)
+    fields["country"] = afnor_line(d.country)
+    fields["insee_code"] = official.insee_code if official else ""
+    suggested = EmployeeDeclaration(**{**asdict(d), **{k: v for k, v in fields.items() if k != "insee_code"}})
+    return AddressSuggestion(address_lines(d), address_lines(suggested), fields)

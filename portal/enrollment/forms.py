@@ -1,0 +1,146 @@
+"""The employer's declaration form ("Ajouter des salariés — Formulaire")."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+
+from portal.companies.models import Company, InsuredGroup
+from portal.enrollment.declarations import EmployeeDeclaration, validate_declaration
+from portal.enrollment.models import Civility
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+YES_NO = [("oui", "Oui"), ("non", "Non")]
+
+
+class DeclarationForm(forms.Form):
+    civility = forms.ChoiceField(
+        label="Civilité", choices=Civility.choices, widget=forms.RadioSelect, required=False
+    )
+    last_name = forms.CharField(label="Nom", max_length=80, required=False)
+    first_name = forms.CharField(label="Prénom", max_length=80, required=False)
+    birth_date = forms.DateField(
+        label="Date de naissance", widget=DATE_WIDGET, required=False,
+        error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
+    )
+    nir = forms.CharField(
+        label="N° de sécurité sociale",
+        max_length=25,
+        required=False,
+        help_text="15 caractères, clé comprise (ex. : 1 85 05 75 123 456 78).",
+    )
+    fund_code = forms.CharField(
+        label="Organisme de rattachement Sécurité Sociale",
+        max_length=12,
+        required=False,
+        help_text="Code à 9 chiffres de la caisse d'assurance maladie du salarié, indiqué sur "
+        "son attestation de droits (pas sur la carte Vitale).",
+    )
+    street_number = forms.CharField(label="Numéro", max_length=10, required=False)
+    street_name = forms.CharField(label="Libellé de la voie", max_length=60, required=False)
+    staircase_floor = forms.CharField(label="Escalier / Etage", max_length=60, required=False)
+    building = forms.CharField(label="Bâtiment / Résidence", max_length=60, required=False)
+    locality = forms.CharField(label="Lieu-dit", max_length=60, required=False)
+    postal_code = forms.CharField(label="Code postal", max_length=10, required=False)
+    city = forms.CharField(label="Ville", max_length=60, required=False)
+    country = forms.CharField(label="Pays", max_length=38, required=False, initial="FRANCE")
+    email = forms.CharField(
+        label="Email",
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    employee_number = forms.CharField(
+        label="Matricule",
+        max_length=30,
+        required=False,
+        help_text="Le numéro de paie du salarié : il permet de croiser nos fichiers avec "
+        "vos fichiers de paie.",
+    )
+    hire_date = forms.DateField(
+        label="Date d'embauche", widget=DATE_WIDGET, required=False,
+        error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
+    )
+    effective_date = forms.DateField(
+        label="Date d'effet du contrat", widget=DATE_WIDGET, required=False,
+        error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
+    )
+    insured_group_id = forms.TypedChoiceField(
+        label="Groupe d'assurés", coerce=int, required=False, empty_value=None
+    )
+    alsace_moselle = forms.ChoiceField(
+        label="Régime local Alsace Moselle", choices=YES_NO, widget=forms.RadioSelect,
+        required=False,
+    )
+
+    # Shown with an asterisk, checked by the one validation path (not by the form fields).
+    REQUIRED = {
+        "civility", "last_name", "first_name", "birth_date", "hire_date", "effective_date",
+        "insured_group_id", "alsace_moselle",
+    }
+
+    def __init__(
+        self, *args: Any, company: Company, today: date, others: list[EmployeeDeclaration],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.company = company
+        self.today = today
+        self.others = others
+        self.declaration: EmployeeDeclaration | None = None
+        self.warnings: list[str] = []
+        groups = InsuredGroup.objects.filter(contract__company=company).select_related(
+            "contract"
+        ).order_by("contract__kind", "code")
+        self.fields["insured_group_id"].choices = [("", "Choisissez un groupe")] + [
+            (g.pk, f"{g.code} — {g.label} ({g.contract.get_kind_display()})") for g in groups
+        ]
+        for name in self.REQUIRED:
+            self.fields[name].widget.attrs["aria-required"] = "true"
+
+    def to_declaration(self) -> EmployeeDeclaration:
+        data = self.cleaned_data
+        alsace = {"oui": True, "non": False}.get(data.get("alsace_moselle") or "")
+        return EmployeeDeclaration(
+            civility=data.get("civility") or "",
+            last_name=data.get("last_name") or "",
+            first_name=data.get("first_name") or "",
+            birth_date=data.get("birth_date"),
+            hire_date=data.get("hire_date"),
+            effective_date=data.get("effective_date"),
+            insured_group_id=data.get("insured_group_id"),
+            alsace_moselle=alsace,
+            nir=data.get("nir") or "",
+            fund_code=data.get("fund_code") or "",
+            street_number=data.get("street_number") or "",
+            street_name=data.get("street_name") or "",
+            staircase_floor=data.get("staircase_floor") or "",
+            building=data.get("building") or "",
+            locality=data.get("locality") or "",
+            postal_code=data.get("postal_code") or "",
+            city=data.get("city") or "",
+            country=data.get("country") or "FRANCE",
+            email=data.get("email") or "",
+            employee_number=data.get("employee_number") or "",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        declaration = self.to_declaration()
+        result = validate_declaration(declaration, company=self.company, today=self.today)
+        for problem in result.errors:
+            self.add_error(problem.field, problem.message)
+        for other in self.others:
+            if declaration.nir and other.nir == declaration.nir:
+                self.add_error("nir", "Ce numéro de sécurité sociale est déjà dans votre saisie.")
+            if declaration.employee_number and other.employee_number == declaration.employee_number:
+                self.add_error("employee_number", "Ce matricule est déjà dans votre saisie.")
+            if declaration.email and other.email == declaration.email:
+                self.add_error("email", "Cette adresse e-mail est déjà dans votre saisie.")
+        self.warnings = [p.message for p in result.warnings]
+        self.declaration = declaration
+        return data

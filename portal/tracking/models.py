@@ -1,0 +1,117 @@
+"""Requests ("demandes") the employer follows in "Mes demandes", with their timeline."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from portal.companies.models import Company
+from portal.enrollment.models import Employee, Membership
+
+
+class Reason(models.TextChoices):
+    AFFILIATION = "affiliation", "Affiliation"
+    DEATH = "death", "Décès"
+    TERMINATION = "termination", "Résiliation"
+    WAIVER = "waiver", "Dispense"
+
+
+class State(models.TextChoices):
+    IN_PROGRESS = "in_progress", "En cours"
+    WAITING = "waiting", "En attente"
+    CANCELLED = "cancelled", "Annulée"
+    CLOSED = "closed", "Clôturée"
+
+
+class Source(models.TextChoices):
+    FORM = "form", "Formulaire"
+    FILE = "file", "Fichier"
+    DSN = "dsn", "DSN"
+    API = "api", "API"
+
+
+class Request(models.Model):
+    """A request about one employee: an affiliation, a termination, a death or a waiver."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="requests", verbose_name="entreprise"
+    )
+    employee = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, related_name="requests", verbose_name="salarié"
+    )
+    membership = models.ForeignKey(
+        Membership,
+        on_delete=models.PROTECT,
+        related_name="requests",
+        null=True,
+        blank=True,
+        verbose_name="adhésion",
+    )
+    reason = models.CharField("motif", max_length=20, choices=Reason.choices)
+    state = models.CharField("état", max_length=20, choices=State.choices)
+    source = models.CharField("origine", max_length=10, choices=Source.choices)
+    created_at = models.DateTimeField("créée le", default=timezone.now)
+    updated_at = models.DateTimeField("mise à jour le", default=timezone.now)
+    closed_at = models.DateTimeField("clôturée le", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="créée par",
+    )
+    # Denormalised for "Rechercher par Nom / Prénom" on 100,000 requests.
+    search_name = models.CharField(max_length=170, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = "demande"
+        verbose_name_plural = "demandes"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["company", "-created_at", "-id"]),
+            models.Index(fields=["company", "state", "-created_at", "-id"]),
+            models.Index(fields=["company", "reason", "-created_at", "-id"]),
+            models.Index(fields=["company", "search_name"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} — {self.employee}"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Demande créée"
+    INVITATION_SENT = "invitation_sent", "Lien d'affiliation envoyé"
+    LETTERS_SENT = "letters_sent", "Courriers d'identifiant et de mot de passe envoyés"
+    REMINDER_SENT = "reminder_sent", "Relance envoyée"
+    AUTO_REMINDER_SENT = "auto_reminder_sent", "Relance automatique envoyée"
+    LINK_RENEWED = "link_renewed", "Nouveau lien envoyé (60 jours)"
+    LINK_EXPIRED = "link_expired", "Lien d'affiliation expiré"
+    ACCOUNT_ACTIVATED = "account_activated", "Compte activé par le salarié"
+
+
+class RequestEvent(models.Model):
+    """One step in a request's timeline."""
+
+    request = models.ForeignKey(
+        Request, on_delete=models.CASCADE, related_name="events", verbose_name="demande"
+    )
+    kind = models.CharField("événement", max_length=30, choices=EventKind.choices)
+    at = models.DateTimeField("le", default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="par",
+    )
+
+    class Meta:
+        verbose_name = "étape de demande"
+        verbose_name_plural = "étapes de demande"
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()

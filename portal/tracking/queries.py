@@ -1,0 +1,76 @@
+"""Reading requests and employees of a company, with the filters of the employer's lists."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from portal.companies.models import Company
+from portal.enrollment.models import Employee, Invitation, Membership
+from portal.tracking.models import Request
+
+PAGE_SIZE = 20
+
+
+def search_key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def requests_of(
+    company: Company, *, state: str = "", reason: str = "", name: str = ""
+) -> QuerySet[Request]:
+    """The company's requests, newest first, filtered as "Mes demandes" asks."""
+    requests = Request.objects.filter(company=company)
+    if state:
+        requests = requests.filter(state=state)
+    if reason:
+        requests = requests.filter(reason=reason)
+    if name:
+        # Matches "Nom Prénom" or "Prénom" by word start, on the denormalised search column.
+        key = search_key(name)
+        requests = requests.filter(Q(search_name__startswith=key) | Q(search_name__contains=f" {key}"))
+    return requests.select_related("employee", "membership").prefetch_related(
+        Prefetch(
+            "membership__invitations",
+            queryset=Invitation.objects.filter(used_at=None, revoked_at=None),
+            to_attr="open_invitations",
+        )
+    ).order_by("-created_at", "-id")
+
+
+def get_request_for_company(company: Company, request_id: int) -> Request:
+    request = Request.objects.filter(company=company, pk=request_id).select_related("employee").first()
+    if request is None:
+        raise Http404("Demande introuvable.")
+    return request
+
+
+def employees_of(
+    company: Company, *, status: str = "", group: str = "", name: str = ""
+) -> QuerySet[Employee]:
+    employees = Employee.objects.filter(company=company)
+    if status:
+        employees = employees.filter(memberships__status=status)
+    if group:
+        employees = employees.filter(memberships__insured_group__code=group)
+    if name:
+        key = search_key(name)
+        employees = employees.filter(
+            Q(last_name__istartswith=key)
+            | Q(first_name__istartswith=key)
+        )
+    return employees.distinct().prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.select_related("insured_group", "contract").order_by(
+                "-effective_date", "-id"
+            ),
+        )
+    ).order_by("last_name", "first_name", "id")
+
+
+def get_employee_for_company(company: Company, employee_id: int) -> Employee:
+    employee = Employee.objects.filter(company=company, pk=employee_id).first()
+    if employee is None:
+        raise Http404("Salarié introuvable.")
+    return employee

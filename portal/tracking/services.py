@@ -1,0 +1,227 @@
+"""Request events: declaring an employee, reminders, expiry of invitation links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from portal.accounts.models import User
+from portal.companies.models import Company, InsuredGroup
+from portal.core import audit
+from portal.core.errors import BusinessError
+from portal.enrollment.declarations import (
+    EmployeeDeclaration,
+    ValidationResult,
+    validate_declaration,
+)
+from portal.enrollment.models import Invitation, Membership, MembershipStatus
+from portal.enrollment.services import (
+    invitation_url,
+    issue_invitation,
+    pre_enroll,
+    provisional_password,
+)
+from portal.notifications.services import send_email, send_letter
+from portal.tracking.models import EventKind, Reason, Request, RequestEvent, Source, State
+
+
+class DeclarationRejected(BusinessError):
+    """The declaration broke at least one rule; `result` lists them by field."""
+
+    def __init__(self, result: ValidationResult) -> None:
+        self.result = result
+        super().__init__("declaration_rejected", "La déclaration contient des erreurs.")
+
+
+def _event(request: Request, kind: str, by: User | None, at: datetime | None = None) -> None:
+    RequestEvent.objects.create(request=request, kind=kind, actor=by, at=at or timezone.now())
+
+
+def _send_invitation_email(membership: Membership, invitation: Invitation, template: str) -> None:
+    employee = membership.employee
+    send_email(
+        to=employee.email,
+        template=template,
+        context={
+            "employee": employee,
+            "company": membership.contract.company,
+            "membership": membership,
+            "url": invitation_url(invitation),
+            "days_left": invitation.days_left(timezone.localdate()),
+        },
+    )
+
+
+@transaction.atomic
+def declare_employee(
+    *,
+    company: Company,
+    declaration: EmployeeDeclaration,
+    source: str,
+    by: User | None,
+    today: date,
+) -> Request:
+    """Pre-enroll one employee and open their affiliation request "En attente".
+
+    The employee is covered from the effective date; they get the invitation e-mail, or two
+    letters (login, provisional password) when the employer gave no e-mail.
+    """
+    # One declaration at a time per company: the duplicate checks below cannot race.
+    Company.objects.select_for_update().filter(pk=company.pk).first()
+    result = validate_declaration(declaration, company=company, today=today)
+    if not result.ok:
+        raise DeclarationRejected(result)
+    group = InsuredGroup.objects.select_related("contract").get(pk=declaration.insured_group_id)
+    membership = pre_enroll(company=company, declaration=declaration, group=group, by=by)
+    employee = membership.employee
+    now = timezone.now()
+    request = Request.objects.create(
+        company=company,
+        employee=employee,
+        membership=membership,
+        reason=Reason.AFFILIATION,
+        state=State.WAITING,
+        source=source,
+        created_by=by,
+        created_at=now,
+        updated_at=now,
+        search_name=f"{employee.last_name} {employee.first_name}".lower(),
+    )
+    _event(request, EventKind.CREATED, by, now)
+    invitation = issue_invitation(membership=membership, now=now)
+    if employee.email:
+        _send_invitation_email(membership, invitation, "invitation")
+        _event(request, EventKind.INVITATION_SENT, by, now)
+    else:
+        _send_letters(membership)
+        _event(request, EventKind.LETTERS_SENT, by, now)
+    audit.record("affiliation_declared", by=by, target=request, company_id=company.pk, source=source)
+    return request
+
+
+def _send_letters(membership: Membership) -> None:
+    """Two separate letters: the login, then the provisional password (user guide)."""
+    employee = membership.employee
+    user = employee.user
+    assert user is not None
+    password = provisional_password()
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    lines = [f"{employee.get_civility_display()} {employee.first_name} {employee.last_name}"]
+    lines += employee.address_lines()
+    context = {"employee": employee, "company": membership.contract.company, "membership": membership}
+    send_letter(
+        address_lines=lines,
+        template="login",
+        context={**context, "identifier": user.identifier},
+        title="Votre identifiant",
+    )
+    send_letter(
+        address_lines=lines,
+        template="password",
+        context={**context, "password": password},
+        title="Votre mot de passe provisoire",
+    )
+
+
+REMINDER_ALREADY_SENT = (
+    "Une relance a déjà été envoyée aujourd'hui à ce salarié. Vous pourrez le relancer à "
+    "nouveau demain."
+)
+
+
+@transaction.atomic
+def send_reminder(*, request_id: int, company: Company, by: User | None, automatic: bool = False) -> Request:
+    """E-mail the employee their link again (a fresh 60-day link if the old one expired)."""
+    request = (
+        Request.objects.select_for_update()
+        .select_related("membership__employee", "membership__contract__company")
+        .get(pk=request_id, company=company)
+    )
+    if request.reason != Reason.AFFILIATION or request.state != State.WAITING:
+        raise BusinessError(
+            "reminder_not_waiting",
+            "Seule une affiliation en attente du salarié peut être relancée.",
+        )
+    membership = request.membership
+    assert membership is not None
+    employee = membership.employee
+    if not employee.email:
+        raise BusinessError(
+            "reminder_no_email",
+            "Ce salarié n'a pas d'adresse e-mail : il a reçu ses identifiants par courrier.",
+        )
+    now = timezone.now()
+    today = timezone.localdate(now)
+    invitation = membership.invitations.filter(revoked_at=None, used_at=None).first()
+    if invitation is not None and invitation.last_reminder_at is not None:
+        if timezone.localdate(invitation.last_reminder_at) == today:
+            raise BusinessError("reminder_today", REMINDER_ALREADY_SENT)
+    renewed = invitation is None or not invitation.is_usable(now)
+    if renewed:
+        invitation = issue_invitation(membership=membership, now=now)
+    assert invitation is not None
+    invitation.reminders += 1
+    invitation.last_reminder_at = now
+    invitation.save(update_fields=["reminders", "last_reminder_at"])
+    _send_invitation_email(membership, invitation, "invitation_reminder")
+    kind = EventKind.AUTO_REMINDER_SENT if automatic else EventKind.REMINDER_SENT
+    _event(request, kind, by, now)
+    if renewed:
+        _event(request, EventKind.LINK_RENEWED, by, now)
+    request.updated_at = now
+    request.save(update_fields=["updated_at"])
+    audit.record("reminder_sent", by=by, target=request, company_id=company.pk, renewed=renewed)
+    return request
+
+
+@dataclass(frozen=True)
+class DailyReport:
+    reminders: int
+    expired: int
+
+
+def run_daily_reminders(*, now: datetime) -> DailyReport:
+    """Automatic reminders (N days after sending, N days before expiry) and expired links."""
+    after = timedelta(days=settings.AUTO_REMINDER_AFTER_DAYS)
+    before = timedelta(days=settings.AUTO_REMINDER_BEFORE_EXPIRY_DAYS)
+    today = timezone.localdate(now)
+    reminders = expired = 0
+    waiting = Invitation.objects.filter(
+        used_at=None,
+        revoked_at=None,
+        membership__status=MembershipStatus.PRE_ENROLLED,
+        membership__requests__reason=Reason.AFFILIATION,
+        membership__requests__state=State.WAITING,
+    ).select_related("membership__employee", "membership__contract__company")
+    for invitation in waiting.iterator():
+        request = invitation.membership.requests.get(reason=Reason.AFFILIATION, state=State.WAITING)
+        if now >= invitation.expires_at:
+            if not request.events.filter(kind=EventKind.LINK_EXPIRED, at__gte=invitation.sent_at).exists():
+                _event(request, EventKind.LINK_EXPIRED, None, now)
+                expired += 1
+            continue
+        if not invitation.membership.employee.email:
+            continue
+        due = [invitation.sent_at + after, invitation.expires_at - before]
+        last = invitation.last_reminder_at
+        if any(timezone.localdate(d) <= today and (last is None or last < d) for d in due):
+            try:
+                send_reminder(
+                    request_id=request.pk,
+                    company=invitation.membership.contract.company,
+                    by=None,
+                    automatic=True,
+                )
+            except BusinessError:
+                continue
+            reminders += 1
+    return DailyReport(reminders=reminders, expired=expired)
+
+
+def request_source_label(source: str) -> str:
+    return Source(source).label

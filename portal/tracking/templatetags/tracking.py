@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django import template
+
+from portal.core.nir import format_nir
+from portal.enrollment.models import Membership, MembershipStatus
+from portal.tracking.models import Reason, Request, State
+
+register = template.Library()
+
+
+@register.filter
+def days_left(request: Request, today: date) -> int | None:
+    """Days before the invitation link of a waiting affiliation expires (None otherwise)."""
+    if request.reason != Reason.AFFILIATION or request.state != State.WAITING:
+        return None
+    invitations = getattr(request.membership, "open_invitations", None)
+    if invitations is None and request.membership is not None:
+        invitations = list(request.membership.invitations.filter(used_at=None, revoked_at=None))
+    if not invitations:
+        return 0
+    return invitations[0].days_left(today)
+
+
+@register.filter
+def status_label(membership: Membership | None) -> str:
+    """The employee list's status line ("Mis en gestion - Date d'effet 01/01/2018")."""
+    if membership is None:
+        return "Non renseigné"
+    if membership.status == MembershipStatus.ACTIVE:
+        return f"Mis en gestion - Date d'effet {membership.effective_date:%d/%m/%Y}"
+    if membership.status == MembershipStatus.TERMINATED and membership.end_date:
+        return f"Radié - {membership.end_date:%d/%m/%Y}"
+    if membership.status == MembershipStatus.SIGNED:
+        return f"Adhésion signée - Date d'effet {membership.effective_date:%d/%m/%Y}"
+    return str(membership.get_status_display())
+
+
+@register.filter
+def get_item(mapping: dict[object, object], key: object) -> object:
+    return mapping.get(key)
+
+
+@register.filter
+def nir_display(nir: str) -> str:
+    """The NIR as written on the attestation ("1 71 09 34 240 001 34")."""
+    return format_nir(nir) if nir else ""
