@@ -49,6 +49,11 @@ def media_root(tmp_path: Path, settings: Any) -> Path:
     return settings.MEDIA_ROOT
 
 
+def text(response: Any) -> str:
+    """A response's HTML with entities decoded, to compare with French sentences."""
+    return html.unescape(response.content.decode())
+
+
 def solve_robot_check(page_html: str) -> str:
     """Solve the page's proof-of-work challenge as the browser widget does; the payload."""
     match = re.search(r'challengejson="([^"]+)"', page_html)

@@ -179,6 +179,7 @@ AXES_VERBOSE = False
 # one NAT address. Address-level throttling belongs to the reverse proxy.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
+
 # Encryption of identifiers at rest (NIR): Fernet keys, comma-separated, newest first, and
 # the key of the lookup digests. Generate with
 #   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"

@@ -16,6 +16,7 @@ from portal.companies.queries import (
 )
 from portal.core import audit
 
+
 @correspondent_required
 def choose_company(request: HttpRequest) -> HttpResponse:
     """Mes entreprises: pick the company to work on (straight in when there is one)."""

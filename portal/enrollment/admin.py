@@ -34,8 +34,15 @@ class MembershipAdmin(admin.ModelAdmin[Membership]):
 class InvitationAdmin(admin.ModelAdmin[Invitation]):
     list_display = ["membership", "sent_at", "expires_at", "used_at", "revoked_at", "reminders"]
     exclude = ["token", "token_hash"]
-    readonly_fields = ["membership", "sent_at", "expires_at", "used_at", "revoked_at", "reminders",
-                       "last_reminder_at"]
+    readonly_fields = [
+        "membership",
+        "sent_at",
+        "expires_at",
+        "used_at",
+        "revoked_at",
+        "reminders",
+        "last_reminder_at",
+    ]
 
-    def has_add_permission(self, request: object) -> bool:  # type: ignore[override]
+    def has_add_permission(self, request: object) -> bool:
         return False

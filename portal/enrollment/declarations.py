@@ -19,8 +19,13 @@ from portal.accounts.models import User
 from portal.companies.models import Company, InsuredGroup
 from portal.core.addresses import POSTAL_CODE_RE, afnor_line
 from portal.core.crypto import digest
-from portal.core.nir import Problem, check_birth_date, check_employment_dates, check_nir
-from portal.core.nir import normalise_nir
+from portal.core.nir import (
+    Problem,
+    check_birth_date,
+    check_employment_dates,
+    check_nir,
+    normalise_nir,
+)
 from portal.core.postal import communes_for, find_commune
 from portal.enrollment.models import Civility, Employee, MembershipStatus
 
@@ -169,7 +174,8 @@ def validate_declaration(
             result.error(
                 "email",
                 "email_invalid",
-                "L'adresse e-mail n'est pas valide : vérifiez-la (exemple : prenom.nom@domaine.fr).",
+                "L'adresse e-mail n'est pas valide : vérifiez-la "
+                "(exemple : prenom.nom@domaine.fr).",
             )
     _validate_address(d, result)
     _check_duplicates(d, company, result)
@@ -189,7 +195,9 @@ def _validate_address(d: EmployeeDeclaration, result: ValidationResult) -> None:
         return
     for name, label in [("postal_code", "Code postal"), ("city", "Ville")]:
         if not getattr(d, name):
-            result.error(name, "required", f"Le champ « {label} » est obligatoire dans une adresse.")
+            result.error(
+                name, "required", f"Le champ « {label} » est obligatoire dans une adresse."
+            )
     if not (d.street_name or d.locality):
         result.error(
             "street_name",
@@ -294,5 +302,7 @@ def suggest_address(d: EmployeeDeclaration) -> AddressSuggestion:
     fields["city"] = afnor_line(official.routing_label if official else d.city)
     fields["country"] = afnor_line(d.country)
     fields["insee_code"] = official.insee_code if official else ""
-    suggested = EmployeeDeclaration(**{**asdict(d), **{k: v for k, v in fields.items() if k != "insee_code"}})
+    suggested = EmployeeDeclaration(
+        **{**asdict(d), **{k: v for k, v in fields.items() if k != "insee_code"}}
+    )
     return AddressSuggestion(address_lines(d), address_lines(suggested), fields)

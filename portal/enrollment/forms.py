@@ -22,7 +22,9 @@ class DeclarationForm(forms.Form):
     last_name = forms.CharField(label="Nom", max_length=80, required=False)
     first_name = forms.CharField(label="Prénom", max_length=80, required=False)
     birth_date = forms.DateField(
-        label="Date de naissance", widget=DATE_WIDGET, required=False,
+        label="Date de naissance",
+        widget=DATE_WIDGET,
+        required=False,
         error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
     )
     nir = forms.CharField(
@@ -60,29 +62,45 @@ class DeclarationForm(forms.Form):
         "vos fichiers de paie.",
     )
     hire_date = forms.DateField(
-        label="Date d'embauche", widget=DATE_WIDGET, required=False,
+        label="Date d'embauche",
+        widget=DATE_WIDGET,
+        required=False,
         error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
     )
     effective_date = forms.DateField(
-        label="Date d'effet du contrat", widget=DATE_WIDGET, required=False,
+        label="Date d'effet du contrat",
+        widget=DATE_WIDGET,
+        required=False,
         error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
     )
     insured_group_id = forms.TypedChoiceField(
         label="Groupe d'assurés", coerce=int, required=False, empty_value=None
     )
     alsace_moselle = forms.ChoiceField(
-        label="Régime local Alsace Moselle", choices=YES_NO, widget=forms.RadioSelect,
+        label="Régime local Alsace Moselle",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
         required=False,
     )
 
     # Shown with an asterisk, checked by the one validation path (not by the form fields).
     REQUIRED = {
-        "civility", "last_name", "first_name", "birth_date", "hire_date", "effective_date",
-        "insured_group_id", "alsace_moselle",
+        "civility",
+        "last_name",
+        "first_name",
+        "birth_date",
+        "hire_date",
+        "effective_date",
+        "insured_group_id",
+        "alsace_moselle",
     }
 
     def __init__(
-        self, *args: Any, company: Company, today: date, others: list[EmployeeDeclaration],
+        self,
+        *args: Any,
+        company: Company,
+        today: date,
+        others: list[EmployeeDeclaration],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -91,12 +109,18 @@ class DeclarationForm(forms.Form):
         self.others = others
         self.declaration: EmployeeDeclaration | None = None
         self.warnings: list[str] = []
-        groups = InsuredGroup.objects.filter(contract__company=company).select_related(
-            "contract"
-        ).order_by("contract__kind", "code")
-        self.fields["insured_group_id"].choices = [("", "Choisissez un groupe")] + [
+        groups = (
+            InsuredGroup.objects.filter(contract__company=company)
+            .select_related("contract")
+            .order_by("contract__kind", "code")
+        )
+        choices: list[tuple[object, str]] = [("", "Choisissez un groupe")]
+        choices += [
             (g.pk, f"{g.code} — {g.label} ({g.contract.get_kind_display()})") for g in groups
         ]
+        group_field = self.fields["insured_group_id"]
+        assert isinstance(group_field, forms.TypedChoiceField)
+        group_field.choices = choices
         for name in self.REQUIRED:
             self.fields[name].widget.attrs["aria-required"] = "true"
 

@@ -132,8 +132,11 @@ class Membership(models.Model):
 
     @property
     def is_current(self) -> bool:
-        return self.status in {MembershipStatus.PRE_ENROLLED, MembershipStatus.SIGNED,
-                               MembershipStatus.ACTIVE}
+        return self.status in {
+            MembershipStatus.PRE_ENROLLED,
+            MembershipStatus.SIGNED,
+            MembershipStatus.ACTIVE,
+        }
 
 
 class Invitation(models.Model):

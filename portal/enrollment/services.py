@@ -150,9 +150,7 @@ INVITATION_EXPIRED = (
 @transaction.atomic
 def activate_account(*, token: str, password: str) -> Membership:
     """The employee chose a password from the invitation link; the link then stops working."""
-    invitation = (
-        Invitation.objects.select_for_update().filter(token_hash=hash_token(token)).first()
-    )
+    invitation = Invitation.objects.select_for_update().filter(token_hash=hash_token(token)).first()
     if invitation is None:
         raise BusinessError("invitation_invalid", INVITATION_INVALID)
     invitation = get_invitation(token)  # same checks, with the row now locked

@@ -18,7 +18,7 @@ from portal.enrollment.models import Employee
 
 @never_cache
 def activate(request: HttpRequest, token: str) -> HttpResponse:
-    """"L'activation du compte": the e-mail, then the password, then "Continuer"."""
+    """ "L'activation du compte": the e-mail, then the password, then "Continuer"."""
     try:
         invitation = services.get_invitation(token)
     except BusinessError as error:
@@ -32,17 +32,13 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
                 token=token, password=form.cleaned_data["password1"]
             )
         except BusinessError as error:
-            return render(
-                request, "enrollment/activate_invalid.html", {"error": error}, status=410
-            )
+            return render(request, "enrollment/activate_invalid.html", {"error": error}, status=410)
         user = membership.employee.user
         assert user is not None
         login(request, user, backend="portal.accounts.backends.IdentifierOrEmailBackend")
         request.session.set_expiry(0)
         return redirect("enrollment:space")
-    return render(
-        request, "enrollment/activate.html", {"form": form, "employee": employee}
-    )
+    return render(request, "enrollment/activate.html", {"form": form, "employee": employee})
 
 
 @login_required
@@ -51,7 +47,7 @@ def space(request: HttpRequest) -> HttpResponse:
     if request.user.role != Role.MEMBER:  # type: ignore[union-attr]
         raise PermissionDenied
     employee = (
-        Employee.objects.filter(user=request.user)
+        Employee.objects.filter(user_id=request.user.pk or 0)
         .select_related("company")
         .prefetch_related("memberships__contract", "memberships__insured_group")
         .first()

@@ -9,7 +9,7 @@ class RequestEventInline(admin.TabularInline[RequestEvent, Request]):
     readonly_fields = ["kind", "at", "actor"]
     can_delete = False
 
-    def has_add_permission(self, request: object, obj: object = None) -> bool:  # type: ignore[override]
+    def has_add_permission(self, request: object, obj: object = None) -> bool:
         return False
 
 
@@ -19,10 +19,19 @@ class RequestAdmin(admin.ModelAdmin[Request]):
     list_filter = ["reason", "state", "source"]
     search_fields = ["search_name", "company__legal_name"]
     list_select_related = ["company", "employee"]
-    readonly_fields = ["company", "employee", "membership", "reason", "source", "created_at",
-                       "created_by", "updated_at", "closed_at"]
+    readonly_fields = [
+        "company",
+        "employee",
+        "membership",
+        "reason",
+        "source",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "closed_at",
+    ]
     exclude = ["search_name"]
     inlines = [RequestEventInline]
 
-    def has_add_permission(self, request: object) -> bool:  # type: ignore[override]
+    def has_add_permission(self, request: object) -> bool:
         return False

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -28,18 +31,26 @@ def requests_of(
     if name:
         # Matches "Nom Prénom" or "Prénom" by word start, on the denormalised search column.
         key = search_key(name)
-        requests = requests.filter(Q(search_name__startswith=key) | Q(search_name__contains=f" {key}"))
-    return requests.select_related("employee", "membership").prefetch_related(
-        Prefetch(
-            "membership__invitations",
-            queryset=Invitation.objects.filter(used_at=None, revoked_at=None),
-            to_attr="open_invitations",
+        requests = requests.filter(
+            Q(search_name__startswith=key) | Q(search_name__contains=f" {key}")
         )
-    ).order_by("-created_at", "-id")
+    return (
+        requests.select_related("employee", "membership")
+        .prefetch_related(
+            Prefetch(
+                "membership__invitations",
+                queryset=Invitation.objects.filter(used_at=None, revoked_at=None),
+                to_attr="open_invitations",
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
 
 
 def get_request_for_company(company: Company, request_id: int) -> Request:
-    request = Request.objects.filter(company=company, pk=request_id).select_related("employee").first()
+    request = (
+        Request.objects.filter(company=company, pk=request_id).select_related("employee").first()
+    )
     if request is None:
         raise Http404("Demande introuvable.")
     return request
@@ -55,18 +66,19 @@ def employees_of(
         employees = employees.filter(memberships__insured_group__code=group)
     if name:
         key = search_key(name)
-        employees = employees.filter(
-            Q(last_name__istartswith=key)
-            | Q(first_name__istartswith=key)
+        employees = employees.filter(Q(last_name__istartswith=key) | Q(first_name__istartswith=key))
+    return (
+        employees.distinct()
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.select_related("insured_group", "contract").order_by(
+                    "-effective_date", "-id"
+                ),
+            )
         )
-    return employees.distinct().prefetch_related(
-        Prefetch(
-            "memberships",
-            queryset=Membership.objects.select_related("insured_group", "contract").order_by(
-                "-effective_date", "-id"
-            ),
-        )
-    ).order_by("last_name", "first_name", "id")
+        .order_by("last_name", "first_name", "id")
+    )
 
 
 def get_employee_for_company(company: Company, employee_id: int) -> Employee:
@@ -74,3 +86,19 @@ def get_employee_for_company(company: Company, employee_id: int) -> Employee:
     if employee is None:
         raise Http404("Salarié introuvable.")
     return employee
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    label: str
+
+
+def timeline(request: Request) -> list[TimelineEntry]:
+    """The request's events, with the employee's own steps (account activated) in order."""
+    entries = [TimelineEntry(e.at, e.get_kind_display()) for e in request.events.all()]
+    if request.membership is not None:
+        for invitation in request.membership.invitations.all():
+            if invitation.used_at is not None:
+                entries.append(TimelineEntry(invitation.used_at, "Compte activé par le salarié"))
+    return sorted(entries, key=lambda e: e.at)

@@ -41,7 +41,9 @@ def _event(request: Request, kind: str, by: User | None, at: datetime | None = N
     RequestEvent.objects.create(request=request, kind=kind, actor=by, at=at or timezone.now())
 
 
-def _send_invitation_email(membership: Membership, invitation: Invitation, template: str) -> None:
+def _send_invitation_email(
+    membership: Membership, invitation: Invitation, template: str, now: datetime
+) -> None:
     employee = membership.employee
     send_email(
         to=employee.email,
@@ -51,7 +53,7 @@ def _send_invitation_email(membership: Membership, invitation: Invitation, templ
             "company": membership.contract.company,
             "membership": membership,
             "url": invitation_url(invitation),
-            "days_left": invitation.days_left(timezone.localdate()),
+            "days_left": invitation.days_left(timezone.localdate(now)),
         },
     )
 
@@ -75,6 +77,7 @@ def declare_employee(
     result = validate_declaration(declaration, company=company, today=today)
     if not result.ok:
         raise DeclarationRejected(result)
+    assert declaration.insured_group_id is not None  # validated
     group = InsuredGroup.objects.select_related("contract").get(pk=declaration.insured_group_id)
     membership = pre_enroll(company=company, declaration=declaration, group=group, by=by)
     employee = membership.employee
@@ -94,12 +97,14 @@ def declare_employee(
     _event(request, EventKind.CREATED, by, now)
     invitation = issue_invitation(membership=membership, now=now)
     if employee.email:
-        _send_invitation_email(membership, invitation, "invitation")
+        _send_invitation_email(membership, invitation, "invitation", now)
         _event(request, EventKind.INVITATION_SENT, by, now)
     else:
         _send_letters(membership)
         _event(request, EventKind.LETTERS_SENT, by, now)
-    audit.record("affiliation_declared", by=by, target=request, company_id=company.pk, source=source)
+    audit.record(
+        "affiliation_declared", by=by, target=request, company_id=company.pk, source=source
+    )
     return request
 
 
@@ -113,7 +118,11 @@ def _send_letters(membership: Membership) -> None:
     user.save(update_fields=["password"])
     lines = [f"{employee.get_civility_display()} {employee.first_name} {employee.last_name}"]
     lines += employee.address_lines()
-    context = {"employee": employee, "company": membership.contract.company, "membership": membership}
+    context = {
+        "employee": employee,
+        "company": membership.contract.company,
+        "membership": membership,
+    }
     send_letter(
         address_lines=lines,
         template="login",
@@ -135,7 +144,14 @@ REMINDER_ALREADY_SENT = (
 
 
 @transaction.atomic
-def send_reminder(*, request_id: int, company: Company, by: User | None, automatic: bool = False) -> Request:
+def send_reminder(
+    *,
+    request_id: int,
+    company: Company,
+    by: User | None,
+    automatic: bool = False,
+    now: datetime | None = None,
+) -> Request:
     """E-mail the employee their link again (a fresh 60-day link if the old one expired)."""
     request = (
         Request.objects.select_for_update()
@@ -155,12 +171,12 @@ def send_reminder(*, request_id: int, company: Company, by: User | None, automat
             "reminder_no_email",
             "Ce salarié n'a pas d'adresse e-mail : il a reçu ses identifiants par courrier.",
         )
-    now = timezone.now()
+    now = now or timezone.now()
     today = timezone.localdate(now)
     invitation = membership.invitations.filter(revoked_at=None, used_at=None).first()
-    if invitation is not None and invitation.last_reminder_at is not None:
-        if timezone.localdate(invitation.last_reminder_at) == today:
-            raise BusinessError("reminder_today", REMINDER_ALREADY_SENT)
+    last = invitation.last_reminder_at if invitation is not None else None
+    if last is not None and timezone.localdate(last) == today:
+        raise BusinessError("reminder_today", REMINDER_ALREADY_SENT)
     renewed = invitation is None or not invitation.is_usable(now)
     if renewed:
         invitation = issue_invitation(membership=membership, now=now)
@@ -168,7 +184,7 @@ def send_reminder(*, request_id: int, company: Company, by: User | None, automat
     invitation.reminders += 1
     invitation.last_reminder_at = now
     invitation.save(update_fields=["reminders", "last_reminder_at"])
-    _send_invitation_email(membership, invitation, "invitation_reminder")
+    _send_invitation_email(membership, invitation, "invitation_reminder", now)
     kind = EventKind.AUTO_REMINDER_SENT if automatic else EventKind.REMINDER_SENT
     _event(request, kind, by, now)
     if renewed:
@@ -201,7 +217,9 @@ def run_daily_reminders(*, now: datetime) -> DailyReport:
     for invitation in waiting.iterator():
         request = invitation.membership.requests.get(reason=Reason.AFFILIATION, state=State.WAITING)
         if now >= invitation.expires_at:
-            if not request.events.filter(kind=EventKind.LINK_EXPIRED, at__gte=invitation.sent_at).exists():
+            if not request.events.filter(
+                kind=EventKind.LINK_EXPIRED, at__gte=invitation.sent_at
+            ).exists():
                 _event(request, EventKind.LINK_EXPIRED, None, now)
                 expired += 1
             continue
@@ -216,6 +234,7 @@ def run_daily_reminders(*, now: datetime) -> DailyReport:
                     company=invitation.membership.contract.company,
                     by=None,
                     automatic=True,
+                    now=now,
                 )
             except BusinessError:
                 continue

@@ -16,6 +16,7 @@ from portal.accounts.models import User
 from portal.companies.access import company_context, correspondent_required
 from portal.companies.models import Company, InsuredGroup
 from portal.companies.queries import get_company_for_user
+from portal.core import audit
 from portal.core.errors import BusinessError
 from portal.enrollment.declarations import (
     EmployeeDeclaration,
@@ -133,7 +134,7 @@ def _keep_pending(request: HttpRequest, company: Company) -> HttpResponse:
 
 @correspondent_required
 def confirm_address(request: HttpRequest, company_id: int) -> HttpResponse:
-    """"Valider l'adresse du collaborateur": the address as typed or as AFNOR writes it."""
+    """ "Valider l'adresse du collaborateur": the address as typed or as AFNOR writes it."""
     company = _company(request, company_id)
     pending = request.session.get("declaration_pending")
     if not pending or pending.get("company") != company.pk:
@@ -153,7 +154,7 @@ def confirm_address(request: HttpRequest, company_id: int) -> HttpResponse:
 
 @correspondent_required
 def review(request: HttpRequest, company_id: int) -> HttpResponse:
-    """"Vérifier les informations saisies": Modifier / Supprimer, then "Valider"."""
+    """ "Vérifier les informations saisies": Modifier / Supprimer, then "Valider"."""
     company = _company(request, company_id)
     drafts = _drafts(request, company)
     if request.method == "POST" and "supprimer" in request.POST:
@@ -171,7 +172,9 @@ def review(request: HttpRequest, company_id: int) -> HttpResponse:
     return render(request, "tracking/declare_review.html", context)
 
 
-def _declare_all(request: HttpRequest, company: Company, drafts: list[dict[str, Any]]) -> HttpResponse:
+def _declare_all(
+    request: HttpRequest, company: Company, drafts: list[dict[str, Any]]
+) -> HttpResponse:
     if not drafts:
         messages.info(request, "Aucun salarié à valider : votre saisie a déjà été enregistrée.")
         return redirect("tracking:requests", company.pk)
@@ -201,7 +204,7 @@ def _declare_all(request: HttpRequest, company: Company, drafts: list[dict[str, 
 
 @correspondent_required
 def cancel_declaration(request: HttpRequest, company_id: int) -> HttpResponse:
-    """"Annuler": drop what was entered and go back to "Mes demandes"."""
+    """ "Annuler": drop what was entered and go back to "Mes demandes"."""
     company = _company(request, company_id)
     if request.method == "POST":
         request.session.pop(_drafts_key(company), None)
@@ -239,7 +242,7 @@ def requests_list(request: HttpRequest, company_id: int) -> HttpResponse:
 @correspondent_required
 @require_POST
 def remind(request: HttpRequest, company_id: int, request_id: int) -> HttpResponse:
-    """"Relancer": e-mail the employee their link again."""
+    """ "Relancer": e-mail the employee their link again."""
     company = _company(request, company_id)
     target = queries.get_request_for_company(company, request_id)
     try:
@@ -271,7 +274,9 @@ def employees_list(request: HttpRequest, company_id: int) -> HttpResponse:
     if status not in MembershipStatus.values:
         status = ""
     groups = list(
-        InsuredGroup.objects.filter(contract__company=company).values_list("code", "label").distinct()
+        InsuredGroup.objects.filter(contract__company=company)
+        .values_list("code", "label")
+        .distinct()
     )
     if group not in {code for code, _ in groups}:
         group = ""
@@ -300,11 +305,14 @@ def employee_detail(request: HttpRequest, company_id: int, employee_id: int) -> 
             "-effective_date"
         )
     )
-    employee_requests = list(
-        employee.requests.filter(company=company).prefetch_related("events").order_by("-created_at")
-    )
+    employee_requests = [
+        (item, queries.timeline(item))
+        for item in employee.requests.filter(company=company)
+        .prefetch_related("events", "membership__invitations")
+        .order_by("-created_at")
+    ]
+    # rules.md R8.6: every access to an employee's file (and its NIR) is logged.
+    audit.record("employee_viewed", by=_user(request), target=employee, company_id=company.pk)
     context = company_context(request, company, "employees")
     context.update(employee=employee, memberships=memberships, employee_requests=employee_requests)
     return render(request, "tracking/employee.html", context)
-
-

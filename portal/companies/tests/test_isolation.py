@@ -9,7 +9,6 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import declare
-
 from portal.companies.models import Company, Product
 from portal.enrollment.models import Employee
 from portal.tracking.models import Request

@@ -40,8 +40,20 @@ def test_production_refuses_to_start_with_debug_on() -> None:
 
 
 def test_production_starts_with_its_secrets() -> None:
-    result = load_settings(PORTAL_ENV="production", DJANGO_SECRET_KEY="k" * 60, ALTCHA_HMAC_KEY="x")
+    result = load_settings(
+        PORTAL_ENV="production",
+        DJANGO_SECRET_KEY="k" * 60,
+        ALTCHA_HMAC_KEY="x",
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        BLIND_INDEX_KEY="b" * 40,
+    )
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_to_start_without_encryption_keys() -> None:
+    result = load_settings(PORTAL_ENV="production", DJANGO_SECRET_KEY="k" * 60, ALTCHA_HMAC_KEY="x")
+    assert result.returncode == 1
+    assert "FIELD_ENCRYPTION_KEYS and BLIND_INDEX_KEY must be set" in result.stderr
 
 
 def test_production_hashes_passwords_with_argon2() -> None:

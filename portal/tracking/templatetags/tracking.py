@@ -21,7 +21,8 @@ def days_left(request: Request, today: date) -> int | None:
         invitations = list(request.membership.invitations.filter(used_at=None, revoked_at=None))
     if not invitations:
         return 0
-    return invitations[0].days_left(today)
+    days: int = invitations[0].days_left(today)
+    return days
 
 
 @register.filter

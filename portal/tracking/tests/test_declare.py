@@ -1,0 +1,246 @@
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import PASSWORD, declaration, declare, make_nir, post_with_robot_check, text
+from portal.companies.models import Company
+from portal.enrollment.declarations import validate_declaration
+from portal.enrollment.models import Employee, Invitation, Membership, MembershipStatus
+from portal.notifications.models import Channel, OutboundMessage
+from portal.tracking.models import EventKind, Reason, Request, Source, State
+from portal.tracking.services import DeclarationRejected, declare_employee
+
+TODAY = date(2024, 6, 1)
+
+
+def codes(company: Company, **overrides: object) -> dict[str, list[str]]:
+    result = validate_declaration(declaration(company, **overrides), company=company, today=TODAY)
+    found: dict[str, list[str]] = {}
+    for problem in result.errors:
+        found.setdefault(problem.field, []).append(problem.code)
+    return found
+
+
+@pytest.mark.django_db
+def test_a_complete_declaration_is_valid(company_a: Company) -> None:
+    assert codes(company_a) == {}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"last_name": ""}, {"last_name": ["required"]}),
+        ({"civility": ""}, {"civility": ["required"]}),
+        ({"alsace_moselle": None}, {"alsace_moselle": ["required"]}),
+        ({"nir": make_nir()[:13] + "00"}, {"nir": ["nir_key"]}),
+        ({"civility": "MME"}, {"nir": ["nir_civility_mismatch"]}),
+        ({"birth_date": date(1986, 5, 14)}, {"nir": ["nir_birth_year_mismatch"]}),
+        ({"fund_code": "1234"}, {"fund_code": ["fund_code_format"]}),
+        ({"effective_date": date(2024, 2, 1)}, {"effective_date": ["effective_before_hire"]}),
+        (
+            {"hire_date": date(2023, 6, 1), "effective_date": date(2023, 6, 1)},
+            {"effective_date": ["effective_before_contract"]},
+        ),
+        ({"email": "pas-un-email"}, {"email": ["email_invalid"]}),
+        ({"city": "Lyon"}, {"city": ["city_mismatch"]}),
+        ({"postal_code": "00000"}, {"postal_code": ["postal_code_unknown"]}),
+        (
+            {"email": "", "street_name": "", "street_number": "", "postal_code": "", "city": ""},
+            {"street_name": ["address_required"]},
+        ),
+        ({"insured_group_id": 999_999}, {"insured_group_id": ["group_unknown"]}),
+    ],
+)
+def test_declaration_rules(company_a: Company, overrides: dict, expected: dict) -> None:
+    assert codes(company_a, **overrides) == expected
+
+
+@pytest.mark.django_db
+def test_another_company_group_is_refused(company_a: Company, company_b: Company) -> None:
+    group_b = company_b.contracts.get().insured_groups.get()
+    assert codes(company_a, insured_group_id=group_b.pk) == {"insured_group_id": ["group_unknown"]}
+
+
+@pytest.mark.django_db
+def test_corsican_and_provisional_numbers_are_accepted(company_a: Company) -> None:
+    assert codes(company_a, nir=make_nir(place="2A004")) == {}
+    result = validate_declaration(
+        declaration(company_a, nir=make_nir(sex="7")), company=company_a, today=TODAY
+    )
+    assert result.ok
+    assert [w.code for w in result.warnings] == ["nir_provisional"]
+
+
+@pytest.mark.django_db
+def test_declaring_creates_employee_membership_waiting_request_and_invitation(
+    company_a: Company, correspondent_a
+) -> None:
+    request = declare(company_a, by=correspondent_a)
+    assert request.reason == Reason.AFFILIATION
+    assert request.state == State.WAITING
+    assert request.source == Source.FORM
+    membership = request.membership
+    assert membership.status == MembershipStatus.PRE_ENROLLED
+    assert membership.effective_date == date(2024, 3, 1)
+    assert re.fullmatch(r"\d{9}", membership.member_number)
+    invitation = Invitation.objects.get(membership=membership)
+    assert invitation.expires_at - invitation.sent_at == timedelta(days=60)
+    assert [e.kind for e in request.events.all()] == [
+        EventKind.CREATED,
+        EventKind.INVITATION_SENT,
+    ]
+    email = mail.outbox[-1]
+    assert email.subject == "Votre nouvelle mutuelle d'entreprise"
+    assert email.to == ["cedric.simon@example.org"]
+    assert "Cédric SIMON, nous vous souhaitons la bienvenue !" in email.body
+    assert "ALPHA SAS vous permet aujourd'hui" in email.body
+    assert f"NUMÉRO ADHÉRENT : {membership.member_number}" in email.body
+    assert "Adhérer au contrat d'entreprise" in email.alternatives[0][0]
+
+
+@pytest.mark.django_db
+def test_the_nir_is_encrypted_at_rest(company_a: Company) -> None:
+    nir = make_nir()
+    request = declare(company_a, nir=nir)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nir FROM enrollment_employee WHERE id = %s", [request.employee_id])
+        stored = cursor.fetchone()[0]
+    assert nir not in stored
+    assert Employee.objects.get(pk=request.employee_id).nir == nir
+
+
+@pytest.mark.django_db
+def test_without_email_two_letters_carry_login_and_provisional_password(
+    client: Client, company_a: Company
+) -> None:
+    request = declare(company_a, email="")
+    letters = OutboundMessage.objects.filter(channel=Channel.LETTER).order_by("id")
+    assert [m.subject for m in letters] == ["Votre identifiant", "Votre mot de passe provisoire"]
+    for letter in letters:
+        assert "M Cédric SIMON" not in letter.recipient
+        assert letter.recipient.splitlines() == [
+            "Monsieur Cédric SIMON",
+            "20 rue Gambetta",
+            "92000 Nanterre",
+        ]
+        with letter.attachment.open("rb") as handle:
+            assert handle.read(5) == b"%PDF-"
+    assert mail.outbox == []
+    assert [e.kind for e in request.events.all()] == [EventKind.CREATED, EventKind.LETTERS_SENT]
+
+
+@pytest.mark.django_db
+def test_a_rejected_declaration_saves_nothing(company_a: Company) -> None:
+    with pytest.raises(DeclarationRejected) as rejected:
+        declare_employee(
+            company=company_a,
+            declaration=declaration(company_a, nir="185057511512300"),
+            source=Source.FORM,
+            by=None,
+            today=TODAY,
+        )
+    assert [p.code for p in rejected.value.result.errors] == ["nir_key"]
+    assert Employee.objects.count() == 0
+    assert Membership.objects.count() == 0
+    assert Request.objects.count() == 0
+    assert OutboundMessage.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_same_nir_or_matricule_already_declared_is_refused_with_a_link(
+    company_a: Company,
+) -> None:
+    first = declare(company_a)
+    found = codes(company_a, email="autre@example.org")
+    assert found == {"nir": ["duplicate_nir"], "employee_number": ["duplicate_employee_number"]}
+    result = validate_declaration(
+        declaration(company_a, email="x@example.org"), company=company_a, today=TODAY
+    )
+    assert result.errors[0].link == reverse(
+        "tracking:employee", args=[company_a.pk, first.employee_id]
+    )
+
+
+@pytest.mark.django_db
+def test_the_same_person_may_be_declared_by_another_company(
+    company_a: Company, company_b: Company
+) -> None:
+    declare(company_a)
+    assert codes(company_b, email="autre@example.org") == {}
+
+
+@pytest.mark.django_db
+def test_an_email_already_used_by_a_login_is_refused(company_a: Company, correspondent_a) -> None:
+    assert codes(company_a, email="RH-A@example.org") == {"email": ["email_taken"]}
+
+
+@pytest.mark.django_db
+def test_the_employee_activates_the_account_from_the_email_link(
+    client: Client, company_a: Company
+) -> None:
+    declare(company_a)
+    url = re.search(r"/adhesion/[^/\s]+/", mail.outbox[-1].body).group(0)  # type: ignore[union-attr]
+    page = client.get(url).content.decode()
+    assert "Espace personnel" in page
+    assert 'value="cedric.simon@example.org"' in page
+    response = client.post(url, {"password1": "Adherent-2026!", "password2": "Adherent-2026!"})
+    assert response["Location"] == reverse("enrollment:space")
+    space = client.get(reverse("enrollment:space")).content.decode()
+    assert "Bonjour Cédric, votre compte est activé." in space
+    again = Client().get(url)
+    assert again.status_code == 410
+    assert "il ne fonctionne qu'une seule fois" in text(again)
+
+
+@pytest.mark.django_db
+def test_an_expired_or_altered_invitation_says_what_to_do(
+    client: Client, company_a: Company
+) -> None:
+    declare(company_a)
+    url = re.search(r"/adhesion/[^/\s]+/", mail.outbox[-1].body).group(0)  # type: ignore[union-attr]
+    with time_machine.travel(timezone.now() + timedelta(days=60, minutes=1)):
+        expired = client.get(url)
+    assert expired.status_code == 410
+    assert "il n'était valable que 60 jours" in text(expired)
+    altered = client.get(url[:-3] + "xx/")
+    assert altered.status_code == 410
+    assert "n'est pas valide" in text(altered)
+
+
+@pytest.mark.django_db
+def test_a_weak_activation_password_is_refused(client: Client, company_a: Company) -> None:
+    declare(company_a)
+    url = re.search(r"/adhesion/[^/\s]+/", mail.outbox[-1].body).group(0)  # type: ignore[union-attr]
+    response = client.post(url, {"password1": "simple", "password2": "simple"})
+    assert response.status_code == 200
+    assert "Ce mot de passe est trop court." in response.content.decode()
+    assert Invitation.objects.get().used_at is None
+
+
+@pytest.mark.django_db
+def test_an_employee_without_email_logs_in_with_the_letters(
+    client: Client, company_a: Company
+) -> None:
+    request = declare(company_a, email="")
+    user = request.employee.user
+    from portal.enrollment import services
+
+    password = "Provisoire-2026!"
+    user.set_password(password)
+    user.save()
+    response = post_with_robot_check(
+        client, reverse("accounts:login"), {"username": user.identifier, "password": password}
+    )
+    assert response["Location"] == reverse("enrollment:space")
+    assert services.INVITATION_DAYS == 60
+    assert PASSWORD

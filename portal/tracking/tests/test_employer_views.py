@@ -1,0 +1,356 @@
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import declare, make_nir, text
+from portal.companies.models import Company
+from portal.enrollment.models import Employee, Invitation
+from portal.tracking.models import EventKind, Request
+from portal.tracking.services import run_daily_reminders
+
+
+def form_data(company: Company, **overrides: Any) -> dict[str, Any]:
+    group = company.contracts.get().insured_groups.get()
+    data = {
+        "civility": "MME",
+        "last_name": "Durand",
+        "first_name": "Élodie",
+        "birth_date": "1990-02-03",
+        "nir": make_nir(sex="2", yymm="9002", place="69123", order="045"),
+        "fund_code": "011691234",
+        "street_number": "12",
+        "street_name": "rue de l'Église",
+        "postal_code": "69001",
+        "city": "lyon",
+        "country": "FRANCE",
+        "email": "elodie.durand@example.org",
+        "employee_number": "E-42",
+        "hire_date": "2024-09-01",
+        "effective_date": "2024-09-01",
+        "insured_group_id": str(group.pk),
+        "alsace_moselle": "non",
+    }
+    data.update(overrides)
+    return data
+
+
+def url(name: str, company: Company, *args: int) -> str:
+    return reverse(f"tracking:{name}", args=[company.pk, *args])
+
+
+@pytest.mark.django_db
+def test_options_step_offers_the_form(client_a: Client, company_a: Company) -> None:
+    page = text(client_a.get(url("add", company_a)))
+    for label in [
+        "Options",
+        "Renseigner les salariés",
+        "Confirmation",
+        "Sous quelle forme désirez-vous les renseigner ?",
+        "Formulaire",
+        "Annuler",
+        "Poursuivre",
+    ]:
+        assert label in page, label
+    response = client_a.post(url("add", company_a), {"mode": "form"})
+    assert response["Location"] == url("declare", company_a)
+
+
+@pytest.mark.django_db
+def test_the_form_has_the_guide_fields(client_a: Client, company_a: Company) -> None:
+    page = text(client_a.get(url("declare", company_a)))
+    for label in [
+        "Civilité",
+        "Madame",
+        "Monsieur",
+        "Nom",
+        "Prénom",
+        "Date de naissance",
+        "N° de sécurité sociale",
+        "Organisme de rattachement Sécurité Sociale",
+        "Adresse postale",
+        "Numéro",
+        "Libellé de la voie",
+        "Escalier / Etage",
+        "Bâtiment / Résidence",
+        "Lieu-dit",
+        "Code postal",
+        "Ville",
+        "Pays",
+        "Email",
+        "Matricule",
+        "Date d'embauche",
+        "Date d'effet du contrat",
+        "Groupe d'assurés",
+        "Régime local Alsace Moselle",
+        "Oui",
+        "Non",
+        "Précédent",
+        "Valider",
+        "* champs obligatoires",
+        "02ENSP — Cadres",
+    ]:
+        assert label in page, label
+
+
+@pytest.mark.django_db
+def test_declaring_two_employees_by_form_with_the_suggested_address(
+    client_a: Client, company_a: Company
+) -> None:
+    response = client_a.post(url("declare", company_a), form_data(company_a))
+    assert response["Location"] == url("confirm_address", company_a)
+    page = text(client_a.get(url("confirm_address", company_a)))
+    assert "Valider l'adresse du collaborateur" in page
+    assert "Pouvez-vous confirmer cette adresse ?" in page
+    assert "12 rue de l'Église" in page  # as typed
+    assert "12 RUE DE L EGLISE" in page and "69001 LYON" in page  # suggested
+    response = client_a.post(url("confirm_address", company_a), {"choix": "suggeree"})
+    assert response["Location"] == url("review", company_a)
+
+    second = form_data(
+        company_a,
+        civility="M",
+        last_name="Martin",
+        first_name="Paul",
+        birth_date="1980-01-01",
+        nir=make_nir(yymm="8001", place="75115", order="001"),
+        email="",
+        employee_number="E-43",
+        street_number="3",
+        street_name="place Bellecour",
+    )
+    client_a.post(url("declare", company_a), second)
+    client_a.post(url("confirm_address", company_a), {"choix": "indiquee"})
+    review = text(client_a.get(url("review", company_a)))
+    assert "Vérifier les informations saisies" in review
+    assert "Élodie DURAND" in review and "Paul MARTIN" in review
+    assert review.count("Modifier") == 2 and review.count("Supprimer") == 2
+
+    done = text(client_a.post(url("review", company_a), {"valider": "1"}))
+    assert "✓ 2 salarié(s) validé(s)." in done
+    assert "identifiant et mot de passe provisoire envoyés par deux courriers" in done
+    elodie = Employee.objects.get(last_name="DURAND")
+    assert (elodie.street_name, elodie.city, elodie.insee_code) == (
+        "RUE DE L EGLISE",
+        "LYON",
+        "69381",
+    )
+    paul = Employee.objects.get(last_name="MARTIN")
+    assert (paul.street_name, paul.city) == ("place Bellecour", "lyon")
+    assert Request.objects.filter(company=company_a, state="waiting").count() == 2
+
+    # A second click on "Valider" declares nobody twice.
+    again = client_a.post(url("review", company_a), {"valider": "1"}, follow=True)
+    assert "Aucun salarié à valider" in text(again)
+    assert Employee.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_errors_are_shown_next_to_their_field_and_nothing_is_kept(
+    client_a: Client, company_a: Company
+) -> None:
+    data = form_data(
+        company_a,
+        nir="290026912304599",
+        email="",
+        street_name="",
+        postal_code="",
+        city="",
+        street_number="",
+    )
+    page = text(client_a.post(url("declare", company_a), data))
+    assert re.search(r'id="id_nir_error"><p>Le numéro de sécurité sociale est invalide', page)
+    assert "Sans adresse e-mail, l'adresse postale est obligatoire" in page
+    assert client_a.session.get(f"declarations:{company_a.pk}") is None
+
+
+@pytest.mark.django_db
+def test_modify_and_delete_an_entered_employee(client_a: Client, company_a: Company) -> None:
+    client_a.post(url("declare", company_a), form_data(company_a))
+    client_a.post(url("confirm_address", company_a), {"choix": "suggeree"})
+    page = text(client_a.get(url("declare", company_a) + "?modifier=0"))
+    assert 'value="Durand"' in page
+    client_a.post(url("declare", company_a) + "?modifier=0", form_data(company_a, first_name="Léa"))
+    client_a.post(url("confirm_address", company_a), {"choix": "suggeree"})
+    review = text(client_a.get(url("review", company_a)))
+    assert "Léa DURAND" in review and "Élodie" not in review
+    client_a.post(url("review", company_a), {"supprimer": "0"})
+    assert "Aucun salarié saisi pour le moment." in text(client_a.get(url("review", company_a)))
+
+
+@pytest.mark.django_db
+def test_the_same_employee_twice_in_one_entry_is_refused(
+    client_a: Client, company_a: Company
+) -> None:
+    client_a.post(url("declare", company_a), form_data(company_a))
+    client_a.post(url("confirm_address", company_a), {"choix": "suggeree"})
+    page = text(
+        client_a.post(url("declare", company_a), form_data(company_a, email="x@example.org"))
+    )
+    assert "Ce numéro de sécurité sociale est déjà dans votre saisie." in page
+
+
+@pytest.mark.django_db
+def test_requests_list_filters_searches_and_shows_days_left(
+    client_a: Client, company_a: Company
+) -> None:
+    declare(company_a)
+    declare(
+        company_a,
+        last_name="Zola",
+        first_name="Émile",
+        email="emile@example.org",
+        nir=make_nir(order="777"),
+        employee_number="Z1",
+    )
+    page = text(client_a.get(url("requests", company_a)))
+    assert "2 demandes" in page
+    assert page.index("Émile ZOLA") < page.index("Cédric SIMON")  # newest first
+    assert "Jours restants avant expiration : 60 jours" in page
+    assert page.count("Relancer") == 2
+    assert "Dispense (non activée pour votre entreprise)" in page
+    found = text(client_a.get(url("requests", company_a), {"nom": "zol"}))
+    assert "1 demande" in found and "Cédric SIMON" not in found
+    closed = text(client_a.get(url("requests", company_a), {"etat": "closed"}))
+    assert "0 demande" in closed
+    assert "Aucune demande ne correspond à votre recherche." in closed
+
+
+@pytest.mark.django_db
+def test_requests_list_is_paginated_with_constant_queries(
+    client_a: Client, company_a: Company, django_assert_max_num_queries: Any
+) -> None:
+    for i in range(25):
+        declare(
+            company_a,
+            last_name=f"Nom{i:02d}",
+            email=f"e{i}@example.org",
+            nir=make_nir(order=f"{i + 100}"),
+            employee_number=f"N{i}",
+        )
+    with django_assert_max_num_queries(14):
+        first = text(client_a.get(url("requests", company_a)))
+    assert "Page 1 sur 2" in first
+    second = text(client_a.get(url("requests", company_a), {"page": "2"}))
+    assert second.count('class="row"') == 5
+
+
+@pytest.mark.django_db
+def test_remind_sends_the_same_link_once_a_day(client_a: Client, company_a: Company) -> None:
+    request = declare(company_a)
+    first_link = re.search(r"/adhesion/[^/\s]+/", mail.outbox[-1].body).group(0)  # type: ignore[union-attr]
+    page = text(client_a.post(url("remind", company_a, request.pk)))
+    assert "Votre demande a bien été prise en compte" in page
+    assert (
+        "Le mail de relance permettant au salarié de finaliser son affiliation a été envoyé."
+        in page
+    )
+    assert "Fermer" in page
+    assert (
+        mail.outbox[-1].subject == "Rappel : finalisez votre adhésion à votre mutuelle d'entreprise"
+    )
+    assert first_link in mail.outbox[-1].body
+    again = client_a.post(url("remind", company_a, request.pk), follow=True)
+    assert "Une relance a déjà été envoyée aujourd'hui à ce salarié." in text(again)
+    assert len(mail.outbox) == 2
+    assert request.events.filter(kind=EventKind.REMINDER_SENT).count() == 1
+
+
+@pytest.mark.django_db
+def test_remind_after_expiry_sends_a_new_60_day_link(
+    client_a: Client, company_a: Company, correspondent_a: Any
+) -> None:
+    request = declare(company_a)
+    old_link = re.search(r"/adhesion/[^/\s]+/", mail.outbox[-1].body).group(0)  # type: ignore[union-attr]
+    with time_machine.travel(timezone.now() + timedelta(days=61)):
+        client_a.force_login(correspondent_a)  # the earlier session has ended by then
+        client_a.post(url("remind", company_a, request.pk))
+        new_link = re.search(r"/adhesion/[^/\s]+/", mail.outbox[-1].body).group(0)  # type: ignore[union-attr]
+        assert new_link != old_link
+        assert "Il expire dans 60 jours." in mail.outbox[-1].body
+        assert Client().get(old_link).status_code == 410
+        assert Client().get(new_link).status_code == 200
+    kinds = list(request.events.values_list("kind", flat=True))
+    assert kinds[-2:] == [EventKind.REMINDER_SENT, EventKind.LINK_RENEWED]
+
+
+@pytest.mark.django_db
+def test_daily_reminders_after_7_days_and_7_days_before_expiry(company_a: Company) -> None:
+    request = declare(company_a)
+    invitation = Invitation.objects.get()
+    start = invitation.sent_at
+    assert run_daily_reminders(now=start + timedelta(days=6)).reminders == 0
+    assert run_daily_reminders(now=start + timedelta(days=7, hours=1)).reminders == 1
+    assert run_daily_reminders(now=start + timedelta(days=8)).reminders == 0
+    assert run_daily_reminders(now=start + timedelta(days=53, hours=1)).reminders == 1
+    report = run_daily_reminders(now=start + timedelta(days=60, hours=1))
+    assert (report.reminders, report.expired) == (0, 1)
+    assert run_daily_reminders(now=start + timedelta(days=61)).expired == 0
+    kinds = list(request.events.values_list("kind", flat=True))
+    assert kinds.count(EventKind.AUTO_REMINDER_SENT) == 2
+    assert kinds[-1] == EventKind.LINK_EXPIRED
+
+
+@pytest.mark.django_db
+def test_employees_list_shows_status_and_filters(client_a: Client, company_a: Company) -> None:
+    request = declare(company_a)
+    page = text(client_a.get(url("employees", company_a)))
+    assert "Cédric SIMON" in page
+    assert f"N° {request.membership.member_number}" in page
+    assert "En attente d'adhésion" in page
+    membership = request.membership
+    membership.status = "active"
+    membership.save()
+    page = text(client_a.get(url("employees", company_a)))
+    assert "Mis en gestion - Date d'effet 01/03/2024" in page
+    assert "0 collaborateur" in text(
+        client_a.get(url("employees", company_a), {"statut": "terminated"})
+    )
+    assert "1 collaborateur" in text(client_a.get(url("employees", company_a), {"nom": "sim"}))
+    assert "1 collaborateur" in text(
+        client_a.get(url("employees", company_a), {"groupe": "02ENSP"})
+    )
+
+
+@pytest.mark.django_db
+def test_employee_page_shows_contract_and_employee_information(
+    client_a: Client, company_a: Company
+) -> None:
+    request = declare(company_a, fund_code="", employee_number="")
+    page = text(client_a.get(url("employee", company_a, request.employee_id)))
+    for label in [
+        "Informations contrat",
+        "N° contrat",
+        "A0001",
+        "GA",
+        "02ENSP",
+        "Produit(s)",
+        "NIS/CHN0010",
+        "Date d'effet du contrat",
+        "01/03/2024",
+        "Liste des bénéficiaires",
+        "Informations salarié",
+        "Régime général",
+        "N° sécurité sociale",
+        "1 85 05 75 115 123",
+        "Organisme de rattachement",
+        "Matricule",
+        "Non renseigné",
+        "Date de naissance",
+        "14/05/1985",
+        "Adresse mail",
+        "cedric.simon@example.org",
+        "Adresse postale",
+        "20 rue Gambetta",
+        "Demande créée",
+        "Lien d'affiliation envoyé",
+    ]:
+        assert label in page, label
