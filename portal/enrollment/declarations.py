@@ -30,6 +30,8 @@ from portal.core.postal import communes_for, find_commune
 from portal.enrollment.models import Civility, Employee, MembershipStatus
 
 FUND_CODE_RE = re.compile(r"^\d{9}$")
+# Letters of any alphabet, with spaces, hyphens, apostrophes and dots between them.
+NAME_RE = re.compile(r"^[^\W\d_]+(?:[ '’.-]+[^\W\d_]+)*\.?$")
 CURRENT = [MembershipStatus.PRE_ENROLLED, MembershipStatus.SIGNED, MembershipStatus.ACTIVE]
 
 
@@ -125,6 +127,15 @@ def validate_declaration(
         value = getattr(d, name)
         if value in (None, ""):
             result.error(name, "required", f"Le champ « {label} » est obligatoire.")
+    for name, label in [("last_name", "Nom"), ("first_name", "Prénom")]:
+        value = getattr(d, name)
+        if value and not NAME_RE.match(value):
+            result.error(
+                name,
+                "name_invalid",
+                f"Le champ « {label} » ne peut contenir que des lettres, des espaces, des "
+                "traits d'union et des apostrophes.",
+            )
     if d.civility and d.civility not in Civility.values:
         result.error("civility", "civility_invalid", "Choisissez Madame ou Monsieur.")
 

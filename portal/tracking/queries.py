@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,7 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from portal.companies.models import Company
-from portal.enrollment.models import Employee, Invitation, Membership
+from portal.enrollment.models import Employee, Invitation, Membership, MembershipStatus
 from portal.tracking.models import Request
 
 PAGE_SIZE = 20
@@ -102,3 +103,47 @@ def timeline(request: Request) -> list[TimelineEntry]:
             if invitation.used_at is not None:
                 entries.append(TimelineEntry(invitation.used_at, "Compte activé par le salarié"))
     return sorted(entries, key=lambda e: e.at)
+
+
+EXPORT_HEADER = [
+    "Nom",
+    "Prénom",
+    "N° adhérent",
+    "N° contrat",
+    "Groupe d'assurés",
+    "Statut",
+    "Date d'effet",
+    "Date de fin",
+    "Matricule",
+    "Date d'embauche",
+    "Email",
+]
+
+
+def export_rows(company: Company) -> Iterator[list[object]]:
+    """One row per membership of the company's employees, read in chunks (constant memory).
+
+    Only what the employer may know (rules.md R8.3): no NIR, no dependants, no bank details.
+    """
+    memberships = (
+        Membership.objects.filter(employee__company=company)
+        .order_by("employee__last_name", "employee__first_name", "employee_id", "id")
+        .values_list(
+            "employee__last_name",
+            "employee__first_name",
+            "member_number",
+            "contract__number",
+            "insured_group__code",
+            "status",
+            "effective_date",
+            "end_date",
+            "employee__employee_number",
+            "employee__hire_date",
+            "employee__email",
+        )
+    )
+    labels = dict(MembershipStatus.choices)
+    for row in memberships.iterator(chunk_size=2000):
+        values: list[object] = list(row)
+        values[5] = labels[str(values[5])]
+        yield values

@@ -1,6 +1,19 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from portal.tracking import views
+
+
+class ExportFormat:
+    regex = "xlsx|csv"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ExportFormat, "export_format")
 
 app_name = "tracking"
 base = "entreprises/<int:company_id>/"
@@ -15,4 +28,9 @@ urlpatterns = [
     path(f"{base}mes-demandes/ajouter/annuler/", views.cancel_declaration, name="cancel"),
     path(f"{base}mes-collaborateurs/", views.employees_list, name="employees"),
     path(f"{base}mes-collaborateurs/<int:employee_id>/", views.employee_detail, name="employee"),
+    path(
+        f"{base}mes-collaborateurs/export.<export_format:extension>",
+        views.export_employees,
+        name="export",
+    ),
 ]

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,7 @@ from portal.companies.models import Company, InsuredGroup
 from portal.companies.queries import get_company_for_user
 from portal.core import audit
 from portal.core.errors import BusinessError
+from portal.documents.exports import csv_lines, xlsx_file
 from portal.enrollment.declarations import (
     EmployeeDeclaration,
     from_session,
@@ -316,3 +318,25 @@ def employee_detail(request: HttpRequest, company_id: int, employee_id: int) -> 
     context = company_context(request, company, "employees")
     context.update(employee=employee, memberships=memberships, employee_requests=employee_requests)
     return render(request, "tracking/employee.html", context)
+
+
+@correspondent_required
+def export_employees(request: HttpRequest, company_id: int, extension: str) -> HttpResponseBase:
+    """The full list of employees as xlsx or csv, streamed."""
+    company = _company(request, company_id)
+    audit.record("employees_exported", by=_user(request), company_id=company.pk, format=extension)
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    filename = f"collaborateurs-{company.siret}-{stamp}.{extension}"
+    rows = queries.export_rows(company)
+    if extension == "csv":
+        response = StreamingHttpResponse(
+            csv_lines(queries.EXPORT_HEADER, rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    return FileResponse(
+        xlsx_file(queries.EXPORT_HEADER, rows, title="Collaborateurs"),
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -36,11 +36,19 @@ def test_a_complete_declaration_is_valid(company_a: Company) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("name", ["N'Diaye", "Le Gall-Durand", "Ødegård", "Müller", "St. Pierre"])
+def test_real_names_are_accepted(company_a: Company, name: str) -> None:
+    assert codes(company_a, last_name=name) == {}
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
         ({"last_name": ""}, {"last_name": ["required"]}),
         ({"civility": ""}, {"civility": ["required"]}),
+        ({"last_name": "=HYPERLINK(1)"}, {"last_name": ["name_invalid"]}),
+        ({"first_name": "Jean2"}, {"first_name": ["name_invalid"]}),
         ({"alsace_moselle": None}, {"alsace_moselle": ["required"]}),
         ({"nir": make_nir()[:13] + "00"}, {"nir": ["nir_key"]}),
         ({"civility": "MME"}, {"nir": ["nir_civility_mismatch"]}),

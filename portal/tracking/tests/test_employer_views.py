@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -231,7 +231,7 @@ def test_requests_list_is_paginated_with_constant_queries(
     for i in range(25):
         declare(
             company_a,
-            last_name=f"Nom{i:02d}",
+            last_name=f"Nom{chr(65 + i)}",
             email=f"e{i}@example.org",
             nir=make_nir(order=f"{i + 100}"),
             employee_number=f"N{i}",
@@ -354,3 +354,64 @@ def test_employee_page_shows_contract_and_employee_information(
         "Lien d'affiliation envoyé",
     ]:
         assert label in page, label
+
+
+@pytest.mark.django_db
+def test_export_csv_streams_every_employee_with_neutralised_formulas(
+    client_a: Client, company_a: Company
+) -> None:
+    declare(company_a, employee_number="=HYPERLINK(1)")
+    declare(
+        company_a,
+        last_name="Abel",
+        email="abel@example.org",
+        nir=make_nir(order="778"),
+        employee_number="+33",
+    )
+    declare(
+        company_a,
+        last_name="Zola",
+        first_name="Émile",
+        email="emile@example.org",
+        nir=make_nir(order="777"),
+        employee_number="Z1",
+    )
+    response = client_a.get(reverse("tracking:export", args=[company_a.pk, "csv"]))
+    assert response.status_code == 200
+    assert response.streaming
+    content = b"".join(response.streaming_content).decode("utf-8")
+    lines = content.splitlines()
+    assert (
+        lines[0] == "\ufeffNom;Prénom;N° adhérent;N° contrat;Groupe d'assurés;Statut;Date d'effet;"
+        "Date de fin;Matricule;Date d'embauche;Email"
+    )
+    assert lines[1].startswith("ABEL;Cédric;")
+    assert ";'+33;" in lines[1]
+    assert ";'=HYPERLINK(1);" in lines[2]
+    assert lines[3].startswith("ZOLA;Émile;")
+    assert ";En attente d'adhésion;01/03/2024;;Z1;01/03/2024;emile@example.org" in lines[3]
+    assert "1 85 05" not in content and make_nir() not in content
+
+
+@pytest.mark.django_db
+def test_export_xlsx_has_typed_cells_and_no_formula(client_a: Client, company_a: Company) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    declare(company_a, employee_number="=1+1")
+    response = client_a.get(reverse("tracking:export", args=[company_a.pk, "xlsx"]))
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Nom"
+    assert rows[1][8] == "'=1+1"
+    assert rows[1][6].date() == date(2024, 3, 1)
+
+
+@pytest.mark.django_db
+def test_export_of_an_unknown_format_is_404(client_a: Client, company_a: Company) -> None:
+    assert (
+        client_a.get(f"/entreprises/{company_a.pk}/mes-collaborateurs/export.pdf").status_code
+        == 404
+    )
