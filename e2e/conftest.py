@@ -9,7 +9,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from portal.companies.demo import load_demo
+from portal.backoffice.demo import load_demo
+from portal.core.models import PostalCode
+from portal.core.postal import load_postal_codes
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the
 # tests themselves are still synchronous and safe.
@@ -55,6 +57,10 @@ def page(browser: Browser, live_server, settings) -> Iterator[Page]:  # type: ig
 
 @pytest.fixture
 def demo(transactional_db: None) -> None:
+    # Transactional tests empty every table afterwards, the postal codes loaded by the
+    # migration included: load them again when an earlier test emptied them.
+    if not PostalCode.objects.exists():
+        load_postal_codes()
     load_demo()
 
 

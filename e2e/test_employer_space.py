@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import log_in, tick_robot_check
-from portal.companies.demo import DEMO_PASSWORD
+from portal.backoffice.demo import DEMO_PASSWORD
 
 
 def test_correspondent_visits_every_page_downloads_a_coverage_table_and_logs_out(
@@ -37,6 +37,22 @@ def test_correspondent_visits_every_page_downloads_a_coverage_table_and_logs_out
     menu.get_by_role("link", name="Mon entreprise").click()
     expect(page.get_by_role("heading", name="Identité entreprise")).to_be_visible()
     expect(page.get_by_text("12 RUE DES BOULANGERS")).to_be_visible()
+
+    menu.get_by_role("link", name="Mes demandes").click()
+    expect(page.get_by_role("heading", name="Mes demandes")).to_be_visible()
+    expect(page.get_by_text("Jours restants avant expiration : ").first).to_be_visible()
+
+    menu.get_by_role("link", name="Mes collaborateurs").click()
+    expect(page.get_by_text("Mis en gestion - Date d'effet 01/01/2024")).to_be_visible()
+    expect(page.get_by_text("Radié - 30/06/2026")).to_be_visible()
+    page.get_by_role("link", name="Monique PUYOT").click()
+    expect(page.get_by_role("heading", name="Informations contrat")).to_be_visible()
+    expect(page.get_by_text("Régime général")).to_be_visible()
+    menu.get_by_role("link", name="Mes collaborateurs").click()
+    with page.expect_download() as export_info:
+        page.get_by_role("link", name="CSV").click()
+    with open(export_info.value.path(), encoding="utf-8-sig") as handle:
+        assert handle.readline().startswith("Nom;Prénom;N° adhérent")
 
     menu.get_by_role("link", name="Prévoyance").click()
     expect(page.get_by_role("heading", name="Contrat N° P0962034")).to_be_visible()

@@ -11,9 +11,10 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from portal.accounts.models import LinkPurpose, OneTimeLink, Role, User
-from portal.companies.demo import DEMO_PASSWORD, load_demo
+from portal.backoffice.demo import DEMO_PASSWORD, load_demo
 from portal.companies.models import AccountManager, Company, Contract, Product
 from portal.core.models import AuditEvent
+from portal.enrollment.models import Employee, Membership
 
 
 @pytest.fixture
@@ -195,6 +196,10 @@ def test_demo_data_loads_twice_with_the_same_result() -> None:
     assert User.objects.get(email="rh2@demo.example").companies.count() == 1  # type: ignore[attr-defined]
     assert User.objects.get(email="staff@demo.example").is_staff
     assert Company.objects.filter(waivers_enabled=True, contracts__kind="provident").exists()
+    statuses = set(Membership.objects.values_list("status", flat=True))
+    assert statuses == {"pre_enrolled", "signed", "active", "terminated"}
+    assert Employee.objects.count() == 10
+    assert Employee.objects.filter(email="").count() == 2  # letters in the outbox
     for product in Product.objects.all():
         with product.coverage_table.open("rb") as handle:
             assert handle.read(5) == b"%PDF-"

@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.companies.demo import load_demo
+from portal.backoffice.demo import load_demo
 
 
 class Command(BaseCommand):

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from stdnum import luhn
+from stdnum.fr import nir
 
 from portal.accounts.models import Role, User
 from portal.companies.coverage import CoverageSection, generate_coverage_table
@@ -27,6 +28,10 @@ from portal.companies.models import (
     ProductRate,
     Scheme,
 )
+from portal.enrollment.declarations import EmployeeDeclaration
+from portal.enrollment.models import MembershipStatus
+from portal.tracking.models import Source, State
+from portal.tracking.services import declare_employee
 
 DEMO_PASSWORD = "Demo-2026!"
 
@@ -281,3 +286,63 @@ def load_demo() -> None:
     rh2 = create_user("rh2@demo.example", Role.CORRESPONDENT, "Marc", "Petit")
     rh2.companies.add(companies[2])
     create_user("staff@demo.example", Role.STAFF, "Nadia", "Garnier")
+    declare_demo_employees(companies[0], rh)
+    declare_demo_employees(companies[2], rh2)
+
+
+# (civility, last name, first name, birth, place, email, status, hire) of the demo employees.
+DEMO_EMPLOYEES = [
+    ("MME", "Puyot", "Monique", date(1978, 4, 12), "75115", True, "active", date(2024, 1, 1)),
+    ("M", "Lenoir", "Didier", date(1969, 11, 3), "69123", True, "terminated", date(2024, 1, 1)),
+    ("MME", "Pélissier", "Isabelle", date(1990, 7, 21), "33063", True, "signed", date(2025, 9, 1)),
+    ("M", "Simon", "Cédric", date(1971, 9, 4), "92050", True, "pre_enrolled", date(2026, 10, 1)),
+    ("MME", "N'Diaye", "Awa", date(1995, 2, 17), "2A004", False, "pre_enrolled", date(2026, 11, 2)),
+]
+
+
+def demo_nir(civility: str, birth: date, place: str, order: int) -> str:
+    body = f"{'2' if civility == 'MME' else '1'}{birth:%y%m}{place}{order:03d}"
+    return body + nir.calc_check_digits(body + "00")
+
+
+def declare_demo_employees(company: Company, by: User) -> None:
+    """Employees in every state (the statuses after pre-enrollment are set for the demo)."""
+    if company.employees.exists():
+        return
+    domain = company.email.split("@")[-1]
+    for order, (civility, last, first, birth, place, has_email, status, hire) in enumerate(
+        DEMO_EMPLOYEES, start=1
+    ):
+        group = InsuredGroup.objects.filter(contract__company=company).order_by("code").last()
+        assert group is not None
+        start = max(hire, group.contract.start_date)
+        email = f"{first}.{last}@{domain}".lower().replace("'", "").replace("é", "e")
+        declaration = EmployeeDeclaration(
+            civility=civility,
+            last_name=last,
+            first_name=first,
+            birth_date=birth,
+            hire_date=start,
+            effective_date=start,
+            insured_group_id=group.pk,
+            alsace_moselle=False,
+            nir=demo_nir(civility, birth, place, order),
+            street_number=str(10 + order),
+            street_name="RUE DE LA REPUBLIQUE",
+            postal_code="69002",
+            city="LYON",
+            email=email if has_email else "",
+            employee_number=f"{company.pk:02d}{order:04d}",
+        )
+        request = declare_employee(
+            company=company, declaration=declaration, source=Source.FORM, by=by, today=start
+        )
+        membership = request.membership
+        assert membership is not None
+        if status != MembershipStatus.PRE_ENROLLED:
+            membership.status = status
+            if status == MembershipStatus.TERMINATED:
+                membership.end_date = date(2026, 6, 30)
+            membership.save(update_fields=["status", "end_date"])
+            request.state = State.CLOSED if status != MembershipStatus.SIGNED else State.IN_PROGRESS
+            request.save(update_fields=["state"])
