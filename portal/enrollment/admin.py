@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from portal.enrollment.models import Employee, Invitation, Membership
 
@@ -19,6 +22,10 @@ class EmployeeAdmin(admin.ModelAdmin[Employee]):
     exclude = ["nir_digest", "user"]
     readonly_fields = ["company", "created_at"]
     inlines = [MembershipInline]
+
+    def save_model(self, request: HttpRequest, obj: Employee, form: Any, change: bool) -> None:
+        obj.set_search_names()
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Membership)

@@ -9,7 +9,13 @@ from django.db import models
 from django.utils import timezone
 
 from portal.companies.models import Company, Contract, InsuredGroup
+from portal.core.addresses import afnor_line
 from portal.core.crypto import EncryptedCharField
+
+
+def search_key(text: str) -> str:
+    """Lower case, no accents, single spaces: "Élodie  Durand" and "elodie durand" match."""
+    return afnor_line(text).lower()
 
 
 class Civility(models.TextChoices):
@@ -54,18 +60,28 @@ class Employee(models.Model):
         verbose_name="identifiant",
     )
     created_at = models.DateTimeField("déclaré le", default=timezone.now)
+    # "Rechercher par Nom Prénom": lower-case "nom prénom" and "prénom nom", prefix-searched.
+    search_name = models.CharField(max_length=170, editable=False, default="")
+    search_name_reversed = models.CharField(max_length=170, editable=False, default="")
 
     class Meta:
         verbose_name = "salarié"
         verbose_name_plural = "salariés"
         ordering = ["last_name", "first_name", "id"]
         indexes = [
-            models.Index(fields=["company", "last_name", "first_name"]),
+            models.Index(fields=["company", "last_name", "first_name", "id"]),
             models.Index(fields=["company", "employee_number"]),
+            models.Index(fields=["company", "search_name"]),
+            models.Index(fields=["company", "search_name_reversed"]),
         ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    def set_search_names(self) -> None:
+        last, first = search_key(self.last_name), search_key(self.first_name)
+        self.search_name = f"{last} {first}"
+        self.search_name_reversed = f"{first} {last}"
 
     @property
     def full_name(self) -> str:

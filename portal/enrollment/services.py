@@ -61,7 +61,7 @@ def pre_enroll(
         first_name=d.first_name,
         last_name=d.last_name,
     )
-    employee = Employee.objects.create(
+    employee = Employee(
         company=company,
         civility=d.civility,
         last_name=d.last_name.upper(),
@@ -85,6 +85,8 @@ def pre_enroll(
         hire_date=d.hire_date,
         user=user,
     )
+    employee.set_search_names()
+    employee.save()
     membership = Membership.objects.create(
         employee=employee,
         contract=group.contract,

@@ -62,8 +62,9 @@ class Request(models.Model):
         related_name="+",
         verbose_name="créée par",
     )
-    # Denormalised for "Rechercher par Nom / Prénom" on 100,000 requests.
-    search_name = models.CharField(max_length=170, db_index=True, editable=False)
+    # Denormalised for "Rechercher par Nom / Prénom" on 100,000 requests (see Employee).
+    search_name = models.CharField(max_length=170, editable=False)
+    search_name_reversed = models.CharField(max_length=170, editable=False, default="")
 
     class Meta:
         verbose_name = "demande"
@@ -74,6 +75,7 @@ class Request(models.Model):
             models.Index(fields=["company", "state", "-created_at", "-id"]),
             models.Index(fields=["company", "reason", "-created_at", "-id"]),
             models.Index(fields=["company", "search_name"]),
+            models.Index(fields=["company", "search_name_reversed"]),
         ]
 
     def __str__(self) -> str:

@@ -6,18 +6,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from portal.companies.models import Company
-from portal.enrollment.models import Employee, Invitation, Membership, MembershipStatus
+from portal.enrollment.models import (
+    Employee,
+    Invitation,
+    Membership,
+    MembershipStatus,
+    search_key,
+)
 from portal.tracking.models import Request
 
 PAGE_SIZE = 20
 
 
-def search_key(text: str) -> str:
-    return " ".join(text.lower().split())
+def name_matches(text: str) -> Q:
+    """"Nom Prénom", "Prénom Nom" or the start of either, on indexed prefix columns."""
+    key = search_key(text)
+    return Q(search_name__startswith=key) | Q(search_name_reversed__startswith=key)
 
 
 def requests_of(
@@ -30,11 +38,7 @@ def requests_of(
     if reason:
         requests = requests.filter(reason=reason)
     if name:
-        # Matches "Nom Prénom" or "Prénom" by word start, on the denormalised search column.
-        key = search_key(name)
-        requests = requests.filter(
-            Q(search_name__startswith=key) | Q(search_name__contains=f" {key}")
-        )
+        requests = requests.filter(name_matches(name))
     return (
         requests.select_related("employee", "membership")
         .prefetch_related(
@@ -60,17 +64,17 @@ def get_request_for_company(company: Company, request_id: int) -> Request:
 def employees_of(
     company: Company, *, status: str = "", group: str = "", name: str = ""
 ) -> QuerySet[Employee]:
+    """The company's employees by name, filtered as "Mes collaborateurs" asks."""
     employees = Employee.objects.filter(company=company)
+    memberships = Membership.objects.filter(employee=OuterRef("pk"))
     if status:
-        employees = employees.filter(memberships__status=status)
+        employees = employees.filter(Exists(memberships.filter(status=status)))
     if group:
-        employees = employees.filter(memberships__insured_group__code=group)
+        employees = employees.filter(Exists(memberships.filter(insured_group__code=group)))
     if name:
-        key = search_key(name)
-        employees = employees.filter(Q(last_name__istartswith=key) | Q(first_name__istartswith=key))
+        employees = employees.filter(name_matches(name))
     return (
-        employees.distinct()
-        .prefetch_related(
+        employees.prefetch_related(
             Prefetch(
                 "memberships",
                 queryset=Membership.objects.select_related("insured_group", "contract").order_by(

@@ -92,7 +92,8 @@ def declare_employee(
         created_by=by,
         created_at=now,
         updated_at=now,
-        search_name=f"{employee.last_name} {employee.first_name}".lower(),
+        search_name=employee.search_name,
+        search_name_reversed=employee.search_name_reversed,
     )
     _event(request, EventKind.CREATED, by, now)
     invitation = issue_invitation(membership=membership, now=now)
