@@ -65,8 +65,12 @@ def generate(rows: int) -> Company:
         first_name="Bench", last_name="Manager", phone="01", email="bench@example.org"
     )
     company = Company.objects.create(
-        legal_name="BENCH SA", siret=SIRET, address_street="1 RUE", postal_code="75001",
-        city="PARIS", account_manager=manager,
+        legal_name="BENCH SA",
+        siret=SIRET,
+        address_street="1 RUE",
+        postal_code="75001",
+        city="PARIS",
+        account_manager=manager,
     )
     product = Product.objects.create(code="BENCH/1", label="Bench", kind="base")
     contract = Contract.objects.create(
@@ -82,35 +86,51 @@ def generate(rows: int) -> Company:
         employees = []
         for i in range(start, min(rows, start + batch)):
             employee = Employee(
-                company=company, civility="M", last_name=f"{LAST[i % 9].upper()}{i:06d}",
-                first_name=FIRST[i % 10], birth_date=date(1980, 1, 1),
-                hire_date=date(2024, 1, 1), employee_number=f"B{i:06d}",
+                company=company,
+                civility="M",
+                last_name=f"{LAST[i % 9].upper()}{i:06d}",
+                first_name=FIRST[i % 10],
+                birth_date=date(1980, 1, 1),
+                hire_date=date(2024, 1, 1),
+                employee_number=f"B{i:06d}",
                 email=f"e{i}@bench.example",
             )
             employee.set_search_names()
             employees.append(employee)
         Employee.objects.bulk_create(employees)
         employees = list(
-            Employee.objects.filter(company=company, employee_number__in=[e.employee_number for e in employees])
+            Employee.objects.filter(
+                company=company, employee_number__in=[e.employee_number for e in employees]
+            )
         )
         statuses = ["pre_enrolled", "active", "active", "signed", "terminated"]
         memberships = Membership.objects.bulk_create(
             [
                 Membership(
-                    employee=e, contract=contract, insured_group=groups[e.pk % 2],
-                    member_number=f"9{e.pk:08d}", effective_date=date(2024, 1, 1),
+                    employee=e,
+                    contract=contract,
+                    insured_group=groups[e.pk % 2],
+                    member_number=f"9{e.pk:08d}",
+                    effective_date=date(2024, 1, 1),
                     status=statuses[e.pk % 5],
                 )
                 for e in employees
             ]
         )
-        memberships = list(Membership.objects.filter(employee__in=employees).select_related("employee"))
+        memberships = list(
+            Membership.objects.filter(employee__in=employees).select_related("employee")
+        )
         Request.objects.bulk_create(
             [
                 Request(
-                    company=company, employee=m.employee, membership=m, reason="affiliation",
-                    state="waiting" if m.status == "pre_enrolled" else "closed", source="file",
-                    created_at=now - timedelta(minutes=m.pk), updated_at=now,
+                    company=company,
+                    employee=m.employee,
+                    membership=m,
+                    reason="affiliation",
+                    state="waiting" if m.status == "pre_enrolled" else "closed",
+                    source="file",
+                    created_at=now - timedelta(minutes=m.pk),
+                    updated_at=now,
                     search_name=m.employee.search_name,
                     search_name_reversed=m.employee.search_name_reversed,
                 )
@@ -120,7 +140,10 @@ def generate(rows: int) -> Company:
         Invitation.objects.bulk_create(
             [
                 Invitation(
-                    membership=m, token=f"t{m.pk}", token_hash=f"h{m.pk}", sent_at=now,
+                    membership=m,
+                    token=f"t{m.pk}",
+                    token_hash=f"h{m.pk}",
+                    sent_at=now,
                     expires_at=now + timedelta(days=60),
                 )
                 for m in memberships
@@ -196,7 +219,9 @@ def main() -> None:
         ("Mes collaborateurs — page 500", employees_url + "?page=500"),
     ]
     rows = Employee.objects.filter(company=company).count()
-    print(f"\n{engine}, {rows} employees, {Request.objects.filter(company=company).count()} requests")
+    print(
+        f"\n{engine}, {rows} employees, {Request.objects.filter(company=company).count()} requests"
+    )
     print(f"{'page':<50} {'median ms':>10} {'p95 ms':>8} {'queries':>8}  target p95 ≤ 100 ms")
     for label, url in cases:
         median, p95, queries = measure(client, url, args.runs)
@@ -205,8 +230,10 @@ def main() -> None:
     for extension in ("csv", "xlsx"):
         seconds, peak = export_in_subprocess(company.pk, extension)
         verdict = "ok" if seconds <= 15 and peak <= 200 else "OVER TARGET"
-        print(f"Export {extension}: {seconds:.1f} s, peak {peak:.0f} MB "
-              f"(target ≤ 15 s, ≤ 200 MB) {verdict}")
+        print(
+            f"Export {extension}: {seconds:.1f} s, peak {peak:.0f} MB "
+            f"(target ≤ 15 s, ≤ 200 MB) {verdict}"
+        )
 
 
 if __name__ == "__main__":

@@ -109,6 +109,8 @@ class DeclarationForm(forms.Form):
         self.others = others
         self.declaration: EmployeeDeclaration | None = None
         self.warnings: list[str] = []
+        # Pages that help fix an error (the employee already declared).
+        self.links: list[str] = []
         groups = (
             InsuredGroup.objects.filter(contract__company=company)
             .select_related("contract")
@@ -158,6 +160,8 @@ class DeclarationForm(forms.Form):
         result = validate_declaration(declaration, company=self.company, today=self.today)
         for problem in result.errors:
             self.add_error(problem.field, problem.message)
+            if problem.link:
+                self.links.append(problem.link)
         for other in self.others:
             if declaration.nir and other.nir == declaration.nir:
                 self.add_error("nir", "Ce numéro de sécurité sociale est déjà dans votre saisie.")

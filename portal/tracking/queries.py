@@ -23,7 +23,7 @@ PAGE_SIZE = 20
 
 
 def name_matches(text: str) -> Q:
-    """"Nom Prénom", "Prénom Nom" or the start of either, on indexed prefix columns."""
+    """ "Nom Prénom", "Prénom Nom" or the start of either, on indexed prefix columns."""
     key = search_key(text)
     return Q(search_name__startswith=key) | Q(search_name_reversed__startswith=key)
 
@@ -73,17 +73,14 @@ def employees_of(
         employees = employees.filter(Exists(memberships.filter(insured_group__code=group)))
     if name:
         employees = employees.filter(name_matches(name))
-    return (
-        employees.prefetch_related(
-            Prefetch(
-                "memberships",
-                queryset=Membership.objects.select_related("insured_group", "contract").order_by(
-                    "-effective_date", "-id"
-                ),
-            )
+    return employees.prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.select_related("insured_group", "contract").order_by(
+                "-effective_date", "-id"
+            ),
         )
-        .order_by("last_name", "first_name", "id")
-    )
+    ).order_by("last_name", "first_name", "id")
 
 
 def get_employee_for_company(company: Company, employee_id: int) -> Employee:

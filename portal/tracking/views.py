@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from portal.companies.access import company_context, correspondent_required
 from portal.companies.models import Company, InsuredGroup
 from portal.companies.queries import get_company_for_user
 from portal.core import audit
+from portal.core.crypto import decrypt, encrypt
 from portal.core.errors import BusinessError
 from portal.documents.exports import csv_lines, xlsx_file
 from portal.enrollment.declarations import (
@@ -55,17 +57,30 @@ def home(request: HttpRequest, company_id: int) -> HttpResponse:
 # The entered employees wait in the session until "Valider".
 
 
+PENDING = "declaration_pending"
+
+
 def _drafts_key(company: Company) -> str:
     return f"declarations:{company.pk}"
 
 
+# What was typed (NIRs included) waits in the session encrypted, like the NIR column.
+def _load(request: HttpRequest, key: str) -> Any:
+    token = request.session.get(key)
+    return json.loads(decrypt(token)) if token else None
+
+
+def _store(request: HttpRequest, key: str, value: Any) -> None:
+    request.session[key] = encrypt(json.dumps(value))
+
+
 def _drafts(request: HttpRequest, company: Company) -> list[dict[str, Any]]:
-    drafts: list[dict[str, Any]] = request.session.get(_drafts_key(company), [])
+    drafts: list[dict[str, Any]] = _load(request, _drafts_key(company)) or []
     return drafts
 
 
 def _save_drafts(request: HttpRequest, company: Company, drafts: list[dict[str, Any]]) -> None:
-    request.session[_drafts_key(company)] = drafts
+    _store(request, _drafts_key(company), drafts)
 
 
 @correspondent_required
@@ -91,7 +106,7 @@ def declare(request: HttpRequest, company_id: int) -> HttpResponse:
     index = int(edit) if edit and edit.isdigit() and int(edit) < len(drafts) else None
     others = [from_session(d) for i, d in enumerate(drafts) if i != index]
     initial: dict[str, Any] = {"country": "FRANCE"}
-    pending = request.session.get("declaration_pending")
+    pending = _load(request, PENDING)
     if index is not None:
         initial = _initial(from_session(drafts[index]))
     elif pending and pending.get("company") == company.pk and "retour" in request.GET:
@@ -104,11 +119,11 @@ def declare(request: HttpRequest, company_id: int) -> HttpResponse:
         others=others,
     )
     if request.method == "POST" and form.is_valid() and form.declaration is not None:
-        request.session["declaration_pending"] = {
-            "company": company.pk,
-            "index": index,
-            "declaration": to_session(form.declaration),
-        }
+        _store(
+            request,
+            PENDING,
+            {"company": company.pk, "index": index, "declaration": to_session(form.declaration)},
+        )
         if form.declaration.has_address:
             return redirect("tracking:confirm_address", company.pk)
         return _keep_pending(request, company)
@@ -124,7 +139,8 @@ def _initial(d: EmployeeDeclaration) -> dict[str, Any]:
 
 
 def _keep_pending(request: HttpRequest, company: Company) -> HttpResponse:
-    pending = request.session.pop("declaration_pending")
+    pending = _load(request, PENDING)
+    request.session.pop(PENDING, None)
     drafts = _drafts(request, company)
     if pending["index"] is not None and pending["index"] < len(drafts):
         drafts[pending["index"]] = pending["declaration"]
@@ -138,7 +154,7 @@ def _keep_pending(request: HttpRequest, company: Company) -> HttpResponse:
 def confirm_address(request: HttpRequest, company_id: int) -> HttpResponse:
     """ "Valider l'adresse du collaborateur": the address as typed or as AFNOR writes it."""
     company = _company(request, company_id)
-    pending = request.session.get("declaration_pending")
+    pending = _load(request, PENDING)
     if not pending or pending.get("company") != company.pk:
         return redirect("tracking:declare", company.pk)
     declaration = from_session(pending["declaration"])
@@ -147,7 +163,7 @@ def confirm_address(request: HttpRequest, company_id: int) -> HttpResponse:
         if request.POST.get("choix") == "suggeree":
             values = {k: v for k, v in suggestion.fields.items() if k != "insee_code"}
             pending["declaration"] = {**pending["declaration"], **values}
-            request.session["declaration_pending"] = pending
+            _store(request, PENDING, pending)
         return _keep_pending(request, company)
     context = company_context(request, company, "requests")
     context.update(suggestion=suggestion, step=2)
@@ -210,7 +226,7 @@ def cancel_declaration(request: HttpRequest, company_id: int) -> HttpResponse:
     company = _company(request, company_id)
     if request.method == "POST":
         request.session.pop(_drafts_key(company), None)
-        request.session.pop("declaration_pending", None)
+        request.session.pop(PENDING, None)
     return redirect("tracking:requests", company.pk)
 
 

@@ -169,7 +169,7 @@ def test_errors_are_shown_next_to_their_field_and_nothing_is_kept(
     page = text(client_a.post(url("declare", company_a), data))
     assert re.search(r'id="id_nir_error"><p>Le numéro de sécurité sociale est invalide', page)
     assert "Sans adresse e-mail, l'adresse postale est obligatoire" in page
-    assert client_a.session.get(f"declarations:{company_a.pk}") is None
+    assert f"declarations:{company_a.pk}" not in client_a.session
 
 
 @pytest.mark.django_db
@@ -415,3 +415,35 @@ def test_export_of_an_unknown_format_is_404(client_a: Client, company_a: Company
         client_a.get(f"/entreprises/{company_a.pk}/mes-collaborateurs/export.pdf").status_code
         == 404
     )
+
+
+@pytest.mark.django_db
+def test_a_duplicate_links_to_the_employee_already_declared(
+    client_a: Client, company_a: Company
+) -> None:
+    first = declare(company_a)
+    data = form_data(
+        company_a, nir=make_nir(), civility="M", birth_date="1985-05-14", email="other@example.org"
+    )
+    page = text(client_a.post(url("declare", company_a), data))
+    assert "Un salarié avec ce numéro de sécurité sociale est déjà déclaré (Cédric SIMON)" in page
+    assert url("employee", company_a, first.employee_id) in page
+
+
+@pytest.mark.django_db
+def test_typed_employees_wait_encrypted_in_the_session(
+    client_a: Client, company_a: Company
+) -> None:
+    data = form_data(company_a)
+    client_a.post(url("declare", company_a), data)
+    client_a.post(url("confirm_address", company_a), {"choix": "suggeree"})
+    stored = client_a.session[f"declarations:{company_a.pk}"]
+    assert data["nir"] not in stored and "Durand" not in stored
+
+
+@pytest.mark.django_db
+def test_state_tabs_filter_the_requests(client_a: Client, company_a: Company) -> None:
+    declare(company_a)
+    page = text(client_a.get(url("requests", company_a), {"etat": "waiting"}))
+    assert re.search(r'<a href="[^"]*etat=waiting" aria-current="page">En attente</a>', page)
+    assert "1 demande" in page
