@@ -155,7 +155,7 @@ def send_reminder(
 ) -> Request:
     """E-mail the employee their link again (a fresh 60-day link if the old one expired)."""
     request = (
-        Request.objects.select_for_update()
+        Request.objects.select_for_update(of=("self",))
         .select_related("membership__employee", "membership__contract__company")
         .get(pk=request_id, company=company)
     )
