@@ -7,18 +7,21 @@ once, with one code and one French message, attached to the form's field name.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from typing import Protocol
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from portal.accounts.models import User
 from portal.companies.models import Company, InsuredGroup
-from portal.core.addresses import POSTAL_CODE_RE, afnor_line
+from portal.core.addresses import POSTAL_CODE_RE, PostalRow, afnor_line, match_commune
 from portal.core.crypto import digest
+from portal.core.models import PostalCode
 from portal.core.nir import (
     Problem,
     check_birth_date,
@@ -27,7 +30,7 @@ from portal.core.nir import (
     normalise_nir,
 )
 from portal.core.postal import communes_for, find_commune
-from portal.enrollment.models import Civility, Employee, MembershipStatus
+from portal.enrollment.models import Civility, Employee, Membership, MembershipStatus
 
 FUND_CODE_RE = re.compile(r"^\d{9}$")
 # Letters of any alphabet, with spaces, hyphens, apostrophes and dots between them.
@@ -118,9 +121,18 @@ def normalise(declaration: EmployeeDeclaration) -> EmployeeDeclaration:
 
 
 def validate_declaration(
-    declaration: EmployeeDeclaration, *, company: Company, today: date
+    declaration: EmployeeDeclaration,
+    *,
+    company: Company,
+    today: date,
+    lookups: Lookups | None = None,
 ) -> ValidationResult:
-    """Every rule of a declaration; the result lists problems by field (nothing is saved)."""
+    """Every rule of a declaration; the result lists problems by field (nothing is saved).
+
+    `lookups` answers the questions that need the database; a file import passes a
+    `PreloadedLookups` so that 100,000 rows cost a few queries, with the same rules.
+    """
+    lookups = lookups or DatabaseLookups(company)
     d = normalise(declaration)
     result = ValidationResult()
     for name, label in REQUIRED.items():
@@ -141,11 +153,7 @@ def validate_declaration(
 
     group = None
     if d.insured_group_id is not None:
-        group = (
-            InsuredGroup.objects.select_related("contract")
-            .filter(pk=d.insured_group_id, contract__company=company)
-            .first()
-        )
+        group = lookups.group(d.insured_group_id)
         if group is None:
             result.error(
                 "insured_group_id",
@@ -188,12 +196,12 @@ def validate_declaration(
                 "L'adresse e-mail n'est pas valide : vérifiez-la "
                 "(exemple : prenom.nom@domaine.fr).",
             )
-    _validate_address(d, result)
-    _check_duplicates(d, company, result)
+    _validate_address(d, result, lookups)
+    _check_duplicates(d, company, result, lookups)
     return result
 
 
-def _validate_address(d: EmployeeDeclaration, result: ValidationResult) -> None:
+def _validate_address(d: EmployeeDeclaration, result: ValidationResult, lookups: Lookups) -> None:
     any_part = any([d.street_name, d.street_number, d.locality, d.postal_code, d.city])
     if not d.email and not d.has_address:
         result.error(
@@ -220,16 +228,17 @@ def _validate_address(d: EmployeeDeclaration, result: ValidationResult) -> None:
             result.error(name, "line_too_long", "38 caractères au plus par ligne d'adresse.")
     if d.country != "FRANCE" or not d.postal_code or not d.city:
         return
+    communes = lookups.communes(d.postal_code) if POSTAL_CODE_RE.match(d.postal_code) else []
     if not POSTAL_CODE_RE.match(d.postal_code):
         result.error("postal_code", "postal_code_format", "Le code postal compte 5 chiffres.")
-    elif not communes_for(d.postal_code):
+    elif not communes:
         result.error(
             "postal_code",
             "postal_code_unknown",
             f"Le code postal {d.postal_code} n'existe pas : vérifiez-le.",
         )
-    elif find_commune(d.postal_code, d.city) is None:
-        names = ", ".join(sorted({r.routing_label for r in communes_for(d.postal_code)}))
+    elif match_commune(d.city, communes) is None:
+        names = ", ".join(sorted({r.routing_label for r in communes}))
         result.error(
             "city",
             "city_mismatch",
@@ -238,34 +247,156 @@ def _validate_address(d: EmployeeDeclaration, result: ValidationResult) -> None:
         )
 
 
-def _check_duplicates(d: EmployeeDeclaration, company: Company, result: ValidationResult) -> None:
+def _check_duplicates(
+    d: EmployeeDeclaration, company: Company, result: ValidationResult, lookups: Lookups
+) -> None:
     """Same NIR or same matricule already pending or active in the company."""
-    checks = []
+    checks: list[tuple[str, Existing | None, str]] = []
     if d.nir and not any(p.field == "nir" for p in result.errors):
-        checks.append(("nir", Q(nir_digest=digest(d.nir)), "ce numéro de sécurité sociale"))
+        checks.append(
+            ("nir", lookups.current_with_nir(digest(d.nir)), "ce numéro de sécurité sociale")
+        )
     if d.employee_number:
-        checks.append(("employee_number", Q(employee_number=d.employee_number), "ce matricule"))
-    if d.email and User.objects.filter(email__iexact=d.email).exists():
+        checks.append(
+            ("employee_number", lookups.current_with_number(d.employee_number), "ce matricule")
+        )
+    if d.email and lookups.email_taken(d.email):
         result.error(
             "email",
             "email_taken",
             "Cette adresse e-mail est déjà celle d'un autre compte : indiquez une adresse propre "
             "au salarié, ou laissez le champ vide (il recevra alors deux courriers).",
         )
-    for field_name, condition, what in checks:
-        existing = (
-            Employee.objects.filter(condition, company=company, memberships__status__in=CURRENT)
-            .distinct()
-            .first()
-        )
+    for field_name, existing, what in checks:
         if existing is not None:
             result.error(
                 field_name,
                 f"duplicate_{field_name}",
-                f"Un salarié avec {what} est déjà déclaré ({existing.full_name}) : "
+                f"Un salarié avec {what} est déjà déclaré ({existing.name}) : "
                 "ouvrez sa fiche plutôt que de le déclarer à nouveau.",
                 link=reverse("tracking:employee", args=[company.pk, existing.pk]),
             )
+
+
+@dataclass(frozen=True)
+class Existing:
+    """An employee already declared, as a duplicate message names it."""
+
+    pk: int
+    name: str
+
+
+class Lookups(Protocol):
+    """What validation asks the database."""
+
+    def group(self, group_id: int) -> InsuredGroup | None: ...
+    def communes(self, postal_code: str) -> list[PostalRow]: ...
+    def current_with_nir(self, nir_digest: str) -> Existing | None: ...
+    def current_with_number(self, employee_number: str) -> Existing | None: ...
+    def email_taken(self, email: str) -> bool: ...
+
+
+def _current(company: Company) -> QuerySet[Employee]:
+    return Employee.objects.filter(
+        company=company,
+        pk__in=Membership.objects.filter(status__in=CURRENT).values("employee_id"),
+    )
+
+
+class DatabaseLookups:
+    """One question, one query: for a form's few declarations."""
+
+    def __init__(self, company: Company) -> None:
+        self.company = company
+
+    def group(self, group_id: int) -> InsuredGroup | None:
+        return (
+            InsuredGroup.objects.select_related("contract")
+            .filter(pk=group_id, contract__company=self.company)
+            .first()
+        )
+
+    def communes(self, postal_code: str) -> list[PostalRow]:
+        return communes_for(postal_code)
+
+    def _existing(self, **condition: str) -> Existing | None:
+        employee = _current(self.company).filter(**condition).first()
+        return Existing(employee.pk, employee.full_name) if employee else None
+
+    def current_with_nir(self, nir_digest: str) -> Existing | None:
+        return self._existing(nir_digest=nir_digest)
+
+    def current_with_number(self, employee_number: str) -> Existing | None:
+        return self._existing(employee_number=employee_number)
+
+    def email_taken(self, email: str) -> bool:
+        return User.objects.filter(email__iexact=email).exists()
+
+
+class PreloadedLookups:
+    """Everything a file of many rows needs, read in a few queries before the first row.
+
+    Rows accepted from the same file are added as they go, so a duplicate inside the file is
+    found like one in the database.
+    """
+
+    def __init__(self, company: Company, emails: Iterable[str]) -> None:
+        self.company = company
+        self._groups = {
+            g.pk: g
+            for g in InsuredGroup.objects.select_related("contract").filter(
+                contract__company=company
+            )
+        }
+        self._communes: dict[str, list[PostalRow]] = {}
+        for p in PostalCode.objects.all().iterator(chunk_size=5000):
+            self._communes.setdefault(p.postal_code, []).append(
+                PostalRow(p.postal_code, p.insee_code, p.commune, p.routing_label)
+            )
+        self._by_digest: dict[str, Existing] = {}
+        self._by_number: dict[str, Existing] = {}
+        current = _current(company).values_list(
+            "pk", "first_name", "last_name", "nir_digest", "employee_number"
+        )
+        for pk, first, last, nir_digest, number in current.iterator(chunk_size=5000):
+            existing = Existing(pk, f"{first} {last}")
+            if nir_digest:
+                self._by_digest[nir_digest] = existing
+            if number:
+                self._by_number[number] = existing
+        wanted = sorted({e.strip().lower() for e in emails if e})
+        self._emails: set[str] = set()
+        for start in range(0, len(wanted), 900):
+            part = wanted[start : start + 900]
+            self._emails.update(
+                e.lower()
+                for e in User.objects.filter(email__in=part).values_list("email", flat=True)
+            )
+
+    def group(self, group_id: int) -> InsuredGroup | None:
+        return self._groups.get(group_id)
+
+    def communes(self, postal_code: str) -> list[PostalRow]:
+        return self._communes.get(postal_code, [])
+
+    def current_with_nir(self, nir_digest: str) -> Existing | None:
+        return self._by_digest.get(nir_digest)
+
+    def current_with_number(self, employee_number: str) -> Existing | None:
+        return self._by_number.get(employee_number)
+
+    def email_taken(self, email: str) -> bool:
+        return email in self._emails
+
+    def accept(self, declaration: EmployeeDeclaration, label: str) -> None:
+        """Count an accepted row of the file as already declared (pk 0: not saved yet)."""
+        existing = Existing(0, label)
+        if declaration.nir:
+            self._by_digest[digest(declaration.nir)] = existing
+        if declaration.employee_number:
+            self._by_number[declaration.employee_number] = existing
+        if declaration.email:
+            self._emails.add(declaration.email)
 
 
 def to_session(declaration: EmployeeDeclaration) -> dict[str, object]:

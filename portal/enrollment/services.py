@@ -2,33 +2,46 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import string
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.accounts.models import Role, User, hash_token
+from portal.accounts.models import Role, User, hash_token, new_identifier
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
+from portal.core.addresses import commune_key
 from portal.core.crypto import digest
 from portal.core.errors import BusinessError
-from portal.core.postal import find_commune
+from portal.core.models import AuditEvent, PostalCode
 from portal.enrollment.declarations import EmployeeDeclaration
 from portal.enrollment.models import Employee, Invitation, Membership
 
 INVITATION_DAYS = 60  # user guide: the link is personal and valid 60 days
 
 
-def new_member_number() -> str:
-    """A 9-digit member number not used yet."""
-    while True:
-        number = str(100_000_000 + secrets.randbelow(900_000_000))
-        if not Membership.objects.filter(member_number=number).exists():
-            return number
+def _unique_codes(model: type[Any], field: str, count: int, make: Callable[[], str]) -> list[str]:
+    """`count` new random codes not used yet in `model.field` nor among themselves."""
+    codes: set[str] = set()
+    while len(codes) < count:
+        candidates = {make() for _ in range(count - len(codes))} - codes
+        taken = set(
+            model.objects.filter(**{f"{field}__in": candidates}).values_list(field, flat=True)
+        )
+        codes |= candidates - taken
+    return list(codes)
+
+
+def _member_number() -> str:
+    return str(100_000_000 + secrets.randbelow(900_000_000))
 
 
 def provisional_password() -> str:
@@ -45,57 +58,130 @@ def provisional_password() -> str:
 
 
 def pre_enroll(
-    *, company: Company, declaration: EmployeeDeclaration, group: InsuredGroup, by: User | None
-) -> Membership:
-    """Create the employee, their login and their membership (covered from the effective date).
+    *,
+    company: Company,
+    declarations: list[EmployeeDeclaration],
+    groups: dict[int, InsuredGroup],
+    by: User | None,
+    now: datetime,
+) -> list[Membership]:
+    """Create the employees, their logins and their memberships, in bulk (same order).
 
-    Called inside the declaring transaction, after `validate_declaration` passed.
+    Each employee is covered from the effective date. Called inside the declaring
+    transaction, after `validate_declaration` passed for every declaration.
     """
-    d = declaration
-    assert d.birth_date and d.hire_date and d.effective_date  # validated
-    commune = find_commune(d.postal_code, d.city) if d.postal_code and d.city else None
-    user = User.objects.create_user(
-        d.email,
-        None,
-        role=Role.MEMBER,
-        first_name=d.first_name,
-        last_name=d.last_name,
+    identifiers = _unique_codes(User, "identifier", len(declarations), new_identifier)
+    unusable = make_password(None)  # no password until the employee chooses one
+    users = User.objects.bulk_create(
+        [
+            User(
+                identifier=identifier,
+                email=d.email,
+                role=Role.MEMBER,
+                first_name=d.first_name,
+                last_name=d.last_name,
+                password=unusable,
+                date_joined=now,
+            )
+            for d, identifier in zip(declarations, identifiers, strict=True)
+        ]
     )
-    employee = Employee(
-        company=company,
-        civility=d.civility,
-        last_name=d.last_name.upper(),
-        first_name=d.first_name,
-        birth_date=d.birth_date,
-        nir=d.nir,
-        nir_digest=digest(d.nir) if d.nir else "",
-        fund_code=d.fund_code,
-        alsace_moselle=bool(d.alsace_moselle),
-        street_number=d.street_number,
-        street_name=d.street_name,
-        staircase_floor=d.staircase_floor,
-        building=d.building,
-        locality=d.locality,
-        postal_code=d.postal_code,
-        city=d.city,
-        insee_code=commune.insee_code if commune else "",
-        country=d.country,
-        email=d.email,
-        employee_number=d.employee_number,
-        hire_date=d.hire_date,
-        user=user,
+    employees = []
+    for d, user in zip(declarations, users, strict=True):
+        assert d.birth_date and d.hire_date  # validated
+        commune = find_commune_in(d)
+        employee = Employee(
+            company=company,
+            civility=d.civility,
+            last_name=d.last_name.upper(),
+            first_name=d.first_name,
+            birth_date=d.birth_date,
+            nir=d.nir,
+            nir_digest=digest(d.nir) if d.nir else "",
+            fund_code=d.fund_code,
+            alsace_moselle=bool(d.alsace_moselle),
+            street_number=d.street_number,
+            street_name=d.street_name,
+            staircase_floor=d.staircase_floor,
+            building=d.building,
+            locality=d.locality,
+            postal_code=d.postal_code,
+            city=d.city,
+            insee_code=commune,
+            country=d.country,
+            email=d.email,
+            employee_number=d.employee_number,
+            hire_date=d.hire_date,
+            user=user,
+            created_at=now,
+        )
+        employee.set_search_names()
+        employees.append(employee)
+    employees = Employee.objects.bulk_create(employees)
+    numbers = _unique_codes(Membership, "member_number", len(declarations), _member_number)
+    memberships = Membership.objects.bulk_create(
+        [
+            Membership(  # type: ignore[misc]  # the dates and group were validated
+                employee=employee,
+                contract=groups[d.insured_group_id].contract,  # type: ignore[index]
+                insured_group=groups[d.insured_group_id],  # type: ignore[index]
+                member_number=number,
+                effective_date=d.effective_date,
+                status_changed_at=now,
+            )
+            for d, employee, number in zip(declarations, employees, numbers, strict=True)
+        ]
     )
-    employee.set_search_names()
-    employee.save()
-    membership = Membership.objects.create(
-        employee=employee,
-        contract=group.contract,
-        insured_group=group,
-        member_number=new_member_number(),
-        effective_date=d.effective_date,
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=by if by is not None and by.pk else None,
+                action="employee_pre_enrolled",
+                target_type=Membership._meta.label,
+                target_id=str(m.pk),
+                company_id=company.pk,
+            )
+            for m in memberships
+        ]
     )
-    audit.record("employee_pre_enrolled", by=by, target=membership, company_id=company.pk)
-    return membership
+    return memberships
+
+
+def find_commune_in(d: EmployeeDeclaration) -> str:
+    """The INSEE code of the declared commune ("" when unknown or abroad)."""
+    if not (d.postal_code and d.city) or d.country != "FRANCE":
+        return ""
+    commune = _communes_cache().get((d.postal_code, commune_key(d.city)))
+    return commune or ""
+
+
+@functools.cache
+def _communes_cache() -> dict[tuple[str, str], str]:
+    """(postal code, commune key) → INSEE code, for the whole shipped list (read once)."""
+    table: dict[tuple[str, str], str] = {}
+    for postal_code, insee, name, label in PostalCode.objects.values_list(
+        "postal_code", "insee_code", "commune", "routing_label"
+    ).iterator(chunk_size=5000):
+        table.setdefault((postal_code, commune_key(label)), insee)
+        table.setdefault((postal_code, commune_key(name)), insee)
+    return table
+
+
+def issue_invitations(*, memberships: list[Membership], now: datetime) -> list[Invitation]:
+    """A 60-day link for each new membership (bulk)."""
+    tokens = [secrets.token_urlsafe(32) for _ in memberships]
+    return Invitation.objects.bulk_create(
+        [
+            Invitation(
+                membership=membership,
+                token=token,
+                token_hash=hash_token(token),
+                sent_at=now,
+                expires_at=now + timedelta(days=INVITATION_DAYS),
+            )
+            for membership, token in zip(memberships, tokens, strict=True)
+        ]
+    )
 
 
 def issue_invitation(*, membership: Membership, now: datetime) -> Invitation:

@@ -6,13 +6,27 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from portal.notifications.backends import backend_for
 from portal.notifications.models import MessageStatus, OutboundMessage
+from portal.notifications.rendering import renderer_for
 
 logger = logging.getLogger(__name__)
+
+
+def _render(message: OutboundMessage) -> None:
+    """Render a message queued in bulk, once: the content is kept with the message."""
+    rendered = renderer_for(message.template)(**message.render_args)
+    message.subject = rendered.subject
+    message.body_text = rendered.body_text
+    message.body_html = rendered.body_html
+    if rendered.attachment is not None:
+        name, content = rendered.attachment
+        message.attachment.save(name, ContentFile(content), save=False)
+    message.save(update_fields=["subject", "body_text", "body_html", "attachment"])
 
 
 @transaction.atomic
@@ -23,6 +37,8 @@ def deliver(message_id: int) -> timedelta | None:
         return None
     message.attempts += 1
     try:
+        if not message.body_text:
+            _render(message)
         backend_for(message.channel).deliver(message)
     except Exception as error:
         logger.warning("Delivery of message %s failed: %s", message.pk, type(error).__name__)

@@ -24,11 +24,14 @@ class OutboundMessage(models.Model):
     channel = models.CharField("canal", max_length=10, choices=Channel.choices)
     recipient = models.CharField("destinataire", max_length=254)
     subject = models.CharField("objet", max_length=200, blank=True)
-    body_text = models.TextField("texte")
+    body_text = models.TextField("texte", blank=True)
     body_html = models.TextField("HTML", blank=True)
     # A letter's PDF, or an e-mail's attachment, through the storage API.
     attachment = models.FileField("pièce jointe", upload_to="outbox/%Y/%m/", blank=True)
     template = models.CharField("modèle", max_length=80)
+    # Messages queued in bulk are rendered by the worker at delivery: the renderer registered
+    # under `template` receives `render_args` (ids, never personal data).
+    render_args = models.JSONField("paramètres du rendu", default=dict, blank=True)
     status = models.CharField(
         "état", max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING
     )

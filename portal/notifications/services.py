@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 
-from portal.documents.rendering import render_pdf
 from portal.notifications.models import Channel, OutboundMessage
-from portal.notifications.tasks import deliver_message
+from portal.notifications.tasks import deliver_message, deliver_messages
 
 
 def send_email(*, to: str, template: str, context: dict[str, Any]) -> OutboundMessage:
@@ -30,25 +28,10 @@ def send_email(*, to: str, template: str, context: dict[str, Any]) -> OutboundMe
     return message
 
 
-def send_letter(
-    *, address_lines: list[str], template: str, context: dict[str, Any], title: str
-) -> OutboundMessage:
-    """Queue a postal letter: `letters/<template>.html` rendered as a PDF, kept in the outbox."""
-    context = {
-        **context,
-        "brand": settings.PORTAL_BRAND,
-        "site_url": settings.SITE_URL,
-        "address_lines": address_lines,
-    }
-    pdf = render_pdf(f"letters/{template}.html", context, title=title)
-    message = OutboundMessage(
-        channel=Channel.LETTER,
-        recipient="\n".join(address_lines),
-        subject=title,
-        body_text=render_to_string(f"letters/{template}.txt", context),
-        template=template,
-    )
-    message.attachment.save(f"{template}.pdf", ContentFile(pdf), save=False)
-    message.save()
-    transaction.on_commit(lambda: deliver_message.enqueue(message.pk))
-    return message
+def queue_rendered_later(messages: list[OutboundMessage], *, chunk: int = 500) -> None:
+    """Store messages whose content the worker renders at delivery; one task per chunk."""
+    created = OutboundMessage.objects.bulk_create(messages, batch_size=1000)
+    ids = [m.pk for m in created]
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        transaction.on_commit(lambda part=part: deliver_messages.enqueue(part))  # type: ignore[misc]

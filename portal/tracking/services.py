@@ -13,19 +13,21 @@ from portal.accounts.models import User
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
 from portal.core.errors import BusinessError
+from portal.core.models import AuditEvent
 from portal.enrollment.declarations import (
     EmployeeDeclaration,
     ValidationResult,
     validate_declaration,
 )
-from portal.enrollment.models import Invitation, Membership, MembershipStatus
+from portal.enrollment.models import Employee, Invitation, Membership, MembershipStatus
 from portal.enrollment.services import (
     invitation_url,
     issue_invitation,
+    issue_invitations,
     pre_enroll,
-    provisional_password,
 )
-from portal.notifications.services import send_email, send_letter
+from portal.notifications.models import Channel, OutboundMessage
+from portal.notifications.services import queue_rendered_later, send_email
 from portal.tracking.models import EventKind, Reason, Request, RequestEvent, Source, State
 
 
@@ -48,14 +50,19 @@ def _send_invitation_email(
     send_email(
         to=employee.email,
         template=template,
-        context={
-            "employee": employee,
-            "company": membership.contract.company,
-            "membership": membership,
-            "url": invitation_url(invitation),
-            "days_left": invitation.days_left(timezone.localdate(now)),
-        },
+        context=invitation_context(invitation, now),
     )
+
+
+def invitation_context(invitation: Invitation, now: datetime) -> dict[str, object]:
+    membership = invitation.membership
+    return {
+        "employee": membership.employee,
+        "company": membership.contract.company,
+        "membership": membership,
+        "url": invitation_url(invitation),
+        "days_left": invitation.days_left(timezone.localdate(now)),
+    }
 
 
 @transaction.atomic
@@ -77,65 +84,107 @@ def declare_employee(
     result = validate_declaration(declaration, company=company, today=today)
     if not result.ok:
         raise DeclarationRejected(result)
-    assert declaration.insured_group_id is not None  # validated
-    group = InsuredGroup.objects.select_related("contract").get(pk=declaration.insured_group_id)
-    membership = pre_enroll(company=company, declaration=declaration, group=group, by=by)
-    employee = membership.employee
-    now = timezone.now()
-    request = Request.objects.create(
-        company=company,
-        employee=employee,
-        membership=membership,
-        reason=Reason.AFFILIATION,
-        state=State.WAITING,
-        source=source,
-        created_by=by,
-        created_at=now,
-        updated_at=now,
-        search_name=employee.search_name,
-        search_name_reversed=employee.search_name_reversed,
-    )
-    _event(request, EventKind.CREATED, by, now)
-    invitation = issue_invitation(membership=membership, now=now)
-    if employee.email:
-        _send_invitation_email(membership, invitation, "invitation", now)
-        _event(request, EventKind.INVITATION_SENT, by, now)
-    else:
-        _send_letters(membership)
-        _event(request, EventKind.LETTERS_SENT, by, now)
-    audit.record(
-        "affiliation_declared", by=by, target=request, company_id=company.pk, source=source
-    )
-    return request
+    return declare_employees(company=company, declarations=[declaration], source=source, by=by)[0]
 
 
-def _send_letters(membership: Membership) -> None:
-    """Two separate letters: the login, then the provisional password (user guide)."""
-    employee = membership.employee
-    user = employee.user
-    assert user is not None
-    password = provisional_password()
-    user.set_password(password)
-    user.save(update_fields=["password"])
-    lines = [f"{employee.get_civility_display()} {employee.first_name} {employee.last_name}"]
-    lines += employee.address_lines()
-    context = {
-        "employee": employee,
-        "company": membership.contract.company,
-        "membership": membership,
+def declare_employees(
+    *,
+    company: Company,
+    declarations: list[EmployeeDeclaration],
+    source: str,
+    by: User | None,
+    now: datetime | None = None,
+) -> list[Request]:
+    """Pre-enroll validated declarations in bulk: the one place where employees are declared.
+
+    Called inside a transaction, after `validate_declaration` accepted every declaration
+    (the form declares one, a file up to thousands per call). Messages are queued and
+    rendered by the worker.
+    """
+    now = now or timezone.now()
+    groups = {
+        g.pk: g
+        for g in InsuredGroup.objects.select_related("contract__company").filter(
+            pk__in={d.insured_group_id for d in declarations}, contract__company=company
+        )
     }
-    send_letter(
-        address_lines=lines,
-        template="login",
-        context={**context, "identifier": user.identifier},
-        title="Votre identifiant",
+    memberships = pre_enroll(
+        company=company, declarations=declarations, groups=groups, by=by, now=now
     )
-    send_letter(
-        address_lines=lines,
-        template="password",
-        context={**context, "password": password},
-        title="Votre mot de passe provisoire",
+    requests = Request.objects.bulk_create(
+        [
+            Request(
+                company=company,
+                employee=m.employee,
+                membership=m,
+                reason=Reason.AFFILIATION,
+                state=State.WAITING,
+                source=source,
+                created_by=by,
+                created_at=now,
+                updated_at=now,
+                search_name=m.employee.search_name,
+                search_name_reversed=m.employee.search_name_reversed,
+            )
+            for m in memberships
+        ]
     )
+    invitations = issue_invitations(memberships=memberships, now=now)
+    events: list[RequestEvent] = []
+    messages: list[OutboundMessage] = []
+    for request, invitation in zip(requests, invitations, strict=True):
+        employee = request.employee
+        events.append(RequestEvent(request=request, kind=EventKind.CREATED, actor=by, at=now))
+        if employee.email:
+            events.append(
+                RequestEvent(request=request, kind=EventKind.INVITATION_SENT, actor=by, at=now)
+            )
+            messages.append(
+                OutboundMessage(
+                    channel=Channel.EMAIL,
+                    recipient=employee.email,
+                    template="invitation",
+                    render_args={"invitation_id": invitation.pk},
+                    created_at=now,
+                )
+            )
+        else:
+            events.append(
+                RequestEvent(request=request, kind=EventKind.LETTERS_SENT, actor=by, at=now)
+            )
+            address = "\n".join(letter_address(employee))
+            for template in ("letter_login", "letter_password"):
+                messages.append(
+                    OutboundMessage(
+                        channel=Channel.LETTER,
+                        recipient=address,
+                        template=template,
+                        render_args={"membership_id": request.membership_id},
+                        created_at=now,
+                    )
+                )
+    RequestEvent.objects.bulk_create(events)
+    queue_rendered_later(messages)
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=by if by is not None and by.pk else None,
+                action="affiliation_declared",
+                target_type=Request._meta.label,
+                target_id=str(r.pk),
+                company_id=company.pk,
+                details={"source": source},
+            )
+            for r in requests
+        ]
+    )
+    return requests
+
+
+def letter_address(employee: Employee) -> list[str]:
+    """The letter's address block: the recipient, then AFNOR lines 2 to 6."""
+    name = f"{employee.get_civility_display()} {employee.first_name} {employee.last_name}"
+    return [name, *employee.address_lines()]
 
 
 REMINDER_ALREADY_SENT = (

@@ -1,0 +1,91 @@
+"""Content of the messages queued when employees are declared, rendered by the worker."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from portal.documents.rendering import render_pdf
+from portal.enrollment.models import Invitation, Membership
+from portal.enrollment.services import invitation_url, provisional_password
+from portal.notifications.rendering import Rendered, register
+
+
+def _brand() -> dict[str, object]:
+    return {"brand": settings.PORTAL_BRAND, "site_url": settings.SITE_URL}
+
+
+def render_invitation(invitation_id: int) -> Rendered:
+    """ "Votre nouvelle mutuelle d'entreprise", with the personal 60-day link."""
+    invitation = Invitation.objects.select_related(
+        "membership__employee", "membership__contract__company"
+    ).get(pk=invitation_id)
+    membership = invitation.membership
+    context = {
+        **_brand(),
+        "employee": membership.employee,
+        "company": membership.contract.company,
+        "membership": membership,
+        "url": invitation_url(invitation),
+        "days_left": invitation.days_left(timezone.localdate()),
+    }
+    return Rendered(
+        subject=" ".join(render_to_string("emails/invitation_subject.txt", context).split()),
+        body_text=render_to_string("emails/invitation_body.txt", context),
+        body_html=render_to_string("emails/invitation_body.html", context),
+    )
+
+
+def _letter_context(membership_id: int) -> dict[str, object]:
+    membership = Membership.objects.select_related("employee__user", "contract__company").get(
+        pk=membership_id
+    )
+    employee = membership.employee
+    name = f"{employee.get_civility_display()} {employee.first_name} {employee.last_name}"
+    return {
+        **_brand(),
+        "employee": employee,
+        "company": membership.contract.company,
+        "membership": membership,
+        "address_lines": [name, *employee.address_lines()],
+    }
+
+
+def render_letter_login(membership_id: int) -> Rendered:
+    """The first letter: the login identifier and the member number."""
+    context = _letter_context(membership_id)
+    user = context["employee"].user  # type: ignore[attr-defined]
+    context["identifier"] = user.identifier
+    return Rendered(
+        subject="Votre identifiant",
+        body_text=render_to_string("letters/login.txt", context),
+        attachment=(
+            "identifiant.pdf",
+            render_pdf("letters/login.html", context, title="Votre identifiant"),
+        ),
+    )
+
+
+def render_letter_password(membership_id: int) -> Rendered:
+    """The second letter: a provisional password, set on the account when it is printed."""
+    context = _letter_context(membership_id)
+    user = context["employee"].user  # type: ignore[attr-defined]
+    password = provisional_password()
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    context["password"] = password
+    return Rendered(
+        subject="Votre mot de passe provisoire",
+        body_text=render_to_string("letters/password.txt", context),
+        attachment=(
+            "mot-de-passe.pdf",
+            render_pdf("letters/password.html", context, title="Votre mot de passe provisoire"),
+        ),
+    )
+
+
+def register_renderers() -> None:
+    register("invitation", render_invitation)
+    register("letter_login", render_letter_login)
+    register("letter_password", render_letter_password)
