@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "portal.companies",
     "portal.enrollment",
     "portal.tracking",
+    "portal.imports",
     "portal.notifications",
     "portal.documents",
     "portal.backoffice",
@@ -305,3 +306,9 @@ if ENVIRONMENT == "test":
 # Automatic reminders of employees who have not enrolled (daily `manage.py send_reminders`).
 AUTO_REMINDER_AFTER_DAYS = env_int("AUTO_REMINDER_AFTER_DAYS", 7)
 AUTO_REMINDER_BEFORE_EXPIRY_DAYS = env_int("AUTO_REMINDER_BEFORE_EXPIRY_DAYS", 7)
+
+# Employee import files: size and row limits.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MEGABYTES", 20) * 1024 * 1024
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
+# Rows declared per transaction: a worker stopped in the middle loses nothing and resumes.
+IMPORT_CHUNK_ROWS = env_int("IMPORT_CHUNK_ROWS", 1000)

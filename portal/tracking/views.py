@@ -91,6 +91,8 @@ def add_employees(request: HttpRequest, company_id: int) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("mode") == "form":
             return redirect("tracking:declare", company.pk)
+        if request.POST.get("mode") == "file":
+            return redirect("imports:upload", company.pk)
         error = "Choisissez la forme sous laquelle vous désirez renseigner les salariés."
     context = company_context(request, company, "requests")
     context["error"] = error

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from conftest import declare
-from portal.companies.models import Company, Product
+from portal.companies.models import Company, InsuredGroup, Product
 from portal.enrollment.models import Employee
+from portal.imports.models import ImportBatch
 from portal.tracking.models import Request
 
 # How to find, for a company, an object id for each URL parameter. A new company-scoped
@@ -19,6 +21,7 @@ OBJECT_OF_COMPANY: dict[str, Callable[[Company], int]] = {
     "product_id": lambda c: Product.objects.get(base_of_groups__contract__company=c).pk,
     "employee_id": lambda c: Employee.objects.get(company=c).pk,
     "request_id": lambda c: Request.objects.get(company=c).pk,
+    "batch_id": lambda c: ImportBatch.objects.get(company=c).pk,
 }
 # Parameters that are not objects: the value to use.
 FIXED_VALUES = {"extension": "csv"}
@@ -62,8 +65,16 @@ PATTERNS = list(company_patterns())
 
 @pytest.fixture(autouse=True)
 def employees_in_both(db: None, company_a: Company, company_b: Company) -> None:
-    declare(company_a)
-    declare(company_b, email="autre@example.org")
+    for company, email in [(company_a, "cedric.simon@example.org"), (company_b, "b@example.org")]:
+        declare(company, email=email)
+        ImportBatch.objects.create(
+            company=company,
+            insured_group=InsuredGroup.objects.filter(contract__company=company).first(),
+            filename="salaries.xlsx",
+            file=SimpleUploadedFile("salaries.xlsx", b"PK"),
+            rejection_file=SimpleUploadedFile("rejet.xlsx", b"PK"),
+            status="done",
+        )
 
 
 def test_the_walk_finds_the_employer_pages() -> None:
@@ -77,6 +88,10 @@ def test_the_walk_finds_the_employer_pages() -> None:
         "tracking:employees",
         "tracking:employee",
         "tracking:remind",
+        "imports:upload",
+        "imports:batch",
+        "imports:rejection_file",
+        "imports:history",
     } <= names
 
 

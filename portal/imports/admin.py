@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest
+
+from portal.imports import services
+from portal.imports.models import ImportBatch
+
+
+class ImportBatchForm(forms.ModelForm[ImportBatch]):
+    class Meta:
+        model = ImportBatch
+        fields = ["company", "insured_group", "file"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        company, group = data.get("company"), data.get("insured_group")
+        if company and group and group.contract.company_id != company.pk:
+            self.add_error(
+                "insured_group", "Ce groupe d'assurés n'appartient pas à cette entreprise."
+            )
+        return data
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin[ImportBatch]):
+    """Staff import a file for a company; the same processing as the employer space."""
+
+    form = ImportBatchForm
+    list_display = [
+        "created_at",
+        "company",
+        "filename",
+        "insured_group",
+        "status",
+        "declared_count",
+        "rejected_count",
+    ]
+    list_filter = ["status"]
+    search_fields = ["company__legal_name", "filename"]
+    list_select_related = ["company", "insured_group"]
+    autocomplete_fields = ["company"]
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: ImportBatch | None = None
+    ) -> list[str]:
+        if obj is None:
+            return []
+        return [f.name for f in ImportBatch._meta.fields]
+
+    def save_model(self, request: HttpRequest, obj: ImportBatch, form: Any, change: bool) -> None:
+        if change:
+            return
+        batch = services.start_import(
+            company=form.cleaned_data["company"],
+            group=form.cleaned_data["insured_group"],
+            upload=form.cleaned_data["file"],
+            by=request.user,  # type: ignore[arg-type]
+        )
+        obj.pk = batch.pk
+        messages.info(request, "Le fichier est en cours de traitement : suivez l'avancement ici.")

@@ -1,0 +1,101 @@
+"""Employee import files ("Fichier Excel ou structuré") and their rows."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from portal.companies.models import Company, InsuredGroup
+from portal.core.crypto import EncryptedCharField
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "En attente de traitement"
+    DECLARING = "declaring", "Traitement en cours"
+    DONE = "done", "Terminé"
+    REFUSED = "refused", "Fichier refusé"
+
+
+class ImportBatch(models.Model):
+    """One uploaded file of employees to declare in an insured group, processed by the worker."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="imports", verbose_name="entreprise"
+    )
+    insured_group = models.ForeignKey(
+        InsuredGroup, on_delete=models.PROTECT, related_name="+", verbose_name="groupe d'assurés"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="importé par",
+    )
+    created_at = models.DateTimeField("importé le", default=timezone.now)
+    filename = models.CharField("fichier", max_length=255)
+    file = models.FileField("fichier importé", upload_to="imports/%Y/%m/")
+    status = models.CharField(
+        "état", max_length=20, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    total_rows = models.PositiveIntegerField("lignes", default=0)
+    processed_rows = models.PositiveIntegerField("lignes traitées", default=0)
+    declared_count = models.PositiveIntegerField("salariés validés", default=0)
+    rejected_count = models.PositiveIntegerField("salariés en erreur", default=0)
+    refusal = models.TextField("motif du refus", blank=True)
+    rejection_file = models.FileField(
+        "fichier de rejet", upload_to="imports/rejets/%Y/%m/", blank=True
+    )
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "import de salariés"
+        verbose_name_plural = "imports de salariés"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["company", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.created_at:%d/%m/%Y %H:%M})"
+
+    @property
+    def percent(self) -> int:
+        if self.status in {ImportStatus.DONE, ImportStatus.REFUSED}:
+            return 100
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
+
+    @property
+    def running(self) -> bool:
+        return self.status in {ImportStatus.QUEUED, ImportStatus.DECLARING}
+
+
+class RowStatus(models.TextChoices):
+    PENDING = "pending", "À traiter"
+    DECLARED = "declared", "Validé"
+    REJECTED = "rejected", "En erreur"
+
+
+class ImportRow(models.Model):
+    """One line of an import file, as typed, and what became of it."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
+    number = models.PositiveIntegerField("ligne")
+    # The row as typed and as read (NIRs inside): encrypted at rest.
+    raw = EncryptedCharField()
+    values = EncryptedCharField()
+    status = models.CharField(max_length=10, choices=RowStatus.choices, default=RowStatus.PENDING)
+    errors = models.JSONField(default=list, blank=True)
+    request_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "ligne importée"
+        verbose_name_plural = "lignes importées"
+        ordering = ["batch", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "number"], name="unique_import_row")
+        ]
+        indexes = [models.Index(fields=["batch", "status", "number"])]
+
+    def __str__(self) -> str:
+        return f"Ligne {self.number}"

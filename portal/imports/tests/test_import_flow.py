@@ -1,0 +1,238 @@
+"""The import through the employer space, the back office and the shell."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from conftest import make_nir, text
+from portal.companies.models import Company
+from portal.enrollment.models import Employee
+from portal.imports import processing
+from portal.imports.models import ImportBatch, ImportRow, ImportStatus, RowStatus
+from portal.tracking.models import Request, Source
+
+HEADERS_COUNT = 19
+
+
+def rows(count: int, *, start: int = 0, bad_nir_at: int | None = None) -> list[list[Any]]:
+    lines = []
+    for i in range(start, start + count):
+        nir = make_nir(order=f"{i + 1:03d}")
+        if i == bad_nir_at:
+            nir = nir[:13] + ("00" if nir[13:] != "00" else "01")
+        lines.append(
+            [
+                "Monsieur",
+                f"Nom{chr(65 + i % 26)}{chr(65 + i // 26)}",
+                "Jean",
+                "14/05/1985",
+                nir,
+                "",
+                "3",
+                "rue de la Paix",
+                "",
+                "",
+                "",
+                "75002",
+                "Paris",
+                "FRANCE",
+                f"jean{i}@example.org",
+                f"M{i:04d}",
+                "01/03/2024",
+                "01/03/2024",
+                "Non",
+            ]
+        )
+    return lines
+
+
+def xlsx_from_template(client: Client, company: Company, lines: list[list[Any]]) -> bytes:
+    response = client.get(reverse("imports:template", args=[company.pk, "xlsx"]))
+    workbook = load_workbook(io.BytesIO(response.content))
+    sheet = workbook["Salariés"]
+    for number, line in enumerate(lines, start=2):
+        for column, value in enumerate(line, start=1):
+            sheet.cell(row=number, column=column, value=value)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def upload(client: Client, company: Company, name: str, content: bytes) -> Any:
+    group = company.contracts.get().insured_groups.get()
+    return client.post(
+        reverse("imports:upload", args=[company.pk]),
+        {"insured_group": group.pk, "file": SimpleUploadedFile(name, content)},
+        follow=True,
+    )
+
+
+@pytest.mark.django_db
+def test_the_file_option_leads_to_the_templates(client_a: Client, company_a: Company) -> None:
+    response = client_a.post(reverse("tracking:add", args=[company_a.pk]), {"mode": "file"})
+    assert response["Location"] == reverse("imports:upload", args=[company_a.pk])
+    page = text(client_a.get(response["Location"]))
+    for label in [
+        "Télécharger le modèle Excel",
+        "Télécharger le modèle CSV",
+        "Groupe d'assurés",
+        "+ Ajouter",
+        "Précédent",
+        "Valider",
+        "L'ordre des colonnes ne doit pas être modifié.",
+    ]:
+        assert label in page, label
+
+
+@pytest.mark.django_db
+def test_xlsx_round_trip_declares_valid_rows_and_rejects_the_others(
+    client_a: Client, company_a: Company
+) -> None:
+    content = xlsx_from_template(client_a, company_a, rows(3, bad_nir_at=1))
+    page = text(upload(client_a, company_a, "salaries.xlsx", content))
+    assert "Confirmation des salariés renseignés" in page
+    assert "✓ 2 salarié(s) validé(s)." in page
+    assert "⚠ 1 salarié(s) en erreur :" in page
+    assert "NOMBA Jean" in page
+    assert "Colonne « N° de sécurité sociale » : Le numéro de sécurité sociale est invalide" in page
+    assert "Ceci n'est qu'un aperçu." in page
+    assert (
+        Request.objects.filter(company=company_a, source=Source.FILE, state="waiting").count() == 2
+    )
+    batch = ImportBatch.objects.get()
+    assert (batch.status, batch.total_rows, batch.declared_count, batch.rejected_count) == (
+        ImportStatus.DONE,
+        3,
+        2,
+        1,
+    )
+
+    rejection = client_a.get(reverse("imports:rejection_file", args=[company_a.pk, batch.pk]))
+    sheet = load_workbook(io.BytesIO(b"".join(rejection.streaming_content)))["Salariés"]
+    lines = [line for line in sheet.iter_rows(values_only=True) if any(line)]
+    assert lines[0][-1] == "Erreurs"
+    assert len(lines) == 2 and lines[1][1] == "NomBA"
+    assert "Le numéro de sécurité sociale est invalide" in lines[1][-1]
+
+    # Fix the NIR in the rejection file and import it as is: only that row is added.
+    sheet.cell(row=2, column=5, value=make_nir(order="002"))
+    fixed = io.BytesIO()
+    sheet.parent.save(fixed)
+    page = text(upload(client_a, company_a, "salaries-rejet.xlsx", fixed.getvalue()))
+    assert "✓ 1 salarié(s) validé(s)." in page
+    assert Employee.objects.filter(company=company_a).count() == 3
+
+    # The original file again: nobody is declared twice.
+    page = text(upload(client_a, company_a, "salaries.xlsx", content))
+    assert "✓ 0 salarié(s) validé(s)." in page
+    assert "⚠ 3 salarié(s) en erreur :" in page
+    assert "est déjà déclaré" in page
+    assert Employee.objects.filter(company=company_a).count() == 3
+
+
+@pytest.mark.django_db
+def test_csv_in_windows_1252_with_commas_is_read(client_a: Client, company_a: Company) -> None:
+    response = client_a.get(reverse("imports:template", args=[company_a.pk, "csv"]))
+    header = response.content.decode("utf-8-sig").strip().split(";")
+    assert len(header) == HEADERS_COUNT
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=",")
+    writer.writerow(header)
+    line = rows(1)[0]
+    line[2] = "Hélène"
+    writer.writerow(line)
+    page = text(upload(client_a, company_a, "salaries.csv", out.getvalue().encode("cp1252")))
+    assert "✓ 1 salarié(s) validé(s)." in page
+    assert Employee.objects.get().first_name == "Hélène"
+
+
+@pytest.mark.django_db
+def test_a_refused_file_says_why_and_declares_nothing(client_a: Client, company_a: Company) -> None:
+    page = text(upload(client_a, company_a, "salaries.xlsx", b"ceci n'est pas un classeur"))
+    assert "Le fichier n'a pas pu être importé." in page
+    assert ImportBatch.objects.get().status == ImportStatus.REFUSED
+    assert Employee.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_missing_group_or_file_is_explained(client_a: Client, company_a: Company) -> None:
+    page = text(client_a.post(reverse("imports:upload", args=[company_a.pk]), {}))
+    assert "Sélectionnez le groupe d'assurés des salariés du fichier." in page
+    assert "Ajoutez le fichier complété avant de valider." in page
+
+
+@pytest.mark.django_db
+def test_a_stopped_import_resumes_without_losing_or_duplicating_rows(
+    client_a: Client, company_a: Company, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.IMPORT_CHUNK_ROWS = 2
+    content = xlsx_from_template(client_a, company_a, rows(5))
+    group = company_a.contracts.get().insured_groups.get()
+    batch = ImportBatch.objects.create(
+        company=company_a,
+        insured_group=group,
+        filename="salaries.xlsx",
+        file=SimpleUploadedFile("salaries.xlsx", content),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        processing.process(batch.pk, max_chunks=2)  # the worker stops after 4 rows
+    batch.refresh_from_db()
+    assert (batch.status, batch.processed_rows) == (ImportStatus.DECLARING, 4)
+    assert Employee.objects.count() == 4
+    with django_capture_on_commit_callbacks(execute=True):
+        processing.process(batch.pk)  # a new worker resumes
+        processing.process(batch.pk)  # and running it again changes nothing
+    batch.refresh_from_db()
+    assert (batch.status, batch.declared_count) == (ImportStatus.DONE, 5)
+    assert Employee.objects.count() == 5
+    assert ImportRow.objects.filter(status=RowStatus.DECLARED).count() == 5
+
+
+@pytest.mark.django_db
+def test_history_lists_the_imports(client_a: Client, company_a: Company) -> None:
+    upload(client_a, company_a, "salaries.xlsx", xlsx_from_template(client_a, company_a, rows(2)))
+    page = text(client_a.get(reverse("imports:history", args=[company_a.pk])))
+    assert "salaries.xlsx" in page and "Terminé" in page and "Sophie Lambert" in page
+
+
+@pytest.mark.django_db
+def test_the_shell_command_imports_and_writes_the_rejection_file(
+    client_a: Client, company_a: Company, tmp_path: Path
+) -> None:
+    path = tmp_path / "salaries.xlsx"
+    path.write_bytes(xlsx_from_template(client_a, company_a, rows(3, bad_nir_at=0)))
+    out = io.StringIO()
+    call_command(
+        "import_employees", str(path), "--company", company_a.siret, "--group", "02ENSP", stdout=out
+    )
+    assert "3 ligne(s) lue(s) : 2 salarié(s) validé(s), 1 en erreur." in out.getvalue()
+    assert (tmp_path / "salaries-rejet.xlsx").exists()
+
+
+@pytest.mark.django_db
+def test_staff_import_a_file_from_the_back_office(
+    client: Client, staff_user: Any, company_a: Company, client_a: Client
+) -> None:
+    content = xlsx_from_template(client_a, company_a, rows(2))
+    client.force_login(staff_user)
+    group = company_a.contracts.get().insured_groups.get()
+    response = client.post(
+        reverse("admin:imports_importbatch_add"),
+        {
+            "company": company_a.pk,
+            "insured_group": group.pk,
+            "file": SimpleUploadedFile("s.xlsx", content),
+        },
+    )
+    assert response.status_code == 302
+    assert ImportBatch.objects.get().declared_count == 2
