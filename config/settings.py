@@ -299,7 +299,11 @@ LETTER_BACKEND = env("LETTER_BACKEND", "portal.notifications.backends.OutboxBack
 
 if ENVIRONMENT == "test":
     # Tasks run inline so that a test sees their effects; the worker is tested on its own.
-    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    TASKS = {
+        "default": {
+            "BACKEND": env("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+        }
+    }
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     ALTCHA_MAX_NUMBER = env_int("ALTCHA_MAX_NUMBER", 2_000)
 

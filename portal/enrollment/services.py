@@ -21,7 +21,7 @@ from portal.core import audit
 from portal.core.addresses import commune_key
 from portal.core.crypto import digest
 from portal.core.errors import BusinessError
-from portal.core.models import AuditEvent, PostalCode
+from portal.core.models import PostalCode
 from portal.enrollment.declarations import EmployeeDeclaration
 from portal.enrollment.models import Employee, Invitation, Membership
 
@@ -132,17 +132,11 @@ def pre_enroll(
             for d, employee, number in zip(declarations, employees, numbers, strict=True)
         ]
     )
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                actor=by if by is not None and by.pk else None,
-                action="employee_pre_enrolled",
-                target_type=Membership._meta.label,
-                target_id=str(m.pk),
-                company_id=company.pk,
-            )
-            for m in memberships
-        ]
+    audit.record(
+        "employees_pre_enrolled",
+        by=by,
+        company_id=company.pk,
+        memberships=[m.pk for m in memberships],
     )
     return memberships
 

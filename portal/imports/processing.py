@@ -78,7 +78,7 @@ def _read(batch: ImportBatch) -> None:
                     number=row.number,
                     raw=json.dumps(row.raw),
                     values=json.dumps(_jsonable(row.values)),
-                    errors=[f"Colonne « {p.column} » : {p.message}" for p in row.problems],
+                    errors=[p.message for p in row.problems],
                     status=RowStatus.REJECTED if row.problems else RowStatus.PENDING,
                 )
                 for row in rows
@@ -175,10 +175,16 @@ def _declare(batch: ImportBatch, max_chunks: int | None) -> None:
                 if accepted
                 else []
             )
-            for (row, _), request in zip(accepted, requests, strict=True):
-                row.status = RowStatus.DECLARED
-                row.request_id = request.pk
-            ImportRow.objects.bulk_update(rows, ["status", "errors", "request_id"])
+            # Two statements per chunk: one for the declared rows, one per rejected row.
+            ImportRow.objects.filter(pk__in=[row.pk for row, _ in accepted]).update(
+                status=RowStatus.DECLARED
+            )
+            for row in rows:
+                if row.status == RowStatus.REJECTED:
+                    ImportRow.objects.filter(pk=row.pk).update(
+                        status=RowStatus.REJECTED, errors=row.errors
+                    )
+            del requests
             _count(batch)
     _finish(batch)
 

@@ -52,6 +52,7 @@ MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200  # spreadsheets compress 5 to 40 times; deflate tops out near 1,000
 RATIO_CHECK_FROM_BYTES = 10 * 1024 * 1024
 MAX_ZIP_MEMBERS = 10_000
+MAX_MANIFEST_BYTES = 1024 * 1024
 COLUMN_RULE = "L'ordre des colonnes ne doit pas être modifié."
 DOWNLOAD_TEMPLATE = (
     "Téléchargez le modèle et recopiez-y vos salariés, sans ajouter, supprimer, renommer "
@@ -69,6 +70,8 @@ _MEMO_TYPES = frozenset({str, date})
 MEMO_SIZE = 20_000
 Converted = tuple[object, str]
 Converter = Callable[[RawCell], Converted]
+Rows = Iterator[tuple[int, list[RawCell]]]  # (spreadsheet row number, cells)
+MergedRanges = list[tuple[tuple[int, int], tuple[int, int]]]  # 0-based corners
 
 
 class FileRefused(Exception):
@@ -101,8 +104,9 @@ def read_rows(data: bytes, filename: str, *, max_rows: int, max_bytes: int) -> l
     Values: "" for an empty text cell, None for an empty date or Oui/Non cell and for any cell
     with a problem (its `CellProblem` says why); civility is "MME" or "M".
     """
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1][:120]
-    extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    basename = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    extension = "." + basename.rsplit(".", 1)[-1].lower() if "." in basename else ""
+    name = basename if len(basename) <= 100 else basename[:90] + "…" + extension
     if extension not in ACCEPTED_EXTENSIONS:
         raise FileRefused(
             "extension_refused",
@@ -123,7 +127,7 @@ def read_rows(data: bytes, filename: str, *, max_rows: int, max_bytes: int) -> l
         )
     if extension == ".csv":
         rows = _csv_rows(data, name, extension)
-        merged: list[tuple[tuple[int, int], tuple[int, int]]] = []
+        merged: MergedRanges = []
     else:
         rows, merged = _workbook_rows(data, name, extension, max_bytes)
     return _parse(rows, merged, name, max_rows=max_rows)
@@ -159,9 +163,6 @@ def _strict_date(text: str) -> CellValue:
 
 
 # --- file level -------------------------------------------------------------------------------
-
-Rows = Iterator[tuple[int, list[RawCell]]]
-MergedRanges = list[tuple[tuple[int, int], tuple[int, int]]]
 
 
 def _megabytes(size: int) -> str:
@@ -278,7 +279,10 @@ def _check_archive(data: bytes, name: str, extension: str, max_bytes: int) -> No
             if extension == ".ods":
                 if "content.xml" not in names:
                     raise _refuse_content(name, extension)
-                if b"encryption-data" in archive.read("META-INF/manifest.xml"):
+                manifest = archive.getinfo("META-INF/manifest.xml")
+                if manifest.file_size > MAX_MANIFEST_BYTES:
+                    raise _refuse_unreadable(name)
+                if b"encryption-data" in archive.read(manifest):
                     raise _refuse_password(name)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, OSError) as error:
         raise _refuse_unreadable(name) from error

@@ -13,7 +13,6 @@ from portal.accounts.models import User
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
 from portal.core.errors import BusinessError
-from portal.core.models import AuditEvent
 from portal.enrollment.declarations import (
     EmployeeDeclaration,
     ValidationResult,
@@ -165,18 +164,13 @@ def declare_employees(
                 )
     RequestEvent.objects.bulk_create(events)
     queue_rendered_later(messages)
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                actor=by if by is not None and by.pk else None,
-                action="affiliation_declared",
-                target_type=Request._meta.label,
-                target_id=str(r.pk),
-                company_id=company.pk,
-                details={"source": source},
-            )
-            for r in requests
-        ]
+    # One audit event per call; each request keeps who declared it (created_by).
+    audit.record(
+        "affiliations_declared",
+        by=by,
+        company_id=company.pk,
+        source=source,
+        requests=[r.pk for r in requests],
     )
     return requests
 
