@@ -66,12 +66,29 @@ def make_file(rows: int, path: Path) -> None:
         key = stdnum_nir.calc_check_digits(body + "00")
         nir = body + (key if i % 50 else f"{(int(key) % 97) + 1:02d}")  # 2 % wrong keys
         postal, city = CITIES[i % 4]
-        sheet.append([
-            "Monsieur", f"{LAST[i % 9]}-{_letters(i)}", FIRST[i % 10],
-            date(1980 + i % 20, 1 + i % 12, 1 + i % 28), nir, "011751234", str(1 + i % 90),
-            "rue de la République", "", "", "", postal, city, "FRANCE",
-            f"salarie{i}@bench.example", f"B{i:07d}", date(2026, 1, 1), date(2026, 1, 1), "Non",
-        ])
+        sheet.append(
+            [
+                "Monsieur",
+                f"{LAST[i % 9]}-{_letters(i)}",
+                FIRST[i % 10],
+                date(1980 + i % 20, 1 + i % 12, 1 + i % 28),
+                nir,
+                "011751234",
+                str(1 + i % 90),
+                "rue de la République",
+                "",
+                "",
+                "",
+                postal,
+                city,
+                "FRANCE",
+                f"salarie{i}@bench.example",
+                f"B{i:07d}",
+                date(2026, 1, 1),
+                date(2026, 1, 1),
+                "Non",
+            ]
+        )
     out.save(path)
     out.close()
 
@@ -100,7 +117,10 @@ def run_child(mode: str, path: Path, rows: int) -> tuple[float, float, str]:
     """Run one measured step in a fresh process: (seconds, peak MB, summary)."""
     output = subprocess.run(
         [sys.executable, __file__, "--child", mode, "--file", str(path), "--rows", str(rows)],
-        capture_output=True, text=True, env=os.environ, check=False,
+        capture_output=True,
+        text=True,
+        env=os.environ,
+        check=False,
     )
     if output.returncode:
         raise SystemExit(output.stderr[-3000:])
@@ -110,7 +130,6 @@ def run_child(mode: str, path: Path, rows: int) -> tuple[float, float, str]:
 
 def child(mode: str, path: Path) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
-
 
     from portal.backoffice.demo import load_demo
     from portal.companies.models import Company, InsuredGroup
@@ -129,7 +148,9 @@ def child(mode: str, path: Path) -> None:
     started = time.perf_counter()
     if mode == "project":
         batch = ImportBatch.objects.create(
-            company=company, insured_group=group, filename=path.name,
+            company=company,
+            insured_group=group,
+            filename=path.name,
             file=SimpleUploadedFile(path.name, data),
         )
         batch = processing.process(batch.pk)
@@ -162,8 +183,17 @@ def import_export(data: bytes, company: object) -> str:
 
         class Meta:
             model = Employee
-            fields = ("last_name", "first_name", "birth_date", "nir", "employee_number",
-                      "email", "hire_date", "postal_code", "city")
+            fields = (
+                "last_name",
+                "first_name",
+                "birth_date",
+                "nir",
+                "employee_number",
+                "email",
+                "hire_date",
+                "postal_code",
+                "city",
+            )
             import_id_fields = ("employee_number",)
             use_bulk = True
             batch_size = 1000
@@ -198,13 +228,19 @@ def main() -> None:
     floor_s = floor(path)
     print(f"floor (calamine read + stdnum NIR check): {floor_s:.1f} s")
     project_s, project_mb, summary = run_child("project", path, args.rows)
-    print(f"project import end to end: {project_s:.1f} s = {args.rows / project_s:,.0f} rows/s, "
-          f"peak {project_mb:.0f} MB — {summary}")
+    print(
+        f"project import end to end: {project_s:.1f} s = {args.rows / project_s:,.0f} rows/s, "
+        f"peak {project_mb:.0f} MB — {summary}"
+    )
     peer_s, peer_mb, peer_summary = run_child("import-export", path, args.rows)
-    print(f"django-import-export: {peer_s:.1f} s = {args.rows / peer_s:,.0f} rows/s, "
-          f"peak {peer_mb:.0f} MB — {peer_summary}")
-    print(f"ratios: project / floor = {project_s / floor_s:.1f}×, "
-          f"django-import-export / project = {peer_s / project_s:.1f}×")
+    print(
+        f"django-import-export: {peer_s:.1f} s = {args.rows / peer_s:,.0f} rows/s, "
+        f"peak {peer_mb:.0f} MB — {peer_summary}"
+    )
+    print(
+        f"ratios: project / floor = {project_s / floor_s:.1f}×, "
+        f"django-import-export / project = {peer_s / project_s:.1f}×"
+    )
     small = ROOT / "var" / "bench-import-10000.xlsx"
     make_file(10_000, small)
     small_s, _, _ = run_child("project", small, 10_000)
