@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portal.accounts.views import backoffice_login, root
-from portal.notifications.views import dev_outbox
+from portal.notifications.views import dev_outbox, dev_outbox_attachment
 
 urlpatterns = [
     path("", root, name="root"),
@@ -15,4 +15,7 @@ urlpatterns = [
     path("backoffice/", admin.site.urls),
     # Demo only: the view answers 404 unless settings.DEV_OUTBOX.
     path("dev/outbox/", dev_outbox, name="dev_outbox"),
+    path(
+        "dev/outbox/<int:message_id>/piece-jointe.pdf", dev_outbox_attachment, name="dev_outbox_pdf"
+    ),
 ]

@@ -105,3 +105,21 @@ def test_dev_outbox_lists_messages_newest_first_without_login(
     page = client.get("/dev/outbox/").content.decode()
     assert page.index("second@example.org") < page.index("first@example.org")
     assert "http://x/mot-de-passe/abc/" in page
+
+
+@pytest.mark.django_db
+def test_dev_outbox_shows_the_letters_pdf_in_the_demo_only(
+    client: Client, company_a: Any, settings: Any
+) -> None:
+    from conftest import declare
+
+    declare(company_a, email="")
+    letter = OutboundMessage.objects.filter(channel="letter").order_by("id").last()
+    assert letter is not None
+    url = f"/dev/outbox/{letter.pk}/piece-jointe.pdf"
+    assert client.get(url).status_code == 404
+    settings.DEV_OUTBOX = True
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    assert "Voir le courrier (PDF)" in client.get("/dev/outbox/").content.decode()
