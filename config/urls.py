@@ -1,8 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from portal.accounts.views import backoffice_login, root
+from portal.core.converters import SpreadsheetFormat
 from portal.notifications.views import dev_outbox, dev_outbox_attachment
+
+register_converter(SpreadsheetFormat, "spreadsheet")
 
 urlpatterns = [
     path("", root, name="root"),

@@ -1,19 +1,6 @@
-from django.urls import path, register_converter
+from django.urls import path
 
 from portal.tracking import views
-
-
-class ExportFormat:
-    regex = "xlsx|csv"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(ExportFormat, "export_format")
 
 app_name = "tracking"
 base = "entreprises/<int:company_id>/"
@@ -29,7 +16,7 @@ urlpatterns = [
     path(f"{base}mes-collaborateurs/", views.employees_list, name="employees"),
     path(f"{base}mes-collaborateurs/<int:employee_id>/", views.employee_detail, name="employee"),
     path(
-        f"{base}mes-collaborateurs/export.<export_format:extension>",
+        f"{base}mes-collaborateurs/export.<spreadsheet:extension>",
         views.export_employees,
         name="export",
     ),
