@@ -19,6 +19,7 @@ from portal.accounts.models import Role, User, hash_token, new_identifier
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
 from portal.core.addresses import commune_key
+from portal.core.bulk import insert_many
 from portal.core.crypto import digest
 from portal.core.errors import BusinessError
 from portal.core.models import PostalCode
@@ -72,7 +73,7 @@ def pre_enroll(
     """
     identifiers = _unique_codes(User, "identifier", len(declarations), new_identifier)
     unusable = make_password(None)  # no password until the employee chooses one
-    users = User.objects.bulk_create(
+    users = insert_many(
         [
             User(
                 identifier=identifier,
@@ -117,9 +118,9 @@ def pre_enroll(
         )
         employee.set_search_names()
         employees.append(employee)
-    employees = Employee.objects.bulk_create(employees)
+    employees = insert_many(employees)
     numbers = _unique_codes(Membership, "member_number", len(declarations), _member_number)
-    memberships = Membership.objects.bulk_create(
+    memberships = insert_many(
         [
             Membership(  # type: ignore[misc]  # the dates and group were validated
                 employee=employee,
@@ -164,7 +165,7 @@ def _communes_cache() -> dict[tuple[str, str], str]:
 def issue_invitations(*, memberships: list[Membership], now: datetime) -> list[Invitation]:
     """A 60-day link for each new membership (bulk)."""
     tokens = [secrets.token_urlsafe(32) for _ in memberships]
-    return Invitation.objects.bulk_create(
+    return insert_many(
         [
             Invitation(
                 membership=membership,

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
+from portal.core.bulk import insert_many
 from portal.enrollment.declarations import (
     EmployeeDeclaration,
     PreloadedLookups,
@@ -71,7 +72,7 @@ def _read(batch: ImportBatch) -> None:
         if locked.status != ImportStatus.QUEUED:  # another worker read it meanwhile
             batch.status = locked.status
             return
-        ImportRow.objects.bulk_create(
+        insert_many(
             [
                 ImportRow(
                     batch=batch,
@@ -82,8 +83,7 @@ def _read(batch: ImportBatch) -> None:
                     status=RowStatus.REJECTED if row.problems else RowStatus.PENDING,
                 )
                 for row in rows
-            ],
-            batch_size=2000,
+            ]
         )
         batch.total_rows = len(rows)
         batch.status = ImportStatus.DECLARING

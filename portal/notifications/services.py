@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from portal.core.bulk import insert_many
 from portal.notifications.models import Channel, OutboundMessage
 from portal.notifications.tasks import deliver_message, deliver_messages
 
@@ -30,7 +31,7 @@ def send_email(*, to: str, template: str, context: dict[str, Any]) -> OutboundMe
 
 def queue_rendered_later(messages: list[OutboundMessage], *, chunk: int = 500) -> None:
     """Store messages whose content the worker renders at delivery; one task per chunk."""
-    created = OutboundMessage.objects.bulk_create(messages, batch_size=1000)
+    created = insert_many(messages)
     ids = [m.pk for m in created]
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from portal.accounts.models import User
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
+from portal.core.bulk import insert_many
 from portal.core.errors import BusinessError
 from portal.enrollment.declarations import (
     EmployeeDeclaration,
@@ -110,7 +111,7 @@ def declare_employees(
     memberships = pre_enroll(
         company=company, declarations=declarations, groups=groups, by=by, now=now
     )
-    requests = Request.objects.bulk_create(
+    requests = insert_many(
         [
             Request(
                 company=company,
@@ -162,7 +163,7 @@ def declare_employees(
                         created_at=now,
                     )
                 )
-    RequestEvent.objects.bulk_create(events)
+    insert_many(events)
     queue_rendered_later(messages)
     # One audit event per call; each request keeps who declared it (created_by).
     audit.record(
