@@ -180,10 +180,12 @@ def import_export(data: bytes, company: object) -> str:
         hire_date = fields.Field(attribute="hire_date", column_name="Date d'embauche *")
         postal_code = fields.Field(attribute="postal_code", column_name="Code postal")
         city = fields.Field(attribute="city", column_name="Ville")
+        company = fields.Field(attribute="company_id", column_name="company")
 
         class Meta:
             model = Employee
             fields = (
+                "company",
                 "last_name",
                 "first_name",
                 "birth_date",
@@ -194,20 +196,25 @@ def import_export(data: bytes, company: object) -> str:
                 "postal_code",
                 "city",
             )
-            import_id_fields = ("employee_number",)
+            # The natural key, as a developer would set it to re-import a corrected file: one
+            # indexed lookup per row (company + matricule), then bulk inserts.
+            import_id_fields = ("company", "employee_number")
             use_bulk = True
             batch_size = 1000
             skip_diff = True
-
-        def before_import_row(self, row, **kwargs):  # type: ignore[no-untyped-def]
-            row["company_id"] = company.pk  # type: ignore[attr-defined]
 
         def before_save_instance(self, instance, row, **kwargs):  # type: ignore[no-untyped-def]
             instance.company_id = company.pk  # type: ignore[attr-defined]
             instance.civility = "M"
 
     dataset = XLSX().create_dataset(data)
+    dataset.append_col([company.pk] * len(dataset), header="company")  # type: ignore[attr-defined]
     result = EmployeeResource().import_data(dataset, dry_run=False, raise_errors=False)
+    errors = sum(len(row.errors) for row in result.rows) + len(result.base_errors)
+    if errors:
+        first = next((row.errors[0] for row in result.rows if row.errors), None)
+        print("import-export errors:", errors, first.error if first else result.base_errors[:1],
+              file=sys.stderr)
     return f"{result.totals.get('new', 0)} created, {len(result.invalid_rows)} invalid"
 
 
