@@ -213,8 +213,12 @@ def import_export(data: bytes, company: object) -> str:
     errors = sum(len(row.errors) for row in result.rows) + len(result.base_errors)
     if errors:
         first = next((row.errors[0] for row in result.rows if row.errors), None)
-        print("import-export errors:", errors, first.error if first else result.base_errors[:1],
-              file=sys.stderr)
+        print(
+            "import-export errors:",
+            errors,
+            first.error if first else result.base_errors[:1],
+            file=sys.stderr,
+        )
     return f"{result.totals.get('new', 0)} created, {len(result.invalid_rows)} invalid"
 
 

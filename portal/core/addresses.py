@@ -6,6 +6,7 @@ digits and spaces only; the last line is the 5-digit code and the routing label.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import re
@@ -23,6 +24,7 @@ _SPACES = re.compile(r"\s+")
 POSTAL_CODE_RE = re.compile(r"^\d{5}$")
 
 
+@functools.lru_cache(maxsize=65536)
 def afnor_line(text: str) -> str:
     """Normalise one address line per NF Z10-011 (rules.md R9.2), without truncating it."""
     text = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
@@ -31,6 +33,7 @@ def afnor_line(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+@functools.lru_cache(maxsize=65536)
 def commune_key(name: str) -> str:
     """A comparison key for commune names: "Saint-Étienne" and "ST ETIENNE" compare equal."""
     key = afnor_line(name)

@@ -9,6 +9,7 @@ encrypted text) and sends one multi-row INSERT … RETURNING per batch. Same res
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -44,6 +45,13 @@ def _identity(value: Any) -> Any:
 def _converter(field: models.Field[Any, Any], connection: Any) -> Callable[[Any], Any]:
     if _is_plain(field):
         return _identity
+    if isinstance(field, models.DateField):  # DateTimeField included
+        # A batch shares a handful of dates (its `now`, the effective dates): convert each once.
+        @functools.lru_cache(maxsize=1024)
+        def convert_date(value: Any) -> Any:
+            return field.get_db_prep_save(value, connection)
+
+        return convert_date
     return lambda value: field.get_db_prep_save(value, connection)
 
 

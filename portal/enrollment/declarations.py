@@ -32,6 +32,7 @@ from portal.core.nir import (
 from portal.core.postal import communes_for, find_commune
 from portal.enrollment.models import Civility, Employee, Membership, MembershipStatus
 
+CIVILITIES = frozenset(Civility.values)
 FUND_CODE_RE = re.compile(r"^\d{9}$")
 # Letters of any alphabet, with spaces, hyphens, apostrophes and dots between them.
 NAME_RE = re.compile(r"^[^\W\d_]+(?:[ '’.-]+[^\W\d_]+)*\.?$")
@@ -148,7 +149,7 @@ def validate_declaration(
                 f"Le champ « {label} » ne peut contenir que des lettres, des espaces, des "
                 "traits d'union et des apostrophes.",
             )
-    if d.civility and d.civility not in Civility.values:
+    if d.civility and d.civility not in CIVILITIES:
         result.error("civility", "civility_invalid", "Choisissez Madame ou Monsieur.")
 
     group = None
@@ -165,7 +166,7 @@ def validate_declaration(
     if d.birth_date:
         result.add("birth_date", check_birth_date(d.birth_date, today=today))
     if d.nir:
-        civility = d.civility if d.civility in Civility.values else None
+        civility = d.civility if d.civility in CIVILITIES else None
         errors, warnings = check_nir(d.nir, birth_date=d.birth_date, civility=civility)
         result.add("nir", errors)
         result.add("nir", warnings, warning=True)
