@@ -26,7 +26,7 @@ from portal.enrollment.declarations import (
 )
 from portal.imports.columns import COLUMNS_BY_KEY
 from portal.imports.models import ImportBatch, ImportRow, ImportStatus, RowStatus
-from portal.imports.reading import FileRefused, read_rows, write_rejection_xlsx
+from portal.imports.reading import FileRefused, ParsedRow, read_rows, write_rejection_xlsx
 from portal.tracking.models import Source
 from portal.tracking.services import declare_employees
 
@@ -55,7 +55,7 @@ def _read(batch: ImportBatch) -> None:
     with batch.file.open("rb") as handle:
         data = handle.read()
     try:
-        rows = read_rows(
+        rows: list[ParsedRow] | None = read_rows(
             data,
             batch.filename,
             max_rows=settings.IMPORT_MAX_ROWS,
@@ -72,20 +72,26 @@ def _read(batch: ImportBatch) -> None:
         if locked.status != ImportStatus.QUEUED:  # another worker read it meanwhile
             batch.status = locked.status
             return
-        insert_many(
-            [
-                ImportRow(
-                    batch=batch,
-                    number=row.number,
-                    raw=json.dumps(row.raw),
-                    values=json.dumps(_jsonable(row.values)),
-                    errors=[p.message for p in row.problems],
-                    status=RowStatus.REJECTED if row.problems else RowStatus.PENDING,
-                )
-                for row in rows
-            ]
-        )
-        batch.total_rows = len(rows)
+        assert rows is not None
+        total = len(rows)
+        # Stored a slice at a time, the read rows released as they go: memory stays flat.
+        while rows:
+            part, rows[:2000] = rows[:2000], []
+            insert_many(
+                [
+                    ImportRow(
+                        batch=batch,
+                        number=row.number,
+                        raw=json.dumps(row.raw),
+                        values=json.dumps(_jsonable(row.values)),
+                        errors=[p.message for p in row.problems],
+                        status=RowStatus.REJECTED if row.problems else RowStatus.PENDING,
+                    )
+                    for row in part
+                ]
+            )
+        del data
+        batch.total_rows = total
         batch.status = ImportStatus.DECLARING
         batch.save(update_fields=["total_rows", "status"])
 
