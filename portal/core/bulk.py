@@ -69,6 +69,9 @@ def insert_many(objects: Sequence[M], *, using: str = "default") -> list[M]:
     assert meta.pk is not None and meta.pk.column is not None
     pk = connection.ops.quote_name(meta.pk.column)
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    if connection.vendor == "postgresql":
+        _insert_pipelined(objects, fields, converters, connection, table, columns, row_sql, pk)
+        return list(objects)
     batch = max(1, MAX_PARAMETERS // len(fields))
     with connection.cursor() as cursor:
         for start in range(0, len(objects), batch):
@@ -89,3 +92,34 @@ def insert_many(objects: Sequence[M], *, using: str = "default") -> list[M]:
                 obj._state.adding = False
                 obj._state.db = using
     return list(objects)
+
+
+def _insert_pipelined(
+    objects: Sequence[M],
+    fields: list[models.Field[Any, Any]],
+    converters: list[Callable[[Any], Any]],
+    connection: Any,
+    table: str,
+    columns: str,
+    row_sql: str,
+    pk: str,
+) -> None:
+    """PostgreSQL: one prepared single-row INSERT … RETURNING sent for every row in one
+    pipeline (psycopg `executemany(returning=True)`), instead of huge statements to parse."""
+    rows = [
+        [
+            convert(field.pre_save(obj, True))
+            for field, convert in zip(fields, converters, strict=True)
+        ]
+        for obj in objects
+    ]
+    sql = f"INSERT INTO {table} ({columns}) VALUES {row_sql} RETURNING {pk}"  # noqa: S608
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor  # the psycopg cursor under Django's wrapper
+        cursor.executemany(sql, rows, returning=True)
+        for obj in objects:
+            (new_pk,) = cursor.fetchone()
+            obj.pk = new_pk
+            obj._state.adding = False
+            obj._state.db = connection.alias
+            cursor.nextset()
