@@ -350,9 +350,12 @@ class PreloadedLookups:
             )
         }
         self._communes: dict[str, list[PostalRow]] = {}
-        for p in PostalCode.objects.all().iterator(chunk_size=5000):
-            self._communes.setdefault(p.postal_code, []).append(
-                PostalRow(p.postal_code, p.insee_code, p.commune, p.routing_label)
+        rows = PostalCode.objects.values_list(
+            "postal_code", "insee_code", "commune", "routing_label"
+        )
+        for postal_code, insee_code, commune, label in rows.iterator(chunk_size=5000):
+            self._communes.setdefault(postal_code, []).append(
+                PostalRow(postal_code, insee_code, commune, label)
             )
         self._by_digest: dict[str, Existing] = {}
         self._by_number: dict[str, Existing] = {}
