@@ -116,7 +116,8 @@ def _insert_pipelined(
     sql = f"INSERT INTO {table} ({columns}) VALUES {row_sql} RETURNING {pk}"  # noqa: S608
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor  # the psycopg cursor under Django's wrapper
-        cursor.executemany(sql, rows, returning=True)
+        with connection.wrap_database_errors:  # raise Django's IntegrityError & co.
+            cursor.executemany(sql, rows, returning=True)
         for obj in objects:
             (new_pk,) = cursor.fetchone()
             obj.pk = new_pk

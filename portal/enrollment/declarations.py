@@ -413,7 +413,8 @@ def to_session(declaration: EmployeeDeclaration) -> dict[str, object]:
 
 
 def from_session(data: dict[str, object]) -> EmployeeDeclaration:
-    values = dict(data)
+    # Keys starting with "_" are the interface's own (e.g. the draft's submission key).
+    values = {k: v for k, v in data.items() if not k.startswith("_")}
     for name in ("birth_date", "hire_date", "effective_date"):
         raw = values.get(name)
         values[name] = date.fromisoformat(str(raw)) if raw else None

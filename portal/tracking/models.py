@@ -62,6 +62,11 @@ class Request(models.Model):
         related_name="+",
         verbose_name="créée par",
     )
+    # Set by the form's "Valider" for each entered employee: a second submission of the same
+    # list (double click, two tabs) cannot declare anyone twice.
+    submission_key = models.CharField(
+        max_length=40, null=True, blank=True, unique=True, editable=False
+    )
     # Denormalised for "Rechercher par Nom / Prénom" on 100,000 requests (see Employee).
     search_name = models.CharField(max_length=170, editable=False)
     search_name_reversed = models.CharField(max_length=170, editable=False, default="")

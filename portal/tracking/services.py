@@ -73,6 +73,7 @@ def declare_employee(
     source: str,
     by: User | None,
     today: date,
+    submission_key: str | None = None,
 ) -> Request:
     """Pre-enroll one employee and open their affiliation request "En attente".
 
@@ -84,7 +85,13 @@ def declare_employee(
     result = validate_declaration(declaration, company=company, today=today)
     if not result.ok:
         raise DeclarationRejected(result)
-    return declare_employees(company=company, declarations=[declaration], source=source, by=by)[0]
+    return declare_employees(
+        company=company,
+        declarations=[declaration],
+        source=source,
+        by=by,
+        submission_keys=[submission_key],
+    )[0]
 
 
 def declare_employees(
@@ -94,6 +101,7 @@ def declare_employees(
     source: str,
     by: User | None,
     now: datetime | None = None,
+    submission_keys: list[str | None] | None = None,
 ) -> list[Request]:
     """Pre-enroll validated declarations in bulk: the one place where employees are declared.
 
@@ -125,8 +133,11 @@ def declare_employees(
                 updated_at=now,
                 search_name=m.employee.search_name,
                 search_name_reversed=m.employee.search_name_reversed,
+                submission_key=key,
             )
-            for m in memberships
+            for m, key in zip(
+                memberships, submission_keys or [None] * len(memberships), strict=True
+            )
         ]
     )
     invitations = issue_invitations(memberships=memberships, now=now)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -31,7 +33,7 @@ from portal.enrollment.declarations import (
 from portal.enrollment.forms import DeclarationForm
 from portal.enrollment.models import MembershipStatus
 from portal.tracking import queries, services
-from portal.tracking.models import Reason, Source, State
+from portal.tracking.models import Reason, Request, Source, State
 
 
 def _company(request: HttpRequest, company_id: int) -> Company:
@@ -145,9 +147,10 @@ def _keep_pending(request: HttpRequest, company: Company) -> HttpResponse:
     request.session.pop(PENDING, None)
     drafts = _drafts(request, company)
     if pending["index"] is not None and pending["index"] < len(drafts):
-        drafts[pending["index"]] = pending["declaration"]
+        key = drafts[pending["index"]].get("_key") or uuid.uuid4().hex
+        drafts[pending["index"]] = {**pending["declaration"], "_key": key}
     else:
-        drafts.append(pending["declaration"])
+        drafts.append({**pending["declaration"], "_key": uuid.uuid4().hex})
     _save_drafts(request, company, drafts)
     return redirect("tracking:review", company.pk)
 
@@ -203,6 +206,7 @@ def _declare_all(
     failures: list[tuple[EmployeeDeclaration, list[str]]] = []
     for draft in drafts:
         declaration = from_session(draft)
+        key = str(draft.get("_key") or uuid.uuid4().hex)
         try:
             created = services.declare_employee(
                 company=company,
@@ -210,11 +214,18 @@ def _declare_all(
                 source=Source.FORM,
                 by=_user(request),
                 today=timezone.localdate(),
+                submission_key=key,
             )
         except services.DeclarationRejected as rejected:
             failures.append((declaration, [p.message for p in rejected.result.errors]))
             remaining.append(draft)
             continue
+        except IntegrityError:
+            # The same entry was declared by another submission of this list meanwhile.
+            already = Request.objects.filter(company=company, submission_key=key).first()
+            if already is None:
+                raise
+            created = already
         declared.append(created)
     _save_drafts(request, company, remaining)
     context = company_context(request, company, "requests")

@@ -62,3 +62,21 @@ def test_insert_many_writes_json_and_automatic_dates() -> None:
 
 def test_insert_many_of_nothing_is_nothing() -> None:
     assert insert_many([]) == []
+
+
+@pytest.mark.django_db
+def test_insert_many_raises_djangos_integrity_error() -> None:
+    from django.db import IntegrityError, transaction
+
+    from portal.core.models import PostalCode
+
+    row = PostalCode.objects.first()
+    assert row is not None
+    duplicate = PostalCode(
+        postal_code=row.postal_code,
+        insee_code=row.insee_code,
+        commune=row.commune,
+        routing_label=row.routing_label,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_many([duplicate])

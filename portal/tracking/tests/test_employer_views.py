@@ -447,3 +447,23 @@ def test_state_tabs_filter_the_requests(client_a: Client, company_a: Company) ->
     page = text(client_a.get(url("requests", company_a), {"etat": "waiting"}))
     assert re.search(r'<a href="[^"]*etat=waiting" aria-current="page">En attente</a>', page)
     assert "1 demande" in page
+
+
+@pytest.mark.django_db
+def test_two_submissions_of_the_same_list_declare_once_even_without_identifiers(
+    client_a: Client, company_a: Company
+) -> None:
+    data = form_data(company_a, nir="", employee_number="", email="")
+    client_a.post(url("declare", company_a), data)
+    client_a.post(url("confirm_address", company_a), {"choix": "suggeree"})
+    key = f"declarations:{company_a.pk}"
+    snapshot = client_a.session[key]  # what a second tab still holds
+    first = text(client_a.post(url("review", company_a), {"valider": "1"}))
+    assert "✓ 1 salarié(s) validé(s)." in first
+    session = client_a.session
+    session[key] = snapshot
+    session.save()
+    second = text(client_a.post(url("review", company_a), {"valider": "1"}))
+    assert "✓ 1 salarié(s) validé(s)." in second
+    assert Employee.objects.filter(company=company_a).count() == 1
+    assert Request.objects.filter(company=company_a).count() == 1
