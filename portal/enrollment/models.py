@@ -87,6 +87,11 @@ class Employee(models.Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name.upper()}"
 
+    def letter_address_lines(self) -> list[str]:
+        """A letter's address block: the recipient, then AFNOR lines 2 to 6."""
+        name = f"{self.get_civility_display()} {self.first_name} {self.last_name}"
+        return [name, *self.address_lines()]
+
     def address_lines(self) -> list[str]:
         """The postal address as AFNOR lines 2 to 6 (blank lines dropped)."""
         street = " ".join(p for p in [self.street_number, self.street_name] if p)

@@ -86,7 +86,6 @@ class ImportRow(models.Model):
     values = EncryptedCharField()
     status = models.CharField(max_length=10, choices=RowStatus.choices, default=RowStatus.PENDING)
     errors = models.JSONField(default=list, blank=True)
-    request_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name = "ligne importée"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -16,8 +18,8 @@ def _brand() -> dict[str, object]:
     return {"brand": settings.PORTAL_BRAND, "site_url": settings.SITE_URL}
 
 
-def render_invitation(invitation_id: int) -> Rendered:
-    """ "Votre nouvelle mutuelle d'entreprise", with the personal 60-day link."""
+def render_invitation(invitation_id: int, template: str = "invitation") -> Rendered:
+    """ "Votre nouvelle mutuelle d'entreprise" (or its reminder), with the personal link."""
     invitation = Invitation.objects.select_related(
         "membership__employee", "membership__contract__company"
     ).get(pk=invitation_id)
@@ -31,9 +33,9 @@ def render_invitation(invitation_id: int) -> Rendered:
         "days_left": invitation.days_left(timezone.localdate()),
     }
     return Rendered(
-        subject=" ".join(render_to_string("emails/invitation_subject.txt", context).split()),
-        body_text=render_to_string("emails/invitation_body.txt", context),
-        body_html=render_to_string("emails/invitation_body.html", context),
+        subject=" ".join(render_to_string(f"emails/{template}_subject.txt", context).split()),
+        body_text=render_to_string(f"emails/{template}_body.txt", context),
+        body_html=render_to_string(f"emails/{template}_body.html", context),
     )
 
 
@@ -42,13 +44,12 @@ def _letter_context(membership_id: int) -> dict[str, object]:
         pk=membership_id
     )
     employee = membership.employee
-    name = f"{employee.get_civility_display()} {employee.first_name} {employee.last_name}"
     return {
         **_brand(),
         "employee": employee,
         "company": membership.contract.company,
         "membership": membership,
-        "address_lines": [name, *employee.address_lines()],
+        "address_lines": employee.letter_address_lines(),
     }
 
 
@@ -87,5 +88,8 @@ def render_letter_password(membership_id: int) -> Rendered:
 
 def register_renderers() -> None:
     register("invitation", render_invitation)
+    register(
+        "invitation_reminder", functools.partial(render_invitation, template="invitation_reminder")
+    )
     register("letter_login", render_letter_login)
     register("letter_password", render_letter_password)

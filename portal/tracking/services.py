@@ -19,16 +19,15 @@ from portal.enrollment.declarations import (
     ValidationResult,
     validate_declaration,
 )
-from portal.enrollment.models import Employee, Invitation, Membership, MembershipStatus
+from portal.enrollment.models import Invitation, MembershipStatus
 from portal.enrollment.services import (
-    invitation_url,
     issue_invitation,
     issue_invitations,
     pre_enroll,
 )
 from portal.notifications.models import Channel, OutboundMessage
-from portal.notifications.services import queue_rendered_later, send_email
-from portal.tracking.models import EventKind, Reason, Request, RequestEvent, Source, State
+from portal.notifications.services import queue_rendered_later
+from portal.tracking.models import EventKind, Reason, Request, RequestEvent, State
 
 
 class DeclarationRejected(BusinessError):
@@ -43,26 +42,14 @@ def _event(request: Request, kind: str, by: User | None, at: datetime | None = N
     RequestEvent.objects.create(request=request, kind=kind, actor=by, at=at or timezone.now())
 
 
-def _send_invitation_email(
-    membership: Membership, invitation: Invitation, template: str, now: datetime
-) -> None:
-    employee = membership.employee
-    send_email(
-        to=employee.email,
+def _invitation_email(invitation: Invitation, email: str, template: str) -> OutboundMessage:
+    """An invitation e-mail, rendered by the worker (`portal.tracking.messages`)."""
+    return OutboundMessage(
+        channel=Channel.EMAIL,
+        recipient=email,
         template=template,
-        context=invitation_context(invitation, now),
+        render_args={"invitation_id": invitation.pk},
     )
-
-
-def invitation_context(invitation: Invitation, now: datetime) -> dict[str, object]:
-    membership = invitation.membership
-    return {
-        "employee": membership.employee,
-        "company": membership.contract.company,
-        "membership": membership,
-        "url": invitation_url(invitation),
-        "days_left": invitation.days_left(timezone.localdate(now)),
-    }
 
 
 @transaction.atomic
@@ -150,20 +137,14 @@ def declare_employees(
             events.append(
                 RequestEvent(request=request, kind=EventKind.INVITATION_SENT, actor=by, at=now)
             )
-            messages.append(
-                OutboundMessage(
-                    channel=Channel.EMAIL,
-                    recipient=employee.email,
-                    template="invitation",
-                    render_args={"invitation_id": invitation.pk},
-                    created_at=now,
-                )
-            )
+            message = _invitation_email(invitation, employee.email, "invitation")
+            message.created_at = now
+            messages.append(message)
         else:
             events.append(
                 RequestEvent(request=request, kind=EventKind.LETTERS_SENT, actor=by, at=now)
             )
-            address = "\n".join(letter_address(employee))
+            address = "\n".join(employee.letter_address_lines())
             for template in ("letter_login", "letter_password"):
                 messages.append(
                     OutboundMessage(
@@ -185,12 +166,6 @@ def declare_employees(
         requests=[r.pk for r in requests],
     )
     return requests
-
-
-def letter_address(employee: Employee) -> list[str]:
-    """The letter's address block: the recipient, then AFNOR lines 2 to 6."""
-    name = f"{employee.get_civility_display()} {employee.first_name} {employee.last_name}"
-    return [name, *employee.address_lines()]
 
 
 REMINDER_ALREADY_SENT = (
@@ -240,7 +215,7 @@ def send_reminder(
     invitation.reminders += 1
     invitation.last_reminder_at = now
     invitation.save(update_fields=["reminders", "last_reminder_at"])
-    _send_invitation_email(membership, invitation, "invitation_reminder", now)
+    queue_rendered_later([_invitation_email(invitation, employee.email, "invitation_reminder")])
     kind = EventKind.AUTO_REMINDER_SENT if automatic else EventKind.REMINDER_SENT
     _event(request, kind, by, now)
     if renewed:
@@ -296,7 +271,3 @@ def run_daily_reminders(*, now: datetime) -> DailyReport:
                 continue
             reminders += 1
     return DailyReport(reminders=reminders, expired=expired)
-
-
-def request_source_label(source: str) -> str:
-    return Source(source).label
