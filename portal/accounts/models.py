@@ -35,7 +35,7 @@ class UserManager(BaseUserManager["User"]):
 
 def new_identifier() -> str:
     """A login identifier that is not the e-mail: 10 digits, for letters and phone support."""
-    return "".join(secrets.choice("0123456789") for _ in range(10))
+    return f"{secrets.randbelow(10**10):010d}"
 
 
 class User(AbstractBaseUser, PermissionsMixin):

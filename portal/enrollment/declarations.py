@@ -14,12 +14,13 @@ from typing import Protocol
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.urls import reverse
 
 from portal.accounts.models import User
 from portal.companies.models import Company, InsuredGroup
 from portal.core.addresses import POSTAL_CODE_RE, PostalRow, afnor_line, match_commune
+from portal.core.bulk import present_values
 from portal.core.crypto import digest
 from portal.core.models import PostalCode
 from portal.core.nir import (
@@ -331,17 +332,17 @@ class DatabaseLookups:
         return self._existing(employee_number=employee_number)
 
     def email_taken(self, email: str) -> bool:
-        return User.objects.filter(email__iexact=email).exists()
+        return bool(present_values(User, "email", [email], case_insensitive=True))
 
 
 class PreloadedLookups:
-    """Everything a file of many rows needs, read in a few queries before the first row.
+    """Everything a file of many rows needs, read in a few queries per chunk of rows.
 
     Rows accepted from the same file are added as they go, so a duplicate inside the file is
-    found like one in the database.
+    found like one in the database; `refresh` must run before each chunk.
     """
 
-    def __init__(self, company: Company, emails: Iterable[str]) -> None:
+    def __init__(self, company: Company) -> None:
         self.company = company
         self._groups = {
             g.pk: g
@@ -359,23 +360,52 @@ class PreloadedLookups:
             )
         self._by_digest: dict[str, Existing] = {}
         self._by_number: dict[str, Existing] = {}
-        current = _current(company).values_list(
-            "pk", "first_name", "last_name", "nir_digest", "employee_number"
-        )
-        for pk, first, last, nir_digest, number in current.iterator(chunk_size=5000):
+        self._emails: set[str] = set()
+        self._last_pk: int | None = None
+
+    def refresh(self, emails: Iterable[str]) -> None:
+        """Learn the employees declared since the last call, and which of `emails` are taken.
+
+        Called before each chunk of rows, under the company's lock, so that a declaration
+        made meanwhile (by the form, another file) is seen.
+        """
+        fields = ("pk", "company_id", "first_name", "last_name", "nir_digest", "employee_number")
+        if self._last_pk is None:
+            # Once, the company's employees: the company is locked, so all of its employees
+            # declared later get a greater id than any existing now.
+            self._last_pk = Employee.objects.aggregate(last=Max("pk"))["last"] or 0
+            current = _current(self.company).filter(pk__lte=self._last_pk)
+            found = list(current.order_by().values_list(*fields).iterator(chunk_size=5000))
+        else:
+            # Then the employees declared since by others (usually none), found by id range.
+            since = Employee.objects.filter(pk__gt=self._last_pk).order_by().values_list(*fields)
+            found = []
+            for row in since.iterator(chunk_size=5000):
+                self._last_pk = max(self._last_pk, row[0])
+                if row[1] == self.company.pk:
+                    found.append(row)
+            kept: set[int] = set()
+            for start in range(0, len(found), 5000):
+                kept.update(
+                    Membership.objects.filter(
+                        employee_id__in=[row[0] for row in found[start : start + 5000]],
+                        status__in=CURRENT,
+                    ).values_list("employee_id", flat=True)
+                )
+            found = [row for row in found if row[0] in kept]
+        for pk, _company_id, first, last, nir_digest, number in found:
             existing = Existing(pk, f"{first} {last}")
             if nir_digest:
                 self._by_digest[nir_digest] = existing
             if number:
                 self._by_number[number] = existing
-        wanted = sorted({e.strip().lower() for e in emails if e})
-        self._emails: set[str] = set()
-        for start in range(0, len(wanted), 900):
-            part = wanted[start : start + 900]
-            self._emails.update(
-                e.lower()
-                for e in User.objects.filter(email__in=part).values_list("email", flat=True)
-            )
+        wanted = {e.strip().lower() for e in emails if e} - self._emails
+        self._emails |= present_values(User, "email", wanted, case_insensitive=True)
+
+    def seen(self, employee_id: int) -> None:
+        """The caller declared, under the company's lock, employees up to this id: those rows
+        were accepted (`accept`) and need not be read back."""
+        self._last_pk = max(self._last_pk or 0, employee_id)
 
     def group(self, group_id: int) -> InsuredGroup | None:
         return self._groups.get(group_id)

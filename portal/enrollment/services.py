@@ -7,24 +7,25 @@ import secrets
 import string
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from stdnum import luhn
 
 from portal.accounts.models import Role, User, hash_token, new_identifier
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
 from portal.core.addresses import commune_key
-from portal.core.bulk import insert_many
+from portal.core.bulk import insert_rows, present_values, reserve_ids
 from portal.core.crypto import digest
 from portal.core.errors import BusinessError
 from portal.core.models import PostalCode
 from portal.enrollment.declarations import EmployeeDeclaration
-from portal.enrollment.models import Employee, Invitation, Membership
+from portal.enrollment.models import Employee, Invitation, Membership, search_key
 
 INVITATION_DAYS = 60  # user guide: the link is personal and valid 60 days
 
@@ -34,15 +35,16 @@ def _unique_codes(model: type[Any], field: str, count: int, make: Callable[[], s
     codes: set[str] = set()
     while len(codes) < count:
         candidates = {make() for _ in range(count - len(codes))} - codes
-        taken = set(
-            model.objects.filter(**{f"{field}__in": candidates}).values_list(field, flat=True)
-        )
+        taken = present_values(model, field, candidates)
         codes |= candidates - taken
     return list(codes)
 
 
-def _member_number() -> str:
-    return str(100_000_000 + secrets.randbelow(900_000_000))
+def member_number(membership_id: int) -> str:
+    """ "N° adhérent": the membership's id on 8 digits or more, then a Luhn check digit that
+    catches a mistyped digit or two swapped ones (phone, letters)."""
+    number = f"{membership_id:08d}"
+    return number + luhn.calc_check_digit(number)
 
 
 def provisional_password() -> str:
@@ -58,6 +60,89 @@ def provisional_password() -> str:
     )
 
 
+# The employee columns `pre_enroll` writes, in the order of `_employee_row`.
+EMPLOYEE_COLUMNS = (
+    "company_id",
+    "user_id",
+    "civility",
+    "last_name",
+    "first_name",
+    "birth_date",
+    "nir",
+    "nir_digest",
+    "fund_code",
+    "alsace_moselle",
+    "street_number",
+    "street_name",
+    "staircase_floor",
+    "building",
+    "locality",
+    "postal_code",
+    "city",
+    "insee_code",
+    "country",
+    "email",
+    "employee_number",
+    "hire_date",
+    "created_at",
+    "search_name",
+    "search_name_reversed",
+)
+
+
+class PreEnrolled(NamedTuple):
+    """A new pre-enrollment, as `pre_enroll` wrote it (no model instance: files are large)."""
+
+    employee_id: int
+    membership_id: int
+    employee: tuple[Any, ...]  # the EMPLOYEE_COLUMNS values
+
+    def employee_instance(self) -> Employee:
+        """The employee as a model instance (e.g. to address a letter), without a query."""
+        values = dict(zip(EMPLOYEE_COLUMNS, self.employee, strict=True))
+        return Employee(pk=self.employee_id, **values)
+
+    def column(self, name: str) -> Any:
+        return self.employee[EMPLOYEE_INDEX[name]]
+
+
+EMPLOYEE_INDEX = {name: i for i, name in enumerate(EMPLOYEE_COLUMNS)}
+
+
+def _employee_row(
+    d: EmployeeDeclaration, company: Company, user_id: int, now: datetime
+) -> tuple[Any, ...]:
+    last_name = d.last_name.upper()
+    last, first = search_key(last_name), search_key(d.first_name)
+    return (
+        company.pk,
+        user_id,
+        d.civility,
+        last_name,
+        d.first_name,
+        d.birth_date,
+        d.nir,
+        digest(d.nir) if d.nir else "",
+        d.fund_code,
+        bool(d.alsace_moselle),
+        d.street_number,
+        d.street_name,
+        d.staircase_floor,
+        d.building,
+        d.locality,
+        d.postal_code,
+        d.city,
+        find_commune_in(d),
+        d.country,
+        d.email,
+        d.employee_number,
+        d.hire_date,
+        now,
+        f"{last} {first}",
+        f"{first} {last}",
+    )
+
+
 def pre_enroll(
     *,
     company: Company,
@@ -65,81 +150,61 @@ def pre_enroll(
     groups: dict[int, InsuredGroup],
     by: User | None,
     now: datetime,
-) -> list[Membership]:
+) -> list[PreEnrolled]:
     """Create the employees, their logins and their memberships, in bulk (same order).
 
     Each employee is covered from the effective date. Called inside the declaring
     transaction, after `validate_declaration` passed for every declaration.
     """
-    identifiers = _unique_codes(User, "identifier", len(declarations), new_identifier)
+    count = len(declarations)
+    identifiers = _unique_codes(User, "identifier", count, new_identifier)
     unusable = make_password(None)  # no password until the employee chooses one
-    users = insert_many(
+    user_ids = insert_rows(
+        User,
+        ["identifier", "email", "role", "first_name", "last_name", "password", "date_joined"],
         [
-            User(
-                identifier=identifier,
-                email=d.email,
-                role=Role.MEMBER,
-                first_name=d.first_name,
-                last_name=d.last_name,
-                password=unusable,
-                date_joined=now,
-            )
+            (identifier, d.email, Role.MEMBER, d.first_name, d.last_name, unusable, now)
             for d, identifier in zip(declarations, identifiers, strict=True)
-        ]
+        ],
+        ids=True,
     )
-    employees = []
-    for d, user in zip(declarations, users, strict=True):
-        assert d.birth_date and d.hire_date  # validated
-        commune = find_commune_in(d)
-        employee = Employee(
-            company=company,
-            civility=d.civility,
-            last_name=d.last_name.upper(),
-            first_name=d.first_name,
-            birth_date=d.birth_date,
-            nir=d.nir,
-            nir_digest=digest(d.nir) if d.nir else "",
-            fund_code=d.fund_code,
-            alsace_moselle=bool(d.alsace_moselle),
-            street_number=d.street_number,
-            street_name=d.street_name,
-            staircase_floor=d.staircase_floor,
-            building=d.building,
-            locality=d.locality,
-            postal_code=d.postal_code,
-            city=d.city,
-            insee_code=commune,
-            country=d.country,
-            email=d.email,
-            employee_number=d.employee_number,
-            hire_date=d.hire_date,
-            user=user,
-            created_at=now,
-        )
-        employee.set_search_names()
-        employees.append(employee)
-    employees = insert_many(employees)
-    numbers = _unique_codes(Membership, "member_number", len(declarations), _member_number)
-    memberships = insert_many(
+    employees = [
+        _employee_row(d, company, user_id, now)
+        for d, user_id in zip(declarations, user_ids, strict=True)
+    ]
+    employee_ids = insert_rows(Employee, EMPLOYEE_COLUMNS, employees, ids=True)
+    membership_ids = reserve_ids(Membership, count)
+    contracts = {pk: group.contract_id for pk, group in groups.items()}
+    insert_rows(
+        Membership,
         [
-            Membership(  # type: ignore[misc]  # the dates and group were validated
-                employee=employee,
-                contract=groups[d.insured_group_id].contract,  # type: ignore[index]
-                insured_group=groups[d.insured_group_id],  # type: ignore[index]
-                member_number=number,
-                effective_date=d.effective_date,
-                status_changed_at=now,
+            "id",
+            "employee_id",
+            "contract_id",
+            "insured_group_id",
+            "member_number",
+            "effective_date",
+            "status_changed_at",
+        ],
+        [
+            (
+                membership_id,
+                employee_id,
+                contracts[d.insured_group_id],  # type: ignore[index]  # validated
+                d.insured_group_id,
+                member_number(membership_id),
+                d.effective_date,
+                now,
             )
-            for d, employee, number in zip(declarations, employees, numbers, strict=True)
-        ]
+            for d, employee_id, membership_id in zip(
+                declarations, employee_ids, membership_ids, strict=True
+            )
+        ],
     )
-    audit.record(
-        "employees_pre_enrolled",
-        by=by,
-        company_id=company.pk,
-        memberships=[m.pk for m in memberships],
-    )
-    return memberships
+    audit.record("employees_pre_enrolled", by=by, company_id=company.pk, memberships=membership_ids)
+    return [
+        PreEnrolled(*values) for values in zip(employee_ids, membership_ids, employees, strict=True)
+    ]
 
 
 def find_commune_in(d: EmployeeDeclaration) -> str:
@@ -162,20 +227,18 @@ def _communes_cache() -> dict[tuple[str, str], str]:
     return table
 
 
-def issue_invitations(*, memberships: list[Membership], now: datetime) -> list[Invitation]:
-    """A 60-day link for each new membership (bulk)."""
-    tokens = [secrets.token_urlsafe(32) for _ in memberships]
-    return insert_many(
-        [
-            Invitation(
-                membership=membership,
-                token=token,
-                token_hash=hash_token(token),
-                sent_at=now,
-                expires_at=now + timedelta(days=INVITATION_DAYS),
-            )
-            for membership, token in zip(memberships, tokens, strict=True)
-        ]
+def issue_invitations(*, membership_ids: list[int], now: datetime) -> list[int]:
+    """A 60-day link for each new membership (bulk); the invitations' ids, same order."""
+    expires_at = now + timedelta(days=INVITATION_DAYS)
+    rows = []
+    for membership_id in membership_ids:
+        token = secrets.token_urlsafe(32)
+        rows.append((membership_id, token, hash_token(token), now, expires_at))
+    return insert_rows(
+        Invitation,
+        ["membership_id", "token", "token_hash", "sent_at", "expires_at"],
+        rows,
+        ids=True,
     )
 
 

@@ -70,31 +70,22 @@ class ImportBatch(models.Model):
         return self.status in {ImportStatus.QUEUED, ImportStatus.DECLARING}
 
 
-class RowStatus(models.TextChoices):
-    PENDING = "pending", "À traiter"
-    DECLARED = "declared", "Validé"
-    REJECTED = "rejected", "En erreur"
-
-
 class ImportRow(models.Model):
-    """One line of an import file, as typed, and what became of it."""
+    """A line of an import file that was rejected: as typed, and why (the rejection file)."""
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
     number = models.PositiveIntegerField("ligne")
-    # The row as typed and as read (NIRs inside): encrypted at rest.
+    # The row as typed (NIRs inside): encrypted at rest.
     raw = EncryptedCharField()
-    values = EncryptedCharField()
-    status = models.CharField(max_length=10, choices=RowStatus.choices, default=RowStatus.PENDING)
     errors = models.JSONField(default=list, blank=True)
 
     class Meta:
-        verbose_name = "ligne importée"
-        verbose_name_plural = "lignes importées"
+        verbose_name = "ligne rejetée"
+        verbose_name_plural = "lignes rejetées"
         ordering = ["batch", "number"]
         constraints = [
             models.UniqueConstraint(fields=["batch", "number"], name="unique_import_row")
         ]
-        indexes = [models.Index(fields=["batch", "status", "number"])]
 
     def __str__(self) -> str:
         return f"Ligne {self.number}"

@@ -1,11 +1,13 @@
 """Processing an import file: read, validate each row on the one path, declare in chunks.
 
-Each chunk of rows is declared in one transaction that also marks its rows, so a worker
-stopped in the middle resumes where it was without losing or duplicating a row.
+Each chunk of rows is declared in one transaction that also moves the batch's position in
+the file (`processed_rows`) and stores the chunk's rejected rows. A worker stopped in the
+middle reads the file again and resumes at that position: no row is lost or declared twice.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import date
 from typing import Any
@@ -13,20 +15,25 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
-from portal.core.bulk import insert_many
+from portal.core.bulk import insert_rows
 from portal.enrollment.declarations import (
     EmployeeDeclaration,
     PreloadedLookups,
     validate_declaration,
 )
 from portal.imports.columns import COLUMNS_BY_KEY
-from portal.imports.models import ImportBatch, ImportRow, ImportStatus, RowStatus
-from portal.imports.reading import FileRefused, ParsedRow, read_rows, write_rejection_xlsx
+from portal.imports.models import ImportBatch, ImportRow, ImportStatus
+from portal.imports.reading import (
+    EmployeeFile,
+    FileRefused,
+    ParsedRow,
+    open_file,
+    write_rejection_xlsx,
+)
 from portal.tracking.models import Source
 from portal.tracking.services import declare_employees
 
@@ -35,7 +42,7 @@ OTHER_FIELDS = {"insured_group_id": "Groupe d'assurés"}
 
 
 def process(batch_id: int, *, max_chunks: int | None = None) -> ImportBatch:
-    """Run (or resume) an import: safe to call again at any point.
+    """Run (or resume) an import: safe to call again at any point, even concurrently.
 
     `max_chunks` stops after that many chunks (the rest waits for the next call), as a worker
     stopped in the middle would.
@@ -43,19 +50,12 @@ def process(batch_id: int, *, max_chunks: int | None = None) -> ImportBatch:
     batch = ImportBatch.objects.select_related("company", "insured_group__contract").get(
         pk=batch_id
     )
-    if batch.status == ImportStatus.QUEUED:
-        _read(batch)
-    if batch.status == ImportStatus.DECLARING:
-        _declare(batch, max_chunks)
-    return batch
-
-
-def _read(batch: ImportBatch) -> None:
-    """Read the file once into rows to declare (or refuse it as a whole)."""
+    if not batch.running:
+        return batch
     with batch.file.open("rb") as handle:
         data = handle.read()
     try:
-        rows: list[ParsedRow] | None = read_rows(
+        employees = open_file(
             data,
             batch.filename,
             max_rows=settings.IMPORT_MAX_ROWS,
@@ -66,44 +66,22 @@ def _read(batch: ImportBatch) -> None:
         batch.refusal = refused.message
         batch.finished_at = timezone.now()
         batch.save(update_fields=["status", "refusal", "finished_at"])
-        return
-    with transaction.atomic():
-        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if locked.status != ImportStatus.QUEUED:  # another worker read it meanwhile
-            batch.status = locked.status
-            return
-        assert rows is not None
-        total = len(rows)
-        # Stored a slice at a time, the read rows released as they go: memory stays flat.
-        while rows:
-            part, rows[:2000] = rows[:2000], []
-            insert_many(
-                [
-                    ImportRow(
-                        batch=batch,
-                        number=row.number,
-                        raw=json.dumps(row.raw),
-                        values=json.dumps(_jsonable(row.values)),
-                        errors=[p.message for p in row.problems],
-                        status=RowStatus.REJECTED if row.problems else RowStatus.PENDING,
-                    )
-                    for row in part
-                ]
-            )
-        del data
-        batch.total_rows = total
-        batch.status = ImportStatus.DECLARING
-        batch.save(update_fields=["total_rows", "status"])
-
-
-def _jsonable(values: dict[str, object]) -> dict[str, object]:
-    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+        return batch
+    del data
+    if batch.status == ImportStatus.QUEUED:
+        ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.QUEUED).update(
+            status=ImportStatus.DECLARING, total_rows=employees.count
+        )
+        batch.refresh_from_db(fields=["status", "total_rows"])
+    if batch.status == ImportStatus.DECLARING:
+        _declare(batch, employees, max_chunks)
+    return batch
 
 
 def to_declaration(values: dict[str, Any], group: InsuredGroup) -> EmployeeDeclaration:
     def day(key: str) -> date | None:
         value = values.get(key)
-        return date.fromisoformat(value) if value else None
+        return value if isinstance(value, date) else None
 
     def text(key: str) -> str:
         return str(values.get(key) or "")
@@ -137,83 +115,66 @@ def _label(field_name: str) -> str:
     return column.header if column else OTHER_FIELDS.get(field_name, field_name)
 
 
-def _declare(batch: ImportBatch, max_chunks: int | None) -> None:
-    """Validate and declare the pending rows, one transaction per chunk."""
-    pending = ImportRow.objects.filter(batch=batch, status=RowStatus.PENDING)
-    emails = []
-    for values in pending.values_list("values", flat=True).iterator(chunk_size=5000):
-        emails.append(str(json.loads(values).get("email") or ""))
-    lookups = PreloadedLookups(batch.company, emails)
+def _declare(batch: ImportBatch, employees: EmployeeFile, max_chunks: int | None) -> None:
+    """Validate and declare the rows after the batch's position, one transaction per chunk."""
+    start = batch.processed_rows
+    lookups = PreloadedLookups(batch.company)
     today = timezone.localdate()
-    chunk = settings.IMPORT_CHUNK_ROWS
-    done = 0
-    while True:
-        if max_chunks is not None and done >= max_chunks:
+    rows = employees.rows(skip=start)
+    chunks = 0
+    while part := list(itertools.islice(rows, settings.IMPORT_CHUNK_ROWS)):
+        if max_chunks is not None and chunks >= max_chunks:
             return
-        done += 1
-        rows = list(pending.order_by("number")[:chunk])
-        if not rows:
-            break
+        chunks += 1
         with transaction.atomic():
             # Serialises with the form: the duplicate checks see every declared employee.
             Company.objects.select_for_update().filter(pk=batch.company_id).first()
-            accepted: list[tuple[ImportRow, EmployeeDeclaration]] = []
-            for row in rows:
-                declaration = to_declaration(json.loads(row.values), batch.insured_group)
-                result = validate_declaration(
-                    declaration, company=batch.company, today=today, lookups=lookups
-                )
-                if result.ok:
-                    lookups.accept(declaration, f"{declaration.first_name} {declaration.last_name}")
-                    accepted.append((row, declaration))
+            lookups.refresh(str(row.values.get("email") or "") for row in part)
+            locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+            if locked.status != ImportStatus.DECLARING or locked.processed_rows != start:
+                return  # another worker is on this file
+            accepted: list[EmployeeDeclaration] = []
+            rejected: list[tuple[int, int, str, list[str]]] = []
+            for row in part:
+                declaration, errors = _check(row, batch, today, lookups)
+                if declaration is not None:
+                    accepted.append(declaration)
                 else:
-                    row.status = RowStatus.REJECTED
-                    row.errors = [
-                        f"Colonne « {_label(p.field)} » : {p.message}" for p in result.errors
-                    ]
-            requests = (
-                declare_employees(
+                    rejected.append((batch.pk, row.number, json.dumps(row.raw), errors))
+            if accepted:
+                declared = declare_employees(
                     company=batch.company,
-                    declarations=[d for _, d in accepted],
+                    declarations=accepted,
                     source=Source.FILE,
                     by=batch.created_by,
                 )
-                if accepted
-                else []
-            )
-            # Two statements per chunk: one for the declared rows, one per rejected row.
-            ImportRow.objects.filter(pk__in=[row.pk for row, _ in accepted]).update(
-                status=RowStatus.DECLARED
-            )
-            for row in rows:
-                if row.status == RowStatus.REJECTED:
-                    ImportRow.objects.filter(pk=row.pk).update(
-                        status=RowStatus.REJECTED, errors=row.errors
-                    )
-            del requests
-            _count(batch)
+                lookups.seen(max(d.employee_id for d in declared))
+            insert_rows(ImportRow, ["batch_id", "number", "raw", "errors"], rejected)
+            start += len(part)
+            batch.processed_rows = start
+            batch.declared_count = locked.declared_count + len(accepted)
+            batch.rejected_count = locked.rejected_count + len(rejected)
+            batch.save(update_fields=["processed_rows", "declared_count", "rejected_count"])
     _finish(batch)
 
 
-def _count(batch: ImportBatch) -> None:
-    counts = dict(
-        ImportRow.objects.filter(batch=batch)
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-    )
-    batch.declared_count = counts.get(RowStatus.DECLARED, 0)
-    batch.rejected_count = counts.get(RowStatus.REJECTED, 0)
-    batch.processed_rows = batch.declared_count + batch.rejected_count
-    batch.save(update_fields=["declared_count", "rejected_count", "processed_rows"])
+def _check(
+    row: ParsedRow, batch: ImportBatch, today: date, lookups: PreloadedLookups
+) -> tuple[EmployeeDeclaration | None, list[str]]:
+    """The row's declaration if every rule accepts it, else its problems (cells first)."""
+    if row.problems:
+        return None, [p.message for p in row.problems]
+    declaration = to_declaration(row.values, batch.insured_group)
+    result = validate_declaration(declaration, company=batch.company, today=today, lookups=lookups)
+    if not result.ok:
+        return None, [f"Colonne « {_label(p.field)} » : {p.message}" for p in result.errors]
+    lookups.accept(declaration, f"{declaration.first_name} {declaration.last_name}")
+    return declaration, []
 
 
 def _finish(batch: ImportBatch) -> None:
-    _count(batch)
     if batch.rejected_count and not batch.rejection_file:
-        rejected = ImportRow.objects.filter(batch=batch, status=RowStatus.REJECTED).order_by(
-            "number"
-        )
+        rejected = ImportRow.objects.filter(batch=batch).order_by("number")
         content = write_rejection_xlsx(
             (json.loads(row.raw), row.errors) for row in rejected.iterator(chunk_size=2000)
         )
@@ -235,9 +196,7 @@ def _finish(batch: ImportBatch) -> None:
 def preview(batch: ImportBatch, limit: int = 20) -> list[tuple[str, str]]:
     """ "Nom et Prénom du salarié | Nature de l'erreur" for the first rejected rows."""
     lines = []
-    for row in ImportRow.objects.filter(batch=batch, status=RowStatus.REJECTED).order_by("number")[
-        :limit
-    ]:
+    for row in ImportRow.objects.filter(batch=batch).order_by("number")[:limit]:
         raw = json.loads(row.raw)
         name = f"{raw.get('last_name', '').upper()} {raw.get('first_name', '')}".strip()
         lines.append((name or f"Ligne {row.number}", " ; ".join(row.errors)))

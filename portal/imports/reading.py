@@ -71,6 +71,7 @@ MEMO_SIZE = 20_000
 Converted = tuple[object, str]
 Converter = Callable[[RawCell], Converted]
 Rows = Iterator[tuple[int, list[RawCell]]]  # (spreadsheet row number, cells)
+RowSource = Callable[[], Rows]  # reads the rows again from the start at each call
 MergedRanges = list[tuple[tuple[int, int], tuple[int, int]]]  # 0-based corners
 
 
@@ -97,13 +98,9 @@ class ParsedRow:
     problems: list[CellProblem] = field(default_factory=list)
 
 
-def read_rows(data: bytes, filename: str, *, max_rows: int, max_bytes: int) -> list[ParsedRow]:
-    """The file's employees, one `ParsedRow` per non-empty row; FileRefused if it cannot be
-    read as the template.
-
-    Values: "" for an empty text cell, None for an empty date or Oui/Non cell and for any cell
-    with a problem (its `CellProblem` says why); civility is "MME" or "M".
-    """
+def open_file(data: bytes, filename: str, *, max_rows: int, max_bytes: int) -> EmployeeFile:
+    """The file, checked as a whole (FileRefused if it cannot be read as the template) and
+    ready to give its employees' rows (`EmployeeFile.rows`)."""
     basename = filename.replace("\\", "/").rsplit("/", 1)[-1]
     extension = "." + basename.rsplit(".", 1)[-1].lower() if "." in basename else ""
     name = basename if len(basename) <= 100 else basename[:90] + "…" + extension
@@ -130,7 +127,7 @@ def read_rows(data: bytes, filename: str, *, max_rows: int, max_bytes: int) -> l
         merged: MergedRanges = []
     else:
         rows, merged = _workbook_rows(data, name, extension, max_bytes)
-    return _parse(rows, merged, name, max_rows=max_rows)
+    return EmployeeFile(rows, merged, name, max_rows=max_rows)
 
 
 def write_rejection_xlsx(rows: Iterable[tuple[dict[str, str], list[str]]]) -> bytes:
@@ -205,7 +202,7 @@ def _is_encrypted_ole(data: bytes) -> bool:
 
 def _workbook_rows(
     data: bytes, name: str, extension: str, max_bytes: int
-) -> tuple[Rows, MergedRanges]:
+) -> tuple[RowSource, MergedRanges]:
     if extension == ".xls":
         if data.startswith(ZIP_MAGIC):
             raise _refuse_content(name, extension, " (c'est un classeur .xlsx ou .ods)")
@@ -236,7 +233,7 @@ def _workbook_rows(
     except (CalamineError, ValueError, OSError) as error:
         raise _refuse_unreadable(name) from error
     if sheet.start is None:
-        return iter(()), []
+        return lambda: iter(()), []
     # iter_rows() starts at the first row but at the first non-empty column: pad it back so
     # that cells keep their column.
     padding: list[RawCell] = [""] * sheet.start[1]
@@ -248,7 +245,7 @@ def _workbook_rows(
         except (CalamineError, ValueError) as error:
             raise _refuse_unreadable(name) from error
 
-    return rows(), sheet.merged_cell_ranges or []
+    return rows, sheet.merged_cell_ranges or []
 
 
 def _check_archive(data: bytes, name: str, extension: str, max_bytes: int) -> None:
@@ -331,7 +328,7 @@ def _check_version(workbook: CalamineWorkbook) -> None:
         return
 
 
-def _csv_rows(data: bytes, name: str, extension: str) -> Rows:
+def _csv_rows(data: bytes, name: str, extension: str) -> RowSource:
     if data.startswith((ZIP_MAGIC, OLE_MAGIC)):
         raise _refuse_content(name, extension, " (c'est un classeur Excel ou OpenDocument)")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -352,9 +349,9 @@ def _csv_rows(data: bytes, name: str, extension: str) -> Rows:
             raise _refuse_unreadable(name) from error
     first_line = text.partition("\n")[0]
     delimiter = "," if first_line.count(",") > first_line.count(";") else ";"
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
     def rows() -> Rows:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         try:
             # Rows as a spreadsheet numbers them (a quoted cell may span several lines).
             for number, cells in enumerate(reader, start=1):
@@ -362,7 +359,7 @@ def _csv_rows(data: bytes, name: str, extension: str) -> Rows:
         except csv.Error as error:
             raise _refuse_unreadable(name) from error
 
-    return rows()
+    return rows
 
 
 # --- header -----------------------------------------------------------------------------------
@@ -421,60 +418,88 @@ def _check_header(cells: Sequence[RawCell]) -> int:
 # --- rows -------------------------------------------------------------------------------------
 
 
-def _parse(rows: Rows, merged: MergedRanges, name: str, *, max_rows: int) -> list[ParsedRow]:
-    header = next(((number, cells) for number, cells in rows if not _is_empty(cells)), None)
-    if header is None:
-        raise _refuse_no_rows(name)
-    header_number, width = header[0], _check_header(header[1])
-    merges = _Merges(merged, header_number)
-    converters: list[tuple[int, str, Converter, Column, dict[object, Converted] | None]] = [
-        (i, c.key, _converter(c), c, None if c.key in _UNIQUE_KEYS else {})
-        for i, c in enumerate(COLUMNS)
-    ]
-    count = len(COLUMNS)
-    parsed: list[ParsedRow] = []
-    for number, cells in rows:
-        if len(cells) < width:
-            cells.extend([""] * (width - len(cells)))
-        elif len(cells) > width:
-            _check_no_data_beyond(cells, width, number)
-        if number in merges.rows:
-            merges.apply(number, cells)
-        if _is_empty(cells, count):
-            continue
-        if len(parsed) >= max_rows:
-            raise FileRefused(
-                "too_many_rows",
-                f"Le fichier « {name} » contient plus de {_count(max_rows)} salariés, la limite "
-                f"par fichier : répartissez-les dans plusieurs fichiers d'au plus "
-                f"{_count(max_rows)} lignes.",
-            )
-        values: dict[str, object] = {}
-        raw: dict[str, str] = {}
-        problems: list[CellProblem] = []
-        for index, key, convert, column, memo in converters:
-            cell = cells[index]
-            try:
-                if memo is None or type(cell) not in _MEMO_TYPES:
-                    values[key], raw[key] = convert(cell)
-                    continue
-                converted = memo.get(cell)
-                if converted is None:
-                    converted = convert(cell)
-                    if len(memo) < MEMO_SIZE:
-                        memo[cell] = converted
-                values[key], raw[key] = converted
-            except _CellError as error:
-                values[key] = None
-                raw[key] = error.raw
-                problems.append(_problem(column, number, error.detail))
-        if number in merges.wide:
-            problems.extend(merges.problems(number))
-        _keep_foreign_postal_code(values, raw)
-        parsed.append(ParsedRow(number, values, raw, problems))
-    if not parsed:
-        raise _refuse_no_rows(name)
-    return parsed
+class EmployeeFile:
+    """An accepted file: `count` employees, whose rows are converted as they are read.
+
+    Opening it reads the file once, without converting cells, to refuse it as a whole if
+    needed (header, values outside the columns, too many rows) before any row is declared.
+    Only the workbook stays in memory, not 100,000 converted rows.
+    """
+
+    def __init__(self, source: RowSource, merged: MergedRanges, name: str, *, max_rows: int):
+        self._source = source
+        self._merged = merged
+        rows = source()
+        header = next(((number, cells) for number, cells in rows if not _is_empty(cells)), None)
+        if header is None:
+            raise _refuse_no_rows(name)
+        self._header_number, self._width = header[0], _check_header(header[1])
+        self.count = 0
+        for _ in self._data_rows():
+            if self.count >= max_rows:
+                raise FileRefused(
+                    "too_many_rows",
+                    f"Le fichier « {name} » contient plus de {_count(max_rows)} salariés, la "
+                    f"limite par fichier : répartissez-les dans plusieurs fichiers d'au plus "
+                    f"{_count(max_rows)} lignes.",
+                )
+            self.count += 1
+        if not self.count:
+            raise _refuse_no_rows(name)
+
+    def _data_rows(self) -> Rows:
+        """(number, cells) of the non-empty rows under the header, merges applied."""
+        merges = _Merges(self._merged, self._header_number)
+        width, count = self._width, len(COLUMNS)
+        for number, cells in self._source():
+            if number <= self._header_number:
+                continue
+            if len(cells) < width:
+                cells.extend([""] * (width - len(cells)))
+            elif len(cells) > width:
+                _check_no_data_beyond(cells, width, number)
+            if number in merges.rows:
+                merges.apply(number, cells)
+            if not _is_empty(cells, count):
+                yield number, cells
+
+    def rows(self, skip: int = 0) -> Iterator[ParsedRow]:
+        """One `ParsedRow` per employee, in file order, after the first `skip` ones.
+
+        Values: "" for an empty text cell, None for an empty date or Oui/Non cell and for any
+        cell with a problem (its `CellProblem` says why); civility is "MME" or "M".
+        """
+        merges = _Merges(self._merged, self._header_number)
+        converters: list[tuple[int, str, Converter, Column, dict[object, Converted] | None]] = [
+            (i, c.key, _converter(c), c, None if c.key in _UNIQUE_KEYS else {})
+            for i, c in enumerate(COLUMNS)
+        ]
+        for index, (number, cells) in enumerate(self._data_rows()):
+            if index < skip:
+                continue
+            values: dict[str, object] = {}
+            raw: dict[str, str] = {}
+            problems: list[CellProblem] = []
+            for column_index, key, convert, column, memo in converters:
+                cell = cells[column_index]
+                try:
+                    if memo is None or type(cell) not in _MEMO_TYPES:
+                        values[key], raw[key] = convert(cell)
+                        continue
+                    converted = memo.get(cell)
+                    if converted is None:
+                        converted = convert(cell)
+                        if len(memo) < MEMO_SIZE:
+                            memo[cell] = converted
+                    values[key], raw[key] = converted
+                except _CellError as error:
+                    values[key] = None
+                    raw[key] = error.raw
+                    problems.append(_problem(column, number, error.detail))
+            if number in merges.wide:
+                problems.extend(merges.problems(number))
+            _keep_foreign_postal_code(values, raw)
+            yield ParsedRow(number, values, raw, problems)
 
 
 def _refuse_no_rows(name: str) -> FileRefused:

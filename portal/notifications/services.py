@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 
-from portal.core.bulk import insert_many
+from portal.core.bulk import insert_rows
 from portal.notifications.models import Channel, OutboundMessage
 from portal.notifications.tasks import deliver_message, deliver_messages
 
@@ -29,10 +29,21 @@ def send_email(*, to: str, template: str, context: dict[str, Any]) -> OutboundMe
     return message
 
 
-def queue_rendered_later(messages: list[OutboundMessage], *, chunk: int = 500) -> None:
-    """Store messages whose content the worker renders at delivery; one task per chunk."""
-    created = insert_many(messages)
-    ids = [m.pk for m in created]
+class PendingMessage(NamedTuple):
+    """A message whose content the worker renders at delivery (`rendering.register`)."""
+
+    channel: str
+    recipient: str
+    template: str
+    render_args: dict[str, Any]
+
+
+def queue_rendered_later(messages: list[PendingMessage], *, chunk: int = 500) -> list[int]:
+    """Store the messages in the outbox, one delivery task per chunk; their ids."""
+    ids = insert_rows(
+        OutboundMessage, ["channel", "recipient", "template", "render_args"], messages, ids=True
+    )
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
         transaction.on_commit(lambda part=part: deliver_messages.enqueue(part))  # type: ignore[misc]
+    return ids

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -12,7 +13,7 @@ from django.utils import timezone
 from portal.accounts.models import User
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
-from portal.core.bulk import insert_many
+from portal.core.bulk import insert_rows
 from portal.core.errors import BusinessError
 from portal.enrollment.declarations import (
     EmployeeDeclaration,
@@ -25,8 +26,8 @@ from portal.enrollment.services import (
     issue_invitations,
     pre_enroll,
 )
-from portal.notifications.models import Channel, OutboundMessage
-from portal.notifications.services import queue_rendered_later
+from portal.notifications.models import Channel
+from portal.notifications.services import PendingMessage, queue_rendered_later
 from portal.tracking.models import EventKind, Reason, Request, RequestEvent, State
 
 
@@ -42,14 +43,14 @@ def _event(request: Request, kind: str, by: User | None, at: datetime | None = N
     RequestEvent.objects.create(request=request, kind=kind, actor=by, at=at or timezone.now())
 
 
-def _invitation_email(invitation: Invitation, email: str, template: str) -> OutboundMessage:
+def _invitation_email(invitation_id: int, email: str, template: str) -> PendingMessage:
     """An invitation e-mail, rendered by the worker (`portal.tracking.messages`)."""
-    return OutboundMessage(
-        channel=Channel.EMAIL,
-        recipient=email,
-        template=template,
-        render_args={"invitation_id": invitation.pk},
-    )
+    return PendingMessage(Channel.EMAIL, email, template, {"invitation_id": invitation_id})
+
+
+class Declared(NamedTuple):
+    request_id: int
+    employee_id: int
 
 
 @transaction.atomic
@@ -72,13 +73,14 @@ def declare_employee(
     result = validate_declaration(declaration, company=company, today=today)
     if not result.ok:
         raise DeclarationRejected(result)
-    return declare_employees(
+    (declared,) = declare_employees(
         company=company,
         declarations=[declaration],
         source=source,
         by=by,
         submission_keys=[submission_key],
-    )[0]
+    )
+    return Request.objects.select_related("employee", "membership").get(pk=declared.request_id)
 
 
 def declare_employees(
@@ -89,83 +91,86 @@ def declare_employees(
     by: User | None,
     now: datetime | None = None,
     submission_keys: list[str | None] | None = None,
-) -> list[Request]:
+) -> list[Declared]:
     """Pre-enroll validated declarations in bulk: the one place where employees are declared.
 
     Called inside a transaction, after `validate_declaration` accepted every declaration
-    (the form declares one, a file up to thousands per call). Messages are queued and
-    rendered by the worker.
+    (the form declares one, a file thousands per call). Messages are queued and rendered by
+    the worker. Returns what was created, in the declarations' order.
     """
     now = now or timezone.now()
     groups = {
         g.pk: g
-        for g in InsuredGroup.objects.select_related("contract__company").filter(
+        for g in InsuredGroup.objects.filter(
             pk__in={d.insured_group_id for d in declarations}, contract__company=company
         )
     }
-    memberships = pre_enroll(
-        company=company, declarations=declarations, groups=groups, by=by, now=now
-    )
-    requests = insert_many(
+    enrolled = pre_enroll(company=company, declarations=declarations, groups=groups, by=by, now=now)
+    by_id = by.pk if by else None
+    keys = submission_keys or [None] * len(enrolled)
+    request_ids = insert_rows(
+        Request,
         [
-            Request(
-                company=company,
-                employee=m.employee,
-                membership=m,
-                reason=Reason.AFFILIATION,
-                state=State.WAITING,
-                source=source,
-                created_by=by,
-                created_at=now,
-                updated_at=now,
-                search_name=m.employee.search_name,
-                search_name_reversed=m.employee.search_name_reversed,
-                submission_key=key,
+            "company_id",
+            "employee_id",
+            "membership_id",
+            "reason",
+            "state",
+            "source",
+            "created_by_id",
+            "created_at",
+            "updated_at",
+            "search_name",
+            "search_name_reversed",
+            "submission_key",
+        ],
+        [
+            (
+                company.pk,
+                e.employee_id,
+                e.membership_id,
+                Reason.AFFILIATION,
+                State.WAITING,
+                source,
+                by_id,
+                now,
+                now,
+                e.column("search_name"),
+                e.column("search_name_reversed"),
+                key,
             )
-            for m, key in zip(
-                memberships, submission_keys or [None] * len(memberships), strict=True
-            )
-        ]
+            for e, key in zip(enrolled, keys, strict=True)
+        ],
+        ids=True,
     )
-    invitations = issue_invitations(memberships=memberships, now=now)
-    events: list[RequestEvent] = []
-    messages: list[OutboundMessage] = []
-    for request, invitation in zip(requests, invitations, strict=True):
-        employee = request.employee
-        events.append(RequestEvent(request=request, kind=EventKind.CREATED, actor=by, at=now))
-        if employee.email:
-            events.append(
-                RequestEvent(request=request, kind=EventKind.INVITATION_SENT, actor=by, at=now)
-            )
-            message = _invitation_email(invitation, employee.email, "invitation")
-            message.created_at = now
-            messages.append(message)
+    invitation_ids = issue_invitations(membership_ids=[e.membership_id for e in enrolled], now=now)
+    events: list[tuple[int, str, int | None, datetime]] = []
+    messages: list[PendingMessage] = []
+    for e, request_id, invitation_id in zip(enrolled, request_ids, invitation_ids, strict=True):
+        events.append((request_id, EventKind.CREATED, by_id, now))
+        email = e.column("email")
+        if email:
+            events.append((request_id, EventKind.INVITATION_SENT, by_id, now))
+            messages.append(_invitation_email(invitation_id, email, "invitation"))
         else:
-            events.append(
-                RequestEvent(request=request, kind=EventKind.LETTERS_SENT, actor=by, at=now)
-            )
-            address = "\n".join(employee.letter_address_lines())
+            events.append((request_id, EventKind.LETTERS_SENT, by_id, now))
+            address = "\n".join(e.employee_instance().letter_address_lines())
             for template in ("letter_login", "letter_password"):
                 messages.append(
-                    OutboundMessage(
-                        channel=Channel.LETTER,
-                        recipient=address,
-                        template=template,
-                        render_args={"membership_id": request.membership_id},
-                        created_at=now,
+                    PendingMessage(
+                        Channel.LETTER, address, template, {"membership_id": e.membership_id}
                     )
                 )
-    insert_many(events)
+    insert_rows(RequestEvent, ["request_id", "kind", "actor_id", "at"], events)
     queue_rendered_later(messages)
     # One audit event per call; each request keeps who declared it (created_by).
     audit.record(
-        "affiliations_declared",
-        by=by,
-        company_id=company.pk,
-        source=source,
-        requests=[r.pk for r in requests],
+        "affiliations_declared", by=by, company_id=company.pk, source=source, requests=request_ids
     )
-    return requests
+    return [
+        Declared(request_id, e.employee_id)
+        for request_id, e in zip(request_ids, enrolled, strict=True)
+    ]
 
 
 REMINDER_ALREADY_SENT = (
@@ -215,7 +220,7 @@ def send_reminder(
     invitation.reminders += 1
     invitation.last_reminder_at = now
     invitation.save(update_fields=["reminders", "last_reminder_at"])
-    queue_rendered_later([_invitation_email(invitation, employee.email, "invitation_reminder")])
+    queue_rendered_later([_invitation_email(invitation.pk, employee.email, "invitation_reminder")])
     kind = EventKind.AUTO_REMINDER_SENT if automatic else EventKind.REMINDER_SENT
     _event(request, kind, by, now)
     if renewed:

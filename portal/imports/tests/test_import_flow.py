@@ -14,11 +14,11 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from conftest import make_nir, text
+from conftest import declare, make_nir, text
 from portal.companies.models import Company
 from portal.enrollment.models import Employee
 from portal.imports import processing
-from portal.imports.models import ImportBatch, ImportRow, ImportStatus, RowStatus
+from portal.imports.models import ImportBatch, ImportStatus
 from portal.tracking.models import Request, Source
 
 HEADERS_COUNT = 19
@@ -195,7 +195,38 @@ def test_a_stopped_import_resumes_without_losing_or_duplicating_rows(
     batch.refresh_from_db()
     assert (batch.status, batch.declared_count) == (ImportStatus.DONE, 5)
     assert Employee.objects.count() == 5
-    assert ImportRow.objects.filter(status=RowStatus.DECLARED).count() == 5
+    assert Request.objects.filter(company=company_a, source=Source.FILE).count() == 5
+    assert len(set(Employee.objects.values_list("nir_digest", flat=True))) == 5
+
+
+@pytest.mark.django_db
+def test_an_employee_declared_by_the_form_during_an_import_is_not_declared_twice(
+    client_a: Client, company_a: Company, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.IMPORT_CHUNK_ROWS = 2
+    content = xlsx_from_template(client_a, company_a, rows(4))
+    batch = ImportBatch.objects.create(
+        company=company_a,
+        insured_group=company_a.contracts.get().insured_groups.get(),
+        filename="salaries.xlsx",
+        file=SimpleUploadedFile("salaries.xlsx", content),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        processing.process(batch.pk, max_chunks=1)  # rows 2 and 3 of the sheet declared
+    # Meanwhile the employer declares the file's fourth employee by the form.
+    declare(company_a, nir=make_nir(order="004"), employee_number="F-1", email="")
+    with django_capture_on_commit_callbacks(execute=True):
+        processing.process(batch.pk)
+    batch.refresh_from_db()
+    assert (batch.declared_count, batch.rejected_count) == (3, 1)
+    assert processing.preview(batch) == [
+        (
+            "NOMDA Jean",
+            "Colonne « N° de sécurité sociale » : Un salarié avec ce numéro de sécurité sociale "
+            "est déjà déclaré (Cédric SIMON) : ouvrez sa fiche plutôt que de le déclarer à "
+            "nouveau.",
+        )
+    ]
 
 
 @pytest.mark.django_db

@@ -26,7 +26,7 @@ from portal.imports.columns import (
     TEMPLATE_VERSION,
     VERSION_SHEET,
 )
-from portal.imports.reading import FileRefused, ParsedRow, read_rows, write_rejection_xlsx
+from portal.imports.reading import FileRefused, ParsedRow, open_file, write_rejection_xlsx
 from portal.imports.templates import build_csv_template, build_xlsx_template
 
 MB = 1024 * 1024
@@ -82,12 +82,15 @@ def as_text(**overrides: Any) -> list[str]:
 
 
 def read(data: bytes, filename: str = "salaries.xlsx", **limits: int) -> list[ParsedRow]:
-    return read_rows(
+    opened = open_file(
         data,
         filename,
         max_rows=limits.get("max_rows", 1000),
         max_bytes=limits.get("max_bytes", 5 * MB),
     )
+    rows = list(opened.rows())
+    assert opened.count == len(rows)
+    return rows
 
 
 def refusal(data: bytes, filename: str = "salaries.xlsx", **limits: int) -> FileRefused:
