@@ -119,7 +119,12 @@ else:
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=20000;",
+                # WAL: readers never wait for the writer. A checkpoint every 20,000 pages (80 MB)
+                # rather than 1,000: a file import writes ~50 MB a minute.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA wal_autocheckpoint=20000;"
+                ),
             },
         }
     }
@@ -315,4 +320,4 @@ AUTO_REMINDER_BEFORE_EXPIRY_DAYS = env_int("AUTO_REMINDER_BEFORE_EXPIRY_DAYS", 7
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MEGABYTES", 20) * 1024 * 1024
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
 # Rows declared per transaction: a worker stopped in the middle loses nothing and resumes.
-IMPORT_CHUNK_ROWS = env_int("IMPORT_CHUNK_ROWS", 1000)
+IMPORT_CHUNK_ROWS = env_int("IMPORT_CHUNK_ROWS", 2000)

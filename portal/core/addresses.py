@@ -24,7 +24,7 @@ _SPACES = re.compile(r"\s+")
 POSTAL_CODE_RE = re.compile(r"^\d{5}$")
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def afnor_line(text: str) -> str:
     """Normalise one address line per NF Z10-011 (rules.md R9.2), without truncating it."""
     text = unicodedata.normalize("NFKD", text.translate(_LIGATURES))

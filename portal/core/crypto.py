@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from cryptography.fernet import Fernet, MultiFernet
@@ -30,10 +30,15 @@ def decrypt(token: str) -> str:
     return _fernet().decrypt(token.encode()).decode()
 
 
+@lru_cache(maxsize=8192)  # a row's NIR is digested when checked, then when saved
 def digest(value: str) -> str:
     """A keyed digest of `value` for equality lookups (not reversible without the key)."""
-    key = settings.BLIND_INDEX_KEY.encode()
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(_blind_index_key(), value.encode(), hashlib.sha256).hexdigest()
+
+
+@cache
+def _blind_index_key() -> bytes:
+    return settings.BLIND_INDEX_KEY.encode()
 
 
 class EncryptedCharField(models.TextField):  # type: ignore[type-arg]

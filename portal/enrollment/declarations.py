@@ -64,6 +64,9 @@ class EmployeeDeclaration:
     country: str = "FRANCE"
     email: str = ""
     employee_number: str = ""
+    # Not typed by anyone: the official commune's INSEE code, set by `validate_declaration`
+    # when it recognises the postal code and city ("" abroad or without an address).
+    insee_code: str = ""
 
     @property
     def has_address(self) -> bool:
@@ -119,6 +122,7 @@ def normalise(declaration: EmployeeDeclaration) -> EmployeeDeclaration:
     d.employee_number = d.employee_number.strip()
     d.postal_code = d.postal_code.strip()
     d.country = afnor_line(d.country) or "FRANCE"
+    d.insee_code = ""  # found again from the address by `validate_declaration`
     return d
 
 
@@ -239,7 +243,7 @@ def _validate_address(d: EmployeeDeclaration, result: ValidationResult, lookups:
             "postal_code_unknown",
             f"Le code postal {d.postal_code} n'existe pas : vérifiez-le.",
         )
-    elif match_commune(d.city, communes) is None:
+    elif (official := match_commune(d.city, communes)) is None:
         names = ", ".join(sorted({r.routing_label for r in communes}))
         result.error(
             "city",
@@ -247,6 +251,8 @@ def _validate_address(d: EmployeeDeclaration, result: ValidationResult, lookups:
             f"La ville ne correspond pas au code postal {d.postal_code}. "
             f"Communes possibles : {names}.",
         )
+    else:
+        d.insee_code = official.insee_code
 
 
 def _check_duplicates(
@@ -276,7 +282,9 @@ def _check_duplicates(
                 f"duplicate_{field_name}",
                 f"Un salarié avec {what} est déjà déclaré ({existing.name}) : "
                 "ouvrez sa fiche plutôt que de le déclarer à nouveau.",
-                link=reverse("tracking:employee", args=[company.pk, existing.pk]),
+                link=reverse("tracking:employee", args=[company.pk, existing.pk])
+                if existing.pk
+                else "",
             )
 
 
@@ -358,8 +366,10 @@ class PreloadedLookups:
             self._communes.setdefault(postal_code, []).append(
                 PostalRow(postal_code, insee_code, commune, label)
             )
-        self._by_digest: dict[str, Existing] = {}
-        self._by_number: dict[str, Existing] = {}
+        # An accepted row of the file is known by its label only (no object per row: a file
+        # has up to 100,000 of them).
+        self._by_digest: dict[str, Existing | str] = {}
+        self._by_number: dict[str, Existing | str] = {}
         self._emails: set[str] = set()
         self._last_pk: int | None = None
 
@@ -414,23 +424,26 @@ class PreloadedLookups:
         return self._communes.get(postal_code, [])
 
     def current_with_nir(self, nir_digest: str) -> Existing | None:
-        return self._by_digest.get(nir_digest)
+        return _existing(self._by_digest.get(nir_digest))
 
     def current_with_number(self, employee_number: str) -> Existing | None:
-        return self._by_number.get(employee_number)
+        return _existing(self._by_number.get(employee_number))
 
     def email_taken(self, email: str) -> bool:
         return email in self._emails
 
     def accept(self, declaration: EmployeeDeclaration, label: str) -> None:
-        """Count an accepted row of the file as already declared (pk 0: not saved yet)."""
-        existing = Existing(0, label)
+        """Count an accepted row of the file, named `label`, as already declared."""
         if declaration.nir:
-            self._by_digest[digest(declaration.nir)] = existing
+            self._by_digest[digest(declaration.nir)] = label
         if declaration.employee_number:
-            self._by_number[declaration.employee_number] = existing
+            self._by_number[declaration.employee_number] = label
         if declaration.email:
             self._emails.add(declaration.email)
+
+
+def _existing(known: Existing | str | None) -> Existing | None:
+    return Existing(0, known) if isinstance(known, str) else known
 
 
 def to_session(declaration: EmployeeDeclaration) -> dict[str, object]:

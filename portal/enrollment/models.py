@@ -27,7 +27,11 @@ class Employee(models.Model):
     """A person employed by a company, as declared by its HR correspondent."""
 
     company = models.ForeignKey(
-        Company, on_delete=models.PROTECT, related_name="employees", verbose_name="entreprise"
+        Company,
+        on_delete=models.PROTECT,
+        related_name="employees",
+        verbose_name="entreprise",
+        db_index=False,  # the indexes below start with the company
     )
     civility = models.CharField("civilité", max_length=3, choices=Civility.choices)
     last_name = models.CharField("nom", max_length=80)
@@ -122,7 +126,11 @@ class Membership(models.Model):
         Employee, on_delete=models.PROTECT, related_name="memberships", verbose_name="salarié"
     )
     contract = models.ForeignKey(
-        Contract, on_delete=models.PROTECT, related_name="memberships", verbose_name="contrat"
+        Contract,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name="contrat",
+        db_index=False,  # the (contract, status) index serves it
     )
     insured_group = models.ForeignKey(
         InsuredGroup,

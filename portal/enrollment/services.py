@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import secrets
 import string
 from collections.abc import Callable
@@ -19,11 +18,9 @@ from stdnum import luhn
 from portal.accounts.models import Role, User, hash_token, new_identifier
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
-from portal.core.addresses import commune_key
 from portal.core.bulk import insert_rows, present_values, reserve_ids
 from portal.core.crypto import digest
 from portal.core.errors import BusinessError
-from portal.core.models import PostalCode
 from portal.enrollment.declarations import EmployeeDeclaration
 from portal.enrollment.models import Employee, Invitation, Membership, search_key
 
@@ -132,7 +129,7 @@ def _employee_row(
         d.locality,
         d.postal_code,
         d.city,
-        find_commune_in(d),
+        d.insee_code,
         d.country,
         d.email,
         d.employee_number,
@@ -205,26 +202,6 @@ def pre_enroll(
     return [
         PreEnrolled(*values) for values in zip(employee_ids, membership_ids, employees, strict=True)
     ]
-
-
-def find_commune_in(d: EmployeeDeclaration) -> str:
-    """The INSEE code of the declared commune ("" when unknown or abroad)."""
-    if not (d.postal_code and d.city) or d.country != "FRANCE":
-        return ""
-    commune = _communes_cache().get((d.postal_code, commune_key(d.city)))
-    return commune or ""
-
-
-@functools.cache
-def _communes_cache() -> dict[tuple[str, str], str]:
-    """(postal code, commune key) → INSEE code, for the whole shipped list (read once)."""
-    table: dict[tuple[str, str], str] = {}
-    for postal_code, insee, name, label in PostalCode.objects.values_list(
-        "postal_code", "insee_code", "commune", "routing_label"
-    ).iterator(chunk_size=5000):
-        table.setdefault((postal_code, commune_key(label)), insee)
-        table.setdefault((postal_code, commune_key(name)), insee)
-    return table
 
 
 def issue_invitations(*, membership_ids: list[int], now: datetime) -> list[int]:

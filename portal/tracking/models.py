@@ -35,7 +35,11 @@ class Request(models.Model):
     """A request about one employee: an affiliation, a termination, a death or a waiver."""
 
     company = models.ForeignKey(
-        Company, on_delete=models.PROTECT, related_name="requests", verbose_name="entreprise"
+        Company,
+        on_delete=models.PROTECT,
+        related_name="requests",
+        verbose_name="entreprise",
+        db_index=False,  # the indexes below start with the company
     )
     employee = models.ForeignKey(
         Employee, on_delete=models.PROTECT, related_name="requests", verbose_name="salarié"
