@@ -238,6 +238,8 @@ DEV_OUTBOX = DEMO
 # Branding and help contacts (the user guide's numbers are examples).
 PORTAL_BRAND = {
     "insurer_name": env("INSURER_NAME", "Mutuelle Démo"),
+    # The creditor's address printed on SEPA mandates (rules.md R6.1).
+    "insurer_address": env("INSURER_ADDRESS", "1 rue de la Démo, 75002 PARIS"),
     "space_name": env("SPACE_NAME", "Mon Entreprise"),
     "employer_help_service": env("EMPLOYER_HELP_SERVICE", "SERVICE RELATION ENTREPRISE"),
     "employer_help_phone": env("EMPLOYER_HELP_PHONE", "0 980 98 98 22"),
@@ -249,6 +251,16 @@ PORTAL_BRAND = {
         "du lundi au vendredi de 8h30 à 18h30 et le samedi de 8h30 à 12h",
     ),
 }
+
+# SEPA direct debits of what the employee pays (rules.md §6): the insurer's creditor identifier
+# (ICS, issued by the Banque de France through its bank), and the prefix of the mandate
+# references (RUM). The demo's ICS is the format example of rules.md R6.3.
+SEPA_CREDITOR_ID = env(
+    "SEPA_CREDITOR_ID", "" if ENVIRONMENT == "production" else "FR69ZZZ651190"
+)
+SEPA_MANDATE_PREFIX = env("SEPA_MANDATE_PREFIX", "ADH")
+if ENVIRONMENT == "production" and not SEPA_CREDITOR_ID:
+    raise ImproperlyConfigured("SEPA_CREDITOR_ID must be set in production.")
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]

@@ -314,10 +314,15 @@ def _current(company: Company) -> QuerySet[Employee]:
 
 
 class DatabaseLookups:
-    """One question, one query: for a form's few declarations."""
+    """One question, one query: for a form's few declarations.
 
-    def __init__(self, company: Company) -> None:
+    `employee`: the declared employee whose own data is being corrected (e.g. by themselves in
+    "Mon profil"): they are not a duplicate of themselves.
+    """
+
+    def __init__(self, company: Company, employee: Employee | None = None) -> None:
         self.company = company
+        self.employee = employee
 
     def group(self, group_id: int) -> InsuredGroup | None:
         return (
@@ -330,7 +335,10 @@ class DatabaseLookups:
         return communes_for(postal_code)
 
     def _existing(self, **condition: str) -> Existing | None:
-        employee = _current(self.company).filter(**condition).first()
+        found = _current(self.company).filter(**condition)
+        if self.employee is not None:
+            found = found.exclude(pk=self.employee.pk)
+        employee = found.first()
         return Existing(employee.pk, employee.full_name) if employee else None
 
     def current_with_nir(self, nir_digest: str) -> Existing | None:
@@ -340,6 +348,9 @@ class DatabaseLookups:
         return self._existing(employee_number=employee_number)
 
     def email_taken(self, email: str) -> bool:
+        own = self.employee.user.email.lower() if self.employee and self.employee.user else ""
+        if email == own:
+            return False
         return bool(present_values(User, "email", [email], case_insensitive=True))
 
 

@@ -23,6 +23,16 @@ class Civility(models.TextChoices):
     MISTER = "M", "Monsieur"
 
 
+class FamilyStatus(models.TextChoices):
+    SINGLE = "single", "Célibataire"
+    MARRIED = "married", "Marié(e)"
+    PACS = "pacs", "Pacsé(e)"
+    COHABITING = "cohabiting", "En concubinage"
+    DIVORCED = "divorced", "Divorcé(e)"
+    SEPARATED = "separated", "Séparé(e)"
+    WIDOWED = "widowed", "Veuf / veuve"
+
+
 class Employee(models.Model):
     """A person employed by a company, as declared by its HR correspondent."""
 
@@ -55,6 +65,11 @@ class Employee(models.Model):
     email = models.EmailField("e-mail", blank=True)
     employee_number = models.CharField("matricule", max_length=30, blank=True)
     hire_date = models.DateField("date d'embauche")
+    # Completed by the employee in "Mon profil".
+    family_status = models.CharField(
+        "situation familiale", max_length=12, choices=FamilyStatus.choices, blank=True
+    )
+    phone = models.CharField("téléphone", max_length=20, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -119,6 +134,19 @@ class MembershipStatus(models.TextChoices):
     WAIVED = "waived", "Dispensé"
 
 
+class JourneyStep(models.TextChoices):
+    """The steps of the employee's online enrollment, in order (the guide's step bar)."""
+
+    PROFILE = "profile", "Mon profil"
+    DEPENDANTS = "dependants", "Mes bénéficiaires"
+    COVERAGE = "coverage", "Mes garanties"
+    BANK = "bank", "Mes coordonnées bancaires"
+    SIGNATURE = "signature", "Signature électronique"
+
+
+JOURNEY_ORDER = list(JourneyStep)
+
+
 class Membership(models.Model):
     """An employee's cover under a contract, in an insured group, from the effective date."""
 
@@ -149,6 +177,25 @@ class Membership(models.Model):
         db_index=True,
     )
     status_changed_at = models.DateTimeField("statut depuis le", default=timezone.now)
+    # The online enrollment: the last step the employee completed ("" before the first).
+    journey_step = models.CharField(
+        "étape d'adhésion", max_length=12, choices=JourneyStep.choices, blank=True
+    )
+    # "Mes garanties": the option chosen on top of the group's base product (None: base only).
+    option = models.ForeignKey(
+        "companies.Product",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="option choisie",
+    )
+    coverage_chosen = models.BooleanField("garantie choisie", default=False)
+    # Unticked by default: offers by e-mail / SMS (CNIL: prior consent).
+    offers_consent_at = models.DateTimeField(
+        "accord pour recevoir des offres le", null=True, blank=True
+    )
+    signed_at = models.DateTimeField("signée le", null=True, blank=True)
 
     class Meta:
         verbose_name = "adhésion"
@@ -166,6 +213,176 @@ class Membership(models.Model):
             MembershipStatus.SIGNED,
             MembershipStatus.ACTIVE,
         }
+
+    @property
+    def editable_by_employee(self) -> bool:
+        """The employee may change their enrollment until they sign it."""
+        return self.status == MembershipStatus.PRE_ENROLLED
+
+    def step_done(self, step: str) -> bool:
+        if not self.journey_step:
+            return False
+        return JOURNEY_ORDER.index(JourneyStep(self.journey_step)) >= JOURNEY_ORDER.index(
+            JourneyStep(step)
+        )
+
+
+class DependantKind(models.TextChoices):
+    """ "Type de bénéficiaire" (rules.md §4); the first three are spouse-type."""
+
+    SPOUSE = "spouse", "Conjoint (marié)"
+    PACS_PARTNER = "pacs_partner", "Partenaire de PACS"
+    COHABITANT = "cohabitant", "Concubin(e)"
+    CHILD = "child", "Enfant"
+
+
+SPOUSE_KINDS = frozenset(
+    {DependantKind.SPOUSE, DependantKind.PACS_PARTNER, DependantKind.COHABITANT}
+)
+
+
+class Dependant(models.Model):
+    """A person covered through a member ("bénéficiaire", ayant droit): spouse-type or child.
+
+    The employer never sees a dependant's name, only their kind (design.md).
+    """
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="dependants", verbose_name="adhésion"
+    )
+    kind = models.CharField("type de bénéficiaire", max_length=12, choices=DependantKind.choices)
+    civility = models.CharField("civilité", max_length=3, choices=Civility.choices)
+    last_name = models.CharField("nom", max_length=80)
+    first_name = models.CharField("prénom", max_length=80)
+    birth_date = models.DateField("date de naissance")
+    # Tells apart children of one parent born the same day (rules.md R1.8).
+    twin_rank = models.PositiveSmallIntegerField("rang gémellaire", default=1)
+    # Own NIR, or the NIR of the parent the child is attached to (rules.md R1.8).
+    nir = EncryptedCharField("N° de sécurité sociale", blank=True)
+    parent_nir = EncryptedCharField("N° de sécurité sociale de rattachement", blank=True)
+    fund_code = models.CharField("organisme de sécurité sociale", max_length=9, blank=True)
+    alsace_moselle = models.BooleanField("régime local Alsace Moselle", default=False)
+    studying = models.BooleanField("étudiant ou apprenti", default=False)
+    disabled = models.BooleanField("en situation de handicap", default=False)
+    same_address = models.BooleanField("mêmes coordonnées que l'adhérent", default=True)
+    street_number = models.CharField("numéro", max_length=10, blank=True)
+    street_name = models.CharField("libellé de la voie", max_length=38, blank=True)
+    building = models.CharField("complément d'adresse", max_length=38, blank=True)
+    postal_code = models.CharField("code postal", max_length=5, blank=True)
+    city = models.CharField("commune", max_length=38, blank=True)
+    country = models.CharField("pays", max_length=38, blank=True, default="FRANCE")
+    phone = models.CharField("téléphone", max_length=20, blank=True)
+    created_at = models.DateTimeField("ajouté le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "bénéficiaire"
+        verbose_name_plural = "bénéficiaires"
+        ordering = ["membership", "birth_date", "twin_rank", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(twin_rank__gte=1, twin_rank__lte=9), name="twin_rank_1_to_9"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.first_name} {self.last_name}"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name.upper()}"
+
+    @property
+    def is_spouse_type(self) -> bool:
+        return self.kind in SPOUSE_KINDS
+
+
+class AccountPurpose(models.TextChoices):
+    DEBIT = "debit", "Prélèvement des cotisations"
+    BENEFITS = "benefits", "Remboursement des prestations"
+
+
+class BankAccount(models.Model):
+    """A bank account given in "Mes coordonnées bancaires": for the debits or the benefits,
+    of the member or of one dependant."""
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="bank_accounts", verbose_name="adhésion"
+    )
+    purpose = models.CharField("usage", max_length=10, choices=AccountPurpose.choices)
+    # Set for a dependant's own benefits account ("un RIB Prestations différent").
+    dependant = models.OneToOneField(
+        Dependant,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="benefits_account",
+        verbose_name="bénéficiaire",
+    )
+    holder = models.CharField("titulaire du compte", max_length=70)
+    iban = EncryptedCharField("IBAN")
+    bic = models.CharField("BIC", max_length=11, blank=True)
+    created_at = models.DateTimeField("saisi le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "compte bancaire"
+        verbose_name_plural = "comptes bancaires"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "purpose"],
+                condition=models.Q(dependant=None),
+                name="one_member_account_per_purpose",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(dependant=None) | models.Q(purpose="benefits"),
+                name="dependant_account_is_for_benefits",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} — {self.holder}"
+
+
+class DebitFrequency(models.TextChoices):
+    ANNUAL = "annual", "Annuelle"
+    SEMIANNUAL = "semiannual", "Semestrielle"
+    QUARTERLY = "quarterly", "Trimestrielle"
+    MONTHLY = "monthly", "Mensuelle"
+
+
+DEBIT_DAYS = (5, 10, 15, 20)
+
+
+class DebitMandate(models.Model):
+    """The SEPA direct-debit mandate for what the employee pays (rules.md §6), signed with
+    the enrollment."""
+
+    membership = models.OneToOneField(
+        Membership, on_delete=models.CASCADE, related_name="mandate", verbose_name="adhésion"
+    )
+    account = models.ForeignKey(
+        BankAccount, on_delete=models.PROTECT, related_name="+", verbose_name="compte débité"
+    )
+    # RUM: unique per creditor identifier, never reused, no NIR inside (rules.md R6.2).
+    reference = models.CharField("référence unique du mandat (RUM)", max_length=35, unique=True)
+    creditor_identifier = models.CharField("identifiant créancier SEPA (ICS)", max_length=35)
+    frequency = models.CharField(
+        "fréquence de prélèvement", max_length=12, choices=DebitFrequency.choices
+    )
+    debit_day = models.PositiveSmallIntegerField("date de prélèvement")
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+    signed_at = models.DateTimeField("signé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "mandat de prélèvement SEPA"
+        verbose_name_plural = "mandats de prélèvement SEPA"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(debit_day__in=DEBIT_DAYS), name="debit_day_5_10_15_20"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
 
 
 class Invitation(models.Model):

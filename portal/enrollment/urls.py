@@ -1,9 +1,85 @@
 from django.urls import path
 
-from portal.enrollment import views
+from portal.enrollment import journey_views, views
 
 app_name = "enrollment"
 urlpatterns = [
     path("adhesion/<str:token>/", views.activate, name="activate"),
     path("mon-espace/", views.space, name="space"),
+    path("mon-espace/adhesion/<int:membership_id>/", journey_views.resume, name="resume"),
+    path(
+        "mon-espace/adhesion/<int:membership_id>/profil/",
+        journey_views.profile,
+        name="profile",
+    ),
+    path(
+        "mon-espace/adhesion/<int:membership_id>/beneficiaires/",
+        journey_views.dependants,
+        name="dependants",
+    ),
+    path(
+        "mon-espace/adhesion/<int:membership_id>/beneficiaires/ajouter/",
+        journey_views.dependant,
+        name="add_dependant",
+    ),
+    path(
+        "mon-espace/adhesion/<int:membership_id>/beneficiaires/<int:dependant_id>/",
+        journey_views.dependant,
+        name="edit_dependant",
+    ),
+    path(
+        "mon-espace/adhesion/<int:membership_id>/beneficiaires/<int:dependant_id>/supprimer/",
+        journey_views.remove_dependant,
+        name="remove_dependant",
+    ),
+    path(
+        "mon-espace/adhesion/<int:membership_id>/garanties/",
+        journey_views.coverage,
+        name="coverage",
+    ),
+    path(
+        "mon-espace/adhesion/<int:membership_id>/garanties/<int:product_id>/tableau.pdf",
+        journey_views.coverage_table,
+        name="coverage_table",
+    ),
+    path(
+        "mon-espace/adhesion/<int:membership_id>/coordonnees-bancaires/",
+        journey_views.bank,
+        name="bank",
+    ),
+    path(
+        "mon-espace/adhesion/<int:membership_id>/signature/",
+        journey_views.signature,
+        name="signature",
+    ),
+    path(
+        "mon-espace/adhesion/<int:membership_id>/signature/recapitulatif/",
+        journey_views.summary,
+        name="summary",
+    ),
+    path(
+        "mon-espace/adhesion/<int:membership_id>/signature/bulletin/",
+        journey_views.bulletin,
+        name="bulletin",
+    ),
+    path(
+        "mon-espace/adhesion/<int:membership_id>/signature/bulletin.pdf",
+        journey_views.bulletin_pdf,
+        name="bulletin_pdf",
+    ),
+    path(
+        "mon-espace/adhesion/<int:membership_id>/signature/sms/",
+        journey_views.sms,
+        name="sms",
+    ),
+    path(
+        "mon-espace/adhesion/<int:membership_id>/signature/code/",
+        journey_views.code,
+        name="code",
+    ),
+    path(
+        "mon-espace/adhesion/<int:membership_id>/terminee/",
+        journey_views.done,
+        name="done",
+    ),
 ]

@@ -37,7 +37,8 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
         assert user is not None
         login(request, user, backend="portal.accounts.backends.IdentifierOrEmailBackend")
         request.session.set_expiry(0)
-        return redirect("enrollment:space")
+        # "Continuer": straight to the enrollment steps ("Mon profil").
+        return redirect("enrollment:resume", membership.pk)
     return render(request, "enrollment/activate.html", {"form": form, "employee": employee})
 
 

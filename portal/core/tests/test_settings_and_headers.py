@@ -46,8 +46,21 @@ def test_production_starts_with_its_secrets() -> None:
         ALTCHA_HMAC_KEY="x",
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         BLIND_INDEX_KEY="b" * 40,
+        SEPA_CREDITOR_ID="FR69ZZZ651190",
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_to_start_without_a_sepa_creditor_identifier() -> None:
+    result = load_settings(
+        PORTAL_ENV="production",
+        DJANGO_SECRET_KEY="k" * 60,
+        ALTCHA_HMAC_KEY="x",
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        BLIND_INDEX_KEY="b" * 40,
+    )
+    assert result.returncode == 1
+    assert "SEPA_CREDITOR_ID must be set in production." in result.stderr
 
 
 def test_production_refuses_to_start_without_encryption_keys() -> None:

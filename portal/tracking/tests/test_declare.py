@@ -202,7 +202,8 @@ def test_the_employee_activates_the_account_from_the_email_link(
     assert "Espace personnel" in page
     assert 'value="cedric.simon@example.org"' in page
     response = client.post(url, {"password1": "Adherent-2026!", "password2": "Adherent-2026!"})
-    assert response["Location"] == reverse("enrollment:space")
+    membership = Membership.objects.get()
+    assert response["Location"] == reverse("enrollment:resume", args=[membership.pk])
     space = client.get(reverse("enrollment:space")).content.decode()
     assert "Bonjour Cédric, votre compte est activé." in space
     again = Client().get(url)

@@ -1,0 +1,719 @@
+"""The employee's online enrollment ("Les étapes à suivre par les collaborateurs"): one service
+per step, each saved when submitted so that the employee can leave and resume."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import phonenumbers
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from portal.accounts.models import User
+from portal.companies.models import Product, Scheme
+from portal.core import audit
+from portal.core.crypto import digest
+from portal.core.errors import BusinessError
+from portal.documents.rendering import render_pdf
+from portal.enrollment import banking, rules
+from portal.enrollment.declarations import (
+    DatabaseLookups,
+    EmployeeDeclaration,
+    FieldProblem,
+    ValidationResult,
+    validate_declaration,
+)
+from portal.enrollment.models import (
+    DEBIT_DAYS,
+    JOURNEY_ORDER,
+    AccountPurpose,
+    BankAccount,
+    DebitFrequency,
+    DebitMandate,
+    Dependant,
+    Employee,
+    FamilyStatus,
+    JourneyStep,
+    Membership,
+)
+from portal.enrollment.rules import DependantFacts
+
+SIGNED_ALREADY = (
+    "Votre adhésion est signée : elle n'est plus modifiable en ligne. Pour toute correction, "
+    "appelez un conseiller."
+)
+_STREET_NUMBER_RE = re.compile(r"^(\d{1,4}(?:\s?(?:BIS|TER|QUATER|[A-Z]))?)\s+(.+)$", re.I)
+
+
+def get_membership_for_member(user: User, membership_id: int) -> Membership:
+    """The member's own membership, or Membership.DoesNotExist (a 404 for the views)."""
+    return Membership.objects.select_related(
+        "employee__company", "employee__user", "contract", "insured_group__base_product", "option"
+    ).get(pk=membership_id, employee__user=user)
+
+
+def _lock(membership: Membership) -> Membership:
+    """The membership locked for a change by its employee; refused once signed."""
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if not locked.editable_by_employee:
+        raise BusinessError("membership_signed", SIGNED_ALREADY)
+    return locked
+
+
+def _advance(membership: Membership, step: JourneyStep) -> None:
+    """Record `step` as done (steps done later stay done: "Modifier" goes back and forth)."""
+    if not membership.step_done(step):
+        membership.journey_step = step
+        membership.save(update_fields=["journey_step"])
+
+
+def next_step(membership: Membership) -> JourneyStep:
+    """Where the employee resumes: the first step not done yet (the last one once all are)."""
+    for step in JOURNEY_ORDER:
+        if not membership.step_done(step):
+            return step
+    return JourneyStep.SIGNATURE
+
+
+# --- Mon profil --------------------------------------------------------------------------------
+
+
+@dataclass
+class Profile:
+    """ "Mon profil" as the employee fills it in."""
+
+    civility: str
+    last_name: str
+    first_name: str
+    birth_date: date | None
+    family_status: str
+    street: str  # "Libellé de la voie": number and street name together, as on an envelope
+    complement: str
+    postal_code: str
+    city: str
+    country: str
+    phone: str
+    nir: str
+    fund_code: str
+    alsace_moselle: bool | None
+
+
+def profile_of(employee: Employee) -> Profile:
+    """The profile prefilled with what the employer declared (and the employee saved)."""
+    street = " ".join(p for p in [employee.street_number, employee.street_name] if p)
+    return Profile(
+        civility=employee.civility,
+        last_name=employee.last_name,
+        first_name=employee.first_name,
+        birth_date=employee.birth_date,
+        family_status=employee.family_status,
+        street=street,
+        complement=employee.building,
+        postal_code=employee.postal_code,
+        city=employee.city,
+        country=employee.country or "FRANCE",
+        phone=employee.phone,
+        nir=employee.nir,
+        fund_code=employee.fund_code,
+        alsace_moselle=employee.alsace_moselle,
+    )
+
+
+def _split_street(street: str) -> tuple[str, str]:
+    match = _STREET_NUMBER_RE.match(" ".join(street.split()))
+    return (match.group(1).upper(), match.group(2)) if match else ("", " ".join(street.split()))
+
+
+def format_phone(text: str) -> str | None:
+    """A French or international phone number written the French way, None if invalid."""
+    try:
+        number = phonenumbers.parse(text, "FR")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    if number.country_code == 33:
+        national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        return str(national)
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+
+
+@dataclass
+class ProfileCheck:
+    """Blocking errors, and the problems the employee may knowingly skip (the guide's dialog
+    "Attention ! Les champs suivants ont été mal renseignés")."""
+
+    errors: list[FieldProblem]
+    warnings: list[FieldProblem]
+    declaration: EmployeeDeclaration
+
+
+PROFILE_REQUIRED = {
+    "street_name": "Libellé de la voie",
+    "postal_code": "Code postal",
+    "city": "Commune",
+    "nir": "Numéro de sécurité sociale",
+    "fund_code": "Organisme de sécurité sociale",
+}
+
+
+def check_profile(membership: Membership, profile: Profile, *, today: date) -> ProfileCheck:
+    """The employer's rules (the one validation path) plus what the profile requires."""
+    employee = membership.employee
+    number, name = _split_street(profile.street)
+    declaration = EmployeeDeclaration(
+        civility=profile.civility,
+        last_name=profile.last_name,
+        first_name=profile.first_name,
+        birth_date=profile.birth_date,
+        hire_date=employee.hire_date,
+        effective_date=membership.effective_date,
+        insured_group_id=membership.insured_group_id,
+        alsace_moselle=profile.alsace_moselle,
+        nir=profile.nir,
+        fund_code=profile.fund_code,
+        street_number=number,
+        street_name=name,
+        staircase_floor=employee.staircase_floor,
+        building=profile.complement,
+        locality=employee.locality,
+        postal_code=profile.postal_code,
+        city=profile.city,
+        country=profile.country,
+        email=employee.email,
+        employee_number=employee.employee_number,
+    )
+    result: ValidationResult = validate_declaration(
+        declaration,
+        company=employee.company,
+        today=today,
+        lookups=DatabaseLookups(employee.company, employee=employee),
+    )
+    errors = list(result.errors)
+    for field_name, label in PROFILE_REQUIRED.items():
+        if not getattr(declaration, field_name) and not any(e.field == field_name for e in errors):
+            errors.append(
+                FieldProblem(field_name, "required", f"Le champ « {label} » est obligatoire.")
+            )
+    warnings = list(result.warnings)
+    if not profile.family_status:
+        warnings.append(
+            FieldProblem("family_status", "missing", 'Champ "situation familiale" non renseigné')
+        )
+    elif profile.family_status not in FamilyStatus.values:
+        errors.append(
+            FieldProblem("family_status", "invalid", "Choisissez une situation familiale.")
+        )
+    if not profile.phone.strip():
+        warnings.append(FieldProblem("phone", "missing", 'Champ "téléphone" non renseigné'))
+    elif format_phone(profile.phone) is None:
+        errors.append(
+            FieldProblem(
+                "phone",
+                "phone_invalid",
+                "Le numéro de téléphone n'est pas valide : 10 chiffres (ex. : 06 12 34 56 78) "
+                "ou au format international (+32 …).",
+            )
+        )
+    return ProfileCheck(errors, warnings, declaration)
+
+
+@transaction.atomic
+def save_profile(*, membership: Membership, profile: Profile, by: User, today: date) -> Membership:
+    """ "Mon profil" → "Suivant": the employee corrects and completes their identity.
+
+    Refused (BusinessError) when a rule blocks; the warnings are the caller's to confirm.
+    """
+    locked = _lock(membership)
+    check = check_profile(membership, profile, today=today)
+    if check.errors:
+        raise BusinessError("profile_invalid", check.errors[0].message)
+    d = check.declaration
+    employee = Employee.objects.select_for_update().get(pk=membership.employee_id)
+    changes = {
+        "civility": d.civility,
+        "last_name": d.last_name.upper(),
+        "first_name": d.first_name,
+        "birth_date": d.birth_date,
+        "family_status": profile.family_status,
+        "street_number": d.street_number,
+        "street_name": d.street_name,
+        "building": d.building,
+        "postal_code": d.postal_code,
+        "city": d.city,
+        "insee_code": d.insee_code,
+        "country": d.country,
+        "phone": format_phone(profile.phone) or "",
+        "nir": d.nir,
+        "nir_digest": digest(d.nir) if d.nir else "",
+        "fund_code": d.fund_code,
+        "alsace_moselle": bool(d.alsace_moselle),
+    }
+    changed = [name for name, value in changes.items() if getattr(employee, name) != value]
+    for name, value in changes.items():
+        setattr(employee, name, value)
+    employee.set_search_names()
+    employee.save(update_fields=[*changes, "search_name", "search_name_reversed"])
+    _advance(locked, JourneyStep.PROFILE)
+    audit.record(
+        "profile_saved",
+        by=by,
+        target=locked,
+        company_id=employee.company_id,
+        changed=[n for n in changed if n not in {"nir_digest"}],
+    )
+    return locked
+
+
+# --- Mes bénéficiaires -------------------------------------------------------------------------
+
+
+def facts_of(dependant: Dependant) -> DependantFacts:
+    return DependantFacts(
+        kind=rules.DependantKind(dependant.kind),
+        civility=dependant.civility,
+        last_name=dependant.last_name,
+        first_name=dependant.first_name,
+        birth_date=dependant.birth_date,
+        twin_rank=dependant.twin_rank,
+        nir=dependant.nir,
+        parent_nir=dependant.parent_nir,
+        fund_code=dependant.fund_code,
+        alsace_moselle=dependant.alsace_moselle,
+        studying_or_apprentice=dependant.studying,
+        disabled=dependant.disabled,
+    )
+
+
+@dataclass
+class DependantAddress:
+    """A dependant's own coordinates, when not the member's ("Mêmes coordonnées que …")."""
+
+    street: str = ""
+    complement: str = ""
+    postal_code: str = ""
+    city: str = ""
+    country: str = "FRANCE"
+    phone: str = ""
+
+
+def check_dependant(
+    membership: Membership,
+    facts: DependantFacts,
+    address: DependantAddress | None,
+    *,
+    editing: int | None,
+    today: date,
+) -> list[FieldProblem]:
+    """The rules of one dependant among the membership's others (rules.md §4, R1.8)."""
+    others = [facts_of(d) for d in membership.dependants.exclude(pk=editing or 0)]
+    contract = membership.contract
+    problems = [
+        FieldProblem(p.field, p.code, p.message)
+        for p in rules.check_dependant(
+            facts,
+            others=others,
+            member_nir=membership.employee.nir,
+            child_max_age=contract.child_max_age,
+            child_max_age_extended=contract.child_max_age_extended,
+            today=today,
+        )
+    ]
+    if address is not None:
+        if not address.street.strip():
+            problems.append(
+                FieldProblem(
+                    "street", "required", "Le champ « Libellé de la voie » est obligatoire."
+                )
+            )
+        if not address.postal_code.strip() or not address.city.strip():
+            problems.append(
+                FieldProblem(
+                    "postal_code",
+                    "required",
+                    "Les champs « Code postal » et « Commune » sont obligatoires.",
+                )
+            )
+        if address.phone.strip() and format_phone(address.phone) is None:
+            problems.append(
+                FieldProblem("phone", "phone_invalid", "Le numéro de téléphone n'est pas valide.")
+            )
+    return problems
+
+
+@transaction.atomic
+def save_dependant(
+    *,
+    membership: Membership,
+    facts: DependantFacts,
+    address: DependantAddress | None,
+    dependant_id: int | None,
+    by: User,
+    today: date,
+) -> Dependant:
+    """ "Enregistrer" a dependant (new or edited); refused with the first problem."""
+    locked = _lock(membership)
+    problems = check_dependant(locked, facts, address, editing=dependant_id, today=today)
+    if problems:
+        raise BusinessError("dependant_invalid", problems[0].message)
+    dependant = (
+        Dependant.objects.select_for_update().get(pk=dependant_id, membership=locked)
+        if dependant_id
+        else Dependant(membership=locked)
+    )
+    assert facts.kind is not None  # checked
+    dependant.kind = str(facts.kind)
+    dependant.civility = facts.civility
+    dependant.last_name = " ".join(facts.last_name.split()).upper()
+    dependant.first_name = " ".join(facts.first_name.split())
+    assert facts.birth_date is not None
+    dependant.birth_date = facts.birth_date
+    dependant.twin_rank = facts.twin_rank or 1
+    dependant.nir = facts.nir
+    dependant.parent_nir = facts.parent_nir if not facts.nir else ""
+    dependant.fund_code = facts.fund_code
+    dependant.alsace_moselle = bool(facts.alsace_moselle)
+    dependant.studying = facts.studying_or_apprentice
+    dependant.disabled = facts.disabled
+    dependant.same_address = address is None
+    own = address or DependantAddress()
+    dependant.street_number, dependant.street_name = _split_street(own.street)
+    dependant.building = own.complement
+    dependant.postal_code = own.postal_code.strip()
+    dependant.city = own.city.strip().upper()
+    dependant.country = own.country.strip().upper() or "FRANCE"
+    dependant.phone = format_phone(own.phone) or "" if own.phone.strip() else ""
+    dependant.save()
+    audit.record(
+        "dependant_saved",
+        by=by,
+        target=locked,
+        company_id=locked.contract.company_id,
+        dependant=dependant.pk,
+        kind=dependant.kind,
+        new=dependant_id is None,
+    )
+    return dependant
+
+
+@transaction.atomic
+def remove_dependant(*, membership: Membership, dependant_id: int, by: User) -> None:
+    """ "Supprimer" a dependant before signing."""
+    locked = _lock(membership)
+    deleted, _ = Dependant.objects.filter(pk=dependant_id, membership=locked).delete()
+    if not deleted:
+        raise BusinessError("dependant_unknown", "Ce bénéficiaire n'existe pas ou plus.")
+    audit.record(
+        "dependant_removed",
+        by=by,
+        target=locked,
+        company_id=locked.contract.company_id,
+        dependant=dependant_id,
+    )
+
+
+@transaction.atomic
+def finish_dependants(*, membership: Membership, by: User) -> Membership:
+    """ "Poursuivre sans bénéficiaire" / "Suivant": the dependants step is done."""
+    locked = _lock(membership)
+    if not locked.step_done(JourneyStep.PROFILE):
+        raise BusinessError("profile_first", "Complétez d'abord votre profil.")
+    _advance(locked, JourneyStep.DEPENDANTS)
+    audit.record(
+        "dependants_confirmed",
+        by=by,
+        target=locked,
+        company_id=locked.contract.company_id,
+        count=locked.dependants.count(),
+    )
+    return locked
+
+
+# --- Mes garanties -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One card of "Mes garanties": the base alone or with an option, and what it costs."""
+
+    option: Product | None
+    label: str
+    coverage_tables: tuple[Product, ...]
+    costs: rules.Costs
+
+
+def _rates(product: Product) -> rules.RateTable:
+    return {(r.beneficiary, r.scheme): r.monthly_amount for r in product.rates.all()}
+
+
+def offers(membership: Membership) -> list[Offer]:
+    """The choices offered to the member's insured group, priced for their family."""
+    group = membership.insured_group
+    base = group.base_product
+    options = list(group.option_products.prefetch_related("rates").order_by("code"))
+    base_rates = _rates(Product.objects.prefetch_related("rates").get(pk=base.pk))
+    option_rates = {o.code: _rates(o) for o in options}
+    scheme = Scheme.ALSACE_MOSELLE if membership.employee.alsace_moselle else Scheme.GENERAL
+    kinds = [rules.DependantKind(d.kind) for d in membership.dependants.all()]
+
+    def priced(option: Product | None) -> rules.Costs:
+        return rules.monthly_costs(
+            base_rates=base_rates,
+            option_rates=option_rates,
+            chosen_option=option.code if option else None,
+            scheme=scheme,
+            dependants_kinds=kinds,
+            employee_pays=group.employee_pays,
+        )
+
+    choices = [Offer(None, base.label, (base,), priced(None))]
+    choices += [Offer(o, f"{base.label} + {o.label}", (base, o), priced(o)) for o in options]
+    return choices
+
+
+@transaction.atomic
+def choose_coverage(*, membership: Membership, option_id: int | None, by: User) -> Membership:
+    """ "Mes garanties" → "Suivant": the choice applies to the member and every dependant."""
+    locked = _lock(membership)
+    if not locked.step_done(JourneyStep.DEPENDANTS):
+        raise BusinessError("dependants_first", "Indiquez d'abord vos bénéficiaires.")
+    option = None
+    if option_id is not None:
+        option = locked.insured_group.option_products.filter(pk=option_id).first()
+        if option is None:
+            raise BusinessError(
+                "option_unknown", "Cette option n'est pas proposée à votre groupe d'assurés."
+            )
+    locked.option = option
+    locked.coverage_chosen = True
+    locked.save(update_fields=["option", "coverage_chosen"])
+    _advance(locked, JourneyStep.COVERAGE)
+    audit.record(
+        "coverage_chosen",
+        by=by,
+        target=locked,
+        company_id=locked.contract.company_id,
+        option=option.code if option else None,
+    )
+    return locked
+
+
+def current_costs(membership: Membership) -> rules.Costs:
+    """What the member pays each month with the coverage they chose."""
+    chosen = membership.option_id
+    return next(
+        o.costs for o in offers(membership) if (o.option.pk if o.option else None) == chosen
+    )
+
+
+# --- Mes coordonnées bancaires -----------------------------------------------------------------
+
+
+@dataclass
+class AccountInput:
+    """An account as typed: "Titulaire du compte", "IBAN", "BIC"."""
+
+    holder: str
+    iban: str
+    bic: str
+
+
+@dataclass
+class BankDetails:
+    """ "Mes coordonnées bancaires": the debit account and its schedule, the benefits account
+    (None: "RIB identique pour le remboursement de mes prestations"), and a dependant's own
+    benefits account where given."""
+
+    debit: AccountInput
+    frequency: str
+    debit_day: int
+    benefits: AccountInput | None
+    dependants: dict[int, AccountInput]
+
+
+def needs_bank_details(membership: Membership) -> bool:
+    """Only when the employee pays something by direct debit (guide: "Uniquement si une
+    partie des cotisations est prélevée sur un compte bancaire")."""
+    return rules.needs_bank_details(current_costs(membership))
+
+
+def check_account(prefix: str, account: AccountInput) -> tuple[str | None, list[FieldProblem]]:
+    """The normalised IBAN and the account's problems, on fields named `<prefix>_<field>`."""
+    problems = []
+    if not account.holder.strip():
+        problems.append(
+            FieldProblem(
+                f"{prefix}_holder", "required", "Le champ « Titulaire du compte » est obligatoire."
+            )
+        )
+    iban, iban_problems = banking.check_iban(account.iban)
+    problems += [FieldProblem(f"{prefix}_iban", p.code, p.message) for p in iban_problems]
+    bic = account.bic.strip() or (banking.bic_for_iban(iban) if iban else None) or ""
+    if not bic:
+        problems.append(
+            FieldProblem(f"{prefix}_bic", "required", "Le champ « BIC » est obligatoire.")
+        )
+    else:
+        problems += [
+            FieldProblem(f"{prefix}_bic", p.code, p.message)
+            for p in banking.check_bic(bic, iban=iban)
+        ]
+    return iban, problems
+
+
+def check_bank_details(membership: Membership, details: BankDetails) -> list[FieldProblem]:
+    problems = check_account("debit", details.debit)[1]
+    if details.frequency not in DebitFrequency.values:
+        problems.append(
+            FieldProblem("frequency", "invalid", "Choisissez une fréquence de prélèvement.")
+        )
+    if details.debit_day not in DEBIT_DAYS:
+        problems.append(
+            FieldProblem("debit_day", "invalid", "Choisissez le 5, le 10, le 15 ou le 20.")
+        )
+    if details.benefits is not None:
+        problems += check_account("benefits", details.benefits)[1]
+    known = set(membership.dependants.values_list("pk", flat=True))
+    for dependant_id, account in details.dependants.items():
+        if dependant_id not in known:
+            raise BusinessError("dependant_unknown", "Ce bénéficiaire n'existe pas ou plus.")
+        problems += check_account(f"dependant_{dependant_id}", account)[1]
+    return problems
+
+
+def _store_account(
+    membership: Membership, purpose: str, account: AccountInput, dependant_id: int | None = None
+) -> BankAccount:
+    iban = banking.normalise_iban(account.iban)
+    bic = banking.normalise_bic(account.bic) if account.bic.strip() else banking.bic_for_iban(iban)
+    stored, _ = BankAccount.objects.update_or_create(
+        membership=membership,
+        purpose=purpose,
+        dependant_id=dependant_id,  # type: ignore[misc]  # None: the member's own account
+        defaults={"holder": " ".join(account.holder.split()), "iban": iban, "bic": bic or ""},
+    )
+    return stored
+
+
+@transaction.atomic
+def save_bank_details(*, membership: Membership, details: BankDetails, by: User) -> Membership:
+    """ "Mes coordonnées bancaires" → "Suivant": the accounts and the SEPA mandate to sign."""
+    locked = _lock(membership)
+    if not locked.step_done(JourneyStep.COVERAGE):
+        raise BusinessError("coverage_first", "Choisissez d'abord votre garantie.")
+    problems = check_bank_details(locked, details)
+    if problems:
+        raise BusinessError("bank_details_invalid", problems[0].message)
+    debit = _store_account(locked, AccountPurpose.DEBIT, details.debit)
+    if details.benefits is None:
+        BankAccount.objects.filter(
+            membership=locked, purpose=AccountPurpose.BENEFITS, dependant=None
+        ).delete()
+    else:
+        _store_account(locked, AccountPurpose.BENEFITS, details.benefits)
+    BankAccount.objects.filter(membership=locked, dependant__isnull=False).exclude(
+        dependant_id__in=list(details.dependants)
+    ).delete()
+    for dependant_id, account in details.dependants.items():
+        _store_account(locked, AccountPurpose.BENEFITS, account, dependant_id)
+    mandate = DebitMandate.objects.filter(membership=locked).first()
+    if mandate is None:
+        mandate = DebitMandate(
+            membership=locked,
+            reference=banking.new_mandate_reference(
+                prefix=settings.SEPA_MANDATE_PREFIX,
+                member_number=locked.member_number,
+                sequence=1,
+            ),
+            creditor_identifier=settings.SEPA_CREDITOR_ID,
+        )
+    mandate.account = debit
+    mandate.frequency = details.frequency
+    mandate.debit_day = details.debit_day
+    mandate.save()
+    _advance(locked, JourneyStep.BANK)
+    audit.record(
+        "bank_details_saved",
+        by=by,
+        target=locked,
+        company_id=locked.contract.company_id,
+        mandate=mandate.reference,
+        dependants_accounts=len(details.dependants),
+    )
+    return locked
+
+
+@transaction.atomic
+def skip_bank_details(*, membership: Membership, by: User) -> Membership:
+    """Nothing is debited from the employee: the step is done without an account (and an
+    earlier, now useless mandate is dropped before it is ever signed)."""
+    locked = _lock(membership)
+    if not locked.step_done(JourneyStep.COVERAGE):
+        raise BusinessError("coverage_first", "Choisissez d'abord votre garantie.")
+    if needs_bank_details(locked):
+        raise BusinessError(
+            "bank_details_needed",
+            "Une partie de vos cotisations est prélevée : indiquez le compte à débiter.",
+        )
+    DebitMandate.objects.filter(membership=locked).delete()
+    BankAccount.objects.filter(membership=locked).delete()
+    _advance(locked, JourneyStep.BANK)
+    audit.record(
+        "bank_details_skipped", by=by, target=locked, company_id=locked.contract.company_id
+    )
+    return locked
+
+
+# --- Signature électronique (what precedes the signature itself) ------------------------------
+
+
+@transaction.atomic
+def confirm_summary(*, membership: Membership, offers_consent: bool, by: User) -> Membership:
+    """ "Récapitulatif" → "Valider": the employee checked their answers; the offers box is
+    unticked unless they tick it (CNIL: prior consent)."""
+    locked = _lock(membership)
+    if not locked.step_done(JourneyStep.BANK):
+        raise BusinessError("steps_missing", "Terminez d'abord les étapes précédentes.")
+    locked.offers_consent_at = timezone.now() if offers_consent else None
+    locked.save(update_fields=["offers_consent_at"])
+    audit.record(
+        "summary_confirmed",
+        by=by,
+        target=locked,
+        company_id=locked.contract.company_id,
+        offers_consent=offers_consent,
+    )
+    return locked
+
+
+BULLETIN_CONSENTS = (
+    "Je certifie avoir répondu avec exactitude aux déclarations faites en ligne et je reconnais "
+    "avoir pris connaissance du présent bulletin d'adhésion.",
+    "J'ai pris connaissance du document contractuel relatif à mon contrat.",
+)
+CONSENTS_VERSION = "2026-11"
+
+
+def dossier_pdf(membership: Membership) -> bytes:
+    """ "Mon bulletin d'inscription": the enrollment form, and the SEPA mandate when the
+    employee pays something, in one PDF to sign."""
+    employee = membership.employee
+    mandate = DebitMandate.objects.filter(membership=membership).select_related("account").first()
+    costs = current_costs(membership)
+    context = {
+        "membership": membership,
+        "employee": employee,
+        "company": employee.company,
+        "dependants": list(membership.dependants.all()),
+        "base": membership.insured_group.base_product,
+        "option": membership.option,
+        "costs": costs,
+        "mandate": mandate,
+        "iban": banking.format_iban(mandate.account.iban) if mandate else "",
+        "consents": BULLETIN_CONSENTS,
+        "today": timezone.localdate(),
+    }
+    return render_pdf("enrollment/dossier.html", context, title="Dossier d'adhésion")

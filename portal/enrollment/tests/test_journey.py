@@ -1,0 +1,272 @@
+"""The employee's enrollment steps through HTTP: profile, dependants, coverage, bank details."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from conftest import declare, make_nir, text
+from portal.companies.models import Company, InsuredGroup, Product, ProductKind, ProductRate
+from portal.enrollment.models import (
+    AccountPurpose,
+    BankAccount,
+    DebitMandate,
+    Dependant,
+    JourneyStep,
+    Membership,
+    MembershipStatus,
+)
+
+PROFILE = {
+    "civility": "M",
+    "last_name": "Simon",
+    "first_name": "Cédric",
+    "birth_date": "1985-05-14",
+    "family_status": "married",
+    "street": "20 rue Gambetta",
+    "complement": "",
+    "postal_code": "92000",
+    "city": "Nanterre",
+    "country": "FRANCE",
+    "phone": "06 12 34 56 78",
+    "nir": make_nir(),
+    "fund_code": "011751234",
+    "alsace_moselle": "non",
+}
+CHILD = {
+    "kind": "child",
+    "civility": "MME",
+    "last_name": "Simon",
+    "first_name": "Léa",
+    "birth_date": "2015-06-01",
+    "twin_rank": "1",
+    "same_address": "on",
+    "attachment": "member",
+    "fund_code": "011751234",
+    "alsace_moselle": "non",
+}
+
+
+def rates(product: Product, member: str, spouse: str, child: str) -> None:
+    for beneficiary, amount in [("member", member), ("spouse", spouse), ("child", child)]:
+        for scheme in ("general", "alsace_moselle"):
+            ProductRate.objects.create(
+                product=product, beneficiary=beneficiary, scheme=scheme, monthly_amount=amount
+            )
+
+
+@pytest.fixture
+def membership(company_a: Company) -> Membership:
+    group = InsuredGroup.objects.get(contract__company=company_a)
+    rates(group.base_product, "40.00", "35.00", "20.00")
+    option = Product.objects.create(code="OPT/1", label="Renfort", kind=ProductKind.OPTION)
+    rates(option, "12.50", "10.00", "5.00")
+    group.option_products.add(option)
+    request = declare(company_a)
+    return Membership.objects.get(pk=request.membership_id)
+
+
+@pytest.fixture
+def member(client: Client, membership: Membership) -> Client:
+    user = membership.employee.user
+    assert user is not None
+    client.force_login(user)
+    return client
+
+
+def url(name: str, membership: Membership, *args: Any) -> str:
+    return reverse(f"enrollment:{name}", args=[membership.pk, *args])
+
+
+def fill_profile(client: Client, membership: Membership, **changes: str) -> Any:
+    return client.post(url("profile", membership), {**PROFILE, **changes, "continue": "1"})
+
+
+@pytest.mark.django_db
+def test_the_profile_is_prefilled_with_what_the_employer_declared(
+    member: Client, membership: Membership
+) -> None:
+    page = member.get(url("profile", membership)).content.decode()
+    assert 'value="20 rue Gambetta"' in page
+    assert 'value="011751234"' in page
+    assert "Pour accélérer vos remboursements — Télétransmission" in page
+    assert 'aria-current="step"' in page and "0 980 98 98 23" in page
+
+
+@pytest.mark.django_db
+def test_missing_family_status_and_phone_ask_before_continuing(
+    member: Client, membership: Membership
+) -> None:
+    data = {**PROFILE, "family_status": "", "phone": ""}
+    page = text(member.post(url("profile", membership), data))
+    assert "Attention ! Les champs suivants ont été mal renseignés :" in page
+    assert 'Champ "situation familiale" non renseigné' in page
+    assert 'Champ "téléphone" non renseigné' in page
+    assert "Souhaitez-vous continuer ?" in page
+    membership.refresh_from_db()
+    assert membership.journey_step == ""
+    response = member.post(url("profile", membership), {**data, "continue": "1"})
+    assert response["Location"] == url("dependants", membership)
+    membership.refresh_from_db()
+    assert membership.journey_step == JourneyStep.PROFILE
+
+
+@pytest.mark.django_db
+def test_a_wrong_nir_blocks_the_profile_with_the_employers_rule(
+    member: Client, membership: Membership
+) -> None:
+    page = text(fill_profile(member, membership, nir=PROFILE["nir"][:13] + "00"))
+    assert "clé" in page.lower()
+    membership.refresh_from_db()
+    assert membership.journey_step == ""
+
+
+@pytest.mark.django_db
+def test_the_saved_profile_updates_the_employee_and_the_journey_resumes_after_it(
+    member: Client, membership: Membership
+) -> None:
+    fill_profile(member, membership, street="143 rue Blomet", postal_code="75015", city="Paris")
+    employee = membership.employee
+    employee.refresh_from_db()
+    assert (employee.street_number, employee.street_name, employee.city) == (
+        "143",
+        "rue Blomet",
+        "Paris",
+    )
+    assert (employee.phone, employee.family_status, employee.insee_code) == (
+        "06 12 34 56 78",
+        "married",
+        "75115",
+    )
+    assert member.get(url("resume", membership))["Location"] == url("dependants", membership)
+
+
+@pytest.mark.django_db
+def test_twins_need_different_twin_ranks(member: Client, membership: Membership) -> None:
+    fill_profile(member, membership)
+    member.post(url("add_dependant", membership), CHILD)
+    page = text(member.post(url("add_dependant", membership), {**CHILD, "first_name": "Zoé"}))
+    assert "rang gémellaire" in page.lower()
+    assert Dependant.objects.count() == 1
+    member.post(url("add_dependant", membership), {**CHILD, "first_name": "Zoé", "twin_rank": "2"})
+    assert list(Dependant.objects.values_list("first_name", "twin_rank")) == [
+        ("Léa", 1),
+        ("Zoé", 2),
+    ]
+
+
+@pytest.mark.django_db
+def test_coverage_cards_show_what_the_employee_pays_for_the_family(
+    member: Client, membership: Membership
+) -> None:
+    fill_profile(member, membership)
+    member.post(url("add_dependant", membership), CHILD)
+    member.post(url("dependants", membership))
+    page = text(member.get(url("coverage", membership)))
+    # Base: the child's base (20.00) is the employee's; with the option: + 12.50 + 5.00.
+    assert "Total prélevé : 20,00 € / mois" in page
+    assert "Total prélevé : 37,50 € / mois" in page
+    option = membership.insured_group.option_products.get()
+    response = member.post(url("coverage", membership), {"option": str(option.pk)})
+    assert response["Location"] == url("bank", membership)
+    membership.refresh_from_db()
+    assert (membership.option, membership.journey_step) == (option, JourneyStep.COVERAGE)
+
+
+@pytest.mark.django_db
+def test_bank_details_create_the_sepa_mandate(member: Client, membership: Membership) -> None:
+    fill_profile(member, membership)
+    member.post(url("dependants", membership))
+    option = membership.insured_group.option_products.get()
+    member.post(url("coverage", membership), {"option": str(option.pk)})
+    bad = text(
+        member.post(
+            url("bank", membership),
+            {
+                "debit_holder": "Cédric Simon",
+                "debit_iban": "FR76 3000 6000 0112 3456 7890 188",
+                "frequency": "monthly",
+                "debit_day": "10",
+                "same_for_benefits": "on",
+            },
+        )
+    )
+    assert "clé RIB" in bad
+    assert not DebitMandate.objects.exists()
+    response = member.post(
+        url("bank", membership),
+        {
+            "debit_holder": "Cédric Simon",
+            "debit_iban": "FR76 3000 6000 0112 3456 7890 189",
+            "frequency": "monthly",
+            "debit_day": "10",
+            "same_for_benefits": "on",
+        },
+    )
+    assert response["Location"] == url("signature", membership)
+    mandate = DebitMandate.objects.get()
+    assert mandate.reference.startswith("ADH")
+    assert (mandate.frequency, mandate.debit_day, mandate.creditor_identifier) == (
+        "monthly",
+        10,
+        "FR69ZZZ651190",
+    )
+    account = BankAccount.objects.get()
+    assert (account.purpose, account.iban, account.bic) == (
+        AccountPurpose.DEBIT,
+        "FR7630006000011234567890189",
+        account.bic,
+    )
+    assert account.bic  # proposed from the IBAN
+
+
+@pytest.mark.django_db
+def test_the_bank_step_is_skipped_when_the_employee_pays_nothing(
+    member: Client, membership: Membership
+) -> None:
+    fill_profile(member, membership)
+    member.post(url("dependants", membership))
+    member.post(url("coverage", membership), {"option": "base"})
+    page = text(member.get(url("bank", membership)))
+    assert "Vous n'avez pas de RIB à joindre." in page
+    assert member.post(url("bank", membership))["Location"] == url("signature", membership)
+    assert not BankAccount.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_employee_cannot_open_another_employees_enrollment(
+    member: Client, membership: Membership, company_a: Company
+) -> None:
+    other = declare(
+        company_a,
+        first_name="Awa",
+        last_name="Ndiaye",
+        nir=make_nir(order="456"),
+        email="awa@example.org",
+        employee_number="M-0002",
+    ).membership
+    for name in ("resume", "profile", "dependants", "coverage", "bank", "summary", "done"):
+        assert member.get(url(name, other)).status_code == 404, name
+    assert member.post(url("profile", other), PROFILE).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_correspondent_cannot_use_the_employee_steps(
+    client_a: Client, membership: Membership
+) -> None:
+    assert client_a.get(url("profile", membership)).status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_signed_enrollment_is_no_longer_editable(member: Client, membership: Membership) -> None:
+    Membership.objects.filter(pk=membership.pk).update(
+        status=MembershipStatus.SIGNED, signed_at=date(2026, 1, 1)
+    )
+    response = fill_profile(member, membership, city="Lyon", postal_code="69002")
+    assert response["Location"] == url("done", membership)
+    membership.employee.refresh_from_db()
+    assert membership.employee.city == "Nanterre"
