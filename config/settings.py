@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "portal.companies",
     "portal.enrollment",
     "portal.tracking",
+    "portal.waivers",
     "portal.imports",
     "portal.notifications",
     "portal.documents",
