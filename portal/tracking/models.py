@@ -100,6 +100,7 @@ class EventKind(models.TextChoices):
     LINK_RENEWED = "link_renewed", "Nouveau lien envoyé (60 jours)"
     LINK_EXPIRED = "link_expired", "Lien d'affiliation expiré"
     ACCOUNT_ACTIVATED = "account_activated", "Compte activé par le salarié"
+    WAIVER_SIGNED = "waiver_signed", "Demande de dispense signée par le salarié"
 
 
 class RequestEvent(models.Model):
