@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "portal.companies",
     "portal.enrollment",
     "portal.tracking",
+    "portal.waivers",
     "portal.imports",
     "portal.notifications",
     "portal.documents",
@@ -333,3 +334,6 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MEGABYTES", 20) * 1024 * 1024
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
 # Rows declared per transaction: a worker stopped in the middle loses nothing and resumes.
 IMPORT_CHUNK_ROWS = env_int("IMPORT_CHUNK_ROWS", 2000)
+
+# Proof documents of waiver requests (PDF, JPEG, PNG): size limit of one file.
+PROOF_MAX_MEGABYTES = env_int("PROOF_MAX_MEGABYTES", 5)

@@ -87,6 +87,14 @@ class Contract(models.Model):
     number = models.CharField("N° contrat", max_length=20, unique=True)
     kind = models.CharField("type", max_length=10, choices=ContractKind.choices)
     start_date = models.DateField("date d'effet")
+    # Facultative waivers (rules.md R2.7, R242-1-6 CSS) exist only if the contract's acte
+    # juridique lists them; waivers "de droit" are always offered when waivers are enabled.
+    optional_waivers = models.BooleanField(
+        "dispenses facultatives prévues par l'acte",
+        default=False,
+        help_text="CDD et apprentis, temps partiel : cas de dispense de l'article R242-1-6 du "
+        "Code de la sécurité sociale prévus par l'acte instituant les garanties.",
+    )
     # Children are covered up to this age, or the extended one when studying (rules.md §4).
     child_max_age = models.PositiveSmallIntegerField("âge limite des enfants", default=21)
     child_max_age_extended = models.PositiveSmallIntegerField(

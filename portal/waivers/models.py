@@ -1,0 +1,164 @@
+"""Waivers ("dispenses d'adhésion"): the employee's signed request, its proof and its end."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from portal.companies.models import Company
+from portal.enrollment.models import Employee, Membership
+from portal.tracking.models import Request
+from portal.waivers.rules import CASES, CONSEQUENCES_STATEMENT
+
+CASE_CHOICES = [(case.code, case.label) for case in CASES]
+
+# R2.9 and R7.4: the employer must produce the request at an URSSAF audit, even after the
+# employee has left (Cass. civ. 2e, 16 Oct 2025, n° 23-16.350).
+RETENTION_NOTE = (
+    "À conserver pendant toute la durée d'emploi du salarié, puis pendant la période de "
+    "contrôle URSSAF (3 années civiles plus l'année en cours), même après son départ."
+)
+
+
+def _random_name(folder: str, filename: str) -> str:
+    # Never the uploaded name in the path: it may say more than the case does ("attestation
+    # CSS Dupont.pdf"). The original name is kept in the row, for the download.
+    suffix = PurePath(filename).suffix.lower()[:5]
+    return f"waivers/{folder}/{timezone.now():%Y/%m}/{secrets.token_hex(16)}{suffix}"
+
+
+def proof_path(waiver: Waiver, filename: str) -> str:
+    return _random_name("proofs", filename)
+
+
+def request_path(waiver: Waiver, filename: str) -> str:
+    return _random_name("requests", filename)
+
+
+def signed_request_path(waiver: Waiver, filename: str) -> str:
+    return _random_name("signed", filename)
+
+
+class WaiverStatus(models.TextChoices):
+    REQUESTED = "requested", "Demandée (signature en attente)"
+    GRANTED = "granted", "Accordée"
+    REFUSED = "refused", "Refusée"
+    EXPIRED = "expired", "Expirée"
+
+
+class Waiver(models.Model):
+    """An employee's request to be exempted from the mandatory plan, with its evidence."""
+
+    # PROTECT: the request outlives the employee's departure (R2.9).
+    employee = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, related_name="waivers", verbose_name="salarié"
+    )
+    membership = models.ForeignKey(
+        Membership,
+        on_delete=models.PROTECT,
+        related_name="waivers",
+        null=True,
+        blank=True,
+        verbose_name="adhésion",
+    )
+    company = models.ForeignKey(
+        Company,
+        on_delete=models.PROTECT,
+        related_name="waivers",
+        verbose_name="entreprise",
+        db_index=False,  # the index below starts with the company
+    )
+    case_code = models.CharField("cas de dispense", max_length=40, choices=CASE_CHOICES)
+    status = models.CharField(
+        "statut", max_length=10, choices=WaiverStatus.choices, default=WaiverStatus.REQUESTED
+    )
+    end_date = models.DateField("fin de la dispense", null=True, blank=True)
+    next_proof_due = models.DateField("prochain justificatif attendu le", null=True, blank=True)
+    requested_at = models.DateTimeField("demandée le", default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="demandée par",
+    )
+    decided_at = models.DateTimeField("décidée le", null=True, blank=True)
+    # The "Dispense" request the employer follows in "Mes demandes", opened once signed.
+    request = models.OneToOneField(
+        Request,
+        on_delete=models.PROTECT,
+        related_name="waiver",
+        null=True,
+        blank=True,
+        verbose_name="demande",
+    )
+    proof = models.FileField("justificatif", upload_to=proof_path, blank=True)
+    proof_content_type = models.CharField("type du justificatif", max_length=30, blank=True)
+    proof_name = models.CharField("nom du fichier déposé", max_length=200, blank=True)
+    proof_sha256 = models.CharField("empreinte SHA-256 du justificatif", max_length=64, blank=True)
+    request_pdf = models.FileField("demande écrite (PDF)", upload_to=request_path)
+    request_sha256 = models.CharField("empreinte SHA-256 de la demande", max_length=64)
+    # The exact sentence printed in the request (R2.9), kept as evidence of what was shown.
+    consequences_statement = models.TextField(
+        "mention des conséquences", default=CONSEQUENCES_STATEMENT
+    )
+    signed_request_pdf = models.FileField(
+        "demande signée (PDF)", upload_to=signed_request_path, blank=True
+    )
+    signed_request_sha256 = models.CharField(
+        "empreinte SHA-256 de la demande signée", max_length=64, blank=True
+    )
+    retention_note = models.TextField("conservation", default=RETENTION_NOTE)
+
+    class Meta:
+        verbose_name = "dispense d'adhésion"
+        verbose_name_plural = "dispenses d'adhésion"
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["company", "status", "-requested_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=WaiverStatus.values), name="waiver_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(case_code__in=[code for code, _ in CASE_CHOICES]),
+                name="waiver_case_known",
+            ),
+            # Decided exactly when no longer waiting for the signature.
+            models.CheckConstraint(
+                condition=models.Q(status=WaiverStatus.REQUESTED, decided_at__isnull=True)
+                | (~models.Q(status=WaiverStatus.REQUESTED) & models.Q(decided_at__isnull=False)),
+                name="waiver_decided_when_not_requested",
+            ),
+            # A granted (or since expired) waiver rests on the employee's signed request.
+            models.CheckConstraint(
+                condition=~models.Q(status__in=[WaiverStatus.GRANTED, WaiverStatus.EXPIRED])
+                | (~models.Q(signed_request_pdf="") & ~models.Q(signed_request_sha256="")),
+                name="waiver_granted_is_signed",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(proof="")
+                | (~models.Q(proof_content_type="") & ~models.Q(proof_sha256="")),
+                name="waiver_proof_described",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(request_pdf="") & ~models.Q(request_sha256=""),
+                name="waiver_request_written",
+            ),
+            models.UniqueConstraint(
+                fields=["membership"],
+                condition=models.Q(status=WaiverStatus.GRANTED),
+                name="one_granted_waiver_per_membership",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_case_code_display()} — {self.employee}"
+
+    @property
+    def awaits_signature(self) -> bool:
+        return self.status == WaiverStatus.REQUESTED

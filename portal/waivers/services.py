@@ -1,0 +1,265 @@
+"""Waiver events: an employee asks a waiver, then signs the written request and is waived."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
+from django.utils import timezone
+
+from portal.accounts.models import User
+from portal.core import audit
+from portal.core.errors import BusinessError
+from portal.core.uploads import (
+    JPEG,
+    PDF,
+    PNG,
+    check_proof_upload,
+    display_name,
+    is_complete_pdf,
+)
+from portal.documents.rendering import render_pdf
+from portal.enrollment.models import Membership, MembershipStatus
+from portal.tracking.models import EventKind, Reason, Request, RequestEvent, Source, State
+from portal.waivers import rules
+from portal.waivers.models import Waiver, WaiverStatus
+from portal.waivers.rules import CONSEQUENCES_STATEMENT, WaiverCase, WaiverProblem
+
+REQUEST_TEMPLATE = "waivers/request.html"
+
+# The stored proof's extension follows its content, never the name the user gave.
+PROOF_EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
+
+
+class WaiverRequestRejected(BusinessError):
+    """The request broke at least one rule; `problems` lists them by form field."""
+
+    def __init__(self, problems: list[WaiverProblem]) -> None:
+        self.problems = problems
+        super().__init__("waiver_request_rejected", "La demande de dispense contient des erreurs.")
+
+
+def offered_cases(membership: Membership) -> list[WaiverCase]:
+    """The cases this employee may choose: those of the contract's kind, facultative ones
+    only if its acte provides them. What the waiver form lists and `request_waiver` accepts."""
+    contract = membership.contract
+    return rules.cases_for(contract.kind, contract.optional_waivers)
+
+
+def _check_membership(membership: Membership) -> None:
+    if not membership.contract.company.waivers_enabled:
+        raise BusinessError(
+            "waivers_disabled",
+            "Votre employeur ne propose pas la demande de dispense en ligne : adressez-vous à "
+            "votre service des ressources humaines.",
+        )
+    if membership.status == MembershipStatus.WAIVED:
+        raise BusinessError(
+            "waiver_already_granted", "Vous êtes déjà dispensé(e) d'adhésion à ce contrat."
+        )
+    if membership.status != MembershipStatus.PRE_ENROLLED:
+        # R2.10: a waiver is asked at hiring or at the plan's set-up, before enrolling.
+        raise BusinessError(
+            "membership_not_pre_enrolled",
+            "Une dispense ne peut être demandée qu'avant de signer votre adhésion. Votre "
+            "adhésion est déjà signée, en gestion ou terminée : adressez-vous à votre service "
+            "des ressources humaines.",
+        )
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@contextmanager
+def _files_removed_on_error() -> Iterator[list[FieldFile]]:
+    """Files written through the storage API are not transactional: on any error before the
+    commit, delete those written so far, then let the error roll the transaction back."""
+    written: list[FieldFile] = []
+    try:
+        yield written
+    except BaseException:
+        for file in written:
+            if file.name:
+                file.storage.delete(file.name)
+        raise
+
+
+def _lock_membership(membership_id: int) -> Membership:
+    return (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("employee", "contract__company")
+        .get(pk=membership_id)
+    )
+
+
+@transaction.atomic
+def request_waiver(
+    *,
+    membership: Membership,
+    case_code: str,
+    end_date: date | None,
+    proof_name: str,
+    proof_data: bytes | None,
+    by: User | None,
+    today: date,
+) -> Waiver:
+    """Record an employee's waiver request with its proof and the written request to sign.
+
+    The membership keeps its status until `grant_after_signature`. `proof_data` is None when
+    no file was given. Raises `WaiverRequestRejected` with every problem found at once.
+    """
+    membership = _lock_membership(membership.pk)
+    _check_membership(membership)
+    case = rules.get_case(case_code)
+    if case is None or case not in offered_cases(membership):
+        raise BusinessError(
+            "waiver_case_not_offered",
+            "Ce cas de dispense n'est pas prévu par votre contrat : choisissez un autre cas ou "
+            "adressez-vous à votre service des ressources humaines.",
+        )
+    employee, contract = membership.employee, membership.contract
+    problems = rules.check_waiver_request(
+        case,
+        end_date=end_date,
+        proof_present=proof_data is not None,
+        today=today,
+        work_start=employee.hire_date,
+    )
+    content_type = ""
+    if proof_data is not None and case.requires_proof:
+        upload = check_proof_upload(
+            proof_name, proof_data, max_bytes=settings.PROOF_MAX_MEGABYTES * 1024 * 1024
+        )
+        content_type = upload.content_type
+        problems += [WaiverProblem("proof", p.code, p.message) for p in upload.problems]
+    if problems:
+        raise WaiverRequestRejected(problems)
+
+    waiver = Waiver(
+        employee=employee,
+        membership=membership,
+        company=contract.company,
+        case_code=case.code,
+        end_date=rules.waiver_end(case, end_date, today),
+        next_proof_due=rules.next_proof_due(case, today),
+        requested_by=by,
+        consequences_statement=CONSEQUENCES_STATEMENT,
+    )
+    pdf = render_pdf(
+        REQUEST_TEMPLATE,
+        {
+            "employee": employee,
+            "membership": membership,
+            "contract": contract,
+            "company": contract.company,
+            "case": case,
+            "end_date": waiver.end_date,
+            "next_proof_due": waiver.next_proof_due,
+            "consequences_statement": CONSEQUENCES_STATEMENT,
+            "today": today,
+        },
+        title="Demande de dispense d'adhésion",
+    )
+    with _files_removed_on_error() as written:
+        if proof_data is not None:
+            name = "justificatif" + PROOF_EXTENSIONS[content_type]
+            waiver.proof.save(name, ContentFile(proof_data), save=False)
+            written.append(waiver.proof)
+            waiver.proof_content_type = content_type
+            waiver.proof_name = display_name(proof_name)[:200]
+            waiver.proof_sha256 = _sha256(proof_data)
+        waiver.request_pdf.save("demande.pdf", ContentFile(pdf), save=False)
+        written.append(waiver.request_pdf)
+        waiver.request_sha256 = _sha256(pdf)
+        waiver.save()
+        audit.record(
+            "waiver_requested",
+            by=by,
+            target=waiver,
+            company_id=contract.company_id,
+            case=case.code,
+            membership=membership.pk,
+        )
+    return waiver
+
+
+@transaction.atomic
+def grant_after_signature(*, waiver: Waiver, signed_request_pdf: bytes, by: User | None) -> Waiver:
+    """The employee signed the written request: the waiver is granted, the membership waived,
+    and a "Dispense" request opens "En cours" for the insurer to check the proof.
+
+    Returns the waiver as saved (the `waiver` given is not updated in place).
+    """
+    waiver = Waiver.objects.select_for_update(of=("self",)).get(pk=waiver.pk)
+    if waiver.status != WaiverStatus.REQUESTED:
+        raise BusinessError("waiver_not_requested", "Cette demande de dispense a déjà été traitée.")
+    if waiver.membership_id is None:
+        raise BusinessError(
+            "waiver_without_membership", "Cette demande de dispense ne concerne aucune adhésion."
+        )
+    membership = _lock_membership(waiver.membership_id)
+    _check_membership(membership)
+    if not is_complete_pdf(signed_request_pdf):
+        raise BusinessError(
+            "signed_request_invalid",
+            "Le document signé n'est pas un PDF complet : recommencez la signature.",
+        )
+    now = timezone.now()
+    employee = membership.employee
+    with _files_removed_on_error() as written:
+        waiver.signed_request_pdf.save(
+            "demande-signee.pdf", ContentFile(signed_request_pdf), save=False
+        )
+        written.append(waiver.signed_request_pdf)
+        waiver.signed_request_sha256 = _sha256(signed_request_pdf)
+        request = Request.objects.create(
+            company_id=waiver.company_id,
+            employee=employee,
+            membership=membership,
+            reason=Reason.WAIVER,
+            state=State.IN_PROGRESS,
+            source=Source.FORM,
+            created_by=by,
+            created_at=now,
+            updated_at=now,
+            search_name=employee.search_name,
+            search_name_reversed=employee.search_name_reversed,
+        )
+        RequestEvent.objects.bulk_create(
+            [
+                RequestEvent(request=request, kind=EventKind.CREATED, actor=by, at=now),
+                RequestEvent(request=request, kind=EventKind.WAIVER_SIGNED, actor=by, at=now),
+            ]
+        )
+        waiver.status = WaiverStatus.GRANTED
+        waiver.decided_at = now
+        waiver.request = request
+        waiver.save(
+            update_fields=[
+                "signed_request_pdf",
+                "signed_request_sha256",
+                "status",
+                "decided_at",
+                "request",
+            ]
+        )
+        membership.status = MembershipStatus.WAIVED
+        membership.status_changed_at = now
+        membership.save(update_fields=["status", "status_changed_at"])
+        audit.record(
+            "waiver_granted",
+            by=by,
+            target=waiver,
+            company_id=waiver.company_id,
+            case=waiver.case_code,
+            membership=membership.pk,
+            request_id=request.pk,
+        )
+    return waiver
