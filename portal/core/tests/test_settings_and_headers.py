@@ -46,8 +46,28 @@ def test_production_starts_with_its_secrets() -> None:
         ALTCHA_HMAC_KEY="x",
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
         BLIND_INDEX_KEY="b" * 40,
+        SIGNING_KEY_FILE="/etc/portal/signing-key.pem",
+        SIGNING_CERT_FILE="/etc/portal/signing-cert.pem",
+        SIGNING_KEY_PASSPHRASE="p",
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_to_start_without_its_signing_key() -> None:
+    result = load_settings(
+        PORTAL_ENV="production",
+        DJANGO_SECRET_KEY="k" * 60,
+        ALTCHA_HMAC_KEY="x",
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        BLIND_INDEX_KEY="b" * 40,
+        SIGNING_CERT_FILE="/etc/portal/signing-cert.pem",
+        SIGNING_KEY_PASSPHRASE="p",
+    )
+    assert result.returncode == 1
+    assert (
+        "SIGNING_KEY_FILE, SIGNING_CERT_FILE and SIGNING_KEY_PASSPHRASE must be set"
+        in result.stderr
+    )
 
 
 def test_production_refuses_to_start_without_encryption_keys() -> None:
