@@ -38,6 +38,21 @@ class CommitClient(Client):
             return super().request(**request)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def signing_certificate() -> None:
+    """The self-signed key and certificate the tests sign with, made once under var/cache/."""
+    from django.conf import settings
+
+    from portal.signatures.certificates import make_signing_certificate
+
+    make_signing_certificate(
+        key_file=Path(settings.SIGNING_KEY_FILE),
+        cert_file=Path(settings.SIGNING_CERT_FILE),
+        passphrase=settings.SIGNING_KEY_PASSPHRASE,
+        organization=settings.PORTAL_BRAND["insurer_name"],
+    )
+
+
 @pytest.fixture
 def client() -> Client:
     return CommitClient()

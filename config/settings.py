@@ -1,5 +1,7 @@
 """Settings for the portal: one file, driven by the environment (see .env.example)."""
 
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -62,6 +64,7 @@ INSTALLED_APPS = [
     "portal.imports",
     "portal.notifications",
     "portal.documents",
+    "portal.signatures",
     "portal.backoffice",
 ]
 
@@ -210,6 +213,36 @@ ALTCHA_MAX_NUMBER = env_int("ALTCHA_MAX_NUMBER", 100_000)
 ALTCHA_INCLUDE_TRANSLATIONS = True
 if ENVIRONMENT == "production" and not env("ALTCHA_HMAC_KEY"):
     raise ImproperlyConfigured("ALTCHA_HMAC_KEY must be set in production.")
+
+# Electronic signature (portal.signatures): the PAdES key and certificate, as PEM files, and the
+# passphrase of the key. Production uses the insurer's certificate (an e-seal from a trust service
+# provider); the demo and the tests use a self-signed pair made under var/ by
+# `manage.py make_signing_certificate` (never committed).
+SIGNING_KEY_FILE = env("SIGNING_KEY_FILE")
+SIGNING_CERT_FILE = env("SIGNING_CERT_FILE")
+SIGNING_KEY_PASSPHRASE = env("SIGNING_KEY_PASSPHRASE")
+if ENVIRONMENT == "production" and not (
+    SIGNING_KEY_FILE and SIGNING_CERT_FILE and SIGNING_KEY_PASSPHRASE
+):
+    raise ImproperlyConfigured(
+        "SIGNING_KEY_FILE, SIGNING_CERT_FILE and SIGNING_KEY_PASSPHRASE must be set."
+    )
+_SIGNING_DIR = BASE_DIR / "var" / ("cache/test-signing" if ENVIRONMENT == "test" else "signing")
+SIGNING_KEY_FILE = SIGNING_KEY_FILE or str(_SIGNING_DIR / "signing-key.pem")
+SIGNING_CERT_FILE = SIGNING_CERT_FILE or str(_SIGNING_DIR / "signing-cert.pem")
+if ENVIRONMENT == "test":
+    # The tests sign with an encrypted key, as production does.
+    SIGNING_KEY_PASSPHRASE = SIGNING_KEY_PASSPHRASE or "test-only-signing-passphrase"
+# The place written in each signature ("Lieu" in PDF readers).
+SIGNING_LOCATION = env("SIGNING_LOCATION", "France")
+# Seal (HMAC-SHA256) of the evidence files. Evidence is kept for the life of the membership plus
+# the limitation periods (rules.md R7.4), so its key must outlive a SECRET_KEY rotation: by
+# default it is derived from BLIND_INDEX_KEY, which never changes once data exists, under its own
+# label so that the two uses stay apart. Set EVIDENCE_SEAL_KEY to give it a key of its own.
+EVIDENCE_SEAL_KEY = (
+    env("EVIDENCE_SEAL_KEY")
+    or hmac.new(BLIND_INDEX_KEY.encode(), b"evidence-seal", hashlib.sha256).hexdigest()
+)
 
 # Background tasks: the database queue, run by `manage.py db_worker`.
 TASKS = {

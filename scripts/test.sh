@@ -19,6 +19,8 @@ $PY manage.py makemigrations --check --dry-run
 PORTAL_ENV=production DJANGO_SECRET_KEY="$(openssl rand -hex 40)" ALTCHA_HMAC_KEY=check \
   FIELD_ENCRYPTION_KEYS="$($PY -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
   BLIND_INDEX_KEY="$(openssl rand -hex 32)" SEPA_CREDITOR_ID=FR69ZZZ651190 \
+  SIGNING_KEY_FILE=/etc/portal/signing-key.pem SIGNING_CERT_FILE=/etc/portal/signing-cert.pem \
+  SIGNING_KEY_PASSPHRASE=check \
   DJANGO_ALLOWED_HOSTS=portal.example $PY manage.py check --deploy --fail-level WARNING
 
 echo "== tests on SQLite"

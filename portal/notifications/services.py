@@ -29,6 +29,15 @@ def send_email(*, to: str, template: str, context: dict[str, Any]) -> OutboundMe
     return message
 
 
+def send_sms(*, to: str, text: str, template: str = "sms") -> OutboundMessage:
+    """Queue the SMS `text` to the mobile number `to` (E.164, "+33612345678")."""
+    message = OutboundMessage.objects.create(
+        channel=Channel.SMS, recipient=to, body_text=text, template=template
+    )
+    transaction.on_commit(lambda: deliver_message.enqueue(message.pk))
+    return message
+
+
 class PendingMessage(NamedTuple):
     """A message whose content the worker renders at delivery (`rendering.register`)."""
 

@@ -39,28 +39,39 @@ def test_production_refuses_to_start_with_debug_on() -> None:
     assert "DJANGO_DEBUG must be off in production" in result.stderr
 
 
+PRODUCTION_SECRETS = {
+    "PORTAL_ENV": "production",
+    "DJANGO_SECRET_KEY": "k" * 60,
+    "ALTCHA_HMAC_KEY": "x",
+    "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    "BLIND_INDEX_KEY": "b" * 40,
+    "SEPA_CREDITOR_ID": "FR69ZZZ651190",
+    "SIGNING_KEY_FILE": "/etc/portal/signing-key.pem",
+    "SIGNING_CERT_FILE": "/etc/portal/signing-cert.pem",
+    "SIGNING_KEY_PASSPHRASE": "p",
+}
+
+
 def test_production_starts_with_its_secrets() -> None:
-    result = load_settings(
-        PORTAL_ENV="production",
-        DJANGO_SECRET_KEY="k" * 60,
-        ALTCHA_HMAC_KEY="x",
-        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-        BLIND_INDEX_KEY="b" * 40,
-        SEPA_CREDITOR_ID="FR69ZZZ651190",
-    )
+    result = load_settings(**PRODUCTION_SECRETS)
     assert result.returncode == 0, result.stderr
 
 
 def test_production_refuses_to_start_without_a_sepa_creditor_identifier() -> None:
-    result = load_settings(
-        PORTAL_ENV="production",
-        DJANGO_SECRET_KEY="k" * 60,
-        ALTCHA_HMAC_KEY="x",
-        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-        BLIND_INDEX_KEY="b" * 40,
-    )
+    secrets = {k: v for k, v in PRODUCTION_SECRETS.items() if k != "SEPA_CREDITOR_ID"}
+    result = load_settings(**secrets)
     assert result.returncode == 1
     assert "SEPA_CREDITOR_ID must be set in production." in result.stderr
+
+
+def test_production_refuses_to_start_without_its_signing_key() -> None:
+    secrets = {k: v for k, v in PRODUCTION_SECRETS.items() if k != "SIGNING_KEY_FILE"}
+    result = load_settings(**secrets)
+    assert result.returncode == 1
+    assert (
+        "SIGNING_KEY_FILE, SIGNING_CERT_FILE and SIGNING_KEY_PASSPHRASE must be set"
+        in result.stderr
+    )
 
 
 def test_production_refuses_to_start_without_encryption_keys() -> None:
