@@ -466,14 +466,17 @@ def code(request: HttpRequest, membership: Membership) -> HttpResponse:
             messages.success(request, "Un nouveau code vous a été envoyé.")
             return redirect("enrollment:code", membership.pk)
     elif request.method == "POST":
+        # Not in a transaction of ours: a wrong code must stay counted (signatures.services).
         try:
             signed_envelope = signing.verify_code(
                 envelope=envelope, code=request.POST.get("code", ""), meta=meta
             )
-            sign_enrollment(envelope=signed_envelope, by=_user(request))
         except BusinessError as failure:
-            error = failure.message
+            if failure.code != "envelope_signed":  # a second click on "Signer": done already
+                error = failure.message
         else:
+            sign_enrollment(envelope=signed_envelope, by=_user(request))
+        if not error:
             return redirect("enrollment:done", membership.pk)
     context = _context(membership, JourneyStep.SIGNATURE, envelope=envelope, error=error)
     return render(request, "enrollment/journey/code.html", context)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
-from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
 
 from portal.accounts.models import User
 from portal.core import audit
 from portal.enrollment.models import DebitMandate, JourneyStep, Membership, MembershipStatus
+from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
 from portal.tracking.models import EventKind, Reason, Request, RequestEvent, State
 
 

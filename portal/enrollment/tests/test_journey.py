@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import declare, make_nir, text
 from portal.companies.models import Company, InsuredGroup, Product, ProductKind, ProductRate
@@ -20,6 +21,9 @@ from portal.enrollment.models import (
     Membership,
     MembershipStatus,
 )
+from portal.notifications.models import Channel, OutboundMessage
+from portal.signatures.models import EnvelopeStatus, SignatureEnvelope
+from portal.tracking.models import EventKind, Request, State
 
 PROFILE = {
     "civility": "M",
@@ -103,7 +107,7 @@ def test_missing_family_status_and_phone_ask_before_continuing(
 ) -> None:
     data = {**PROFILE, "family_status": "", "phone": ""}
     page = text(member.post(url("profile", membership), data))
-    assert "Attention ! Les champs suivants ont été mal renseignés :" in page
+    assert "Attention !" in page and "Les champs suivants ont été mal renseignés :" in page
     assert 'Champ "situation familiale" non renseigné' in page
     assert 'Champ "téléphone" non renseigné' in page
     assert "Souhaitez-vous continuer ?" in page
@@ -129,18 +133,20 @@ def test_a_wrong_nir_blocks_the_profile_with_the_employers_rule(
 def test_the_saved_profile_updates_the_employee_and_the_journey_resumes_after_it(
     member: Client, membership: Membership
 ) -> None:
-    fill_profile(member, membership, street="143 rue Blomet", postal_code="75015", city="Paris")
+    fill_profile(
+        member, membership, street="12 bis rue de la République", postal_code="69002", city="Lyon"
+    )
     employee = membership.employee
     employee.refresh_from_db()
     assert (employee.street_number, employee.street_name, employee.city) == (
-        "143",
-        "rue Blomet",
-        "Paris",
+        "12 BIS",
+        "rue de la République",
+        "Lyon",
     )
     assert (employee.phone, employee.family_status, employee.insee_code) == (
         "06 12 34 56 78",
         "married",
-        "75115",
+        "69382",
     )
     assert member.get(url("resume", membership))["Location"] == url("dependants", membership)
 
@@ -168,8 +174,8 @@ def test_coverage_cards_show_what_the_employee_pays_for_the_family(
     member.post(url("dependants", membership))
     page = text(member.get(url("coverage", membership)))
     # Base: the child's base (20.00) is the employee's; with the option: + 12.50 + 5.00.
-    assert "Total prélevé : 20,00 € / mois" in page
-    assert "Total prélevé : 37,50 € / mois" in page
+    assert "Total prélevé : <strong>20,00 €</strong> / mois" in page
+    assert "Total prélevé : <strong>37,50 €</strong> / mois" in page
     option = membership.insured_group.option_products.get()
     response = member.post(url("coverage", membership), {"option": str(option.pk)})
     assert response["Location"] == url("bank", membership)
@@ -188,7 +194,8 @@ def test_bank_details_create_the_sepa_mandate(member: Client, membership: Member
             url("bank", membership),
             {
                 "debit_holder": "Cédric Simon",
-                "debit_iban": "FR76 3000 6000 0112 3456 7890 188",
+                # The IBAN's own check digits are right; the French RIB key is not.
+                "debit_iban": "FR06 3000 6000 0112 3456 7890 188",
                 "frequency": "monthly",
                 "debit_day": "10",
                 "same_for_benefits": "on",
@@ -264,9 +271,73 @@ def test_a_correspondent_cannot_use_the_employee_steps(
 @pytest.mark.django_db
 def test_a_signed_enrollment_is_no_longer_editable(member: Client, membership: Membership) -> None:
     Membership.objects.filter(pk=membership.pk).update(
-        status=MembershipStatus.SIGNED, signed_at=date(2026, 1, 1)
+        status=MembershipStatus.SIGNED, signed_at=timezone.now()
     )
     response = fill_profile(member, membership, city="Lyon", postal_code="69002")
     assert response["Location"] == url("done", membership)
     membership.employee.refresh_from_db()
     assert membership.employee.city == "Nanterre"
+
+
+def ready_to_sign(client: Client, membership: Membership) -> None:
+    fill_profile(client, membership)
+    client.post(url("add_dependant", membership), CHILD)
+    client.post(url("dependants", membership))
+    client.post(url("coverage", membership), {"option": "base"})
+    client.post(
+        url("bank", membership),
+        {
+            "debit_holder": "Cédric Simon",
+            "debit_iban": "FR76 3000 6000 0112 3456 7890 189",
+            "frequency": "quarterly",
+            "debit_day": "15",
+            "same_for_benefits": "on",
+        },
+    )
+
+
+def last_sms_code() -> str:
+    message = OutboundMessage.objects.filter(channel=Channel.SMS).latest("pk")
+    match = re.search(r"\b(\d{6})\b", message.body_text)
+    assert match is not None, message.body_text
+    return match.group(1)
+
+
+@pytest.mark.django_db
+def test_the_employee_signs_the_dossier_with_the_sms_code(
+    member: Client, membership: Membership
+) -> None:
+    ready_to_sign(member, membership)
+    summary = text(member.get(url("summary", membership)))
+    assert "Veuillez relire vos informations saisies" in summary
+    assert 'name="offers"' in summary and "checked" not in summary.split('name="offers"')[1][:40]
+    assert member.post(url("summary", membership))["Location"] == url("bulletin", membership)
+    bulletin = text(member.get(url("bulletin", membership)))
+    assert "Ce dossier contient 1 bulletin d'adhésion." in bulletin
+    assert member.get(url("bulletin_pdf", membership)).getvalue().startswith(b"%PDF")
+    refused = text(member.post(url("bulletin", membership), {"consent1": "on"}))
+    assert "Veuillez cocher les cases ci-dessus" in refused
+    response = member.post(url("bulletin", membership), {"consent1": "on", "consent2": "on"})
+    assert response["Location"] == url("sms", membership)
+    response = member.post(url("sms", membership), {"phone": "06 12 34 56 78"})
+    assert response["Location"] == url("code", membership)
+    assert "06 •• •• 56 78" in text(member.get(url("code", membership)))
+    wrong = text(member.post(url("code", membership), {"code": "000000"}))
+    assert "Code incorrect" in wrong
+    response = member.post(url("code", membership), {"code": last_sms_code()})
+    assert response["Location"] == url("done", membership)
+    assert "Votre adhésion est terminée !" in text(member.get(url("done", membership)))
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.SIGNED
+    assert membership.offers_consent_at is None
+    assert DebitMandate.objects.get().signed_at == membership.signed_at
+    request = Request.objects.get(membership=membership)
+    assert request.state == State.IN_PROGRESS
+    assert list(request.events.values_list("kind", flat=True))[-1] == EventKind.SIGNED
+    dossier = member.get(url("bulletin_pdf", membership))
+    assert dossier["Content-Disposition"].endswith('"dossier-adhesion-signe.pdf"')
+    # A second "Signer" (double click) changes nothing; editing is over.
+    again = member.post(url("code", membership), {"code": last_sms_code()})
+    assert again["Location"] == url("done", membership)
+    assert SignatureEnvelope.objects.get(status=EnvelopeStatus.SIGNED)
+    assert member.get(url("profile", membership))["Location"] == url("done", membership)
