@@ -289,9 +289,7 @@ PORTAL_BRAND = {
 # SEPA direct debits of what the employee pays (rules.md §6): the insurer's creditor identifier
 # (ICS, issued by the Banque de France through its bank), and the prefix of the mandate
 # references (RUM). The demo's ICS is the format example of rules.md R6.3.
-SEPA_CREDITOR_ID = env(
-    "SEPA_CREDITOR_ID", "" if ENVIRONMENT == "production" else "FR69ZZZ651190"
-)
+SEPA_CREDITOR_ID = env("SEPA_CREDITOR_ID", "" if ENVIRONMENT == "production" else "FR69ZZZ651190")
 SEPA_MANDATE_PREFIX = env("SEPA_MANDATE_PREFIX", "ADH")
 if ENVIRONMENT == "production" and not SEPA_CREDITOR_ID:
     raise ImproperlyConfigured("SEPA_CREDITOR_ID must be set in production.")
