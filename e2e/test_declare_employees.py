@@ -121,4 +121,6 @@ def test_declare_two_employees_remind_and_activate(page: Page, demo: None) -> No
     page.get_by_label("Saisissez votre mot de passe").fill("Adherente-2026!")
     page.get_by_label("Confirmer votre mot de passe").fill("Adherente-2026!")
     page.get_by_role("button", name="Continuer").click()
-    expect(page.get_by_text("Bonjour Élodie, votre compte est activé.")).to_be_visible()
+    # "Continuer" leads straight to the first enrollment step, prefilled by the employer.
+    expect(page.get_by_role("heading", name="Mon profil")).to_be_visible()
+    expect(page.get_by_label("Prénom")).to_have_value("Élodie")

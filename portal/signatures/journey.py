@@ -7,7 +7,9 @@ from django.utils import timezone
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.errors import BusinessError
 from portal.enrollment.models import DebitMandate, JourneyStep, Membership, MembershipStatus
+from portal.notifications.services import send_email
 from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
 from portal.tracking.models import EventKind, Reason, Request, RequestEvent, State
 
@@ -52,3 +54,79 @@ def sign_enrollment(*, envelope: SignatureEnvelope, by: User | None) -> Membersh
         affiliation_request=request.pk if request else None,
     )
     return membership
+
+
+def _affiliation_request(membership: Membership, state: str) -> Request | None:
+    return (
+        Request.objects.select_for_update()
+        .filter(membership=membership, reason=Reason.AFFILIATION, state=state)
+        .first()
+    )
+
+
+@transaction.atomic
+def close_enrollment(*, membership: Membership, by: User) -> Membership:
+    """The insurer checked a signed enrollment: the request is "Clôturée" and the membership
+    "Mis en gestion"."""
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if locked.status != MembershipStatus.SIGNED:
+        raise BusinessError(
+            "not_signed", "Seule une adhésion signée par le salarié peut être clôturée."
+        )
+    now = timezone.now()
+    locked.status = MembershipStatus.ACTIVE
+    locked.status_changed_at = now
+    locked.save(update_fields=["status", "status_changed_at"])
+    request = _affiliation_request(locked, State.IN_PROGRESS)
+    if request is not None:
+        request.state = State.CLOSED
+        request.closed_at = request.updated_at = now
+        request.save(update_fields=["state", "closed_at", "updated_at"])
+        RequestEvent.objects.create(request=request, kind=EventKind.CLOSED, actor=by, at=now)
+    audit.record("enrollment_closed", by=by, target=locked, company_id=locked.contract.company_id)
+    return locked
+
+
+@transaction.atomic
+def send_back_enrollment(*, membership: Membership, reason: str, by: User) -> Membership:
+    """The insurer sends a signed enrollment back to the employee to correct: it becomes
+    editable again and must be signed anew; the signed dossier stays as evidence ("renvoyé")."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise BusinessError("reason_required", "Indiquez au salarié ce qu'il doit corriger.")
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if locked.status != MembershipStatus.SIGNED:
+        raise BusinessError(
+            "not_signed", "Seule une adhésion signée par le salarié peut lui être renvoyée."
+        )
+    now = timezone.now()
+    locked.status = MembershipStatus.PRE_ENROLLED
+    locked.status_changed_at = now
+    locked.signed_at = None
+    locked.journey_step = JourneyStep.BANK  # every step stays filled in; only signing remains
+    locked.save(update_fields=["status", "status_changed_at", "signed_at", "journey_step"])
+    SignatureEnvelope.objects.filter(
+        membership=locked, purpose=Purpose.ENROLLMENT, status=EnvelopeStatus.SIGNED
+    ).update(status=EnvelopeStatus.RETURNED)
+    DebitMandate.objects.filter(membership=locked).update(signed_at=None)
+    request = _affiliation_request(locked, State.IN_PROGRESS)
+    if request is not None:
+        request.state = State.WAITING
+        request.updated_at = now
+        request.save(update_fields=["state", "updated_at"])
+        RequestEvent.objects.create(request=request, kind=EventKind.SENT_BACK, actor=by, at=now)
+    employee = locked.employee
+    if employee.email:
+        send_email(
+            to=employee.email,
+            template="enrollment_sent_back",
+            context={"employee": employee, "membership": locked, "reason": reason},
+        )
+    audit.record(
+        "enrollment_sent_back",
+        by=by,
+        target=locked,
+        company_id=locked.contract.company_id,
+        reason=reason,
+    )
+    return locked

@@ -22,6 +22,8 @@ class EnvelopeStatus(models.TextChoices):
     PREPARED = "prepared", "Préparé"
     CODE_SENT = "code_sent", "Code envoyé"
     SIGNED = "signed", "Signé"
+    # Signed, then sent back by the insurer for a correction: kept as evidence, signed anew.
+    RETURNED = "returned", "Signé puis renvoyé au salarié"
     ABANDONED = "abandoned", "Abandonné"
 
 
@@ -75,8 +77,8 @@ class SignatureEnvelope(models.Model):
                 name="one_open_envelope_per_purpose",
             ),
             models.CheckConstraint(
-                condition=Q(status="signed", signed_at__isnull=False)
-                | (~Q(status="signed") & Q(signed_at__isnull=True)),
+                condition=Q(status__in=["signed", "returned"], signed_at__isnull=False)
+                | (~Q(status__in=["signed", "returned"]) & Q(signed_at__isnull=True)),
                 name="signed_at_iff_signed",
             ),
             models.CheckConstraint(

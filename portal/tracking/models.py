@@ -101,6 +101,8 @@ class EventKind(models.TextChoices):
     LINK_EXPIRED = "link_expired", "Lien d'affiliation expiré"
     ACCOUNT_ACTIVATED = "account_activated", "Compte activé par le salarié"
     SIGNED = "signed", "Adhésion signée par le salarié"
+    SENT_BACK = "sent_back", "Adhésion renvoyée au salarié pour correction"
+    CLOSED = "closed", "Demande clôturée"
     WAIVER_SIGNED = "waiver_signed", "Demande de dispense signée par le salarié"
 
 

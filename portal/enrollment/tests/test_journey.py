@@ -6,11 +6,13 @@ import re
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import declare, make_nir, text
+from conftest import CommitClient, declare, make_nir, text
+from portal.accounts.models import User
 from portal.companies.models import Company, InsuredGroup, Product, ProductKind, ProductRate
 from portal.enrollment.models import (
     AccountPurpose,
@@ -341,3 +343,84 @@ def test_the_employee_signs_the_dossier_with_the_sms_code(
     assert again["Location"] == url("done", membership)
     assert SignatureEnvelope.objects.get(status=EnvelopeStatus.SIGNED)
     assert member.get(url("profile", membership))["Location"] == url("done", membership)
+
+
+def sign(client: Client, membership: Membership) -> None:
+    ready_to_sign(client, membership)
+    client.post(url("summary", membership))
+    client.get(url("bulletin", membership))
+    client.post(url("bulletin", membership), {"consent1": "on", "consent2": "on"})
+    client.post(url("sms", membership), {"phone": "06 12 34 56 78"})
+    client.post(url("code", membership), {"code": last_sms_code()})
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.SIGNED
+
+
+@pytest.mark.django_db
+def test_staff_close_a_signed_enrollment_from_the_back_office(
+    member: Client, membership: Membership, staff_user: User
+) -> None:
+    sign(member, membership)
+    request = Request.objects.get(membership=membership)
+    staff = CommitClient()
+    staff.force_login(staff_user)
+    changelist = reverse("admin:tracking_request_changelist")
+    staff.post(changelist, {"action": "close_enrollments", "_selected_action": [request.pk]})
+    request.refresh_from_db()
+    membership.refresh_from_db()
+    assert (request.state, membership.status) == (State.CLOSED, MembershipStatus.ACTIVE)
+    assert request.events.latest("pk").kind == EventKind.CLOSED
+
+
+@pytest.mark.django_db
+def test_staff_send_an_enrollment_back_and_the_employee_signs_again(
+    member: Client, membership: Membership, staff_user: User
+) -> None:
+    sign(member, membership)
+    request = Request.objects.get(membership=membership)
+    staff = CommitClient()
+    staff.force_login(staff_user)
+    changelist = reverse("admin:tracking_request_changelist")
+    form = staff.post(
+        changelist, {"action": "send_back_enrollments", "_selected_action": [request.pk]}
+    )
+    assert "Ce que le salarié doit corriger" in text(form)
+    staff.post(
+        changelist,
+        {
+            "action": "send_back_enrollments",
+            "_selected_action": [request.pk],
+            "apply": "1",
+            "motif": "Le numéro de sécurité sociale de Léa est illisible.",
+        },
+    )
+    request.refresh_from_db()
+    membership.refresh_from_db()
+    assert (request.state, membership.status) == (State.WAITING, MembershipStatus.PRE_ENROLLED)
+    assert mail.outbox[-1].subject == "Votre adhésion est à compléter"
+    assert "illisible" in mail.outbox[-1].body
+    assert member.get(url("resume", membership))["Location"] == url("signature", membership)
+    member.post(url("summary", membership))
+    member.get(url("bulletin", membership))
+    member.post(url("bulletin", membership), {"consent1": "on", "consent2": "on"})
+    member.post(url("sms", membership), {"phone": "06 12 34 56 78"})
+    member.post(url("code", membership), {"code": last_sms_code()})
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.SIGNED
+    statuses = sorted(SignatureEnvelope.objects.values_list("status", flat=True))
+    assert EnvelopeStatus.RETURNED in statuses and EnvelopeStatus.SIGNED in statuses
+
+
+@pytest.mark.django_db
+def test_staff_cannot_close_an_enrollment_that_is_not_signed(
+    membership: Membership, staff_user: User
+) -> None:
+    request = Request.objects.get(membership=membership)
+    staff = CommitClient()
+    staff.force_login(staff_user)
+    staff.post(
+        reverse("admin:tracking_request_changelist"),
+        {"action": "close_enrollments", "_selected_action": [request.pk]},
+    )
+    request.refresh_from_db()
+    assert request.state == State.WAITING
