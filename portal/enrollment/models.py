@@ -219,6 +219,13 @@ class Membership(models.Model):
         """The employee may change their enrollment until they sign it."""
         return self.status == MembershipStatus.PRE_ENROLLED
 
+    @property
+    def journey_done_count(self) -> int:
+        """How many enrollment steps the employee completed (shown to the employer)."""
+        if not self.journey_step:
+            return 0
+        return JOURNEY_ORDER.index(JourneyStep(self.journey_step)) + 1
+
     def step_done(self, step: str) -> bool:
         if not self.journey_step:
             return False

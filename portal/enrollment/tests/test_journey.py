@@ -424,3 +424,23 @@ def test_staff_cannot_close_an_enrollment_that_is_not_signed(
     )
     request.refresh_from_db()
     assert request.state == State.WAITING
+
+
+@pytest.mark.django_db
+def test_the_employer_sees_the_progress_but_not_the_dependants_names(
+    membership: Membership, client_a: Client, company_a: Company
+) -> None:
+    member = CommitClient()
+    assert membership.employee.user is not None
+    member.force_login(membership.employee.user)
+    requests_url = reverse("tracking:requests", args=[company_a.pk])
+    assert "Adhésion en ligne : pas encore commencée" in text(client_a.get(requests_url))
+    fill_profile(member, membership)
+    member.post(url("add_dependant", membership), CHILD)
+    member.post(url("dependants", membership))
+    page = text(client_a.get(requests_url))
+    assert "Adhésion en ligne : 2/5 étapes — dernière terminée : « Mes bénéficiaires »" in page
+    employee_page = text(
+        client_a.get(reverse("tracking:employee", args=[company_a.pk, membership.employee_id]))
+    )
+    assert "Léa" not in page and "Léa" not in employee_page
