@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,10 +21,19 @@ from portal.companies.models import Product
 from portal.core.errors import BusinessError
 from portal.enrollment import journey
 from portal.enrollment.forms import BankForm, DependantForm, ProfileForm
-from portal.enrollment.models import JOURNEY_ORDER, DebitMandate, JourneyStep, Membership
+from portal.enrollment.models import (
+    JOURNEY_ORDER,
+    DebitMandate,
+    JourneyStep,
+    Membership,
+    MembershipStatus,
+)
 from portal.signatures import services as signing
 from portal.signatures.journey import sign_enrollment
 from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
+from portal.waivers import rules as waiver_rules
+from portal.waivers import services as waiver_services
+from portal.waivers.models import Waiver, WaiverStatus
 
 View = Callable[..., HttpResponse | FileResponse]
 STEP_URLS = {
@@ -71,19 +82,25 @@ def _step_url(membership: Membership, step: JourneyStep) -> str:
     return reverse(STEP_URLS[step], args=[membership.pk])
 
 
+def _finished_url(membership: Membership) -> str:
+    """The last page of a journey that cannot be changed any more (signed or waived)."""
+    name = "waiver_done" if membership.status == MembershipStatus.WAIVED else "done"
+    return reverse(f"enrollment:{name}", args=[membership.pk])
+
+
 def _signed(request: HttpRequest, membership: Membership) -> HttpResponse | None:
-    """Once signed, the steps are read-only: back to the end of the journey."""
+    """Once signed (or waived), the steps are read-only: back to the end of the journey."""
     if membership.editable_by_employee:
         return None
     messages.info(request, journey.SIGNED_ALREADY)
-    return redirect("enrollment:done", membership.pk)
+    return redirect(_finished_url(membership))
 
 
 @member_view
 def resume(request: HttpRequest, membership: Membership) -> HttpResponse:
     """ "Finaliser mon adhésion": back where the employee left off."""
     if not membership.editable_by_employee:
-        return redirect("enrollment:done", membership.pk)
+        return redirect(_finished_url(membership))
     return redirect(_step_url(membership, journey.next_step(membership)))
 
 
@@ -349,9 +366,11 @@ def summary(request: HttpRequest, membership: Membership) -> HttpResponse:
     return render(request, "enrollment/journey/summary.html", context)
 
 
-def _open_envelope(membership: Membership) -> SignatureEnvelope | None:
+def _open_envelope(
+    membership: Membership, purpose: str = Purpose.ENROLLMENT
+) -> SignatureEnvelope | None:
     return (
-        SignatureEnvelope.objects.filter(membership=membership, purpose=Purpose.ENROLLMENT)
+        SignatureEnvelope.objects.filter(membership=membership, purpose=purpose)
         .exclude(status=EnvelopeStatus.ABANDONED)
         .order_by("-pk")
         .first()
@@ -423,14 +442,24 @@ def bulletin_pdf(request: HttpRequest, membership: Membership) -> HttpResponse |
     )
 
 
+PAGES: dict[str, tuple[str, str, str, str]] = {
+    # purpose: (the page with the boxes to tick, "sms", "code", the last page)
+    Purpose.ENROLLMENT: ("bulletin", "sms", "code", "done"),
+    Purpose.WAIVER: ("waiver_sign", "waiver_sms", "waiver_code", "waiver_done"),
+}
+
+
 @member_view
-def sms(request: HttpRequest, membership: Membership) -> HttpResponse:
+def sms(
+    request: HttpRequest, membership: Membership, purpose: str = Purpose.ENROLLMENT
+) -> HttpResponse:
     """ "Votre numéro de téléphone portable" → "Envoyer le sms" (4/4)."""
     if (response := _signed(request, membership)) is not None:
         return response
-    envelope = _open_envelope(membership)
+    consent_page, _, code_page, _ = PAGES[purpose]
+    envelope = _open_envelope(membership, purpose)
     if envelope is None or not envelope.consents.exists():
-        return redirect("enrollment:bulletin", membership.pk)
+        return redirect(f"enrollment:{consent_page}", membership.pk)
     error = ""
     phone = request.POST.get("phone", membership.employee.phone)
     if request.method == "POST":
@@ -441,20 +470,38 @@ def sms(request: HttpRequest, membership: Membership) -> HttpResponse:
         except BusinessError as failure:
             error = failure.message
         else:
-            return redirect("enrollment:code", membership.pk)
-    context = _context(membership, JourneyStep.SIGNATURE, phone=phone, error=error)
+            return redirect(f"enrollment:{code_page}", membership.pk)
+    step = JourneyStep.SIGNATURE if purpose == Purpose.ENROLLMENT else JourneyStep.PROFILE
+    context = _context(membership, step, phone=phone, error=error, back=consent_page)
     return render(request, "enrollment/journey/sms.html", context)
 
 
+def _complete(envelope: SignatureEnvelope, membership: Membership, user: User) -> None:
+    """What the signature changes: the enrollment signed, or the waiver granted."""
+    if envelope.purpose == Purpose.ENROLLMENT:
+        sign_enrollment(envelope=envelope, by=user)
+        return
+    requested = _requested_waiver(membership)
+    document = envelope.documents.order_by("pk").first()
+    if requested is None or document is None:
+        return
+    with document.signed_file.open("rb") as handle:
+        signed_pdf = handle.read()
+    waiver_services.grant_after_signature(waiver=requested, signed_request_pdf=signed_pdf, by=user)
+
+
 @member_view
-def code(request: HttpRequest, membership: Membership) -> HttpResponse:
+def code(
+    request: HttpRequest, membership: Membership, purpose: str = Purpose.ENROLLMENT
+) -> HttpResponse:
     """ "Veuillez saisir le code reçu sur votre téléphone" → "Signer"; "Je n'ai pas reçu le
     code"."""
     if (response := _signed(request, membership)) is not None:
         return response
-    envelope = _open_envelope(membership)
+    _, sms_page, code_page, done_page = PAGES[purpose]
+    envelope = _open_envelope(membership, purpose)
     if envelope is None or envelope.status != EnvelopeStatus.CODE_SENT:
-        return redirect("enrollment:sms", membership.pk)
+        return redirect(f"enrollment:{sms_page}", membership.pk)
     meta = signing.RequestMeta.from_request(request)
     error = ""
     if request.method == "POST" and "resend" in request.POST:
@@ -464,7 +511,7 @@ def code(request: HttpRequest, membership: Membership) -> HttpResponse:
             error = failure.message
         else:
             messages.success(request, "Un nouveau code vous a été envoyé.")
-            return redirect("enrollment:code", membership.pk)
+            return redirect(f"enrollment:{code_page}", membership.pk)
     elif request.method == "POST":
         # Not in a transaction of ours: a wrong code must stay counted (signatures.services).
         try:
@@ -475,10 +522,11 @@ def code(request: HttpRequest, membership: Membership) -> HttpResponse:
             if failure.code != "envelope_signed":  # a second click on "Signer": done already
                 error = failure.message
         else:
-            sign_enrollment(envelope=signed_envelope, by=_user(request))
+            _complete(signed_envelope, membership, _user(request))
         if not error:
-            return redirect("enrollment:done", membership.pk)
-    context = _context(membership, JourneyStep.SIGNATURE, envelope=envelope, error=error)
+            return redirect(f"enrollment:{done_page}", membership.pk)
+    step = JourneyStep.SIGNATURE if purpose == Purpose.ENROLLMENT else JourneyStep.PROFILE
+    context = _context(membership, step, envelope=envelope, error=error)
     return render(request, "enrollment/journey/code.html", context)
 
 
@@ -486,7 +534,151 @@ def code(request: HttpRequest, membership: Membership) -> HttpResponse:
 def done(request: HttpRequest, membership: Membership) -> HttpResponse:
     """ "Votre adhésion est terminée !" and "Télécharger mon dossier"."""
     if membership.signed_at is None:
-        return redirect("enrollment:resume", membership.pk)
+        return redirect(
+            _finished_url(membership)
+            if membership.status == MembershipStatus.WAIVED
+            else reverse("enrollment:resume", args=[membership.pk])
+        )
     return render(
         request, "enrollment/journey/done.html", _context(membership, JourneyStep.SIGNATURE)
     )
+
+
+# --- Dispense d'adhésion (instead of enrolling) --------------------------------------------------
+
+
+@member_view
+def waiver(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """ "Demander une dispense d'adhésion": the legal case, its proof, the end date it implies."""
+    if (response := _signed(request, membership)) is not None:
+        return response
+    company = membership.contract.company
+    if not company.waivers_enabled:
+        raise Http404
+    cases = waiver_services.offered_cases(membership)
+    errors: dict[str, list[str]] = {}
+    chosen = request.POST.get("case", "")
+    if request.method == "POST":
+        raw_end = request.POST.get("end_date", "")
+        end_date = None
+        if raw_end:
+            try:
+                end_date = date.fromisoformat(raw_end)
+            except ValueError:
+                errors["end_date"] = ["Saisissez une date valide (jj/mm/aaaa)."]
+        upload = request.FILES.get("proof")
+        if not chosen:
+            errors["case"] = ["Choisissez le cas de dispense qui correspond à votre situation."]
+        if not errors:
+            try:
+                waiver_services.request_waiver(
+                    membership=membership,
+                    case_code=chosen,
+                    end_date=end_date,
+                    proof_name=upload.name or "" if upload else "",
+                    proof_data=upload.read() if upload else None,
+                    by=_user(request),
+                    today=timezone.localdate(),
+                )
+            except waiver_services.WaiverRequestRejected as rejected:
+                for problem in rejected.problems:
+                    errors.setdefault(problem.field, []).append(problem.message)
+            except BusinessError as failure:
+                errors.setdefault("case", []).append(failure.message)
+            else:
+                return redirect("enrollment:waiver_sign", membership.pk)
+    context = _context(
+        membership,
+        JourneyStep.PROFILE,
+        cases=cases,
+        chosen=chosen,
+        errors=errors,
+        end_date=request.POST.get("end_date", ""),
+        consequences=waiver_rules.CONSEQUENCES_STATEMENT,
+        max_megabytes=settings.PROOF_MAX_MEGABYTES,
+    )
+    return render(request, "enrollment/journey/waiver.html", context)
+
+
+def _requested_waiver(membership: Membership) -> Waiver | None:
+    return (
+        Waiver.objects.filter(membership=membership, status=WaiverStatus.REQUESTED)
+        .order_by("-pk")
+        .first()
+    )
+
+
+@member_view
+def waiver_sign(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """The written request to read, the consequences box to tick, then the SMS code."""
+    if (response := _signed(request, membership)) is not None:
+        return response
+    requested = _requested_waiver(membership)
+    if requested is None:
+        return redirect("enrollment:waiver", membership.pk)
+    meta = signing.RequestMeta.from_request(request)
+    envelope = _open_envelope(membership, Purpose.WAIVER)
+    if request.method == "GET" or envelope is None:
+        with requested.request_pdf.open("rb") as handle:
+            pdf = handle.read()
+        envelope = signing.prepare_envelope(
+            membership=membership,
+            purpose=Purpose.WAIVER,
+            documents=[("Demande de dispense d'adhésion", "waiver", pdf)],
+            by=_user(request),
+            meta=meta,
+        )
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("consequences") != "on":
+            error = "Veuillez cocher la case ci-dessus"
+        else:
+            signing.record_consent(
+                envelope=envelope,
+                wording=waiver_rules.CONSEQUENCES_STATEMENT,
+                version=journey.CONSENTS_VERSION,
+                meta=meta,
+            )
+            return redirect("enrollment:waiver_sms", membership.pk)
+    context = _context(
+        membership,
+        JourneyStep.PROFILE,
+        waiver=requested,
+        case=waiver_rules.get_case(requested.case_code),
+        consequences=waiver_rules.CONSEQUENCES_STATEMENT,
+        error=error,
+    )
+    return render(request, "enrollment/journey/waiver_sign.html", context)
+
+
+@member_view
+def waiver_pdf(request: HttpRequest, membership: Membership) -> HttpResponse | FileResponse:
+    """The written request, as shown (or as signed, once signed)."""
+    found = (
+        Waiver.objects.filter(membership=membership).exclude(request_pdf="").order_by("-pk").first()
+    )
+    if found is None:
+        raise Http404
+    signed = bool(found.signed_request_pdf)
+    file = found.signed_request_pdf if signed else found.request_pdf
+    return FileResponse(
+        file.open("rb"),
+        as_attachment=True,
+        filename="demande-de-dispense-signee.pdf" if signed else "demande-de-dispense.pdf",
+        content_type="application/pdf",
+    )
+
+
+@member_view
+def waiver_done(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """ "Votre demande de dispense est enregistrée"."""
+    granted = Waiver.objects.filter(membership=membership, status=WaiverStatus.GRANTED).first()
+    if granted is None:
+        return redirect("enrollment:waiver", membership.pk)
+    context = _context(
+        membership,
+        JourneyStep.PROFILE,
+        waiver=granted,
+        case=waiver_rules.get_case(granted.case_code),
+    )
+    return render(request, "enrollment/journey/waiver_done.html", context)

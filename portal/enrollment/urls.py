@@ -82,4 +82,36 @@ urlpatterns = [
         journey_views.done,
         name="done",
     ),
+    path(
+        "mon-espace/adhesion/<int:membership_id>/dispense/",
+        journey_views.waiver,
+        name="waiver",
+    ),
+    path(
+        "mon-espace/adhesion/<int:membership_id>/dispense/signature/",
+        journey_views.waiver_sign,
+        name="waiver_sign",
+    ),
+    path(
+        "mon-espace/adhesion/<int:membership_id>/dispense/demande.pdf",
+        journey_views.waiver_pdf,
+        name="waiver_pdf",
+    ),
+    path(
+        "mon-espace/adhesion/<int:membership_id>/dispense/sms/",
+        journey_views.sms,
+        {"purpose": "waiver"},
+        name="waiver_sms",
+    ),
+    path(
+        "mon-espace/adhesion/<int:membership_id>/dispense/code/",
+        journey_views.code,
+        {"purpose": "waiver"},
+        name="waiver_code",
+    ),
+    path(
+        "mon-espace/adhesion/<int:membership_id>/dispense/enregistree/",
+        journey_views.waiver_done,
+        name="waiver_done",
+    ),
 ]

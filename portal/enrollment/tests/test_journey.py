@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from fpdf import FPDF
 
 from conftest import CommitClient, declare, make_nir, text
 from portal.accounts.models import User
@@ -25,7 +27,8 @@ from portal.enrollment.models import (
 )
 from portal.notifications.models import Channel, OutboundMessage
 from portal.signatures.models import EnvelopeStatus, SignatureEnvelope
-from portal.tracking.models import EventKind, Request, State
+from portal.tracking.models import EventKind, Reason, Request, State
+from portal.waivers.models import Waiver, WaiverStatus
 
 PROFILE = {
     "civility": "M",
@@ -444,3 +447,52 @@ def test_the_employer_sees_the_progress_but_not_the_dependants_names(
         client_a.get(reverse("tracking:employee", args=[company_a.pk, membership.employee_id]))
     )
     assert "Léa" not in page and "Léa" not in employee_page
+
+
+def attestation_pdf() -> bytes:
+    document = FPDF()
+    document.add_page()
+    document.set_font("helvetica", size=12)
+    document.cell(text="Attestation de couverture collective obligatoire")
+    return bytes(document.output())
+
+
+@pytest.mark.django_db
+def test_the_employee_asks_for_a_waiver_and_signs_it_with_the_sms_code(
+    member: Client, membership: Membership, company_a: Company
+) -> None:
+    Company.objects.filter(pk=company_a.pk).update(waivers_enabled=True)
+    assert "Demander une dispense d'adhésion" in text(member.get(reverse("enrollment:space")))
+    page = text(member.get(url("waiver", membership)))
+    assert "Je reconnais avoir été informé(e) par mon employeur des conséquences" in page
+    missing = text(member.post(url("waiver", membership), {"case": "covered_elsewhere"}))
+    assert "justificatif" in missing.lower()
+    assert not Waiver.objects.exists()
+    proof = SimpleUploadedFile("attestation.pdf", attestation_pdf(), "application/pdf")
+    response = member.post(url("waiver", membership), {"case": "covered_elsewhere", "proof": proof})
+    assert response["Location"] == url("waiver_sign", membership)
+    assert member.get(url("waiver_pdf", membership)).getvalue().startswith(b"%PDF")
+    refused = text(member.post(url("waiver_sign", membership)))
+    assert "Veuillez cocher la case ci-dessus" in refused
+    member.post(url("waiver_sign", membership), {"consequences": "on"})
+    sent = member.post(url("waiver_sms", membership), {"phone": "06 12 34 56 78"})
+    assert sent.status_code == 302, text(sent)[-3000:]
+    response = member.post(url("waiver_code", membership), {"code": last_sms_code()})
+    assert response["Location"] == url("waiver_done", membership)
+    assert "Votre demande de dispense est enregistrée" in text(
+        member.get(url("waiver_done", membership))
+    )
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.WAIVED
+    waiver = Waiver.objects.get()
+    assert waiver.status == WaiverStatus.GRANTED and waiver.signed_request_pdf
+    assert Request.objects.filter(membership=membership, reason=Reason.WAIVER).exists()
+    # The enrollment steps are closed now.
+    assert member.get(url("profile", membership))["Location"] == url("waiver_done", membership)
+
+
+@pytest.mark.django_db
+def test_the_waiver_page_does_not_exist_where_waivers_are_disabled(
+    member: Client, membership: Membership
+) -> None:
+    assert member.get(url("waiver", membership)).status_code == 404
