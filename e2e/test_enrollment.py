@@ -1,0 +1,165 @@
+"""Journeys of the employee: from the e-mail link to "Télécharger mon dossier" (with twins),
+and the waiver instead of enrolling; the SMS code is read from the outbox."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from django.core import mail
+from playwright.sync_api import Page, expect
+
+from portal.companies.models import Company, InsuredGroup
+from portal.enrollment.declarations import EmployeeDeclaration
+from portal.enrollment.models import Membership, MembershipStatus
+from portal.notifications.models import Channel, OutboundMessage
+from portal.tracking.models import Source
+from portal.tracking.services import declare_employee
+
+NIR = "1850575115123"
+
+
+def nir() -> str:
+    from stdnum.fr import nir as stdnum_nir
+
+    return NIR + stdnum_nir.calc_check_digits(NIR)
+
+
+def declare_and_open_link(page: Page) -> Membership:
+    company = Company.objects.get(legal_name="BOULANGERIES MARTIN SAS")
+    group = InsuredGroup.objects.get(contract__company=company, code="02ENSP")
+    request = declare_employee(
+        company=company,
+        declaration=EmployeeDeclaration(
+            civility="M",
+            last_name="Garnier",
+            first_name="Hugo",
+            birth_date=date(1985, 5, 14),
+            hire_date=date(2026, 11, 2),
+            effective_date=date(2026, 11, 2),
+            insured_group_id=group.pk,
+            alsace_moselle=False,
+            nir=nir(),
+            fund_code="011751234",
+            street_number="20",
+            street_name="rue Gambetta",
+            postal_code="92000",
+            city="Nanterre",
+            email="hugo.garnier@example.org",
+        ),
+        source=Source.FORM,
+        by=None,
+        today=date(2026, 11, 27),
+    )
+    link = re.search(r"https?://\S+/adhesion/[^/\s]+/", mail.outbox[-1].body).group(0)  # type: ignore[union-attr]
+    page.goto(link)
+    page.get_by_label("Saisissez votre mot de passe").fill("Adherent-2026!")
+    page.get_by_label("Confirmer votre mot de passe").fill("Adherent-2026!")
+    page.get_by_role("button", name="Continuer").click()
+    assert request.membership is not None
+    return request.membership
+
+
+def sms_code() -> str:
+    message = OutboundMessage.objects.filter(channel=Channel.SMS).latest("pk")
+    return re.search(r"\b(\d{6})\b", message.body_text).group(1)  # type: ignore[union-attr]
+
+
+def add_child(page: Page, first: str, twin_rank: str) -> None:
+    page.get_by_role("link", name="Ajouter un bénéficiaire").click()
+    page.get_by_label("Type de bénéficiaire").select_option("child")
+    page.get_by_label("Madame", exact=True).check()
+    page.get_by_label(re.compile(r"^Nom")).fill("Garnier")
+    page.get_by_label(re.compile(r"^Prénom")).fill(first)
+    page.get_by_label(re.compile(r"^Date de naissance")).fill("2016-03-08")
+    page.get_by_label(re.compile(r"^Rang gémellaire")).select_option(twin_rank)
+    page.get_by_label("Rattaché(e) à mon numéro").check()
+    page.get_by_role("button", name="Enregistrer").click()
+
+
+def test_enroll_with_twins_and_sign_by_sms(page: Page, demo: None) -> None:
+    membership = declare_and_open_link(page)
+
+    expect(page.get_by_role("heading", name="Mon profil")).to_be_visible()
+    expect(page.get_by_label("Numéro de sécurité sociale")).to_have_value(nir())
+    page.get_by_role("button", name="Suivant").click()
+    # Family status and phone left empty: the guide's dialog, then "Continuer".
+    expect(page.get_by_role("alertdialog")).to_contain_text('Champ "téléphone" non renseigné')
+    page.get_by_role("button", name="Continuer").click()
+
+    expect(page.get_by_role("heading", name="Mes bénéficiaires")).to_be_visible()
+    add_child(page, "Léa", "1")
+    add_child(page, "Zoé", "1")  # a twin with the same rank is refused
+    expect(page.get_by_text("rang gémellaire", exact=False).first).to_be_visible()
+    page.get_by_label(re.compile(r"^Rang gémellaire")).select_option("2")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("heading", name="Zoé GARNIER")).to_be_visible()
+    page.get_by_role("button", name="Suivant").click()
+
+    expect(page.get_by_role("heading", name="Mes garanties")).to_be_visible()
+    page.locator(".offer-card input[type=radio]").nth(1).check()
+    page.get_by_role("button", name="Suivant").click()
+
+    expect(page.get_by_role("heading", name="Mes coordonnées bancaires")).to_be_visible()
+    page.get_by_label("Titulaire du compte").first.fill("Hugo Garnier")
+    page.get_by_label("IBAN").first.fill("FR76 3000 6000 0112 3456 7890 189")
+    page.get_by_role("button", name="Suivant").click()
+
+    expect(page.get_by_role("heading", name="Bientôt terminé !")).to_be_visible()
+    page.get_by_role("link", name="Suivant").click()
+    expect(page.get_by_text("Veuillez relire vos informations saisies")).to_be_visible()
+    expect(page.get_by_label(re.compile("offres promotionnelles"))).not_to_be_checked()
+    page.get_by_role("button", name="Valider").click()
+
+    expect(page.get_by_role("heading", name="Mon bulletin d'inscription")).to_be_visible()
+    expect(page.get_by_text("Ce dossier contient 1 bulletin d'adhésion.")).to_be_visible()
+    sign = page.get_by_role("button", name="Signer")
+    expect(sign).to_be_disabled()
+    page.get_by_label(re.compile("^Je certifie")).check()
+    expect(sign).to_be_disabled()
+    page.get_by_label(re.compile("^J'ai pris connaissance")).check()
+    sign.click()
+
+    page.get_by_label(re.compile("Votre numéro de téléphone portable")).fill("06 12 34 56 78")
+    page.get_by_role("button", name="Envoyer le sms").click()
+    expect(page.get_by_text("06 •• •• 56 78")).to_be_visible()
+    page.get_by_label(re.compile("Veuillez saisir le code")).fill(sms_code())
+    page.get_by_role("button", name="Signer").click()
+
+    expect(page.get_by_role("heading", name="Votre adhésion est terminée !")).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger mon dossier").click()
+    path = download.value.path()
+    assert path is not None and path.read_bytes()[:4] == b"%PDF"
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.SIGNED
+
+
+def test_ask_for_a_waiver_and_sign_it_by_sms(page: Page, demo: None, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    membership = declare_and_open_link(page)
+    page.goto("/mon-espace/")
+    page.get_by_role("link", name="Demander une dispense d'adhésion").click()
+    page.get_by_label(re.compile("^Déjà couvert")).check()
+    proof = tmp_path / "attestation.pdf"
+    from fpdf import FPDF
+
+    document = FPDF()
+    document.add_page()
+    document.set_font("helvetica", size=12)
+    document.cell(text="Attestation")
+    proof.write_bytes(bytes(document.output()))
+    page.get_by_label(re.compile("^Justificatif")).set_input_files(str(proof))
+    page.get_by_role("button", name="Continuer").click()
+
+    expect(page.get_by_role("heading", name="Signer ma demande de dispense")).to_be_visible()
+    page.get_by_label(re.compile("^Je reconnais avoir été informé")).check()
+    page.get_by_role("button", name="Signer").click()
+    page.get_by_label(re.compile("Votre numéro de téléphone portable")).fill("06 12 34 56 78")
+    page.get_by_role("button", name="Envoyer le sms").click()
+    page.get_by_label(re.compile("Veuillez saisir le code")).fill(sms_code())
+    page.get_by_role("button", name="Signer").click()
+    expect(
+        page.get_by_role("heading", name="Votre demande de dispense est enregistrée")
+    ).to_be_visible()
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.WAIVED
