@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -261,8 +262,39 @@ def test_an_employee_cannot_open_another_employees_enrollment(
         email="awa@example.org",
         employee_number="M-0002",
     ).membership
-    for name in ("resume", "profile", "dependants", "coverage", "bank", "summary", "done"):
+    fill_profile(member, membership)
+    pages = [
+        "resume",
+        "profile",
+        "dependants",
+        "add_dependant",
+        "coverage",
+        "bank",
+        "signature",
+        "summary",
+        "bulletin",
+        "bulletin_pdf",
+        "sms",
+        "code",
+        "done",
+        "waiver",
+        "waiver_sign",
+        "waiver_pdf",
+        "waiver_sms",
+        "waiver_code",
+        "waiver_done",
+    ]
+    for name in pages:
         assert member.get(url(name, other)).status_code == 404, name
+    their_child = Dependant.objects.create(
+        membership=other, kind="child", civility="M", last_name="X", first_name="Y",
+        birth_date=date(2015, 1, 1),
+    )  # fmt: skip
+    assert member.get(url("edit_dependant", membership, their_child.pk)).status_code == 404
+    member.post(url("remove_dependant", membership, their_child.pk))
+    assert Dependant.objects.filter(pk=their_child.pk).exists()
+    product = other.insured_group.base_product
+    assert member.get(url("coverage_table", other, product.pk)).status_code == 404
     assert member.post(url("profile", other), PROFILE).status_code == 404
 
 
@@ -496,3 +528,26 @@ def test_the_waiver_page_does_not_exist_where_waivers_are_disabled(
     member: Client, membership: Membership
 ) -> None:
     assert member.get(url("waiver", membership)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_five_wrong_codes_lock_the_code_until_a_new_one_is_sent(
+    member: Client, membership: Membership
+) -> None:
+    ready_to_sign(member, membership)
+    member.post(url("summary", membership))
+    member.get(url("bulletin", membership))
+    member.post(url("bulletin", membership), {"consent1": "on", "consent2": "on"})
+    member.post(url("sms", membership), {"phone": "06 12 34 56 78"})
+    good = last_sms_code()
+    wrong = "111111" if good != "111111" else "222222"
+    pages = [text(member.post(url("code", membership), {"code": wrong})) for _ in range(5)]
+    assert "il vous reste 4 essai" in pages[0]
+    locked = text(member.post(url("code", membership), {"code": good}))
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.PRE_ENROLLED
+    assert "Vous avez saisi 5 codes incorrects : ce code n'est plus valable." in locked
+    member.post(url("code", membership), {"resend": "1"})
+    member.post(url("code", membership), {"code": last_sms_code()})
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.SIGNED
