@@ -23,6 +23,10 @@ cat <<MSG
     rh2@demo.example    correspondant RH de la troisième entreprise
     staff@demo.example  gestionnaire de la mutuelle (back-office)
 
+  Parcours salarié : dans la boîte d'envoi, ouvrez l'e-mail « Votre nouvelle mutuelle
+  d'entreprise » d'un salarié et son lien « Adhérer au contrat d'entreprise » ; le code
+  de signature envoyé par SMS s'y affiche aussi.
+
   Journal du worker : var/worker.log — Ctrl+C pour arrêter.
 
 MSG
