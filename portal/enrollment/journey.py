@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import phonenumbers
 from django.conf import settings
@@ -45,6 +45,11 @@ SIGNED_ALREADY = (
     "Votre adhésion est signée : elle n'est plus modifiable en ligne. Pour toute correction, "
     "appelez un conseiller."
 )
+DEADLINE_PASSED = (
+    "Le délai de 60 jours pour finaliser votre adhésion en ligne est dépassé. Demandez à votre "
+    "employeur de vous renvoyer un lien, ou finalisez votre adhésion avec un bulletin papier "
+    "disponible auprès de votre chargé d'affaires."
+)
 _STREET_NUMBER_RE = re.compile(r"^(\d{1,4}(?:\s?(?:BIS|TER|QUATER|[A-Z]))?)\s+(.+)$", re.I)
 
 
@@ -55,11 +60,20 @@ def get_membership_for_member(user: User, membership_id: int) -> Membership:
     ).get(pk=membership_id, employee__user=user)
 
 
+def online_deadline_passed(membership: Membership, now: datetime) -> bool:
+    """The employee had 60 days from their (latest) invitation to enroll online; then the
+    paper form, or a new link from the employer (guide: "Le lien est actif 60 jours")."""
+    deadlines = membership.invitations.filter(revoked_at=None).values_list("expires_at", flat=True)
+    return bool(deadlines) and now >= max(deadlines)
+
+
 def _lock(membership: Membership) -> Membership:
     """The membership locked for a change by its employee; refused once signed."""
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if not locked.editable_by_employee:
         raise BusinessError("membership_signed", SIGNED_ALREADY)
+    if online_deadline_passed(locked, timezone.now()):
+        raise BusinessError("online_deadline_passed", DEADLINE_PASSED)
     return locked
 
 

@@ -89,11 +89,19 @@ def _finished_url(membership: Membership) -> str:
 
 
 def _signed(request: HttpRequest, membership: Membership) -> HttpResponse | None:
-    """Once signed (or waived), the steps are read-only: back to the end of the journey."""
-    if membership.editable_by_employee:
-        return None
-    messages.info(request, journey.SIGNED_ALREADY)
-    return redirect(_finished_url(membership))
+    """The steps are closed once signed (or waived): back to the end of the journey; and
+    when the 60 days of the invitation are over: the page says what to do instead."""
+    if not membership.editable_by_employee:
+        messages.info(request, journey.SIGNED_ALREADY)
+        return redirect(_finished_url(membership))
+    if journey.online_deadline_passed(membership, timezone.now()):
+        return render(
+            request,
+            "enrollment/journey/expired.html",
+            _context(membership, JourneyStep.PROFILE),
+            status=410,
+        )
+    return None
 
 
 @member_view

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -22,6 +22,7 @@ from portal.enrollment.models import (
     BankAccount,
     DebitMandate,
     Dependant,
+    Invitation,
     JourneyStep,
     Membership,
     MembershipStatus,
@@ -551,3 +552,18 @@ def test_five_wrong_codes_lock_the_code_until_a_new_one_is_sent(
     member.post(url("code", membership), {"code": last_sms_code()})
     membership.refresh_from_db()
     assert membership.status == MembershipStatus.SIGNED
+
+
+@pytest.mark.django_db
+def test_after_the_60_days_the_steps_say_what_to_do_and_save_nothing(
+    member: Client, membership: Membership
+) -> None:
+    Invitation.objects.filter(membership=membership).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    page = member.get(url("profile", membership))
+    assert page.status_code == 410
+    assert "Le délai de 60 jours pour finaliser votre adhésion en ligne est dépassé." in text(page)
+    assert fill_profile(member, membership).status_code == 410
+    membership.refresh_from_db()
+    assert membership.journey_step == ""
