@@ -9,8 +9,8 @@ from datetime import date
 from django.core import mail
 from playwright.sync_api import Page, expect
 
+from conftest import declaration
 from portal.companies.models import Company, InsuredGroup
-from portal.enrollment.declarations import EmployeeDeclaration
 from portal.enrollment.models import Membership, MembershipStatus
 from portal.notifications.models import Channel, OutboundMessage
 from portal.tracking.models import Source
@@ -30,22 +30,16 @@ def declare_and_open_link(page: Page) -> Membership:
     group = InsuredGroup.objects.get(contract__company=company, code="02ENSP")
     request = declare_employee(
         company=company,
-        declaration=EmployeeDeclaration(
-            civility="M",
+        declaration=declaration(
+            company,
             last_name="Garnier",
             first_name="Hugo",
-            birth_date=date(1985, 5, 14),
             hire_date=date(2026, 11, 2),
             effective_date=date(2026, 11, 2),
             insured_group_id=group.pk,
-            alsace_moselle=False,
             nir=nir(),
-            fund_code="011751234",
-            street_number="20",
-            street_name="rue Gambetta",
-            postal_code="92000",
-            city="Nanterre",
             email="hugo.garnier@example.org",
+            employee_number="",
         ),
         source=Source.FORM,
         by=None,

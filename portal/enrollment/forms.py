@@ -33,7 +33,9 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 YES_NO = [("oui", "Oui"), ("non", "Non")]
 
 
-class DeclarationForm(forms.Form):
+class PersonForm(forms.Form):
+    """A person's identity as every form of the portal asks it (the rules check the values)."""
+
     civility = forms.ChoiceField(
         label="Civilité", choices=Civility.choices, widget=forms.RadioSelect, required=False
     )
@@ -45,6 +47,9 @@ class DeclarationForm(forms.Form):
         required=False,
         error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
     )
+
+
+class DeclarationForm(PersonForm):
     nir = forms.CharField(
         label="N° de sécurité sociale",
         max_length=25,
@@ -192,20 +197,9 @@ class DeclarationForm(forms.Form):
         return data
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(PersonForm):
     """ "Mon profil": the guide's fields; the rules are checked by `journey.check_profile`."""
 
-    civility = forms.ChoiceField(
-        label="Civilité", choices=Civility.choices, widget=forms.RadioSelect, required=False
-    )
-    last_name = forms.CharField(label="Nom", max_length=80, required=False)
-    first_name = forms.CharField(label="Prénom", max_length=80, required=False)
-    birth_date = forms.DateField(
-        label="Date de naissance",
-        widget=DATE_WIDGET,
-        required=False,
-        error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
-    )
     family_status = forms.ChoiceField(
         label="Situation familiale",
         choices=[("", "Choisissez"), *FamilyStatus.choices],
@@ -307,24 +301,13 @@ ATTACHMENT = [
 ]
 
 
-class DependantForm(forms.Form):
+class DependantForm(PersonForm):
     """ "Bénéficiaire": a dependant's identity, coordinates and social security number."""
 
     kind = forms.ChoiceField(
         label="Type de bénéficiaire",
         choices=[("", "Choisissez"), *DependantKind.choices],
         required=False,
-    )
-    civility = forms.ChoiceField(
-        label="Civilité", choices=Civility.choices, widget=forms.RadioSelect, required=False
-    )
-    last_name = forms.CharField(label="Nom", max_length=80, required=False)
-    first_name = forms.CharField(label="Prénom", max_length=80, required=False)
-    birth_date = forms.DateField(
-        label="Date de naissance",
-        widget=DATE_WIDGET,
-        required=False,
-        error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
     )
     twin_rank = forms.TypedChoiceField(
         label="Rang gémellaire",
