@@ -253,6 +253,18 @@ def grant_after_signature(*, waiver: Waiver, signed_request_pdf: bytes, by: User
         membership.status = MembershipStatus.WAIVED
         membership.status_changed_at = now
         membership.save(update_fields=["status", "status_changed_at"])
+        # The affiliation waiting for the employee will not come: it ends "Annulée", with the
+        # waiver as the reason in its timeline; the link stops working.
+        for waiting in Request.objects.select_for_update().filter(
+            membership=membership, reason=Reason.AFFILIATION, state=State.WAITING
+        ):
+            waiting.state = State.CANCELLED
+            waiting.closed_at = waiting.updated_at = now
+            waiting.save(update_fields=["state", "closed_at", "updated_at"])
+            RequestEvent.objects.create(
+                request=waiting, kind=EventKind.WAIVER_SIGNED, actor=by, at=now
+            )
+        membership.invitations.filter(used_at=None, revoked_at=None).update(revoked_at=now)
         audit.record(
             "waiver_granted",
             by=by,

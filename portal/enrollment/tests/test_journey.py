@@ -520,6 +520,8 @@ def test_the_employee_asks_for_a_waiver_and_signs_it_with_the_sms_code(
     waiver = Waiver.objects.get()
     assert waiver.status == WaiverStatus.GRANTED and waiver.signed_request_pdf
     assert Request.objects.filter(membership=membership, reason=Reason.WAIVER).exists()
+    affiliation = Request.objects.get(membership=membership, reason=Reason.AFFILIATION)
+    assert affiliation.state == State.CANCELLED
     # The enrollment steps are closed now.
     assert member.get(url("profile", membership))["Location"] == url("waiver_done", membership)
 
