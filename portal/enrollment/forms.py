@@ -9,13 +9,14 @@ from django import forms
 
 from portal.companies.models import Company, InsuredGroup
 from portal.enrollment import rules
+from portal.enrollment.bank_details import AccountInput, BankDetails
 from portal.enrollment.banking import format_iban
 from portal.enrollment.declarations import (
     EmployeeDeclaration,
     FieldProblem,
     validate_declaration,
 )
-from portal.enrollment.journey import AccountInput, BankDetails, DependantAddress, Profile
+from portal.enrollment.journey import DependantAddress, Profile
 from portal.enrollment.models import (
     DEBIT_DAYS,
     AccountPurpose,

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import phonenumbers
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,11 +26,7 @@ from portal.enrollment.declarations import (
     validate_declaration,
 )
 from portal.enrollment.models import (
-    DEBIT_DAYS,
     JOURNEY_ORDER,
-    AccountPurpose,
-    BankAccount,
-    DebitFrequency,
     DebitMandate,
     Dependant,
     Employee,
@@ -67,7 +62,7 @@ def online_deadline_passed(membership: Membership, now: datetime) -> bool:
     return bool(deadlines) and now >= max(deadlines)
 
 
-def _lock(membership: Membership) -> Membership:
+def lock_for_change(membership: Membership) -> Membership:
     """The membership locked for a change by its employee; refused once signed."""
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if not locked.editable_by_employee:
@@ -77,7 +72,7 @@ def _lock(membership: Membership) -> Membership:
     return locked
 
 
-def _advance(membership: Membership, step: JourneyStep) -> None:
+def mark_done(membership: Membership, step: JourneyStep) -> None:
     """Record `step` as done (steps done later stay done: "Modifier" goes back and forth)."""
     if not membership.step_done(step):
         membership.journey_step = step
@@ -241,7 +236,7 @@ def save_profile(*, membership: Membership, profile: Profile, by: User, today: d
 
     Refused (BusinessError) when a rule blocks; the warnings are the caller's to confirm.
     """
-    locked = _lock(membership)
+    locked = lock_for_change(membership)
     check = check_profile(membership, profile, today=today)
     if check.errors:
         raise BusinessError("profile_invalid", check.errors[0].message)
@@ -271,7 +266,7 @@ def save_profile(*, membership: Membership, profile: Profile, by: User, today: d
         setattr(employee, name, value)
     employee.set_search_names()
     employee.save(update_fields=[*changes, "search_name", "search_name_reversed"])
-    _advance(locked, JourneyStep.PROFILE)
+    mark_done(locked, JourneyStep.PROFILE)
     audit.record(
         "profile_saved",
         by=by,
@@ -369,7 +364,7 @@ def save_dependant(
     today: date,
 ) -> Dependant:
     """ "Enregistrer" a dependant (new or edited); refused with the first problem."""
-    locked = _lock(membership)
+    locked = lock_for_change(membership)
     problems = check_dependant(locked, facts, address, editing=dependant_id, today=today)
     if problems:
         raise BusinessError("dependant_invalid", problems[0].message)
@@ -416,7 +411,7 @@ def save_dependant(
 @transaction.atomic
 def remove_dependant(*, membership: Membership, dependant_id: int, by: User) -> None:
     """ "Supprimer" a dependant before signing."""
-    locked = _lock(membership)
+    locked = lock_for_change(membership)
     deleted, _ = Dependant.objects.filter(pk=dependant_id, membership=locked).delete()
     if not deleted:
         raise BusinessError("dependant_unknown", "Ce bénéficiaire n'existe pas ou plus.")
@@ -432,10 +427,10 @@ def remove_dependant(*, membership: Membership, dependant_id: int, by: User) -> 
 @transaction.atomic
 def finish_dependants(*, membership: Membership, by: User) -> Membership:
     """ "Poursuivre sans bénéficiaire" / "Suivant": the dependants step is done."""
-    locked = _lock(membership)
+    locked = lock_for_change(membership)
     if not locked.step_done(JourneyStep.PROFILE):
         raise BusinessError("profile_first", "Complétez d'abord votre profil.")
-    _advance(locked, JourneyStep.DEPENDANTS)
+    mark_done(locked, JourneyStep.DEPENDANTS)
     audit.record(
         "dependants_confirmed",
         by=by,
@@ -491,7 +486,7 @@ def offers(membership: Membership) -> list[Offer]:
 @transaction.atomic
 def choose_coverage(*, membership: Membership, option_id: int | None, by: User) -> Membership:
     """ "Mes garanties" → "Suivant": the choice applies to the member and every dependant."""
-    locked = _lock(membership)
+    locked = lock_for_change(membership)
     if not locked.step_done(JourneyStep.DEPENDANTS):
         raise BusinessError("dependants_first", "Indiquez d'abord vos bénéficiaires.")
     option = None
@@ -504,7 +499,7 @@ def choose_coverage(*, membership: Membership, option_id: int | None, by: User) 
     locked.option = option
     locked.coverage_chosen = True
     locked.save(update_fields=["option", "coverage_chosen"])
-    _advance(locked, JourneyStep.COVERAGE)
+    mark_done(locked, JourneyStep.COVERAGE)
     audit.record(
         "coverage_chosen",
         by=by,
@@ -523,164 +518,6 @@ def current_costs(membership: Membership) -> rules.Costs:
     )
 
 
-# --- Mes coordonnées bancaires -----------------------------------------------------------------
-
-
-@dataclass
-class AccountInput:
-    """An account as typed: "Titulaire du compte", "IBAN", "BIC"."""
-
-    holder: str
-    iban: str
-    bic: str
-
-
-@dataclass
-class BankDetails:
-    """ "Mes coordonnées bancaires": the debit account and its schedule, the benefits account
-    (None: "RIB identique pour le remboursement de mes prestations"), and a dependant's own
-    benefits account where given."""
-
-    debit: AccountInput
-    frequency: str
-    debit_day: int
-    benefits: AccountInput | None
-    dependants: dict[int, AccountInput]
-
-
-def needs_bank_details(membership: Membership) -> bool:
-    """Only when the employee pays something by direct debit (guide: "Uniquement si une
-    partie des cotisations est prélevée sur un compte bancaire")."""
-    return rules.needs_bank_details(current_costs(membership))
-
-
-def check_account(prefix: str, account: AccountInput) -> tuple[str | None, list[FieldProblem]]:
-    """The normalised IBAN and the account's problems, on fields named `<prefix>_<field>`."""
-    problems = []
-    if not account.holder.strip():
-        problems.append(
-            FieldProblem(
-                f"{prefix}_holder", "required", "Le champ « Titulaire du compte » est obligatoire."
-            )
-        )
-    iban, iban_problems = banking.check_iban(account.iban)
-    problems += [FieldProblem(f"{prefix}_iban", p.code, p.message) for p in iban_problems]
-    bic = account.bic.strip() or (banking.bic_for_iban(iban) if iban else None) or ""
-    if not bic:
-        problems.append(
-            FieldProblem(f"{prefix}_bic", "required", "Le champ « BIC » est obligatoire.")
-        )
-    else:
-        problems += [
-            FieldProblem(f"{prefix}_bic", p.code, p.message)
-            for p in banking.check_bic(bic, iban=iban)
-        ]
-    return iban, problems
-
-
-def check_bank_details(membership: Membership, details: BankDetails) -> list[FieldProblem]:
-    problems = check_account("debit", details.debit)[1]
-    if details.frequency not in DebitFrequency.values:
-        problems.append(
-            FieldProblem("frequency", "invalid", "Choisissez une fréquence de prélèvement.")
-        )
-    if details.debit_day not in DEBIT_DAYS:
-        problems.append(
-            FieldProblem("debit_day", "invalid", "Choisissez le 5, le 10, le 15 ou le 20.")
-        )
-    if details.benefits is not None:
-        problems += check_account("benefits", details.benefits)[1]
-    known = set(membership.dependants.values_list("pk", flat=True))
-    for dependant_id, account in details.dependants.items():
-        if dependant_id not in known:
-            raise BusinessError("dependant_unknown", "Ce bénéficiaire n'existe pas ou plus.")
-        problems += check_account(f"dependant_{dependant_id}", account)[1]
-    return problems
-
-
-def _store_account(
-    membership: Membership, purpose: str, account: AccountInput, dependant_id: int | None = None
-) -> BankAccount:
-    iban = banking.normalise_iban(account.iban)
-    bic = banking.normalise_bic(account.bic) if account.bic.strip() else banking.bic_for_iban(iban)
-    stored, _ = BankAccount.objects.update_or_create(
-        membership=membership,
-        purpose=purpose,
-        dependant_id=dependant_id,  # type: ignore[misc]  # None: the member's own account
-        defaults={"holder": " ".join(account.holder.split()), "iban": iban, "bic": bic or ""},
-    )
-    return stored
-
-
-@transaction.atomic
-def save_bank_details(*, membership: Membership, details: BankDetails, by: User) -> Membership:
-    """ "Mes coordonnées bancaires" → "Suivant": the accounts and the SEPA mandate to sign."""
-    locked = _lock(membership)
-    if not locked.step_done(JourneyStep.COVERAGE):
-        raise BusinessError("coverage_first", "Choisissez d'abord votre garantie.")
-    problems = check_bank_details(locked, details)
-    if problems:
-        raise BusinessError("bank_details_invalid", problems[0].message)
-    debit = _store_account(locked, AccountPurpose.DEBIT, details.debit)
-    if details.benefits is None:
-        BankAccount.objects.filter(
-            membership=locked, purpose=AccountPurpose.BENEFITS, dependant=None
-        ).delete()
-    else:
-        _store_account(locked, AccountPurpose.BENEFITS, details.benefits)
-    BankAccount.objects.filter(membership=locked, dependant__isnull=False).exclude(
-        dependant_id__in=list(details.dependants)
-    ).delete()
-    for dependant_id, account in details.dependants.items():
-        _store_account(locked, AccountPurpose.BENEFITS, account, dependant_id)
-    mandate = DebitMandate.objects.filter(membership=locked).first()
-    if mandate is None:
-        mandate = DebitMandate(
-            membership=locked,
-            reference=banking.new_mandate_reference(
-                prefix=settings.SEPA_MANDATE_PREFIX,
-                member_number=locked.member_number,
-                sequence=1,
-            ),
-            creditor_identifier=settings.SEPA_CREDITOR_ID,
-        )
-    mandate.account = debit
-    mandate.frequency = details.frequency
-    mandate.debit_day = details.debit_day
-    mandate.save()
-    _advance(locked, JourneyStep.BANK)
-    audit.record(
-        "bank_details_saved",
-        by=by,
-        target=locked,
-        company_id=locked.contract.company_id,
-        mandate=mandate.reference,
-        dependants_accounts=len(details.dependants),
-    )
-    return locked
-
-
-@transaction.atomic
-def skip_bank_details(*, membership: Membership, by: User) -> Membership:
-    """Nothing is debited from the employee: the step is done without an account (and an
-    earlier, now useless mandate is dropped before it is ever signed)."""
-    locked = _lock(membership)
-    if not locked.step_done(JourneyStep.COVERAGE):
-        raise BusinessError("coverage_first", "Choisissez d'abord votre garantie.")
-    if needs_bank_details(locked):
-        raise BusinessError(
-            "bank_details_needed",
-            "Une partie de vos cotisations est prélevée : indiquez le compte à débiter.",
-        )
-    DebitMandate.objects.filter(membership=locked).delete()
-    BankAccount.objects.filter(membership=locked).delete()
-    _advance(locked, JourneyStep.BANK)
-    audit.record(
-        "bank_details_skipped", by=by, target=locked, company_id=locked.contract.company_id
-    )
-    return locked
-
-
 # --- Signature électronique (what precedes the signature itself) ------------------------------
 
 
@@ -688,7 +525,7 @@ def skip_bank_details(*, membership: Membership, by: User) -> Membership:
 def confirm_summary(*, membership: Membership, offers_consent: bool, by: User) -> Membership:
     """ "Récapitulatif" → "Valider": the employee checked their answers; the offers box is
     unticked unless they tick it (CNIL: prior consent)."""
-    locked = _lock(membership)
+    locked = lock_for_change(membership)
     if not locked.step_done(JourneyStep.BANK):
         raise BusinessError("steps_missing", "Terminez d'abord les étapes précédentes.")
     locked.offers_consent_at = timezone.now() if offers_consent else None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal.enrollment import journey_views, views
+from portal.enrollment import journey_views, signature_views, views
 
 app_name = "enrollment"
 urlpatterns = [
@@ -49,69 +49,69 @@ urlpatterns = [
     ),
     path(
         "mon-espace/adhesion/<int:membership_id>/signature/",
-        journey_views.signature,
+        signature_views.signature,
         name="signature",
     ),
     path(
         "mon-espace/adhesion/<int:membership_id>/signature/recapitulatif/",
-        journey_views.summary,
+        signature_views.summary,
         name="summary",
     ),
     path(
         "mon-espace/adhesion/<int:membership_id>/signature/bulletin/",
-        journey_views.bulletin,
+        signature_views.bulletin,
         name="bulletin",
     ),
     path(
         "mon-espace/adhesion/<int:membership_id>/signature/bulletin.pdf",
-        journey_views.bulletin_pdf,
+        signature_views.bulletin_pdf,
         name="bulletin_pdf",
     ),
     path(
         "mon-espace/adhesion/<int:membership_id>/signature/sms/",
-        journey_views.sms,
+        signature_views.sms,
         name="sms",
     ),
     path(
         "mon-espace/adhesion/<int:membership_id>/signature/code/",
-        journey_views.code,
+        signature_views.code,
         name="code",
     ),
     path(
         "mon-espace/adhesion/<int:membership_id>/terminee/",
-        journey_views.done,
+        signature_views.done,
         name="done",
     ),
     path(
         "mon-espace/adhesion/<int:membership_id>/dispense/",
-        journey_views.waiver,
+        signature_views.waiver,
         name="waiver",
     ),
     path(
         "mon-espace/adhesion/<int:membership_id>/dispense/signature/",
-        journey_views.waiver_sign,
+        signature_views.waiver_sign,
         name="waiver_sign",
     ),
     path(
         "mon-espace/adhesion/<int:membership_id>/dispense/demande.pdf",
-        journey_views.waiver_pdf,
+        signature_views.waiver_pdf,
         name="waiver_pdf",
     ),
     path(
         "mon-espace/adhesion/<int:membership_id>/dispense/sms/",
-        journey_views.sms,
+        signature_views.sms,
         {"purpose": "waiver"},
         name="waiver_sms",
     ),
     path(
         "mon-espace/adhesion/<int:membership_id>/dispense/code/",
-        journey_views.code,
+        signature_views.code,
         {"purpose": "waiver"},
         name="waiver_code",
     ),
     path(
         "mon-espace/adhesion/<int:membership_id>/dispense/enregistree/",
-        journey_views.waiver_done,
+        signature_views.waiver_done,
         name="waiver_done",
     ),
 ]

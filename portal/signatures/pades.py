@@ -6,6 +6,8 @@ reader shows who sealed the document and that it has not changed since (rules.md
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -48,8 +50,19 @@ def sign_pdf(pdf: bytes, *, field_name: str, reason: str, location: str) -> byte
         subfilter=fields.SigSeedSubFilter.PADES,
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    output = signers.sign_pdf(writer, metadata, signer=_signer())
-    return bytes(output.getvalue())
+    signer = _signer()
+
+    def sign() -> bytes:
+        return bytes(signers.sign_pdf(writer, metadata, signer=signer).getvalue())
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return sign()
+    # This thread runs an event loop (an async caller, a browser test): pyHanko's synchronous
+    # API calls asyncio.run(), which Python refuses there; sign in a thread of its own.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(sign).result()
 
 
 def signer_certificate(signed_pdf: bytes) -> CertificateInfo | None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import stat
 from io import BytesIO
 from pathlib import Path
@@ -140,3 +141,11 @@ def test_the_command_is_refused_in_production(tmp_path: Path, settings: Any) -> 
     with pytest.raises(CommandError, match="refusé en production"):
         call_command("make_signing_certificate", "--dir", str(tmp_path))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_pdf_is_signed_from_a_thread_that_runs_an_event_loop(settings: Any) -> None:
+    async def sign_in_a_coroutine() -> bytes:
+        return sign(make_pdf("Bulletin d'adhesion"))
+
+    signed = asyncio.run(sign_in_a_coroutine())
+    assert validate(signed, settings.SIGNING_CERT_FILE).bottom_line is True
