@@ -29,7 +29,7 @@ from portal.companies.models import (
     Scheme,
 )
 from portal.enrollment.declarations import EmployeeDeclaration
-from portal.enrollment.models import MembershipStatus
+from portal.enrollment.models import JourneyStep, MembershipStatus
 from portal.tracking.models import Source, State
 from portal.tracking.services import declare_employee
 
@@ -297,6 +297,7 @@ DEMO_EMPLOYEES = [
     ("MME", "Pélissier", "Isabelle", date(1990, 7, 21), "33063", True, "signed", date(2025, 9, 1)),
     ("M", "Simon", "Cédric", date(1971, 9, 4), "92050", True, "pre_enrolled", date(2026, 10, 1)),
     ("MME", "N'Diaye", "Awa", date(1995, 2, 17), "2A004", False, "pre_enrolled", date(2026, 11, 2)),
+    ("M", "Roussel", "Thomas", date(1988, 6, 30), "44109", True, "waived", date(2026, 9, 1)),
 ]
 
 
@@ -313,6 +314,8 @@ def declare_demo_employees(company: Company, by: User) -> None:
     for order, (civility, last, first, birth, place, has_email, status, hire) in enumerate(
         DEMO_EMPLOYEES, start=1
     ):
+        if status == MembershipStatus.WAIVED and not company.waivers_enabled:
+            continue
         group = InsuredGroup.objects.filter(contract__company=company).order_by("code").last()
         assert group is not None
         start = max(hire, group.contract.start_date)
@@ -343,6 +346,16 @@ def declare_demo_employees(company: Company, by: User) -> None:
             membership.status = status
             if status == MembershipStatus.TERMINATED:
                 membership.end_date = date(2026, 6, 30)
-            membership.save(update_fields=["status", "end_date"])
-            request.state = State.CLOSED if status != MembershipStatus.SIGNED else State.IN_PROGRESS
+            if status != MembershipStatus.WAIVED:
+                membership.signed_at = membership.status_changed_at
+                membership.journey_step = JourneyStep.SIGNATURE
+            membership.save(update_fields=["status", "end_date", "signed_at", "journey_step"])
+            request.state = {
+                MembershipStatus.SIGNED: State.IN_PROGRESS,
+                MembershipStatus.WAIVED: State.CANCELLED,
+            }.get(status, State.CLOSED)
             request.save(update_fields=["state"])
+        elif order == len(DEMO_EMPLOYEES) - 1:
+            # Halfway through the online enrollment: profile and dependants done.
+            membership.journey_step = JourneyStep.DEPENDANTS
+            membership.save(update_fields=["journey_step"])

@@ -249,12 +249,10 @@ def code(
 @member_view
 def done(request: HttpRequest, membership: Membership) -> HttpResponse:
     """ "Votre adhésion est terminée !" and "Télécharger mon dossier"."""
-    if membership.signed_at is None:
-        return redirect(
-            finished_url(membership)
-            if membership.status == MembershipStatus.WAIVED
-            else reverse("enrollment:resume", args=[membership.pk])
-        )
+    if membership.editable_by_employee:
+        return redirect("enrollment:resume", membership.pk)
+    if membership.status == MembershipStatus.WAIVED:
+        return redirect("enrollment:waiver_done", membership.pk)
     return render(
         request, "enrollment/journey/done.html", step_context(membership, JourneyStep.SIGNATURE)
     )

@@ -313,6 +313,7 @@ def test_a_signed_enrollment_is_no_longer_editable(member: Client, membership: M
     )
     response = fill_profile(member, membership, city="Lyon", postal_code="69002")
     assert response["Location"] == url("done", membership)
+    assert "Votre adhésion est terminée !" in text(member.get(url("done", membership)))
     membership.employee.refresh_from_db()
     assert membership.employee.city == "Nanterre"
 
