@@ -350,10 +350,11 @@ def declare_demo_employees(company: Company, by: User) -> None:
                 membership.signed_at = membership.status_changed_at
                 membership.journey_step = JourneyStep.SIGNATURE
             membership.save(update_fields=["status", "end_date", "signed_at", "journey_step"])
-            request.state = {
+            states: dict[str, str] = {
                 MembershipStatus.SIGNED: State.IN_PROGRESS,
                 MembershipStatus.WAIVED: State.CANCELLED,
-            }.get(status, State.CLOSED)
+            }
+            request.state = states.get(status, State.CLOSED)
             request.save(update_fields=["state"])
         elif order == len(DEMO_EMPLOYEES) - 1:
             # Halfway through the online enrollment: profile and dependants done.

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 
 from portal.accounts.models import User
@@ -18,7 +17,6 @@ from portal.enrollment import journey
 from portal.enrollment.journey_views import (
     closed_response,
     current_user,
-    finished_url,
     member_view,
     step_context,
     step_url,
