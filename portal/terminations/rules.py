@@ -64,7 +64,9 @@ MOTIF_LABELS: Mapping[TerminationMotif, str] = {
 # Guide: "Ces 3 motifs ouvrent le droit à la Portabilité". They are the terminations that open
 # unemployment insurance (R3.2): end of a fixed-term contract or of the trial period, dismissal
 # (except for faute lourde) or rupture conventionnelle, and a resignation France Travail deems
-# légitime. An ordinary resignation, retirement, death (R3.6) and a suspension do not.
+# légitime. An ordinary resignation, retirement, death (R3.6) and a suspension do not. The
+# guide's first motif is coarser than R3.2: a trial period ended by the employee (DSN
+# S21.G00.62.002 code 035) is a resignation and opens no unemployment rights.
 PORTABILITY_MOTIFS = frozenset(
     {
         TerminationMotif.END_OF_FIXED_TERM_OR_TRIAL,
@@ -82,9 +84,10 @@ FIELD_LABELS: Mapping[str, str] = {
 
 # How far back an employer may date a termination in the portal. R3.8: the insurer must send the
 # loi Evin offer within 2 months of the end of the contract, and R3.7: some agreements give the
-# employer 1 month to send the portability form; a monthly DSN (dsn.md §1.5) reports an end in
-# the following month. Two months (62 days: two 31-day months) absorb one late DSN cycle; an
-# older end goes to the insurer's staff, who can weigh claims already paid after it. [verify]
+# employer 1 month to send the portability form; the monthly DSN of month M, filed on the 5th or
+# 15th of M+1, reports an end up to ~6 weeks late [knowledge]. Two months (62 days: two 31-day
+# months) absorb that; an older end goes to the insurer's staff, who can weigh claims already
+# paid after it. [verify]
 MAX_RETROACTIVE_DAYS = 62
 # How far ahead: the longest usual notice (préavis) — 1 or 2 months by law for a dismissal
 # (C. trav. L1234-1), also applied to retirement (L1237-6, L1237-10), 3 months for executives in
@@ -112,7 +115,8 @@ def opens_portability(motif: TerminationMotif | str) -> bool:
     """Whether the motif opens portability (guide: "Ces 3 motifs…"; R3.2).
 
     The other conditions of R3.1 (no faute lourde, unemployment benefits actually paid, cover
-    opened at this employer) are proven later and are not the motif's.
+    opened at this employer) are proven later and are not the motif's; the guide then asks the
+    employer "Souhaitez-vous activer la portabilité ?".
     """
     return TerminationMotif(motif) in PORTABILITY_MOTIFS
 
