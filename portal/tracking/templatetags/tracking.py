@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 from django import template
 
 from portal.core.nir import format_nir
-from portal.enrollment.models import Membership, MembershipStatus
+from portal.enrollment.models import SPOUSE_KINDS, DependantKind, Membership, MembershipStatus
 from portal.tracking.models import Reason, Request, State
 
 register = template.Library()
@@ -48,3 +49,19 @@ def get_item(mapping: dict[object, object], key: object) -> object:
 def nir_display(nir: str) -> str:
     """The NIR as written on the attestation ("1 71 09 34 240 001 34")."""
     return format_nir(nir) if nir else ""
+
+
+@register.filter
+def dependants_summary(membership: Membership) -> str:
+    """The dependants as the employer may see them: their kinds only, never their names."""
+    kinds = Counter(membership.dependants.values_list("kind", flat=True))
+    if not kinds:
+        return "Aucun bénéficiaire déclaré"
+    spouses = sum(n for kind, n in kinds.items() if kind in SPOUSE_KINDS)
+    children = kinds.get(DependantKind.CHILD, 0)
+    parts = []
+    if spouses:
+        parts.append("1 conjoint" if spouses == 1 else f"{spouses} conjoints")
+    if children:
+        parts.append("1 enfant" if children == 1 else f"{children} enfants")
+    return ", ".join(parts)
