@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "portal.enrollment",
     "portal.tracking",
     "portal.waivers",
+    "portal.terminations",
     "portal.imports",
     "portal.notifications",
     "portal.documents",
@@ -293,6 +294,11 @@ SEPA_CREDITOR_ID = env("SEPA_CREDITOR_ID", "" if ENVIRONMENT == "production" els
 SEPA_MANDATE_PREFIX = env("SEPA_MANDATE_PREFIX", "ADH")
 if ENVIRONMENT == "production" and not SEPA_CREDITOR_ID:
     raise ImproperlyConfigured("SEPA_CREDITOR_ID must be set in production.")
+
+# Terminations: how far back and ahead of today a termination date may be (rules defaults:
+# portal/terminations/rules.py).
+TERMINATION_MAX_RETROACTIVE_DAYS = env_int("TERMINATION_MAX_RETROACTIVE_DAYS", 62)
+TERMINATION_MAX_FUTURE_DAYS = env_int("TERMINATION_MAX_FUTURE_DAYS", 92)
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("portal.tracking.urls")),
     path("", include("portal.enrollment.urls")),
     path("", include("portal.imports.urls")),
+    path("", include("portal.terminations.urls")),
     path("backoffice/login/", backoffice_login),
     path("backoffice/", admin.site.urls),
     # Demo only: the view answers 404 unless settings.DEV_OUTBOX.

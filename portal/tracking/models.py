@@ -103,6 +103,7 @@ class EventKind(models.TextChoices):
     SIGNED = "signed", "Adhésion signée par le salarié"
     SENT_BACK = "sent_back", "Adhésion renvoyée au salarié pour correction"
     CLOSED = "closed", "Demande clôturée"
+    TERMINATION_UNDONE = "termination_undone", "Résiliation annulée par l'employeur"
     WAIVER_SIGNED = "waiver_signed", "Demande de dispense signée par le salarié"
 
 

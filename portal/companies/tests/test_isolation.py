@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from conftest import declare
 from portal.companies.models import Company, InsuredGroup, Product
-from portal.enrollment.models import Employee
+from portal.enrollment.models import Employee, Membership
 from portal.imports.models import ImportBatch
+from portal.terminations.models import Termination
+from portal.terminations.services import terminate_membership
 from portal.tracking.models import Request
 
 # How to find, for a company, an object id for each URL parameter. A new company-scoped
@@ -20,8 +24,10 @@ from portal.tracking.models import Request
 OBJECT_OF_COMPANY: dict[str, Callable[[Company], int]] = {
     "product_id": lambda c: Product.objects.get(base_of_groups__contract__company=c).pk,
     "employee_id": lambda c: Employee.objects.get(company=c).pk,
-    "request_id": lambda c: Request.objects.get(company=c).pk,
+    "request_id": lambda c: Request.objects.get(company=c, reason="affiliation").pk,
     "batch_id": lambda c: ImportBatch.objects.get(company=c).pk,
+    "membership_id": lambda c: Membership.objects.get(contract__company=c).pk,
+    "termination_id": lambda c: Termination.objects.get(membership__contract__company=c).pk,
 }
 # Parameters that are not objects: the value to use.
 FIXED_VALUES = {"extension": "csv"}
@@ -66,7 +72,17 @@ PATTERNS = list(company_patterns())
 @pytest.fixture(autouse=True)
 def employees_in_both(db: None, company_a: Company, company_b: Company) -> None:
     for company, email in [(company_a, "cedric.simon@example.org"), (company_b, "b@example.org")]:
-        declare(company, email=email)
+        declared = declare(company, email=email)
+        terminate_membership(
+            company=company,
+            membership_id=declared.membership_id,
+            hire_date=date(2024, 3, 1),
+            termination_date=timezone.localdate(),
+            motif="resignation",
+            portability=None,
+            by=None,
+            today=timezone.localdate(),
+        )
         ImportBatch.objects.create(
             company=company,
             insured_group=InsuredGroup.objects.filter(contract__company=company).first(),

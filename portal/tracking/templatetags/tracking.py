@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from typing import Any
 
 from django import template
 
@@ -65,3 +66,9 @@ def dependants_summary(membership: Membership) -> str:
     if children:
         parts.append("1 enfant" if children == 1 else f"{children} enfants")
     return ", ".join(parts)
+
+
+@register.filter
+def live_termination(membership: Membership) -> Any:
+    """The membership's termination in force, if any (undone ones are history)."""
+    return membership.terminations.filter(undone_at=None).select_related("request").first()

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TerminationsConfig(AppConfig):
+    name = "portal.terminations"
+    verbose_name = "Résiliations"

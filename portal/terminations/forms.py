@@ -1,0 +1,58 @@
+"""The employer's "Résilier le contrat" form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from portal.enrollment.forms import DATE_WIDGET, YES_NO
+from portal.enrollment.rules import FieldProblem
+from portal.terminations.rules import PORTABILITY_MOTIFS, TerminationMotif
+
+
+def _motif_label(motif: TerminationMotif) -> str:
+    return (
+        f"{motif.label} (ouvre droit à la portabilité)"
+        if motif in PORTABILITY_MOTIFS
+        else motif.label
+    )
+
+
+class TerminationForm(forms.Form):
+    hire_date = forms.DateField(
+        label="Date d'embauche",
+        widget=DATE_WIDGET,
+        required=False,
+        error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
+    )
+    termination_date = forms.DateField(
+        label="Date de résiliation",
+        widget=DATE_WIDGET,
+        required=False,
+        error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
+    )
+    motif = forms.ChoiceField(
+        label="Veuillez sélectionner un motif de résiliation",
+        choices=[(m.value, _motif_label(m)) for m in TerminationMotif],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    portability = forms.ChoiceField(
+        label="Souhaitez-vous activer la portabilité ?",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("hire_date", "termination_date", "motif"):
+            self.fields[name].widget.attrs["aria-required"] = "true"
+
+    def portability_answer(self) -> bool | None:
+        return {"oui": True, "non": False}.get(self.cleaned_data.get("portability") or "")
+
+    def show(self, problems: list[FieldProblem]) -> None:
+        for problem in problems:
+            self.add_error(problem.field if problem.field in self.fields else None, problem.message)

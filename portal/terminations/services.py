@@ -1,0 +1,165 @@
+"""Terminating a membership: the one path for the form (and later the DSN)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from portal.accounts.models import User
+from portal.companies.models import Company
+from portal.core import audit
+from portal.core.errors import BusinessError
+from portal.enrollment.models import Membership, MembershipStatus
+from portal.enrollment.rules import FieldProblem
+from portal.terminations import rules
+from portal.terminations.models import Termination
+from portal.tracking.models import EventKind, Reason, Request, RequestEvent, Source, State
+
+
+class TerminationRejected(BusinessError):
+    """The termination broke at least one rule; `problems` lists them by form field."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__("termination_rejected", problems[0].message)
+
+
+PORTABILITY_ANSWER_REQUIRED = FieldProblem(
+    "portability",
+    "required",
+    "Indiquez si vous souhaitez activer la portabilité : ce motif y ouvre droit.",
+)
+
+
+@transaction.atomic
+def terminate_membership(
+    *,
+    company: Company,
+    membership_id: int,
+    hire_date: date | None,
+    termination_date: date | None,
+    motif: str,
+    portability: bool | None,
+    by: User | None,
+    today: date,
+) -> Termination:
+    """ "Résilier le contrat" → "Envoyer": the cover of the member (and of their dependants)
+    ends at the termination date; a "Résiliation" (or "Décès") request opens "En cours"."""
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("employee", "contract")
+        .get(pk=membership_id, contract__company=company)
+    )
+    problems = rules.check_termination(
+        hire_date=hire_date,
+        effective_date=membership.effective_date,
+        termination_date=termination_date,
+        motif=motif,
+        already_terminated=membership.status == MembershipStatus.TERMINATED
+        or membership.terminations.filter(undone_at=None).exists(),
+        today=today,
+        max_retroactive_days=settings.TERMINATION_MAX_RETROACTIVE_DAYS,
+        max_future_days=settings.TERMINATION_MAX_FUTURE_DAYS,
+    )
+    opens = not problems and rules.opens_portability(motif)
+    if opens and portability is None:
+        problems.append(PORTABILITY_ANSWER_REQUIRED)
+    if problems:
+        raise TerminationRejected(problems)
+    assert hire_date is not None and termination_date is not None
+    now = timezone.now()
+    employee = membership.employee
+    death = motif == rules.DEATH
+    request = Request.objects.create(
+        company=company,
+        employee=employee,
+        membership=membership,
+        reason=Reason.DEATH if death else Reason.TERMINATION,
+        state=State.IN_PROGRESS,
+        source=Source.FORM,
+        created_by=by,
+        created_at=now,
+        updated_at=now,
+        search_name=employee.search_name,
+        search_name_reversed=employee.search_name_reversed,
+    )
+    RequestEvent.objects.create(request=request, kind=EventKind.CREATED, actor=by, at=now)
+    with_portability = bool(opens and portability)
+    try:
+        termination = Termination.objects.create(
+            membership=membership,
+            request=request,
+            hire_date=hire_date,
+            termination_date=termination_date,
+            motif=motif,
+            portability=with_portability,
+            portability_end=rules.portability_end(
+                contract_start=hire_date, contract_end=termination_date
+            )
+            if with_portability
+            else None,
+            previous_status=membership.status,
+            previous_end_date=membership.end_date,
+            created_by=by,
+            created_at=now,
+        )
+    except IntegrityError as error:  # a concurrent "Envoyer" terminated it first
+        raise BusinessError(
+            "already_terminated", "Ce salarié est déjà radié : sa résiliation est en cours."
+        ) from error
+    membership.status = MembershipStatus.TERMINATED
+    membership.status_changed_at = now
+    membership.end_date = termination_date
+    membership.save(update_fields=["status", "status_changed_at", "end_date"])
+    # Still pre-enrolled: the invitation link stops working, the affiliation will not come.
+    membership.invitations.filter(used_at=None, revoked_at=None).update(revoked_at=now)
+    Request.objects.filter(
+        membership=membership, reason=Reason.AFFILIATION, state=State.WAITING
+    ).update(state=State.CANCELLED, closed_at=now, updated_at=now)
+    audit.record(
+        "membership_terminated",
+        by=by,
+        target=membership,
+        company_id=company.pk,
+        motif=motif,
+        termination_date=termination_date.isoformat(),
+        portability=with_portability,
+    )
+    return termination
+
+
+@transaction.atomic
+def undo_termination(*, company: Company, termination_id: int, by: User | None) -> Membership:
+    """A termination made by mistake (wrong employee, wrong date) is undone while its request
+    is still "En cours": the membership is restored exactly as it was."""
+    termination = (
+        Termination.objects.select_for_update()
+        .select_related("request", "membership")
+        .get(pk=termination_id, membership__contract__company=company)
+    )
+    request = termination.request
+    if termination.undone_at is not None or request.state != State.IN_PROGRESS:
+        raise BusinessError(
+            "termination_final",
+            "Cette résiliation ne peut plus être annulée : elle a déjà été traitée par nos "
+            "services. Contactez votre chargé d'affaires.",
+        )
+    now = timezone.now()
+    membership = Membership.objects.select_for_update().get(pk=termination.membership_id)
+    membership.status = termination.previous_status
+    membership.end_date = termination.previous_end_date
+    membership.status_changed_at = now
+    membership.save(update_fields=["status", "end_date", "status_changed_at"])
+    termination.undone_at = now
+    termination.save(update_fields=["undone_at"])
+    request.state = State.CANCELLED
+    request.closed_at = request.updated_at = now
+    request.save(update_fields=["state", "closed_at", "updated_at"])
+    RequestEvent.objects.create(
+        request=request, kind=EventKind.TERMINATION_UNDONE, actor=by, at=now
+    )
+    audit.record("termination_undone", by=by, target=membership, company_id=company.pk)
+    return membership

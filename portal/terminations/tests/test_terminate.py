@@ -1,0 +1,172 @@
+"""Terminating a membership from the employee page, with portability; undoing a mistake."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import declare, text
+from portal.companies.models import Company
+from portal.core.errors import BusinessError
+from portal.enrollment.models import Membership, MembershipStatus
+from portal.enrollment.services import get_invitation
+from portal.terminations.models import Termination
+from portal.tracking.models import EventKind, Reason, Request, State
+
+
+@pytest.fixture
+def membership(company_a: Company) -> Membership:
+    request = declare(company_a)
+    membership = request.membership
+    Membership.objects.filter(pk=membership.pk).update(status=MembershipStatus.ACTIVE)
+    membership.refresh_from_db()
+    return membership
+
+
+def terminate(client: Client, company: Company, membership: Membership, **data: Any) -> Any:
+    today = timezone.localdate()
+    values = {
+        "hire_date": "2024-03-01",
+        "termination_date": (today - timedelta(days=3)).isoformat(),
+        "motif": "dismissal_or_mutual_agreement",
+        "portability": "oui",
+        **data,
+    }
+    return client.post(reverse("terminations:terminate", args=[company.pk, membership.pk]), values)
+
+
+@pytest.mark.django_db
+def test_a_termination_with_portability_ends_the_cover_and_opens_a_request(
+    client_a: Client, company_a: Company, membership: Membership
+) -> None:
+    page = text(
+        client_a.get(reverse("tracking:employee", args=[company_a.pk, membership.employee_id]))
+    )
+    assert "Résilier son contrat" in page
+    form = text(client_a.get(reverse("terminations:terminate", args=[company_a.pk, membership.pk])))
+    assert f"Résilier le contrat — N° {membership.member_number} - Cédric SIMON" in form
+    assert "Souhaitez-vous activer la portabilité ?" in form
+    response = terminate(client_a, company_a, membership)
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    end = timezone.localdate() - timedelta(days=3)
+    assert (membership.status, membership.end_date) == (MembershipStatus.TERMINATED, end)
+    termination = Termination.objects.get()
+    assert termination.portability is True
+    assert termination.portability_end is not None and termination.portability_end > end
+    request = termination.request
+    assert (request.reason, request.state) == (Reason.TERMINATION, State.IN_PROGRESS)
+    employees = text(client_a.get(reverse("tracking:employees", args=[company_a.pk])))
+    assert f"Radié - {end:%d/%m/%Y}" in employees
+    page = text(
+        client_a.get(reverse("tracking:employee", args=[company_a.pk, membership.employee_id]))
+    )
+    assert f"Portabilité jusqu'au {termination.portability_end:%d/%m/%Y}" in page
+
+
+@pytest.mark.django_db
+def test_a_portability_motif_needs_the_answer_and_nothing_is_saved_without_it(
+    client_a: Client, company_a: Company, membership: Membership
+) -> None:
+    page = text(terminate(client_a, company_a, membership, portability=""))
+    assert "Indiquez si vous souhaitez activer la portabilité" in page
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.ACTIVE
+    assert not Termination.objects.exists()
+    assert not Request.objects.filter(reason=Reason.TERMINATION).exists()
+
+
+@pytest.mark.django_db
+def test_a_terminated_membership_cannot_be_terminated_again(
+    client_a: Client, company_a: Company, membership: Membership
+) -> None:
+    terminate(client_a, company_a, membership)
+    page = text(terminate(client_a, company_a, membership, motif="resignation", portability=""))
+    assert Termination.objects.count() == 1
+    assert "radié" in page.lower()
+
+
+@pytest.mark.django_db
+def test_a_death_opens_a_deces_request_without_portability(
+    client_a: Client, company_a: Company, membership: Membership
+) -> None:
+    terminate(client_a, company_a, membership, motif="death", portability="")
+    termination = Termination.objects.get()
+    assert (termination.request.reason, termination.portability) == (Reason.DEATH, False)
+
+
+@pytest.mark.django_db
+def test_a_pre_enrolled_employee_who_leaves_loses_the_invitation_link(
+    client_a: Client, company_a: Company
+) -> None:
+    request = declare(company_a)
+    invitation = request.membership.invitations.get()
+    terminate(client_a, company_a, request.membership, motif="resignation", portability="")
+    request.refresh_from_db()
+    assert request.state == State.CANCELLED
+    with pytest.raises(BusinessError):
+        get_invitation(invitation.token)
+
+
+@pytest.mark.django_db
+def test_an_undone_termination_restores_the_membership_exactly(
+    client_a: Client, company_a: Company, membership: Membership
+) -> None:
+    terminate(client_a, company_a, membership)
+    termination = Termination.objects.get()
+    client_a.post(reverse("terminations:undo", args=[company_a.pk, termination.pk]))
+    membership.refresh_from_db()
+    assert (membership.status, membership.end_date) == (MembershipStatus.ACTIVE, None)
+    termination.refresh_from_db()
+    assert termination.undone_at is not None
+    assert termination.request.state == State.CANCELLED
+    assert termination.request.events.latest("pk").kind == EventKind.TERMINATION_UNDONE
+    # It can be terminated again, with the right date this time.
+    terminate(client_a, company_a, membership, motif="resignation", portability="")
+    assert Termination.objects.filter(undone_at=None).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_processed_termination_cannot_be_undone(
+    client_a: Client, company_a: Company, membership: Membership
+) -> None:
+    terminate(client_a, company_a, membership)
+    termination = Termination.objects.get()
+    Request.objects.filter(pk=termination.request_id).update(state=State.CLOSED)
+    client_a.post(reverse("terminations:undo", args=[company_a.pk, termination.pk]))
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.TERMINATED
+
+
+@pytest.mark.django_db
+def test_another_companys_correspondent_cannot_terminate_or_undo(
+    client: Client, correspondent_b: Any, company_a: Company, membership: Membership,
+    client_a: Client,
+) -> None:  # fmt: skip
+    terminate(client_a, company_a, membership)
+    termination = Termination.objects.get()
+    other = Client()
+    other.force_login(correspondent_b)
+    company_b = correspondent_b.companies.get()
+    for url in [
+        reverse("terminations:terminate", args=[company_a.pk, membership.pk]),
+        reverse("terminations:terminate", args=[company_b.pk, membership.pk]),
+    ]:
+        assert other.get(url).status_code == 404
+    response = other.post(reverse("terminations:undo", args=[company_b.pk, termination.pk]))
+    assert response.status_code == 404
+    termination.refresh_from_db()
+    assert termination.undone_at is None
+
+
+def test_the_portability_dates_follow_the_rules() -> None:
+    from portal.terminations.rules import portability_end
+
+    assert portability_end(contract_start=date(2024, 3, 1), contract_end=date(2024, 5, 31)) == date(
+        2024, 8, 31
+    )

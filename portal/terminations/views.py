@@ -1,0 +1,87 @@
+"""The employer's side of terminations: "Résilier son contrat", and undoing a mistake."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from portal.accounts.models import User
+from portal.companies.access import company_context, correspondent_required
+from portal.companies.queries import get_company_for_user
+from portal.core.errors import BusinessError
+from portal.enrollment.models import Membership
+from portal.terminations import services
+from portal.terminations.forms import TerminationForm
+from portal.terminations.models import Termination
+from portal.terminations.rules import PORTABILITY_MOTIFS
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+@correspondent_required
+def terminate(request: HttpRequest, company_id: int, membership_id: int) -> HttpResponse:
+    """ "Résilier le contrat — N° <member number> - <name>": dates, motif, portability."""
+    company = get_company_for_user(_user(request), company_id)
+    membership = (
+        Membership.objects.select_related("employee")
+        .filter(pk=membership_id, contract__company=company)
+        .first()
+    )
+    if membership is None:
+        raise Http404("Adhésion introuvable.")
+    employee = membership.employee
+    form = TerminationForm(request.POST or None, initial={"hire_date": employee.hire_date})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.terminate_membership(
+                company=company,
+                membership_id=membership.pk,
+                hire_date=form.cleaned_data.get("hire_date"),
+                termination_date=form.cleaned_data.get("termination_date"),
+                motif=form.cleaned_data.get("motif") or "",
+                portability=form.portability_answer(),
+                by=_user(request),
+                today=timezone.localdate(),
+            )
+        except services.TerminationRejected as rejected:
+            form.show(rejected.problems)
+        except BusinessError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request, "La résiliation a été envoyée : elle est en cours de traitement."
+            )
+            return redirect("tracking:employee", company.pk, employee.pk)
+    context = company_context(request, company, "employees")
+    context.update(
+        form=form,
+        membership=membership,
+        employee=employee,
+        portability_motifs=[m.value for m in PORTABILITY_MOTIFS],
+    )
+    return render(request, "terminations/terminate.html", context)
+
+
+@correspondent_required
+def undo(request: HttpRequest, company_id: int, termination_id: int) -> HttpResponse:
+    """Undo a termination still "En cours" (POST only)."""
+    company = get_company_for_user(_user(request), company_id)
+    if request.method != "POST":
+        raise Http404
+    try:
+        membership = services.undo_termination(
+            company=company, termination_id=termination_id, by=_user(request)
+        )
+    except Termination.DoesNotExist as missing:
+        raise Http404 from missing
+    except BusinessError as error:
+        messages.error(request, error.message)
+        return redirect("tracking:employees", company.pk)
+    messages.success(request, "La résiliation a été annulée : l'adhésion est rétablie.")
+    return redirect("tracking:employee", company.pk, membership.employee_id)
