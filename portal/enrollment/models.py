@@ -132,6 +132,8 @@ class MembershipStatus(models.TextChoices):
     ACTIVE = "active", "Mis en gestion"
     TERMINATED = "terminated", "Radié"
     WAIVED = "waived", "Dispensé"
+    # Declared by mistake and cancelled by the employer before the employee enrolled.
+    CANCELLED = "cancelled", "Déclaration annulée"
 
 
 class JourneyStep(models.TextChoices):

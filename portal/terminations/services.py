@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -148,13 +148,7 @@ def undo_termination(*, company: Company, termination_id: int, by: User | None) 
             "services. Contactez votre chargé d'affaires.",
         )
     now = timezone.now()
-    membership = Membership.objects.select_for_update().get(pk=termination.membership_id)
-    membership.status = termination.previous_status
-    membership.end_date = termination.previous_end_date
-    membership.status_changed_at = now
-    membership.save(update_fields=["status", "end_date", "status_changed_at"])
-    termination.undone_at = now
-    termination.save(update_fields=["undone_at"])
+    membership = _restore(termination, now)
     request.state = State.CANCELLED
     request.closed_at = request.updated_at = now
     request.save(update_fields=["state", "closed_at", "updated_at"])
@@ -162,4 +156,74 @@ def undo_termination(*, company: Company, termination_id: int, by: User | None) 
         request=request, kind=EventKind.TERMINATION_UNDONE, actor=by, at=now
     )
     audit.record("termination_undone", by=by, target=membership, company_id=company.pk)
+    return membership
+
+
+def _restore(termination: Termination, now: datetime) -> Membership:
+    membership = Membership.objects.select_for_update().get(pk=termination.membership_id)
+    membership.status = termination.previous_status
+    membership.end_date = termination.previous_end_date
+    membership.status_changed_at = now
+    membership.save(update_fields=["status", "end_date", "status_changed_at"])
+    termination.undone_at = now
+    termination.save(update_fields=["undone_at"])
+    return membership
+
+
+def _in_progress(termination_id: int) -> Termination:
+    termination = (
+        Termination.objects.select_for_update()
+        .select_related("request", "membership__contract")
+        .get(pk=termination_id)
+    )
+    if termination.undone_at is not None or termination.request.state != State.IN_PROGRESS:
+        raise BusinessError(
+            "termination_not_in_progress", "Cette résiliation n'est plus en cours de traitement."
+        )
+    return termination
+
+
+@transaction.atomic
+def close_termination(*, termination_id: int, by: User | None) -> Termination:
+    """The insurer processed the termination: "Clôturée", final (it can no longer be undone)."""
+    termination = _in_progress(termination_id)
+    now = timezone.now()
+    request = termination.request
+    request.state = State.CLOSED
+    request.closed_at = request.updated_at = now
+    request.save(update_fields=["state", "closed_at", "updated_at"])
+    RequestEvent.objects.create(request=request, kind=EventKind.CLOSED, actor=by, at=now)
+    audit.record(
+        "termination_closed",
+        by=by,
+        target=termination.membership,
+        company_id=termination.membership.contract.company_id,
+    )
+    return termination
+
+
+@transaction.atomic
+def cancel_termination(*, termination_id: int, reason: str, by: User | None) -> Membership:
+    """The insurer refuses the termination ("Annulée", with the reason shown to the employer):
+    the membership is restored as it was."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise BusinessError("reason_required", "Indiquez à l'employeur le motif de l'annulation.")
+    termination = _in_progress(termination_id)
+    now = timezone.now()
+    membership = _restore(termination, now)
+    request = termination.request
+    request.state = State.CANCELLED
+    request.closed_at = request.updated_at = now
+    request.save(update_fields=["state", "closed_at", "updated_at"])
+    RequestEvent.objects.create(
+        request=request, kind=EventKind.CANCELLED, actor=by, at=now, note=reason[:300]
+    )
+    audit.record(
+        "termination_cancelled",
+        by=by,
+        target=membership,
+        company_id=membership.contract.company_id,
+        reason=reason,
+    )
     return membership

@@ -104,6 +104,8 @@ class EventKind(models.TextChoices):
     SENT_BACK = "sent_back", "Adhésion renvoyée au salarié pour correction"
     CLOSED = "closed", "Demande clôturée"
     TERMINATION_UNDONE = "termination_undone", "Résiliation annulée par l'employeur"
+    CANCELLED = "cancelled", "Demande annulée par nos services"
+    DECLARATION_CANCELLED = "declaration_cancelled", "Déclaration annulée par l'employeur"
     WAIVER_SIGNED = "waiver_signed", "Demande de dispense signée par le salarié"
 
 
@@ -123,6 +125,8 @@ class RequestEvent(models.Model):
         related_name="+",
         verbose_name="par",
     )
+    # A word for the employer, e.g. why the insurer cancelled the request.
+    note = models.CharField("précision", max_length=300, blank=True)
 
     class Meta:
         verbose_name = "étape de demande"

@@ -98,7 +98,12 @@ class TimelineEntry:
 
 def timeline(request: Request) -> list[TimelineEntry]:
     """The request's events, with the employee's own steps (account activated) in order."""
-    entries = [TimelineEntry(e.at, e.get_kind_display()) for e in request.events.all()]
+    entries = [
+        TimelineEntry(
+            e.at, f"{e.get_kind_display()} : {e.note}" if e.note else e.get_kind_display()
+        )
+        for e in request.events.all()
+    ]
     if request.membership is not None:
         for invitation in request.membership.invitations.all():
             if invitation.used_at is not None:

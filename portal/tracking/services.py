@@ -276,3 +276,50 @@ def run_daily_reminders(*, now: datetime) -> DailyReport:
                 continue
             reminders += 1
     return DailyReport(reminders=reminders, expired=expired)
+
+
+@transaction.atomic
+def cancel_declaration(
+    *, company: Company, request_id: int, reason: str, by: User | None
+) -> Request:
+    """A declaration made by mistake (not a termination): while the affiliation is "En
+    attente", the employer cancels it with a reason; the invitation link stops working."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise BusinessError("reason_required", "Indiquez pourquoi cette déclaration est annulée.")
+    request = (
+        Request.objects.select_for_update(of=("self",))
+        .select_related("membership")
+        .get(pk=request_id, company=company)
+    )
+    membership = request.membership
+    if (
+        request.reason != Reason.AFFILIATION
+        or request.state != State.WAITING
+        or membership is None
+        or membership.status != MembershipStatus.PRE_ENROLLED
+    ):
+        raise BusinessError(
+            "not_waiting",
+            "Seule une affiliation en attente du salarié peut être annulée. Pour un salarié "
+            "qui a quitté l'entreprise, utilisez « Résilier son contrat ».",
+        )
+    now = timezone.now()
+    request.state = State.CANCELLED
+    request.closed_at = request.updated_at = now
+    request.save(update_fields=["state", "closed_at", "updated_at"])
+    RequestEvent.objects.create(
+        request=request,
+        kind=EventKind.DECLARATION_CANCELLED,
+        actor=by,
+        at=now,
+        note=reason[:300],
+    )
+    membership.status = MembershipStatus.CANCELLED
+    membership.status_changed_at = now
+    membership.save(update_fields=["status", "status_changed_at"])
+    membership.invitations.filter(revoked_at=None).update(revoked_at=now)
+    audit.record(
+        "declaration_cancelled", by=by, target=request, company_id=company.pk, reason=reason
+    )
+    return request

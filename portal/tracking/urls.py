@@ -8,6 +8,7 @@ urlpatterns = [
     path(base, views.home, name="home"),
     path(f"{base}mes-demandes/", views.requests_list, name="requests"),
     path(f"{base}mes-demandes/<int:request_id>/relancer/", views.remind, name="remind"),
+    path(f"{base}mes-demandes/<int:request_id>/annuler/", views.cancel_request, name="cancel"),
     path(f"{base}mes-demandes/ajouter/", views.add_employees, name="add"),
     path(f"{base}mes-demandes/ajouter/formulaire/", views.declare, name="declare"),
     path(f"{base}mes-demandes/ajouter/adresse/", views.confirm_address, name="confirm_address"),

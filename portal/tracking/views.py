@@ -286,6 +286,32 @@ def remind(request: HttpRequest, company_id: int, request_id: int) -> HttpRespon
     return render(request, "tracking/reminder_sent.html", context)
 
 
+@correspondent_required
+def cancel_request(request: HttpRequest, company_id: int, request_id: int) -> HttpResponse:
+    """ "Annuler la déclaration": a declaration made by mistake, with its reason."""
+    company = _company(request, company_id)
+    target = queries.get_request_for_company(company, request_id)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.cancel_declaration(
+                company=company,
+                request_id=target.pk,
+                reason=request.POST.get("motif", ""),
+                by=_user(request),
+            )
+        except BusinessError as failure:
+            error = failure.message
+        else:
+            messages.success(
+                request, "La déclaration a été annulée ; le lien d'affiliation ne fonctionne plus."
+            )
+            return redirect("tracking:employee", company.pk, target.employee_id)
+    context = company_context(request, company, "requests")
+    context.update(target=target, employee=target.employee, error=error)
+    return render(request, "tracking/cancel_request.html", context)
+
+
 def _back(request: HttpRequest, company: Company) -> str:
     back = request.POST.get("retour", "")
     prefix = reverse("tracking:requests", args=[company.pk])

@@ -170,3 +170,61 @@ def test_the_portability_dates_follow_the_rules() -> None:
     assert portability_end(contract_start=date(2024, 3, 1), contract_end=date(2024, 5, 31)) == date(
         2024, 8, 31
     )
+
+
+def staff_client(staff_user: Any) -> Client:
+    staff = Client()
+    staff.force_login(staff_user)
+    return staff
+
+
+@pytest.mark.django_db
+def test_staff_close_a_termination_which_then_cannot_be_undone(
+    client_a: Client, company_a: Company, membership: Membership, staff_user: Any
+) -> None:
+    terminate(client_a, company_a, membership)
+    termination = Termination.objects.get()
+    staff_client(staff_user).post(
+        reverse("admin:tracking_request_changelist"),
+        {"action": "close_terminations", "_selected_action": [termination.request_id]},
+    )
+    termination.refresh_from_db()
+    assert termination.request.state == State.CLOSED
+    client_a.post(reverse("terminations:undo", args=[company_a.pk, termination.pk]))
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.TERMINATED
+
+
+@pytest.mark.django_db
+def test_staff_cancel_a_termination_with_a_reason_the_employer_reads(
+    client_a: Client, company_a: Company, membership: Membership, staff_user: Any
+) -> None:
+    terminate(client_a, company_a, membership)
+    termination = Termination.objects.get()
+    changelist = reverse("admin:tracking_request_changelist")
+    staff = staff_client(staff_user)
+    form = text(
+        staff.post(
+            changelist,
+            {"action": "cancel_terminations", "_selected_action": [termination.request_id]},
+        )
+    )
+    assert "Motif de l'annulation, affiché à l'employeur" in form
+    staff.post(
+        changelist,
+        {
+            "action": "cancel_terminations",
+            "_selected_action": [termination.request_id],
+            "apply": "1",
+            "motif": "Le salarié est toujours présent dans vos effectifs (DSN de novembre).",
+        },
+    )
+    membership.refresh_from_db()
+    assert (membership.status, membership.end_date) == (MembershipStatus.ACTIVE, None)
+    page = text(
+        client_a.get(reverse("tracking:employee", args=[company_a.pk, membership.employee_id]))
+    )
+    assert (
+        "Demande annulée par nos services : Le salarié est toujours présent dans vos effectifs "
+        "(DSN de novembre)." in page
+    )
