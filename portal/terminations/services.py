@@ -14,6 +14,8 @@ from portal.core import audit
 from portal.core.errors import BusinessError
 from portal.enrollment.models import Membership, MembershipStatus
 from portal.enrollment.rules import FieldProblem
+from portal.notifications.models import Channel
+from portal.notifications.services import PendingMessage, queue_rendered_later
 from portal.terminations import rules
 from portal.terminations.models import Termination
 from portal.tracking.models import EventKind, Reason, Request, RequestEvent, Source, State
@@ -119,6 +121,8 @@ def terminate_membership(
     Request.objects.filter(
         membership=membership, reason=Reason.AFFILIATION, state=State.WAITING
     ).update(state=State.CANCELLED, closed_at=now, updated_at=now)
+    if with_portability:
+        _queue_portability_message(termination)
     audit.record(
         "membership_terminated",
         by=by,
@@ -129,6 +133,18 @@ def terminate_membership(
         portability=with_portability,
     )
     return termination
+
+
+def _queue_portability_message(termination: Termination) -> None:
+    """The former employee gets the certificate: by e-mail, or by letter without one."""
+    employee = termination.membership.employee
+    args = {"termination_id": termination.pk}
+    if employee.email:
+        message = PendingMessage(Channel.EMAIL, employee.email, "portability", args)
+    else:
+        address = "\n".join(employee.letter_address_lines())
+        message = PendingMessage(Channel.LETTER, address, "portability_letter", args)
+    queue_rendered_later([message])
 
 
 @transaction.atomic

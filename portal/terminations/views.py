@@ -14,6 +14,7 @@ from portal.core.errors import BusinessError
 from portal.enrollment.models import Membership
 from portal.terminations import services
 from portal.terminations.forms import TerminationForm
+from portal.terminations.messages import portability_certificate
 from portal.terminations.models import Termination
 from portal.terminations.rules import PORTABILITY_MOTIFS
 
@@ -85,3 +86,19 @@ def undo(request: HttpRequest, company_id: int, termination_id: int) -> HttpResp
         return redirect("tracking:employees", company.pk)
     messages.success(request, "La résiliation a été annulée : l'adhésion est rétablie.")
     return redirect("tracking:employee", company.pk, membership.employee_id)
+
+
+@correspondent_required
+def certificate(request: HttpRequest, company_id: int, termination_id: int) -> HttpResponse:
+    """The portability certificate, as the former employee received it."""
+    company = get_company_for_user(_user(request), company_id)
+    termination = (
+        Termination.objects.select_related("membership__employee", "membership__contract__company")
+        .filter(pk=termination_id, membership__contract__company=company, portability=True)
+        .first()
+    )
+    if termination is None:
+        raise Http404("Attestation introuvable.")
+    response = HttpResponse(portability_certificate(termination), content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="attestation-portabilite.pdf"'
+    return response

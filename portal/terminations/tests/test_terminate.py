@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +16,7 @@ from portal.companies.models import Company
 from portal.core.errors import BusinessError
 from portal.enrollment.models import Membership, MembershipStatus
 from portal.enrollment.services import get_invitation
+from portal.notifications.models import Channel, OutboundMessage
 from portal.terminations.models import Termination
 from portal.tracking.models import EventKind, Reason, Request, State
 
@@ -67,6 +69,27 @@ def test_a_termination_with_portability_ends_the_cover_and_opens_a_request(
         client_a.get(reverse("tracking:employee", args=[company_a.pk, membership.employee_id]))
     )
     assert f"Portabilité jusqu'au {termination.portability_end:%d/%m/%Y}" in page
+    # The former employee got the certificate by e-mail; the employer can download it too.
+    sent = mail.outbox[-1]
+    assert sent.subject == "Vos garanties santé sont maintenues (portabilité)"
+    assert sent.to == ["cedric.simon@example.org"]
+    assert sent.attachments[0][0].startswith("attestation-portabilite")
+    assert sent.attachments[0][1][:4] == b"%PDF"
+    certificate = client_a.get(
+        reverse("terminations:certificate", args=[company_a.pk, termination.pk])
+    )
+    assert certificate.content[:4] == b"%PDF"
+
+
+@pytest.mark.django_db
+def test_without_an_email_the_former_employee_gets_the_certificate_by_letter(
+    client_a: Client, company_a: Company
+) -> None:
+    request = declare(company_a, email="")
+    terminate(client_a, company_a, request.membership)
+    letter = OutboundMessage.objects.filter(template="portability_letter").get()
+    assert letter.channel == Channel.LETTER
+    assert letter.recipient.startswith("Monsieur Cédric SIMON")
 
 
 @pytest.mark.django_db
