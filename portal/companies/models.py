@@ -100,6 +100,11 @@ class Contract(models.Model):
     child_max_age_extended = models.PositiveSmallIntegerField(
         "âge limite des enfants étudiants ou apprentis", default=26
     )
+    # After a member's death, the months the dependants stay covered free of charge (0: their
+    # cover ends with the member's; they may then ask for the loi Evin continuation).
+    dependants_keep_cover_months = models.PositiveSmallIntegerField(
+        "maintien des bénéficiaires après décès (mois)", default=0
+    )
 
     class Meta:
         verbose_name = "contrat"

@@ -26,6 +26,10 @@ class Termination(models.Model):
     motif = models.CharField("motif de résiliation", max_length=40, choices=motif_choices())
     portability = models.BooleanField("portabilité activée", default=False)
     portability_end = models.DateField("portabilité jusqu'au", null=True, blank=True)
+    # After a death, when the contract keeps the dependants covered for a while.
+    dependants_cover_end = models.DateField(
+        "bénéficiaires couverts jusqu'au", null=True, blank=True
+    )
     # What the membership was before, to restore it exactly if the termination is undone.
     previous_status = models.CharField("statut précédent", max_length=20)
     previous_end_date = models.DateField("date de fin précédente", null=True, blank=True)

@@ -103,6 +103,11 @@ def terminate_membership(
             )
             if with_portability
             else None,
+            dependants_cover_end=rules.dependants_cover_end(
+                termination_date, membership.contract.dependants_keep_cover_months
+            )
+            if death and membership.dependants.exists()
+            else None,
             previous_status=membership.status,
             previous_end_date=membership.end_date,
             created_by=by,

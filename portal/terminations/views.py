@@ -16,7 +16,7 @@ from portal.terminations import services
 from portal.terminations.forms import TerminationForm
 from portal.terminations.messages import portability_certificate
 from portal.terminations.models import Termination
-from portal.terminations.rules import PORTABILITY_MOTIFS
+from portal.terminations.rules import DEATH, PORTABILITY_MOTIFS
 
 
 def _user(request: HttpRequest) -> User:
@@ -55,9 +55,18 @@ def terminate(request: HttpRequest, company_id: int, membership_id: int) -> Http
         except BusinessError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(
-                request, "La résiliation a été envoyée : elle est en cours de traitement."
-            )
+            if form.cleaned_data.get("motif") == DEATH:
+                messages.success(
+                    request,
+                    "Nous avons bien enregistré le décès de "
+                    f"{employee.first_name} {employee.last_name}. Nos services prennent la suite "
+                    "et prendront contact avec ses proches pour ce qui concerne ses bénéficiaires. "
+                    "Nous vous remercions de nous en avoir informés.",
+                )
+            else:
+                messages.success(
+                    request, "La résiliation a été envoyée : elle est en cours de traitement."
+                )
             return redirect("tracking:employee", company.pk, employee.pk)
     context = company_context(request, company, "employees")
     context.update(

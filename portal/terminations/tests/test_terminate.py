@@ -14,7 +14,7 @@ from django.utils import timezone
 from conftest import declare, text
 from portal.companies.models import Company
 from portal.core.errors import BusinessError
-from portal.enrollment.models import Membership, MembershipStatus
+from portal.enrollment.models import Dependant, Membership, MembershipStatus
 from portal.enrollment.services import get_invitation
 from portal.notifications.models import Channel, OutboundMessage
 from portal.terminations.models import Termination
@@ -251,3 +251,28 @@ def test_staff_cancel_a_termination_with_a_reason_the_employer_reads(
         "Demande annulée par nos services : Le salarié est toujours présent dans vos effectifs "
         "(DSN de novembre)." in page
     )
+
+
+@pytest.mark.django_db
+def test_after_a_death_the_dependants_stay_covered_as_the_contract_says(
+    client_a: Client, company_a: Company, membership: Membership
+) -> None:
+    contract = membership.contract
+    contract.dependants_keep_cover_months = 12
+    contract.save(update_fields=["dependants_keep_cover_months"])
+    Dependant.objects.create(
+        membership=membership,
+        kind="spouse",
+        civility="MME",
+        last_name="SIMON",
+        first_name="Anne",
+        birth_date=date(1986, 1, 1),
+    )
+    response = terminate(client_a, company_a, membership, motif="death", portability="")
+    page = text(client_a.get(response["Location"]))
+    assert "Nous avons bien enregistré le décès de Cédric SIMON." in page
+    termination = Termination.objects.get()
+    assert termination.request.reason == Reason.DEATH
+    assert termination.dependants_cover_end is not None
+    assert f"Couverts jusqu'au {termination.dependants_cover_end:%d/%m/%Y}" in page
+    assert "Anne" not in page
