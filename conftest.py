@@ -6,13 +6,17 @@ import base64
 import html
 import json
 import re
-from collections.abc import Iterator
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import altcha
 import pytest
+from django.db import connection, connections
 from django.test import Client, TestCase
 
 from portal.accounts.models import Role, User
@@ -224,3 +228,49 @@ def declare(company: Company, by: User | None = None, **overrides: Any) -> Any:
             by=by,
             today=date(2024, 6, 1),
         )
+
+
+T = TypeVar("T")
+
+
+@contextmanager
+def file_copy_of_the_database(path: Path) -> Iterator[None]:
+    """Connections opened meanwhile (other threads) use a file copy of the test database.
+
+    SQLite's in-memory test database is shared-cache: there a second writer fails at once with
+    "database table is locked" instead of waiting for the first one as it does on a database
+    file (BEGIN IMMEDIATE, 20 s timeout). PostgreSQL needs no copy.
+    """
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        yield
+        return
+    connection.ensure_connection()
+    target = sqlite3.connect(path)
+    connection.connection.backup(target)
+    target.close()
+    name = connection.settings_dict["NAME"]
+    connection.settings_dict["NAME"] = str(path)
+    try:
+        yield
+    finally:
+        connection.settings_dict["NAME"] = name
+
+
+def in_threads(*works: Callable[[], T]) -> list[T]:
+    """Run `works` in threads started together; their results in order."""
+    barrier = threading.Barrier(len(works))
+    results: dict[int, T] = {}
+
+    def run(index: int, work: Callable[[], T]) -> None:
+        barrier.wait()
+        try:
+            results[index] = work()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(works)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [results[index] for index in range(len(works))]

@@ -19,6 +19,10 @@ from portal.terminations.models import Termination
 from portal.terminations.rules import DEATH, PORTABILITY_MOTIFS
 
 
+# The article as in force (Légifrance); its text is not copied here, so it stays current.
+PORTABILITY_LAW_URL = "https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000027549338"
+
+
 def _user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
@@ -74,6 +78,7 @@ def terminate(request: HttpRequest, company_id: int, membership_id: int) -> Http
         membership=membership,
         employee=employee,
         portability_motifs=[m.value for m in PORTABILITY_MOTIFS],
+        portability_law_url=PORTABILITY_LAW_URL,
     )
     return render(request, "terminations/terminate.html", context)
 

@@ -1,21 +1,19 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from conftest import file_copy_of_the_database, in_threads
 from portal.core.errors import BusinessError
 from portal.core.models import AuditEvent
 from portal.enrollment.models import Membership
@@ -386,49 +384,6 @@ def test_a_document_changed_after_it_was_shown_is_not_signed(
     assert consented.status == EnvelopeStatus.CODE_SENT
     assert consented.codes.get().used_at is None
     assert not SignedDocument.objects.exclude(signed_sha256="").exists()
-
-
-@contextmanager
-def file_copy_of_the_database(path: Path) -> Iterator[None]:
-    """Connections opened meanwhile (other threads) use a file copy of the test database.
-
-    SQLite's in-memory test database is shared-cache: there a second writer fails at once with
-    "database table is locked" instead of waiting for the first one as it does on a database
-    file (BEGIN IMMEDIATE, 20 s timeout). PostgreSQL needs no copy.
-    """
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
-        yield
-        return
-    connection.ensure_connection()
-    target = sqlite3.connect(path)
-    connection.connection.backup(target)
-    target.close()
-    name = connection.settings_dict["NAME"]
-    connection.settings_dict["NAME"] = str(path)
-    try:
-        yield
-    finally:
-        connection.settings_dict["NAME"] = name
-
-
-def in_threads(*works: Callable[[], T]) -> list[T]:
-    """Run `works` in threads started together; their results in order."""
-    barrier = threading.Barrier(len(works))
-    results: dict[int, T] = {}
-
-    def run(index: int, work: Callable[[], T]) -> None:
-        barrier.wait()
-        try:
-            results[index] = work()
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(works)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return [results[index] for index in range(len(works))]
 
 
 @pytest.mark.django_db(transaction=True)

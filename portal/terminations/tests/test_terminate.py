@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,12 +12,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import declare, text
+from conftest import declare, file_copy_of_the_database, in_threads, text
 from portal.companies.models import Company
 from portal.core.errors import BusinessError
 from portal.enrollment.models import Dependant, Membership, MembershipStatus
 from portal.enrollment.services import get_invitation
 from portal.notifications.models import Channel, OutboundMessage
+from portal.terminations import services
 from portal.terminations.models import Termination
 from portal.tracking.models import EventKind, Reason, Request, State
 
@@ -276,3 +278,32 @@ def test_after_a_death_the_dependants_stay_covered_as_the_contract_says(
     assert termination.dependants_cover_end is not None
     assert f"Couverts jusqu'au {termination.dependants_cover_end:%d/%m/%Y}" in page
     assert "Anne" not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_sends_make_one_termination(company_a: Company, tmp_path: Path) -> None:
+    request = declare(company_a)
+    company = Company.objects.get(pk=company_a.pk)
+    today = timezone.localdate()
+
+    def send() -> str:
+        try:
+            services.terminate_membership(
+                company=company,
+                membership_id=request.membership_id,
+                hire_date=date(2024, 3, 1),
+                termination_date=today,
+                motif="resignation",
+                portability=None,
+                by=None,
+                today=today,
+            )
+        except BusinessError as error:
+            return error.code
+        return "terminated"
+
+    with file_copy_of_the_database(tmp_path / "portal.sqlite3"):
+        outcomes = in_threads(send, send)
+        (count,) = in_threads(lambda: Termination.objects.count())
+    assert sorted(outcomes) == ["terminated", "termination_rejected"]
+    assert count == 1
