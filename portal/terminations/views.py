@@ -18,7 +18,6 @@ from portal.terminations.messages import portability_certificate
 from portal.terminations.models import Termination
 from portal.terminations.rules import DEATH, PORTABILITY_MOTIFS
 
-
 # The article as in force (Légifrance); its text is not copied here, so it stays current.
 PORTABILITY_LAW_URL = "https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000027549338"
 
