@@ -198,14 +198,9 @@ class DeclarationForm(PersonForm):
         return data
 
 
-class ProfileForm(PersonForm):
-    """ "Mon profil": the guide's fields; the rules are checked by `journey.check_profile`."""
+class CoordinatesForm(forms.Form):
+    """A person's coordinates as the employee types them (the member's or a dependant's)."""
 
-    family_status = forms.ChoiceField(
-        label="Situation familiale",
-        choices=[("", "Choisissez"), *FamilyStatus.choices],
-        required=False,
-    )
     street = forms.CharField(
         label="Libellé de la voie",
         max_length=60,
@@ -220,7 +215,17 @@ class ProfileForm(PersonForm):
         label="Téléphone",
         max_length=25,
         required=False,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        widget=forms.TextInput(attrs={"type": "tel"}),
+    )
+
+
+class ProfileForm(PersonForm, CoordinatesForm):
+    """ "Mon profil": the guide's fields; the rules are checked by `journey.check_profile`."""
+
+    family_status = forms.ChoiceField(
+        label="Situation familiale",
+        choices=[("", "Choisissez"), *FamilyStatus.choices],
+        required=False,
     )
     nir = forms.CharField(
         label="Numéro de sécurité sociale",
@@ -260,6 +265,7 @@ class ProfileForm(PersonForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["phone"].widget.attrs["autocomplete"] = "tel"  # the member's own number
         for name in self.REQUIRED:
             self.fields[name].widget.attrs["aria-required"] = "true"
 
@@ -302,7 +308,7 @@ ATTACHMENT = [
 ]
 
 
-class DependantForm(PersonForm):
+class DependantForm(PersonForm, CoordinatesForm):
     """ "Bénéficiaire": a dependant's identity, coordinates and social security number."""
 
     kind = forms.ChoiceField(
@@ -322,17 +328,6 @@ class DependantForm(PersonForm):
     studying = forms.BooleanField(label="Étudiant(e), apprenti(e) ou en alternance", required=False)
     disabled = forms.BooleanField(label="En situation de handicap (reconnu)", required=False)
     same_address = forms.BooleanField(required=False, initial=True)
-    street = forms.CharField(label="Libellé de la voie", max_length=60, required=False)
-    complement = forms.CharField(label="Complément d'adresse", max_length=38, required=False)
-    postal_code = forms.CharField(label="Code postal", max_length=10, required=False)
-    city = forms.CharField(label="Commune", max_length=60, required=False)
-    country = forms.CharField(label="Pays", max_length=38, required=False, initial="FRANCE")
-    phone = forms.CharField(
-        label="Téléphone",
-        max_length=25,
-        required=False,
-        widget=forms.TextInput(attrs={"type": "tel"}),
-    )
     attachment = forms.ChoiceField(
         label="Numéro de sécurité sociale",
         choices=ATTACHMENT,
