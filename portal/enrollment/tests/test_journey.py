@@ -571,3 +571,35 @@ def test_after_the_60_days_the_steps_say_what_to_do_and_save_nothing(
     assert fill_profile(member, membership).status_code == 410
     membership.refresh_from_db()
     assert membership.journey_step == ""
+
+
+@pytest.mark.django_db
+def test_a_dependant_can_have_their_own_benefits_account(
+    member: Client, membership: Membership
+) -> None:
+    fill_profile(member, membership)
+    member.post(url("add_dependant", membership), CHILD)
+    member.post(url("dependants", membership))
+    member.post(url("coverage", membership), {"option": "base"})
+    child = Dependant.objects.get()
+    response = member.post(
+        url("bank", membership),
+        {
+            "debit_holder": "Cédric Simon",
+            "debit_iban": "FR76 3000 6000 0112 3456 7890 189",
+            "frequency": "annual",
+            "debit_day": "20",
+            "same_for_benefits": "on",
+            f"dependant_{child.pk}_own": "on",
+            f"dependant_{child.pk}_holder": "Léa Simon",
+            f"dependant_{child.pk}_iban": "FR76 3000 6000 0112 3456 7890 189",
+        },
+    )
+    assert response["Location"] == url("signature", membership)
+    accounts = {(a.purpose, a.dependant_id, a.holder) for a in BankAccount.objects.all()}
+    assert accounts == {
+        (AccountPurpose.DEBIT, None, "Cédric Simon"),
+        (AccountPurpose.BENEFITS, child.pk, "Léa Simon"),
+    }
+    summary = text(member.get(url("summary", membership)))
+    assert "Coordonnées bancaires de Léa SIMON : compte de Léa Simon" in summary
