@@ -7,7 +7,9 @@ import re
 from datetime import date
 
 from django.core import mail
+from fpdf import FPDF
 from playwright.sync_api import Page, expect
+from stdnum.fr import nir as stdnum_nir
 
 from conftest import declaration
 from portal.companies.models import Company, InsuredGroup
@@ -20,8 +22,6 @@ NIR = "1850575115123"
 
 
 def nir() -> str:
-    from stdnum.fr import nir as stdnum_nir
-
     return NIR + stdnum_nir.calc_check_digits(NIR)
 
 
@@ -135,8 +135,6 @@ def test_ask_for_a_waiver_and_sign_it_by_sms(page: Page, demo: None, tmp_path) -
     page.get_by_role("link", name="Demander une dispense d'adhésion").click()
     page.get_by_label(re.compile("^Déjà couvert")).check()
     proof = tmp_path / "attestation.pdf"
-    from fpdf import FPDF
-
     document = FPDF()
     document.add_page()
     document.set_font("helvetica", size=12)

@@ -73,7 +73,6 @@ def summary(request: HttpRequest, membership: Membership) -> HttpResponse:
         membership,
         JourneyStep.SIGNATURE,
         dependants=list(membership.dependants.all()),
-        accounts={(a.purpose, a.dependant_id): a for a in membership.bank_accounts.all()},
         mandate=mandate,
         costs=journey.current_costs(membership),
     )

@@ -82,6 +82,10 @@ class WaiverCase:
 
 
 _END_OF_WORK_CONTRACT = "Date de fin de votre contrat de travail"
+# The facultative cases exist only where the acte juridique lists them (R2.7).
+_FACULTATIVE_BASIS = (
+    "Article R242-1-6 du Code de la sécurité sociale, cas prévu par l'acte instituant les garanties"
+)
 
 CASES: tuple[WaiverCase, ...] = (
     WaiverCase(
@@ -195,10 +199,7 @@ CASES: tuple[WaiverCase, ...] = (
             "et vous avez souscrit par ailleurs une complémentaire santé individuelle. La dispense "
             "prend fin avec votre contrat de travail."
         ),
-        legal_basis=(
-            "Article R242-1-6 du Code de la sécurité sociale, cas prévu par l'acte instituant "
-            "les garanties"
-        ),
+        legal_basis=_FACULTATIVE_BASIS,
         contract_kinds=BOTH,
         optional=True,
         proof_kinds=(ProofKind.INDIVIDUAL_COVER,),
@@ -216,10 +217,7 @@ CASES: tuple[WaiverCase, ...] = (
             "Vous êtes en CDD, en contrat de mission ou en apprentissage pour moins de 12 mois. "
             "Aucun justificatif n'est demandé. La dispense prend fin avec votre contrat de travail."
         ),
-        legal_basis=(
-            "Article R242-1-6 du Code de la sécurité sociale, cas prévu par l'acte instituant "
-            "les garanties"
-        ),
+        legal_basis=_FACULTATIVE_BASIS,
         contract_kinds=BOTH,
         optional=True,
         proof_kinds=(),
@@ -236,10 +234,7 @@ CASES: tuple[WaiverCase, ...] = (
             "à au moins 10 % de votre rémunération brute. La dispense prend fin si cette part "
             "devient inférieure à 10 %."
         ),
-        legal_basis=(
-            "Article R242-1-6 du Code de la sécurité sociale, cas prévu par l'acte instituant "
-            "les garanties"
-        ),
+        legal_basis=_FACULTATIVE_BASIS,
         contract_kinds=BOTH,
         optional=True,
         proof_kinds=(),
