@@ -181,7 +181,7 @@ from portal.accounts.models import User
 client = Client(HTTP_HOST="127.0.0.1")
 client.force_login(User.objects.get(email="bench-rh@example.org"))
 started = time.perf_counter()
-response = client.get(reverse("tracking:export", args=[{company_id}, "{extension}"]))
+response = client.get(reverse("employer:export", args=[{company_id}, "{extension}"]))
 size = sum(len(chunk) for chunk in response.streaming_content)
 elapsed = time.perf_counter() - started
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork and exec.
@@ -210,7 +210,7 @@ def main() -> None:
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     requests_url = reverse("tracking:requests", args=[company.pk])
-    employees_url = reverse("tracking:employees", args=[company.pk])
+    employees_url = reverse("employer:employees", args=[company.pk])
     cases = [
         ("Mes demandes — first page", requests_url),
         ("Mes demandes — filtered (En attente)", requests_url + "?etat=waiting"),

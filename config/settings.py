@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "portal.notifications",
     "portal.documents",
     "portal.signatures",
+    "portal.journey",
+    "portal.employer",
     "portal.backoffice",
 ]
 

@@ -25,7 +25,7 @@ def home_for(user: User) -> str:
     if user.role == Role.STAFF:
         return reverse("admin:index")
     if user.role == Role.MEMBER:
-        return reverse("enrollment:space")
+        return reverse("journey:space")
     return reverse("companies:choose")
 
 

@@ -26,9 +26,9 @@ def choose_company(request: HttpRequest) -> HttpResponse:
         if not chosen.isdigit():
             raise Http404
         company = get_company_for_user(request.user, int(chosen))  # type: ignore[arg-type]
-        return redirect("tracking:home", company.pk)
+        return redirect("employer:home", company.pk)
     if len(companies) == 1:
-        return redirect("tracking:home", companies[0].pk)
+        return redirect("employer:home", companies[0].pk)
     return render(request, "companies/choose.html", {"companies": companies})
 
 

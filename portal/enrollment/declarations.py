@@ -282,7 +282,7 @@ def _check_duplicates(
                 f"duplicate_{field_name}",
                 f"Un salarié avec {what} est déjà déclaré ({existing.name}) : "
                 "ouvrez sa fiche plutôt que de le déclarer à nouveau.",
-                link=reverse("tracking:employee", args=[company.pk, existing.pk])
+                link=reverse("employer:employee", args=[company.pk, existing.pk])
                 if existing.pk
                 else "",
             )

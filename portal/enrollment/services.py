@@ -235,7 +235,7 @@ def issue_invitation(*, membership: Membership, now: datetime) -> Invitation:
 
 
 def invitation_url(invitation: Invitation) -> str:
-    return settings.SITE_URL + reverse("enrollment:activate", args=[invitation.token])
+    return settings.SITE_URL + reverse("journey:activate", args=[invitation.token])
 
 
 def get_invitation(token: str) -> Invitation:

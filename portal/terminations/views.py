@@ -70,7 +70,7 @@ def terminate(request: HttpRequest, company_id: int, membership_id: int) -> Http
                 messages.success(
                     request, "La résiliation a été envoyée : elle est en cours de traitement."
                 )
-            return redirect("tracking:employee", company.pk, employee.pk)
+            return redirect("employer:employee", company.pk, employee.pk)
     context = company_context(request, company, "employees")
     context.update(
         form=form,
@@ -96,9 +96,9 @@ def undo(request: HttpRequest, company_id: int, termination_id: int) -> HttpResp
         raise Http404 from missing
     except BusinessError as error:
         messages.error(request, error.message)
-        return redirect("tracking:employees", company.pk)
+        return redirect("employer:employees", company.pk)
     messages.success(request, "La résiliation a été annulée : l'adhésion est rétablie.")
-    return redirect("tracking:employee", company.pk, membership.employee_id)
+    return redirect("employer:employee", company.pk, membership.employee_id)
 
 
 @correspondent_required

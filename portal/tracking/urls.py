@@ -5,7 +5,6 @@ from portal.tracking import views
 app_name = "tracking"
 base = "entreprises/<int:company_id>/"
 urlpatterns = [
-    path(base, views.home, name="home"),
     path(f"{base}mes-demandes/", views.requests_list, name="requests"),
     path(f"{base}mes-demandes/<int:request_id>/relancer/", views.remind, name="remind"),
     path(f"{base}mes-demandes/<int:request_id>/annuler/", views.cancel_request, name="cancel"),
@@ -14,11 +13,4 @@ urlpatterns = [
     path(f"{base}mes-demandes/ajouter/adresse/", views.confirm_address, name="confirm_address"),
     path(f"{base}mes-demandes/ajouter/verifier/", views.review, name="review"),
     path(f"{base}mes-demandes/ajouter/annuler/", views.cancel_declaration, name="cancel"),
-    path(f"{base}mes-collaborateurs/", views.employees_list, name="employees"),
-    path(f"{base}mes-collaborateurs/<int:employee_id>/", views.employee_detail, name="employee"),
-    path(
-        f"{base}mes-collaborateurs/export.<spreadsheet:extension>",
-        views.export_employees,
-        name="export",
-    ),
 ]

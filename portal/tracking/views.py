@@ -1,4 +1,4 @@
-"""Employer space: Accueil, Mes demandes (with "Ajouter des salariés"), Mes collaborateurs."""
+"""Employer space: Mes demandes (with "Ajouter des salariés")."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.http.response import HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,10 +19,8 @@ from portal.accounts.models import User
 from portal.companies.access import company_context, correspondent_required
 from portal.companies.models import Company, InsuredGroup
 from portal.companies.queries import get_company_for_user
-from portal.core import audit
 from portal.core.crypto import decrypt, encrypt
 from portal.core.errors import BusinessError
-from portal.documents.exports import csv_lines, xlsx_file
 from portal.enrollment.declarations import (
     EmployeeDeclaration,
     from_session,
@@ -31,7 +28,6 @@ from portal.enrollment.declarations import (
     to_session,
 )
 from portal.enrollment.forms import DeclarationForm
-from portal.enrollment.models import MembershipStatus
 from portal.tracking import queries, services
 from portal.tracking.models import Reason, Request, Source, State
 
@@ -42,17 +38,6 @@ def _company(request: HttpRequest, company_id: int) -> Company:
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-@correspondent_required
-def home(request: HttpRequest, company_id: int) -> HttpResponse:
-    """Accueil: the company, its contracts, the latest requests, the account manager."""
-    company = _company(request, company_id)
-    context = company_context(request, company, "home")
-    context["contracts"] = list(company.contracts.order_by("kind", "number"))
-    context["latest_requests"] = list(queries.requests_of(company)[:5])
-    context["today"] = timezone.localdate()
-    return render(request, "tracking/home.html", context)
 
 
 # "Ajouter des salariés": Options → Renseigner les salariés → Confirmation.
@@ -306,7 +291,7 @@ def cancel_request(request: HttpRequest, company_id: int, request_id: int) -> Ht
             messages.success(
                 request, "La déclaration a été annulée ; le lien d'affiliation ne fonctionne plus."
             )
-            return redirect("tracking:employee", company.pk, target.employee_id)
+            return redirect("employer:employee", company.pk, target.employee_id)
     context = company_context(request, company, "requests")
     context.update(target=target, employee=target.employee, error=error)
     return render(request, "tracking/cancel_request.html", context)
@@ -315,83 +300,7 @@ def cancel_request(request: HttpRequest, company_id: int, request_id: int) -> Ht
 def _back(request: HttpRequest, company: Company) -> str:
     back = request.POST.get("retour", "")
     prefix = reverse("tracking:requests", args=[company.pk])
-    employees = reverse("tracking:employees", args=[company.pk])
+    employees = reverse("employer:employees", args=[company.pk])
     if back.startswith(prefix) or back.startswith(employees):
         return back
     return prefix
-
-
-@correspondent_required
-def employees_list(request: HttpRequest, company_id: int) -> HttpResponse:
-    """Mes collaborateurs: name, member number, status with date; filters and search."""
-    company = _company(request, company_id)
-    status = request.GET.get("statut", "")
-    group = request.GET.get("groupe", "")
-    name = request.GET.get("nom", "").strip()
-    if status not in MembershipStatus.values:
-        status = ""
-    groups = list(
-        InsuredGroup.objects.filter(contract__company=company)
-        .values_list("code", "label")
-        .distinct()
-    )
-    if group not in {code for code, _ in groups}:
-        group = ""
-    page = Paginator(
-        queries.employees_of(company, status=status, group=group, name=name), queries.PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    context = company_context(request, company, "employees")
-    context.update(
-        page=page,
-        status=status,
-        group=group,
-        name=name,
-        statuses=MembershipStatus.choices,
-        groups=groups,
-    )
-    return render(request, "tracking/employees.html", context)
-
-
-@correspondent_required
-def employee_detail(request: HttpRequest, company_id: int, employee_id: int) -> HttpResponse:
-    """The employee page: contract information, employee information, their requests."""
-    company = _company(request, company_id)
-    employee = queries.get_employee_for_company(company, employee_id)
-    memberships = list(
-        employee.memberships.select_related("contract", "insured_group__base_product").order_by(
-            "-effective_date"
-        )
-    )
-    employee_requests = [
-        (item, queries.timeline(item))
-        for item in employee.requests.filter(company=company)
-        .prefetch_related("events", "membership__invitations")
-        .order_by("-created_at")
-    ]
-    # rules.md R8.6: every access to an employee's file (and its NIR) is logged.
-    audit.record("employee_viewed", by=_user(request), target=employee, company_id=company.pk)
-    context = company_context(request, company, "employees")
-    context.update(employee=employee, memberships=memberships, employee_requests=employee_requests)
-    return render(request, "tracking/employee.html", context)
-
-
-@correspondent_required
-def export_employees(request: HttpRequest, company_id: int, extension: str) -> HttpResponseBase:
-    """The full list of employees as xlsx or csv, streamed."""
-    company = _company(request, company_id)
-    audit.record("employees_exported", by=_user(request), company_id=company.pk, format=extension)
-    stamp = timezone.localdate().strftime("%Y%m%d")
-    filename = f"collaborateurs-{company.siret}-{stamp}.{extension}"
-    rows = queries.export_rows(company)
-    if extension == "csv":
-        response = StreamingHttpResponse(
-            csv_lines(queries.EXPORT_HEADER, rows), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-    return FileResponse(
-        xlsx_file(queries.EXPORT_HEADER, rows, title="Collaborateurs"),
-        as_attachment=True,
-        filename=filename,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )

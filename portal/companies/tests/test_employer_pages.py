@@ -30,7 +30,7 @@ def test_single_company_correspondent_goes_straight_to_its_home(
     client_a: Client, company_a: Company
 ) -> None:
     response = client_a.get(reverse("companies:choose"))
-    assert response["Location"] == reverse("tracking:home", args=[company_a.pk])
+    assert response["Location"] == reverse("employer:home", args=[company_a.pk])
 
 
 @pytest.mark.django_db
@@ -43,7 +43,7 @@ def test_correspondent_of_several_companies_picks_one(
     assert "Mes entreprises" in page
     assert "ALPHA SAS" in page and "BETA SARL" in page
     response = client.get(reverse("companies:choose"), {"entreprise": company_b.pk})
-    assert response["Location"] == reverse("tracking:home", args=[company_b.pk])
+    assert response["Location"] == reverse("employer:home", args=[company_b.pk])
 
 
 @pytest.mark.django_db
@@ -71,7 +71,7 @@ def test_correspondent_without_company_gets_an_honest_message(client: Client, db
 def test_home_shows_menu_contracts_empty_requests_and_account_manager(
     client_a: Client, company_a: Company
 ) -> None:
-    page = client_a.get(reverse("tracking:home", args=[company_a.pk])).content.decode()
+    page = client_a.get(reverse("employer:home", args=[company_a.pk])).content.decode()
     for text in [
         "Accueil",
         "Mon entreprise",
@@ -99,7 +99,7 @@ def test_home_shows_menu_contracts_empty_requests_and_account_manager(
 def test_provident_menu_entry_appears_with_a_provident_contract(
     client_a: Client, company_a: Company, provident: Contract
 ) -> None:
-    home = client_a.get(reverse("tracking:home", args=[company_a.pk])).content.decode()
+    home = client_a.get(reverse("employer:home", args=[company_a.pk])).content.decode()
     assert reverse("companies:provident", args=[company_a.pk]) in home
     page = client_a.get(reverse("companies:provident", args=[company_a.pk])).content.decode()
     assert "Contrat N° P0001" in page
@@ -191,7 +191,7 @@ def test_company_switcher_is_on_every_page_for_several_companies(
 ) -> None:
     correspondent_a.companies.add(company_b)  # type: ignore[attr-defined]
     client.force_login(correspondent_a)
-    for name in ["tracking:home", "companies:my_company", "companies:documents"]:
+    for name in ["employer:home", "companies:my_company", "companies:documents"]:
         page = client.get(reverse(name, args=[company_a.pk])).content.decode()
         assert "Changer d'entreprise" in page, name
         assert f'<option value="{company_b.pk}">BETA SARL</option>' in page

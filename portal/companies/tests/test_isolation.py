@@ -96,13 +96,13 @@ def employees_in_both(db: None, company_a: Company, company_b: Company) -> None:
 def test_the_walk_finds_the_employer_pages() -> None:
     names = {name for name, _ in PATTERNS}
     assert {
-        "tracking:home",
+        "employer:home",
         "companies:my_company",
         "companies:documents",
         "companies:coverage_table",
         "tracking:requests",
-        "tracking:employees",
-        "tracking:employee",
+        "employer:employees",
+        "employer:employee",
         "tracking:remind",
         "imports:upload",
         "imports:batch",

@@ -97,5 +97,5 @@ def test_pages_carry_security_headers(client: Client) -> None:
 
 @pytest.mark.django_db
 def test_private_pages_are_not_cached(client_a: Client, company_a) -> None:
-    response = client_a.get(reverse("tracking:home", args=[company_a.pk]))
+    response = client_a.get(reverse("employer:home", args=[company_a.pk]))
     assert response["Cache-Control"] == "no-store"

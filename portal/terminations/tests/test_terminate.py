@@ -49,7 +49,7 @@ def test_a_termination_with_portability_ends_the_cover_and_opens_a_request(
     client_a: Client, company_a: Company, membership: Membership
 ) -> None:
     page = text(
-        client_a.get(reverse("tracking:employee", args=[company_a.pk, membership.employee_id]))
+        client_a.get(reverse("employer:employee", args=[company_a.pk, membership.employee_id]))
     )
     assert "Résilier son contrat" in page
     form = text(client_a.get(reverse("terminations:terminate", args=[company_a.pk, membership.pk])))
@@ -65,10 +65,10 @@ def test_a_termination_with_portability_ends_the_cover_and_opens_a_request(
     assert termination.portability_end is not None and termination.portability_end > end
     request = termination.request
     assert (request.reason, request.state) == (Reason.TERMINATION, State.IN_PROGRESS)
-    employees = text(client_a.get(reverse("tracking:employees", args=[company_a.pk])))
+    employees = text(client_a.get(reverse("employer:employees", args=[company_a.pk])))
     assert f"Radié - {end:%d/%m/%Y}" in employees
     page = text(
-        client_a.get(reverse("tracking:employee", args=[company_a.pk, membership.employee_id]))
+        client_a.get(reverse("employer:employee", args=[company_a.pk, membership.employee_id]))
     )
     assert f"Portabilité jusqu'au {termination.portability_end:%d/%m/%Y}" in page
     # The former employee got the certificate by e-mail; the employer can download it too.
@@ -247,7 +247,7 @@ def test_staff_cancel_a_termination_with_a_reason_the_employer_reads(
     membership.refresh_from_db()
     assert (membership.status, membership.end_date) == (MembershipStatus.ACTIVE, None)
     page = text(
-        client_a.get(reverse("tracking:employee", args=[company_a.pk, membership.employee_id]))
+        client_a.get(reverse("employer:employee", args=[company_a.pk, membership.employee_id]))
     )
     assert (
         "Demande annulée par nos services : Le salarié est toujours présent dans vos effectifs "

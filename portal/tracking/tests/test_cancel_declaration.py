@@ -22,7 +22,7 @@ def test_a_waiting_declaration_is_cancelled_with_its_reason_and_the_link_stops(
     token = request.membership.invitations.get().token
     url = reverse("tracking:cancel", args=[company_a.pk, request.pk])
     page = text(
-        client_a.get(reverse("tracking:employee", args=[company_a.pk, request.employee_id]))
+        client_a.get(reverse("employer:employee", args=[company_a.pk, request.employee_id]))
     )
     assert "Annuler la déclaration" in page
     refused = text(client_a.post(url, {"motif": "  "}))
@@ -39,7 +39,7 @@ def test_a_waiting_declaration_is_cancelled_with_its_reason_and_the_link_stops(
     with pytest.raises(BusinessError):
         get_invitation(token)
     page = text(
-        client_a.get(reverse("tracking:employee", args=[company_a.pk, request.employee_id]))
+        client_a.get(reverse("employer:employee", args=[company_a.pk, request.employee_id]))
     )
     assert "Déclaration annulée par l'employeur : Doublon : salarié déclaré deux fois." in page
     assert "Résilier son contrat" not in page

@@ -175,7 +175,7 @@ def test_same_nir_or_matricule_already_declared_is_refused_with_a_link(
         declaration(company_a, email="x@example.org"), company=company_a, today=TODAY
     )
     assert result.errors[0].link == reverse(
-        "tracking:employee", args=[company_a.pk, first.employee_id]
+        "employer:employee", args=[company_a.pk, first.employee_id]
     )
 
 
@@ -203,8 +203,8 @@ def test_the_employee_activates_the_account_from_the_email_link(
     assert 'value="cedric.simon@example.org"' in page
     response = client.post(url, {"password1": "Adherent-2026!", "password2": "Adherent-2026!"})
     membership = Membership.objects.get()
-    assert response["Location"] == reverse("enrollment:resume", args=[membership.pk])
-    space = client.get(reverse("enrollment:space")).content.decode()
+    assert response["Location"] == reverse("journey:resume", args=[membership.pk])
+    space = client.get(reverse("journey:space")).content.decode()
     assert "Bonjour Cédric, votre compte est activé." in space
     again = Client().get(url)
     assert again.status_code == 410
@@ -250,6 +250,6 @@ def test_an_employee_without_email_logs_in_with_the_letters(
     response = post_with_robot_check(
         client, reverse("accounts:login"), {"username": user.identifier, "password": password}
     )
-    assert response["Location"] == reverse("enrollment:space")
+    assert response["Location"] == reverse("journey:space")
     assert services.INVITATION_DAYS == 60
     assert PASSWORD

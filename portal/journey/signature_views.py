@@ -14,14 +14,14 @@ from django.utils import timezone
 from portal.accounts.models import User
 from portal.core.errors import BusinessError
 from portal.enrollment import journey
-from portal.enrollment.journey_views import (
+from portal.enrollment.models import DebitMandate, JourneyStep, Membership, MembershipStatus
+from portal.journey.journey_views import (
     closed_response,
     current_user,
     member_view,
     step_context,
     step_url,
 )
-from portal.enrollment.models import DebitMandate, JourneyStep, Membership, MembershipStatus
 from portal.signatures import services as signing
 from portal.signatures.journey import sign_enrollment
 from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
@@ -45,7 +45,7 @@ def signature(request: HttpRequest, membership: Membership) -> HttpResponse:
         return redirect(step_url(membership, journey.next_step(membership)))
     return render(
         request,
-        "enrollment/journey/signature.html",
+        "journey/signature.html",
         step_context(membership, JourneyStep.SIGNATURE),
     )
 
@@ -67,7 +67,7 @@ def summary(request: HttpRequest, membership: Membership) -> HttpResponse:
         except BusinessError as error:
             messages.error(request, error.message)
         else:
-            return redirect("enrollment:bulletin", membership.pk)
+            return redirect("journey:bulletin", membership.pk)
     mandate = DebitMandate.objects.filter(membership=membership).select_related("account").first()
     context = step_context(
         membership,
@@ -76,7 +76,7 @@ def summary(request: HttpRequest, membership: Membership) -> HttpResponse:
         mandate=mandate,
         costs=journey.current_costs(membership),
     )
-    return render(request, "enrollment/journey/summary.html", context)
+    return render(request, "journey/summary.html", context)
 
 
 def _open_envelope(
@@ -121,7 +121,7 @@ def bulletin(request: HttpRequest, membership: Membership) -> HttpResponse:
                     version=journey.CONSENTS_VERSION,
                     meta=meta,
                 )
-            return redirect("enrollment:sms", membership.pk)
+            return redirect("journey:sms", membership.pk)
     context = step_context(
         membership,
         JourneyStep.SIGNATURE,
@@ -130,7 +130,7 @@ def bulletin(request: HttpRequest, membership: Membership) -> HttpResponse:
         error=error,
         bulletins=1,
     )
-    return render(request, "enrollment/journey/bulletin.html", context)
+    return render(request, "journey/bulletin.html", context)
 
 
 @member_view
@@ -172,7 +172,7 @@ def sms(
     consent_page, _, code_page, _ = PAGES[purpose]
     envelope = _open_envelope(membership, purpose)
     if envelope is None or not envelope.consents.exists():
-        return redirect(f"enrollment:{consent_page}", membership.pk)
+        return redirect(f"journey:{consent_page}", membership.pk)
     error = ""
     phone = request.POST.get("phone", membership.employee.phone)
     if request.method == "POST":
@@ -183,10 +183,10 @@ def sms(
         except BusinessError as failure:
             error = failure.message
         else:
-            return redirect(f"enrollment:{code_page}", membership.pk)
+            return redirect(f"journey:{code_page}", membership.pk)
     step = JourneyStep.SIGNATURE if purpose == Purpose.ENROLLMENT else JourneyStep.PROFILE
     context = step_context(membership, step, phone=phone, error=error, back=consent_page)
-    return render(request, "enrollment/journey/sms.html", context)
+    return render(request, "journey/sms.html", context)
 
 
 def _complete(envelope: SignatureEnvelope, membership: Membership, user: User) -> None:
@@ -214,7 +214,7 @@ def code(
     _, sms_page, code_page, done_page = PAGES[purpose]
     envelope = _open_envelope(membership, purpose)
     if envelope is None or envelope.status != EnvelopeStatus.CODE_SENT:
-        return redirect(f"enrollment:{sms_page}", membership.pk)
+        return redirect(f"journey:{sms_page}", membership.pk)
     meta = signing.RequestMeta.from_request(request)
     error = ""
     if request.method == "POST" and "resend" in request.POST:
@@ -224,7 +224,7 @@ def code(
             error = failure.message
         else:
             messages.success(request, "Un nouveau code vous a été envoyé.")
-            return redirect(f"enrollment:{code_page}", membership.pk)
+            return redirect(f"journey:{code_page}", membership.pk)
     elif request.method == "POST":
         # Not in a transaction of ours: a wrong code must stay counted (signatures.services).
         try:
@@ -237,22 +237,20 @@ def code(
         else:
             _complete(signed_envelope, membership, current_user(request))
         if not error:
-            return redirect(f"enrollment:{done_page}", membership.pk)
+            return redirect(f"journey:{done_page}", membership.pk)
     step = JourneyStep.SIGNATURE if purpose == Purpose.ENROLLMENT else JourneyStep.PROFILE
     context = step_context(membership, step, envelope=envelope, error=error)
-    return render(request, "enrollment/journey/code.html", context)
+    return render(request, "journey/code.html", context)
 
 
 @member_view
 def done(request: HttpRequest, membership: Membership) -> HttpResponse:
     """ "Votre adhésion est terminée !" and "Télécharger mon dossier"."""
     if membership.editable_by_employee:
-        return redirect("enrollment:resume", membership.pk)
+        return redirect("journey:resume", membership.pk)
     if membership.status == MembershipStatus.WAIVED:
-        return redirect("enrollment:waiver_done", membership.pk)
-    return render(
-        request, "enrollment/journey/done.html", step_context(membership, JourneyStep.SIGNATURE)
-    )
+        return redirect("journey:waiver_done", membership.pk)
+    return render(request, "journey/done.html", step_context(membership, JourneyStep.SIGNATURE))
 
 
 # --- Dispense d'adhésion (instead of enrolling) --------------------------------------------------
@@ -297,7 +295,7 @@ def waiver(request: HttpRequest, membership: Membership) -> HttpResponse:
             except BusinessError as failure:
                 errors.setdefault("case", []).append(failure.message)
             else:
-                return redirect("enrollment:waiver_sign", membership.pk)
+                return redirect("journey:waiver_sign", membership.pk)
     context = step_context(
         membership,
         JourneyStep.PROFILE,
@@ -308,7 +306,7 @@ def waiver(request: HttpRequest, membership: Membership) -> HttpResponse:
         consequences=waiver_rules.CONSEQUENCES_STATEMENT,
         max_megabytes=settings.PROOF_MAX_MEGABYTES,
     )
-    return render(request, "enrollment/journey/waiver.html", context)
+    return render(request, "journey/waiver.html", context)
 
 
 def _requested_waiver(membership: Membership) -> Waiver | None:
@@ -326,7 +324,7 @@ def waiver_sign(request: HttpRequest, membership: Membership) -> HttpResponse:
         return response
     requested = _requested_waiver(membership)
     if requested is None:
-        return redirect("enrollment:waiver", membership.pk)
+        return redirect("journey:waiver", membership.pk)
     meta = signing.RequestMeta.from_request(request)
     envelope = _open_envelope(membership, Purpose.WAIVER)
     if request.method == "GET" or envelope is None:
@@ -350,7 +348,7 @@ def waiver_sign(request: HttpRequest, membership: Membership) -> HttpResponse:
                 version=journey.CONSENTS_VERSION,
                 meta=meta,
             )
-            return redirect("enrollment:waiver_sms", membership.pk)
+            return redirect("journey:waiver_sms", membership.pk)
     context = step_context(
         membership,
         JourneyStep.PROFILE,
@@ -359,7 +357,7 @@ def waiver_sign(request: HttpRequest, membership: Membership) -> HttpResponse:
         consequences=waiver_rules.CONSEQUENCES_STATEMENT,
         error=error,
     )
-    return render(request, "enrollment/journey/waiver_sign.html", context)
+    return render(request, "journey/waiver_sign.html", context)
 
 
 @member_view
@@ -385,11 +383,11 @@ def waiver_done(request: HttpRequest, membership: Membership) -> HttpResponse:
     """ "Votre demande de dispense est enregistrée"."""
     granted = Waiver.objects.filter(membership=membership, status=WaiverStatus.GRANTED).first()
     if granted is None:
-        return redirect("enrollment:waiver", membership.pk)
+        return redirect("journey:waiver", membership.pk)
     context = step_context(
         membership,
         JourneyStep.PROFILE,
         waiver=granted,
         case=waiver_rules.get_case(granted.case_code),
     )
-    return render(request, "enrollment/journey/waiver_done.html", context)
+    return render(request, "journey/waiver_done.html", context)

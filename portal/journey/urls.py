@@ -1,8 +1,8 @@
 from django.urls import path
 
-from portal.enrollment import journey_views, signature_views, views
+from portal.journey import journey_views, signature_views, views
 
-app_name = "enrollment"
+app_name = "journey"
 urlpatterns = [
     path("adhesion/<str:token>/", views.activate, name="activate"),
     path("mon-espace/", views.space, name="space"),

@@ -22,7 +22,7 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = services.get_invitation(token)
     except BusinessError as error:
-        return render(request, "enrollment/activate_invalid.html", {"error": error}, status=410)
+        return render(request, "journey/activate_invalid.html", {"error": error}, status=410)
     employee = invitation.membership.employee
     assert employee.user is not None
     form = ChoosePasswordForm(employee.user, request.POST or None)
@@ -32,14 +32,14 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
                 token=token, password=form.cleaned_data["password1"]
             )
         except BusinessError as error:
-            return render(request, "enrollment/activate_invalid.html", {"error": error}, status=410)
+            return render(request, "journey/activate_invalid.html", {"error": error}, status=410)
         user = membership.employee.user
         assert user is not None
         login(request, user, backend="portal.accounts.backends.IdentifierOrEmailBackend")
         request.session.set_expiry(0)
         # "Continuer": straight to the enrollment steps ("Mon profil").
-        return redirect("enrollment:resume", membership.pk)
-    return render(request, "enrollment/activate.html", {"form": form, "employee": employee})
+        return redirect("journey:resume", membership.pk)
+    return render(request, "journey/activate.html", {"form": form, "employee": employee})
 
 
 @login_required
@@ -53,4 +53,4 @@ def space(request: HttpRequest) -> HttpResponse:
         .prefetch_related("memberships__contract", "memberships__insured_group")
         .first()
     )
-    return render(request, "enrollment/space.html", {"employee": employee})
+    return render(request, "journey/space.html", {"employee": employee})

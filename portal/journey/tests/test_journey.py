@@ -90,7 +90,7 @@ def member(client: Client, membership: Membership) -> Client:
 
 
 def url(name: str, membership: Membership, *args: Any) -> str:
-    return reverse(f"enrollment:{name}", args=[membership.pk, *args])
+    return reverse(f"journey:{name}", args=[membership.pk, *args])
 
 
 def fill_profile(client: Client, membership: Membership, **changes: str) -> Any:
@@ -478,7 +478,7 @@ def test_the_employer_sees_the_progress_but_not_the_dependants_names(
     page = text(client_a.get(requests_url))
     assert "Adhésion en ligne : 2/5 étapes — dernière terminée : « Mes bénéficiaires »" in page
     employee_page = text(
-        client_a.get(reverse("tracking:employee", args=[company_a.pk, membership.employee_id]))
+        client_a.get(reverse("employer:employee", args=[company_a.pk, membership.employee_id]))
     )
     assert "Léa" not in page and "Léa" not in employee_page
     assert "<dt>Liste des bénéficiaires</dt><dd>1 enfant</dd>" in employee_page
@@ -497,7 +497,7 @@ def test_the_employee_asks_for_a_waiver_and_signs_it_with_the_sms_code(
     member: Client, membership: Membership, company_a: Company
 ) -> None:
     Company.objects.filter(pk=company_a.pk).update(waivers_enabled=True)
-    assert "Demander une dispense d'adhésion" in text(member.get(reverse("enrollment:space")))
+    assert "Demander une dispense d'adhésion" in text(member.get(reverse("journey:space")))
     page = text(member.get(url("waiver", membership)))
     assert "Je reconnais avoir été informé(e) par mon employeur des conséquences" in page
     missing = text(member.post(url("waiver", membership), {"case": "covered_elsewhere"}))

@@ -18,21 +18,21 @@ from portal.accounts.models import Role, User
 from portal.companies.models import Product
 from portal.core.errors import BusinessError
 from portal.enrollment import bank_details, journey
-from portal.enrollment.forms import BankForm, DependantForm, ProfileForm
 from portal.enrollment.models import (
     JOURNEY_ORDER,
     JourneyStep,
     Membership,
     MembershipStatus,
 )
+from portal.journey.forms import BankForm, DependantForm, ProfileForm
 
 View = Callable[..., HttpResponse | FileResponse]
 STEP_URLS = {
-    JourneyStep.PROFILE: "enrollment:profile",
-    JourneyStep.DEPENDANTS: "enrollment:dependants",
-    JourneyStep.COVERAGE: "enrollment:coverage",
-    JourneyStep.BANK: "enrollment:bank",
-    JourneyStep.SIGNATURE: "enrollment:signature",
+    JourneyStep.PROFILE: "journey:profile",
+    JourneyStep.DEPENDANTS: "journey:dependants",
+    JourneyStep.COVERAGE: "journey:coverage",
+    JourneyStep.BANK: "journey:bank",
+    JourneyStep.SIGNATURE: "journey:signature",
 }
 
 
@@ -76,7 +76,7 @@ def step_url(membership: Membership, step: JourneyStep) -> str:
 def finished_url(membership: Membership) -> str:
     """The last page of a journey that cannot be changed any more (signed or waived)."""
     name = "waiver_done" if membership.status == MembershipStatus.WAIVED else "done"
-    return reverse(f"enrollment:{name}", args=[membership.pk])
+    return reverse(f"journey:{name}", args=[membership.pk])
 
 
 def closed_response(request: HttpRequest, membership: Membership) -> HttpResponse | None:
@@ -88,7 +88,7 @@ def closed_response(request: HttpRequest, membership: Membership) -> HttpRespons
     if journey.online_deadline_passed(membership, timezone.now()):
         return render(
             request,
-            "enrollment/journey/expired.html",
+            "journey/expired.html",
             step_context(membership, JourneyStep.PROFILE),
             status=410,
         )
@@ -133,7 +133,7 @@ def profile(request: HttpRequest, membership: Membership) -> HttpResponse:
             else:
                 return redirect(step_url(membership, JourneyStep.DEPENDANTS))
     context = step_context(membership, JourneyStep.PROFILE, form=form, warnings=warnings)
-    return render(request, "enrollment/journey/profile.html", context)
+    return render(request, "journey/profile.html", context)
 
 
 def current_user(request: HttpRequest) -> User:
@@ -159,7 +159,7 @@ def dependants(request: HttpRequest, membership: Membership) -> HttpResponse:
     context = step_context(
         membership, JourneyStep.DEPENDANTS, dependants=list(membership.dependants.all())
     )
-    return render(request, "enrollment/journey/dependants.html", context)
+    return render(request, "journey/dependants.html", context)
 
 
 @member_view
@@ -207,7 +207,7 @@ def dependant(
             else:
                 return redirect(step_url(membership, JourneyStep.DEPENDANTS))
     context = step_context(membership, JourneyStep.DEPENDANTS, form=form, dependant=existing)
-    return render(request, "enrollment/journey/dependant.html", context)
+    return render(request, "journey/dependant.html", context)
 
 
 @member_view
@@ -260,7 +260,7 @@ def coverage(request: HttpRequest, membership: Membership) -> HttpResponse:
     context = step_context(
         membership, JourneyStep.COVERAGE, offers=choices, selected=selected, error=error
     )
-    return render(request, "enrollment/journey/coverage.html", context)
+    return render(request, "journey/coverage.html", context)
 
 
 @member_view
@@ -316,4 +316,4 @@ def bank(request: HttpRequest, membership: Membership) -> HttpResponse:
             form.add_error(None, error.message)
     costs = journey.current_costs(membership)
     context = step_context(membership, JourneyStep.BANK, form=form, needed=needed, costs=costs)
-    return render(request, "enrollment/journey/bank.html", context)
+    return render(request, "journey/bank.html", context)
