@@ -11,4 +11,4 @@ setup:
 	scripts/setup.sh
 
 lint:
-	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy portal config
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy portal config && .venv/bin/lint-imports --no-cache --no-logo

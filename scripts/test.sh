@@ -13,6 +13,8 @@ echo "== ruff"
 .venv/bin/ruff format --check .
 echo "== mypy"
 .venv/bin/mypy portal config
+echo "== import direction (a lower app never imports an upper one)"
+.venv/bin/lint-imports --no-cache --no-logo
 echo "== Django checks"
 $PY manage.py check --fail-level WARNING
 $PY manage.py makemigrations --check --dry-run

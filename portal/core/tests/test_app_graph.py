@@ -1,0 +1,27 @@
+"""The dependency-direction contract (`lint-imports`, run by `make test`) covers every app."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def contract_layers() -> list[list[str]]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    (contract,) = config["tool"]["importlinter"]["contracts"]
+    assert contract["type"] == "layers"
+    return [[name.strip() for name in layer.split("|")] for layer in contract["layers"]]
+
+
+def test_every_app_has_exactly_one_place_in_the_layers() -> None:
+    apps = sorted(f"portal.{p.parent.name}" for p in (ROOT / "portal").glob("*/apps.py"))
+    placed = sorted(name for layer in contract_layers() for name in layer)
+    assert placed == apps
+
+
+def test_core_is_the_bottom_layer_and_the_screens_the_top_one() -> None:
+    layers = contract_layers()
+    assert layers[-1] == ["portal.core"]
+    assert layers[0] == ["portal.journey", "portal.employer", "portal.imports", "portal.backoffice"]
