@@ -11,9 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
-from portal.accounts.models import Role
+from portal.accounts.http import AuthenticatedRequest
+from portal.accounts.models import Role, User
 from portal.companies.models import Company, ContractKind
-from portal.companies.queries import companies_for_user
+from portal.companies.queries import companies_for_user, get_company_for_user
 
 View = Callable[..., HttpResponseBase]
 
@@ -24,19 +25,36 @@ def correspondent_required(view: View) -> View:
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if request.user.role != Role.CORRESPONDENT:  # type: ignore[union-attr]
+        if not isinstance(request.user, User) or request.user.role != Role.CORRESPONDENT:
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
-def company_context(request: HttpRequest, company: Company, section: str) -> dict[str, Any]:
+def company_view(view: View) -> View:
+    """Correspondents only, on a company linked to their login (another one is a 404): the
+    view is called with an `AuthenticatedRequest` and the `Company` instead of `company_id`."""
+
+    @correspondent_required
+    @wraps(view)
+    def wrapper(
+        request: AuthenticatedRequest, company_id: int, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
+        company = get_company_for_user(request.user, company_id)
+        return view(request, company, *args, **kwargs)
+
+    return wrapper
+
+
+def company_context(
+    request: AuthenticatedRequest, company: Company, section: str
+) -> dict[str, Any]:
     """What every page of the employer space shows: menu, current company, switcher."""
     contracts = list(company.contracts.all())
     return {
         "company": company,
         "section": section,
         "has_provident": any(c.kind == ContractKind.PROVIDENT for c in contracts),
-        "other_companies": companies_for_user(request.user).exclude(pk=company.pk),  # type: ignore[arg-type]
+        "other_companies": companies_for_user(request.user).exclude(pk=company.pk),
     }

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 
-from portal.companies.access import company_context, correspondent_required
-from portal.companies.models import ContractKind
+from portal.accounts.http import AuthenticatedRequest
+from portal.companies.access import company_context, company_view, correspondent_required
+from portal.companies.models import Company, ContractKind
 from portal.companies.queries import (
     companies_for_user,
     contracts_with_products,
@@ -18,42 +19,39 @@ from portal.core import audit
 
 
 @correspondent_required
-def choose_company(request: HttpRequest) -> HttpResponse:
+def choose_company(request: AuthenticatedRequest) -> HttpResponse:
     """Mes entreprises: pick the company to work on (straight in when there is one)."""
-    companies = list(companies_for_user(request.user))  # type: ignore[arg-type]
+    companies = list(companies_for_user(request.user))
     chosen = request.GET.get("entreprise")
     if chosen:
         if not chosen.isdigit():
             raise Http404
-        company = get_company_for_user(request.user, int(chosen))  # type: ignore[arg-type]
+        company = get_company_for_user(request.user, int(chosen))
         return redirect("employer:home", company.pk)
     if len(companies) == 1:
         return redirect("employer:home", companies[0].pk)
     return render(request, "companies/choose.html", {"companies": companies})
 
 
-@correspondent_required
-def my_company(request: HttpRequest, company_id: int) -> HttpResponse:
+@company_view
+def my_company(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """Mon entreprise: identity, main address and contact details, read-only."""
-    company = get_company_for_user(request.user, company_id)  # type: ignore[arg-type]
     return render(
         request, "companies/my_company.html", company_context(request, company, "company")
     )
 
 
-@correspondent_required
-def documents(request: HttpRequest, company_id: int) -> HttpResponse:
+@company_view
+def documents(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """Mes documents → Garanties: each contract's products and coverage tables."""
-    company = get_company_for_user(request.user, company_id)  # type: ignore[arg-type]
     context = company_context(request, company, "documents")
     context["contracts"] = [(c, products_of(c)) for c in contracts_with_products(company)]
     return render(request, "companies/documents.html", context)
 
 
-@correspondent_required
-def provident(request: HttpRequest, company_id: int) -> HttpResponse:
+@company_view
+def provident(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """Prévoyance: the provident contracts, their insured groups and guarantees."""
-    company = get_company_for_user(request.user, company_id)  # type: ignore[arg-type]
     contracts = [c for c in contracts_with_products(company) if c.kind == ContractKind.PROVIDENT]
     if not contracts:
         raise Http404("Aucun contrat de prévoyance.")
@@ -62,10 +60,11 @@ def provident(request: HttpRequest, company_id: int) -> HttpResponse:
     return render(request, "companies/provident.html", context)
 
 
-@correspondent_required
-def coverage_table(request: HttpRequest, company_id: int, product_id: int) -> FileResponse:
+@company_view
+def coverage_table(
+    request: AuthenticatedRequest, company: Company, product_id: int
+) -> FileResponse:
     """Download a product's coverage table (only products of the company's contracts)."""
-    company = get_company_for_user(request.user, company_id)  # type: ignore[arg-type]
     product = get_product_for_company(company, product_id)
     if not product.coverage_table:
         raise Http404("Tableau de garanties non disponible.")

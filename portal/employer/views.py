@@ -4,33 +4,23 @@ employee page and its export."""
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 
-from portal.accounts.models import User
-from portal.companies.access import company_context, correspondent_required
+from portal.accounts.http import AuthenticatedRequest
+from portal.companies.access import company_context, company_view
 from portal.companies.models import Company, InsuredGroup
-from portal.companies.queries import get_company_for_user
 from portal.core import audit
 from portal.documents.exports import csv_lines, xlsx_file
 from portal.enrollment.models import MembershipStatus
 from portal.tracking import queries
 
 
-def _company(request: HttpRequest, company_id: int) -> Company:
-    return get_company_for_user(request.user, company_id)  # type: ignore[arg-type]
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-@correspondent_required
-def home(request: HttpRequest, company_id: int) -> HttpResponse:
+@company_view
+def home(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """Accueil: the company, its contracts, the latest requests, the account manager."""
-    company = _company(request, company_id)
     context = company_context(request, company, "home")
     context["contracts"] = list(company.contracts.order_by("kind", "number"))
     context["latest_requests"] = list(queries.requests_of(company)[:5])
@@ -38,10 +28,9 @@ def home(request: HttpRequest, company_id: int) -> HttpResponse:
     return render(request, "employer/home.html", context)
 
 
-@correspondent_required
-def employees_list(request: HttpRequest, company_id: int) -> HttpResponse:
+@company_view
+def employees_list(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """Mes collaborateurs: name, member number, status with date; filters and search."""
-    company = _company(request, company_id)
     status = request.GET.get("statut", "")
     group = request.GET.get("groupe", "")
     name = request.GET.get("nom", "").strip()
@@ -69,10 +58,11 @@ def employees_list(request: HttpRequest, company_id: int) -> HttpResponse:
     return render(request, "employer/employees.html", context)
 
 
-@correspondent_required
-def employee_detail(request: HttpRequest, company_id: int, employee_id: int) -> HttpResponse:
+@company_view
+def employee_detail(
+    request: AuthenticatedRequest, company: Company, employee_id: int
+) -> HttpResponse:
     """The employee page: contract information, employee information, their requests."""
-    company = _company(request, company_id)
     employee = queries.get_employee_for_company(company, employee_id)
     memberships = list(
         employee.memberships.select_related("contract", "insured_group__base_product").order_by(
@@ -86,17 +76,18 @@ def employee_detail(request: HttpRequest, company_id: int, employee_id: int) -> 
         .order_by("-created_at")
     ]
     # rules.md R8.6: every access to an employee's file (and its NIR) is logged.
-    audit.record("employee_viewed", by=_user(request), target=employee, company_id=company.pk)
+    audit.record("employee_viewed", by=request.user, target=employee, company_id=company.pk)
     context = company_context(request, company, "employees")
     context.update(employee=employee, memberships=memberships, employee_requests=employee_requests)
     return render(request, "employer/employee.html", context)
 
 
-@correspondent_required
-def export_employees(request: HttpRequest, company_id: int, extension: str) -> HttpResponseBase:
+@company_view
+def export_employees(
+    request: AuthenticatedRequest, company: Company, extension: str
+) -> HttpResponseBase:
     """The full list of employees as xlsx or csv, streamed."""
-    company = _company(request, company_id)
-    audit.record("employees_exported", by=_user(request), company_id=company.pk, format=extension)
+    audit.record("employees_exported", by=request.user, company_id=company.pk, format=extension)
     stamp = timezone.localdate().strftime("%Y%m%d")
     filename = f"collaborateurs-{company.siret}-{stamp}.{extension}"
     rows = queries.export_rows(company)

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 
-from portal.companies.access import company_context, correspondent_required
+from portal.accounts.http import AuthenticatedRequest
+from portal.companies.access import company_context, company_view
 from portal.companies.models import Company
-from portal.companies.queries import get_company_for_user
 from portal.core.errors import BusinessError
 from portal.imports import processing, services, templates
 from portal.imports.forms import ImportForm
 from portal.imports.models import ImportBatch, ImportStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _company(request: HttpRequest, company_id: int) -> Company:
-    return get_company_for_user(request.user, company_id)  # type: ignore[arg-type]
 
 
 def _batch(company: Company, batch_id: int) -> ImportBatch:
@@ -31,10 +27,9 @@ def _batch(company: Company, batch_id: int) -> ImportBatch:
     return batch
 
 
-@correspondent_required
-def upload(request: HttpRequest, company_id: int) -> HttpResponse:
+@company_view
+def upload(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """Télécharger le modèle, choose the insured group, "+ Ajouter" the file, "Valider"."""
-    company = _company(request, company_id)
     bound = request.method == "POST"
     form = ImportForm(
         request.POST if bound else None, request.FILES if bound else None, company=company
@@ -45,7 +40,7 @@ def upload(request: HttpRequest, company_id: int) -> HttpResponse:
                 company=company,
                 group=form.cleaned_data["insured_group"],
                 upload=form.cleaned_data["file"],
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
         except BusinessError as error:
             form.add_error("file", error.message)
@@ -56,10 +51,9 @@ def upload(request: HttpRequest, company_id: int) -> HttpResponse:
     return render(request, "imports/upload.html", context)
 
 
-@correspondent_required
-def template(request: HttpRequest, company_id: int, extension: str) -> HttpResponse:
+@company_view
+def template(request: AuthenticatedRequest, company: Company, extension: str) -> HttpResponse:
     """ "Télécharger le modèle Excel" / "Télécharger le modèle CSV"."""
-    _company(request, company_id)
     if extension == "xlsx":
         content, content_type = templates.build_xlsx_template(), XLSX
     else:
@@ -69,10 +63,9 @@ def template(request: HttpRequest, company_id: int, extension: str) -> HttpRespo
     return response
 
 
-@correspondent_required
-def batch_detail(request: HttpRequest, company_id: int, batch_id: int) -> HttpResponse:
+@company_view
+def batch_detail(request: AuthenticatedRequest, company: Company, batch_id: int) -> HttpResponse:
     """Progress, then "Confirmation des salariés renseignés"."""
-    company = _company(request, company_id)
     batch = _batch(company, batch_id)
     context = company_context(request, company, "requests")
     context.update(
@@ -83,10 +76,9 @@ def batch_detail(request: HttpRequest, company_id: int, batch_id: int) -> HttpRe
     return render(request, "imports/batch.html", context)
 
 
-@correspondent_required
-def rejection_file(request: HttpRequest, company_id: int, batch_id: int) -> FileResponse:
+@company_view
+def rejection_file(request: AuthenticatedRequest, company: Company, batch_id: int) -> FileResponse:
     """ "Télécharger le fichier de rejet"."""
-    company = _company(request, company_id)
     batch = _batch(company, batch_id)
     if not batch.rejection_file:
         raise Http404("Pas de fichier de rejet pour cet import.")
@@ -99,10 +91,9 @@ def rejection_file(request: HttpRequest, company_id: int, batch_id: int) -> File
     )
 
 
-@correspondent_required
-def history(request: HttpRequest, company_id: int) -> HttpResponse:
+@company_view
+def history(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """Every import of the company: who, when, file, group, counts, rejection file."""
-    company = _company(request, company_id)
     batches = ImportBatch.objects.filter(company=company).select_related(
         "insured_group", "created_by"
     )[:100]

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from portal.accounts.forms import ChoosePasswordForm
-from portal.accounts.models import Role
+from portal.accounts.models import Role, User
 from portal.core.errors import BusinessError
 from portal.enrollment import services
 from portal.enrollment.models import Employee
@@ -45,7 +45,7 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def space(request: HttpRequest) -> HttpResponse:
     """The employee's own space: their memberships (the enrollment steps come next)."""
-    if request.user.role != Role.MEMBER:  # type: ignore[union-attr]
+    if not isinstance(request.user, User) or request.user.role != Role.MEMBER:
         raise PermissionDenied
     employee = (
         Employee.objects.filter(user_id=request.user.pk or 0)

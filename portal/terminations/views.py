@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from portal.accounts.models import User
-from portal.companies.access import company_context, correspondent_required
-from portal.companies.queries import get_company_for_user
+from portal.accounts.http import AuthenticatedRequest
+from portal.companies.access import company_context, company_view
+from portal.companies.models import Company
 from portal.core.errors import BusinessError
 from portal.enrollment.models import Membership
 from portal.terminations import services
@@ -22,16 +22,9 @@ from portal.terminations.rules import DEATH, PORTABILITY_MOTIFS
 PORTABILITY_LAW_URL = "https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI000027549338"
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-@correspondent_required
-def terminate(request: HttpRequest, company_id: int, membership_id: int) -> HttpResponse:
+@company_view
+def terminate(request: AuthenticatedRequest, company: Company, membership_id: int) -> HttpResponse:
     """ "Résilier le contrat — N° <member number> - <name>": dates, motif, portability."""
-    company = get_company_for_user(_user(request), company_id)
     membership = (
         Membership.objects.select_related("employee")
         .filter(pk=membership_id, contract__company=company)
@@ -50,7 +43,7 @@ def terminate(request: HttpRequest, company_id: int, membership_id: int) -> Http
                 termination_date=form.cleaned_data.get("termination_date"),
                 motif=form.cleaned_data.get("motif") or "",
                 portability=form.portability_answer(),
-                by=_user(request),
+                by=request.user,
                 today=timezone.localdate(),
             )
         except services.TerminationRejected as rejected:
@@ -82,15 +75,14 @@ def terminate(request: HttpRequest, company_id: int, membership_id: int) -> Http
     return render(request, "terminations/terminate.html", context)
 
 
-@correspondent_required
-def undo(request: HttpRequest, company_id: int, termination_id: int) -> HttpResponse:
+@company_view
+def undo(request: AuthenticatedRequest, company: Company, termination_id: int) -> HttpResponse:
     """Undo a termination still "En cours" (POST only)."""
-    company = get_company_for_user(_user(request), company_id)
     if request.method != "POST":
         raise Http404
     try:
         membership = services.undo_termination(
-            company=company, termination_id=termination_id, by=_user(request)
+            company=company, termination_id=termination_id, by=request.user
         )
     except Termination.DoesNotExist as missing:
         raise Http404 from missing
@@ -101,10 +93,11 @@ def undo(request: HttpRequest, company_id: int, termination_id: int) -> HttpResp
     return redirect("employer:employee", company.pk, membership.employee_id)
 
 
-@correspondent_required
-def certificate(request: HttpRequest, company_id: int, termination_id: int) -> HttpResponse:
+@company_view
+def certificate(
+    request: AuthenticatedRequest, company: Company, termination_id: int
+) -> HttpResponse:
     """The portability certificate, as the former employee received it."""
-    company = get_company_for_user(_user(request), company_id)
     termination = (
         Termination.objects.select_related("membership__employee", "membership__contract__company")
         .filter(pk=termination_id, membership__contract__company=company, portability=True)

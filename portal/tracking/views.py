@@ -15,10 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from portal.accounts.models import User
-from portal.companies.access import company_context, correspondent_required
+from portal.accounts.http import AuthenticatedRequest
+from portal.companies.access import company_context, company_view
 from portal.companies.models import Company, InsuredGroup
-from portal.companies.queries import get_company_for_user
 from portal.core.crypto import decrypt, encrypt
 from portal.core.errors import BusinessError
 from portal.enrollment.declarations import (
@@ -30,15 +29,6 @@ from portal.enrollment.declarations import (
 from portal.enrollment.forms import DeclarationForm
 from portal.tracking import queries, services
 from portal.tracking.models import Reason, Request, Source, State
-
-
-def _company(request: HttpRequest, company_id: int) -> Company:
-    return get_company_for_user(request.user, company_id)  # type: ignore[arg-type]
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
 
 # "Ajouter des salariés": Options → Renseigner les salariés → Confirmation.
 # The entered employees wait in the session until "Valider".
@@ -70,10 +60,9 @@ def _save_drafts(request: HttpRequest, company: Company, drafts: list[dict[str, 
     _store(request, _drafts_key(company), drafts)
 
 
-@correspondent_required
-def add_employees(request: HttpRequest, company_id: int) -> HttpResponse:
+@company_view
+def add_employees(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """Options: "Sous quelle forme désirez-vous les renseigner ?"."""
-    company = _company(request, company_id)
     error = ""
     if request.method == "POST":
         if request.POST.get("mode") == "form":
@@ -86,10 +75,9 @@ def add_employees(request: HttpRequest, company_id: int) -> HttpResponse:
     return render(request, "tracking/add_options.html", context)
 
 
-@correspondent_required
-def declare(request: HttpRequest, company_id: int) -> HttpResponse:
+@company_view
+def declare(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """Renseigner les salariés: the form; `?modifier=N` edits the N-th entered employee."""
-    company = _company(request, company_id)
     drafts = _drafts(request, company)
     edit = request.GET.get("modifier")
     index = int(edit) if edit and edit.isdigit() and int(edit) < len(drafts) else None
@@ -140,10 +128,9 @@ def _keep_pending(request: HttpRequest, company: Company) -> HttpResponse:
     return redirect("tracking:review", company.pk)
 
 
-@correspondent_required
-def confirm_address(request: HttpRequest, company_id: int) -> HttpResponse:
+@company_view
+def confirm_address(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """ "Valider l'adresse du collaborateur": the address as typed or as AFNOR writes it."""
-    company = _company(request, company_id)
     pending = _load(request, PENDING)
     if not pending or pending.get("company") != company.pk:
         return redirect("tracking:declare", company.pk)
@@ -160,10 +147,9 @@ def confirm_address(request: HttpRequest, company_id: int) -> HttpResponse:
     return render(request, "tracking/declare_address.html", context)
 
 
-@correspondent_required
-def review(request: HttpRequest, company_id: int) -> HttpResponse:
+@company_view
+def review(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """ "Vérifier les informations saisies": Modifier / Supprimer, then "Valider"."""
-    company = _company(request, company_id)
     drafts = _drafts(request, company)
     if request.method == "POST" and "supprimer" in request.POST:
         index = request.POST["supprimer"]
@@ -181,7 +167,7 @@ def review(request: HttpRequest, company_id: int) -> HttpResponse:
 
 
 def _declare_all(
-    request: HttpRequest, company: Company, drafts: list[dict[str, Any]]
+    request: AuthenticatedRequest, company: Company, drafts: list[dict[str, Any]]
 ) -> HttpResponse:
     if not drafts:
         messages.info(request, "Aucun salarié à valider : votre saisie a déjà été enregistrée.")
@@ -197,7 +183,7 @@ def _declare_all(
                 company=company,
                 declaration=declaration,
                 source=Source.FORM,
-                by=_user(request),
+                by=request.user,
                 today=timezone.localdate(),
                 submission_key=key,
             )
@@ -218,20 +204,18 @@ def _declare_all(
     return render(request, "tracking/declare_done.html", context)
 
 
-@correspondent_required
-def cancel_declaration(request: HttpRequest, company_id: int) -> HttpResponse:
+@company_view
+def cancel_declaration(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """ "Annuler": drop what was entered and go back to "Mes demandes"."""
-    company = _company(request, company_id)
     if request.method == "POST":
         request.session.pop(_drafts_key(company), None)
         request.session.pop(PENDING, None)
     return redirect("tracking:requests", company.pk)
 
 
-@correspondent_required
-def requests_list(request: HttpRequest, company_id: int) -> HttpResponse:
+@company_view
+def requests_list(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """Mes demandes: every request, newest first, by état and motif, searchable by name."""
-    company = _company(request, company_id)
     state = request.GET.get("etat", "")
     reason = request.GET.get("motif", "")
     name = request.GET.get("nom", "").strip()
@@ -255,14 +239,13 @@ def requests_list(request: HttpRequest, company_id: int) -> HttpResponse:
     return render(request, "tracking/requests.html", context)
 
 
-@correspondent_required
+@company_view
 @require_POST
-def remind(request: HttpRequest, company_id: int, request_id: int) -> HttpResponse:
+def remind(request: AuthenticatedRequest, company: Company, request_id: int) -> HttpResponse:
     """ "Relancer": e-mail the employee their link again."""
-    company = _company(request, company_id)
     target = queries.get_request_for_company(company, request_id)
     try:
-        services.send_reminder(request_id=target.pk, company=company, by=_user(request))
+        services.send_reminder(request_id=target.pk, company=company, by=request.user)
     except BusinessError as error:
         messages.error(request, error.message)
         return redirect(_back(request, company))
@@ -271,10 +254,11 @@ def remind(request: HttpRequest, company_id: int, request_id: int) -> HttpRespon
     return render(request, "tracking/reminder_sent.html", context)
 
 
-@correspondent_required
-def cancel_request(request: HttpRequest, company_id: int, request_id: int) -> HttpResponse:
+@company_view
+def cancel_request(
+    request: AuthenticatedRequest, company: Company, request_id: int
+) -> HttpResponse:
     """ "Annuler la déclaration": a declaration made by mistake, with its reason."""
-    company = _company(request, company_id)
     target = queries.get_request_for_company(company, request_id)
     error = ""
     if request.method == "POST":
@@ -283,7 +267,7 @@ def cancel_request(request: HttpRequest, company_id: int, request_id: int) -> Ht
                 company=company,
                 request_id=target.pk,
                 reason=request.POST.get("motif", ""),
-                by=_user(request),
+                by=request.user,
             )
         except BusinessError as failure:
             error = failure.message
