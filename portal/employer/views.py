@@ -14,8 +14,9 @@ from portal.companies.access import company_context, company_view
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
 from portal.documents.exports import csv_lines, xlsx_file
+from portal.employer import queries
 from portal.enrollment.models import MembershipStatus
-from portal.tracking import queries
+from portal.tracking.queries import PAGE_SIZE, requests_of, timeline
 
 
 @company_view
@@ -23,7 +24,7 @@ def home(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """Accueil: the company, its contracts, the latest requests, the account manager."""
     context = company_context(request, company, "home")
     context["contracts"] = list(company.contracts.order_by("kind", "number"))
-    context["latest_requests"] = list(queries.requests_of(company)[:5])
+    context["latest_requests"] = list(requests_of(company)[:5])
     context["today"] = timezone.localdate()
     return render(request, "employer/home.html", context)
 
@@ -44,7 +45,7 @@ def employees_list(request: AuthenticatedRequest, company: Company) -> HttpRespo
     if group not in {code for code, _ in groups}:
         group = ""
     page = Paginator(
-        queries.employees_of(company, status=status, group=group, name=name), queries.PAGE_SIZE
+        queries.employees_of(company, status=status, group=group, name=name), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     context = company_context(request, company, "employees")
     context.update(
@@ -70,7 +71,7 @@ def employee_detail(
         )
     )
     employee_requests = [
-        (item, queries.timeline(item))
+        (item, timeline(item))
         for item in employee.requests.filter(company=company)
         .prefetch_related("events", "membership__invitations")
         .order_by("-created_at")
