@@ -18,6 +18,7 @@ from stdnum import luhn
 from portal.accounts.models import Role, User, hash_token, new_identifier
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.bulk import insert_rows, present_values, reserve_ids
 from portal.core.crypto import digest
 from portal.core.errors import BusinessError
@@ -198,7 +199,9 @@ def pre_enroll(
             )
         ],
     )
-    audit.record("employees_pre_enrolled", by=by, company_id=company.pk, memberships=membership_ids)
+    audit.record(
+        AuditAction.EMPLOYEES_PRE_ENROLLED, by=by, company_id=company.pk, memberships=membership_ids
+    )
     return [
         PreEnrolled(*values) for values in zip(employee_ids, membership_ids, employees, strict=True)
     ]
@@ -285,6 +288,9 @@ def activate_account(*, token: str, password: str) -> Membership:
     invitation.used_at = timezone.now()
     invitation.save(update_fields=["used_at"])
     audit.record(
-        "account_activated", by=user, target=membership, company_id=membership.contract.company_id
+        AuditAction.ACCOUNT_ACTIVATED,
+        by=user,
+        target=membership,
+        company_id=membership.contract.company_id,
     )
     return membership

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.enrollment.models import DebitMandate, JourneyStep, Membership, MembershipStatus
 from portal.notifications.services import send_email
@@ -46,7 +47,7 @@ def sign_enrollment(*, envelope: SignatureEnvelope, by: User | None) -> Membersh
         request.save(update_fields=["state", "updated_at"])
         RequestEvent.objects.create(request=request, kind=EventKind.SIGNED, actor=by, at=now)
     audit.record(
-        "enrollment_signed",
+        AuditAction.ENROLLMENT_SIGNED,
         by=by,
         target=membership,
         company_id=membership.contract.company_id,
@@ -83,7 +84,9 @@ def close_enrollment(*, membership: Membership, by: User) -> Membership:
         request.closed_at = request.updated_at = now
         request.save(update_fields=["state", "closed_at", "updated_at"])
         RequestEvent.objects.create(request=request, kind=EventKind.CLOSED, actor=by, at=now)
-    audit.record("enrollment_closed", by=by, target=locked, company_id=locked.contract.company_id)
+    audit.record(
+        AuditAction.ENROLLMENT_CLOSED, by=by, target=locked, company_id=locked.contract.company_id
+    )
     return locked
 
 
@@ -123,7 +126,7 @@ def send_back_enrollment(*, membership: Membership, reason: str, by: User) -> Me
             context={"employee": employee, "membership": locked, "reason": reason},
         )
     audit.record(
-        "enrollment_sent_back",
+        AuditAction.ENROLLMENT_SENT_BACK,
         by=by,
         target=locked,
         company_id=locked.contract.company_id,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from portal.accounts.models import User
 from portal.companies.models import Company
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.enrollment.models import Membership, MembershipStatus
 from portal.enrollment.rules import FieldProblem
@@ -129,7 +130,7 @@ def terminate_membership(
     if with_portability:
         _queue_portability_message(termination)
     audit.record(
-        "membership_terminated",
+        AuditAction.MEMBERSHIP_TERMINATED,
         by=by,
         target=membership,
         company_id=company.pk,
@@ -176,7 +177,7 @@ def undo_termination(*, company: Company, termination_id: int, by: User | None) 
     RequestEvent.objects.create(
         request=request, kind=EventKind.TERMINATION_UNDONE, actor=by, at=now
     )
-    audit.record("termination_undone", by=by, target=membership, company_id=company.pk)
+    audit.record(AuditAction.TERMINATION_UNDONE, by=by, target=membership, company_id=company.pk)
     return membership
 
 
@@ -215,7 +216,7 @@ def close_termination(*, termination_id: int, by: User | None) -> Termination:
     request.save(update_fields=["state", "closed_at", "updated_at"])
     RequestEvent.objects.create(request=request, kind=EventKind.CLOSED, actor=by, at=now)
     audit.record(
-        "termination_closed",
+        AuditAction.TERMINATION_CLOSED,
         by=by,
         target=termination.membership,
         company_id=termination.membership.contract.company_id,
@@ -241,7 +242,7 @@ def cancel_termination(*, termination_id: int, reason: str, by: User | None) -> 
         request=request, kind=EventKind.CANCELLED, actor=by, at=now, note=reason[:300]
     )
     audit.record(
-        "termination_cancelled",
+        AuditAction.TERMINATION_CANCELLED,
         by=by,
         target=membership,
         company_id=membership.contract.company_id,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from portal.accounts.models import User
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.bulk import insert_rows
 from portal.core.errors import BusinessError
 from portal.enrollment.declarations import (
@@ -165,7 +166,11 @@ def declare_employees(
     queue_rendered_later(messages)
     # One audit event per call; each request keeps who declared it (created_by).
     audit.record(
-        "affiliations_declared", by=by, company_id=company.pk, source=source, requests=request_ids
+        AuditAction.AFFILIATIONS_DECLARED,
+        by=by,
+        company_id=company.pk,
+        source=source,
+        requests=request_ids,
     )
     return [
         Declared(request_id, e.employee_id)
@@ -227,7 +232,9 @@ def send_reminder(
         _event(request, EventKind.LINK_RENEWED, by, now)
     request.updated_at = now
     request.save(update_fields=["updated_at"])
-    audit.record("reminder_sent", by=by, target=request, company_id=company.pk, renewed=renewed)
+    audit.record(
+        AuditAction.REMINDER_SENT, by=by, target=request, company_id=company.pk, renewed=renewed
+    )
     return request
 
 
@@ -320,6 +327,10 @@ def cancel_declaration(
     membership.save(update_fields=["status", "status_changed_at"])
     membership.invitations.filter(revoked_at=None).update(revoked_at=now)
     audit.record(
-        "declaration_cancelled", by=by, target=request, company_id=company.pk, reason=reason
+        AuditAction.DECLARATION_CANCELLED,
+        by=by,
+        target=request,
+        company_id=company.pk,
+        reason=reason,
     )
     return request

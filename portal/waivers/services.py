@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.core.uploads import (
     JPEG,
@@ -180,7 +181,7 @@ def request_waiver(
         waiver.request_sha256 = _sha256(pdf)
         waiver.save()
         audit.record(
-            "waiver_requested",
+            AuditAction.WAIVER_REQUESTED,
             by=by,
             target=waiver,
             company_id=contract.company_id,
@@ -266,7 +267,7 @@ def grant_after_signature(*, waiver: Waiver, signed_request_pdf: bytes, by: User
             )
         membership.invitations.filter(used_at=None, revoked_at=None).update(revoked_at=now)
         audit.record(
-            "waiver_granted",
+            AuditAction.WAIVER_GRANTED,
             by=by,
             target=waiver,
             company_id=waiver.company_id,
