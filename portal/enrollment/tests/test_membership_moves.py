@@ -20,7 +20,7 @@ S = MembershipStatus
 
 
 def test_the_membership_transition_table_lists_exactly_the_moves_of_the_business() -> None:
-    assert transitions.MEMBERSHIP_TRANSITIONS == {
+    assert {
         (S.PRE_ENROLLED, S.SIGNED),
         (S.SIGNED, S.PRE_ENROLLED),
         (S.SIGNED, S.ACTIVE),
@@ -32,7 +32,7 @@ def test_the_membership_transition_table_lists_exactly_the_moves_of_the_business
         (S.TERMINATED, S.ACTIVE),
         (S.PRE_ENROLLED, S.WAIVED),
         (S.PRE_ENROLLED, S.CANCELLED),
-    }
+    } == transitions.MEMBERSHIP_TRANSITIONS
 
 
 def test_the_table_knows_every_status_and_ends_waived_and_cancelled_memberships() -> None:
@@ -42,9 +42,7 @@ def test_the_table_knows_every_status_and_ends_waived_and_cancelled_memberships(
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("from_status", "to_status"), sorted(transitions.MEMBERSHIP_TRANSITIONS)
-)
+@pytest.mark.parametrize(("from_status", "to_status"), sorted(transitions.MEMBERSHIP_TRANSITIONS))
 def test_every_allowed_move_sets_the_status_date_and_writes_the_audit_event(
     company_a: Company, from_status: str, to_status: str
 ) -> None:

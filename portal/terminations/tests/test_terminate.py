@@ -312,12 +312,20 @@ def test_two_simultaneous_sends_make_one_termination(company_a: Company, tmp_pat
     assert count == 1
 
 
+def terminate_pre_enrolled(client: Client, company: Company) -> tuple[Any, Invitation, Termination]:
+    """Declare an employee and terminate them before they enroll: their affiliation request,
+    their invitation link and the termination."""
+    request = declare(company)
+    invitation = request.membership.invitations.get()
+    terminate(client, company, request.membership, motif="resignation", portability="")
+    return request, invitation, Termination.objects.get()
+
+
 @pytest.mark.django_db
 def test_a_waiting_affiliation_cancelled_by_a_termination_says_so_in_its_timeline(
     client_a: Client, company_a: Company
 ) -> None:
-    request = declare(company_a)
-    terminate(client_a, company_a, request.membership, motif="resignation", portability="")
+    request, invitation, termination = terminate_pre_enrolled(client_a, company_a)
     request.refresh_from_db()
     assert (request.state, request.closed_at is not None) == (State.CANCELLED, True)
     assert list(request.events.order_by("pk").values_list("kind", flat=True)) == [
@@ -325,8 +333,6 @@ def test_a_waiting_affiliation_cancelled_by_a_termination_says_so_in_its_timelin
         EventKind.INVITATION_SENT,
         EventKind.MEMBER_TERMINATED,
     ]
-    termination = Termination.objects.get()
-    invitation = request.membership.invitations.get()
     assert termination.cancelled_affiliation_id == request.pk
     assert termination.revoked_invitation_ids == [invitation.pk]
 
@@ -335,11 +341,8 @@ def test_a_waiting_affiliation_cancelled_by_a_termination_says_so_in_its_timelin
 def test_undoing_the_termination_of_a_pre_enrolled_employee_reopens_the_affiliation_and_link(
     client_a: Client, company_a: Company
 ) -> None:
-    request = declare(company_a)
+    request, invitation, termination = terminate_pre_enrolled(client_a, company_a)
     membership = request.membership
-    invitation = membership.invitations.get()
-    terminate(client_a, company_a, membership, motif="resignation", portability="")
-    termination = Termination.objects.get()
     response = client_a.post(reverse("terminations:undo", args=[company_a.pk, termination.pk]))
     assert response.status_code == 302
     membership.refresh_from_db()
@@ -363,10 +366,7 @@ def test_undoing_the_termination_of_a_pre_enrolled_employee_reopens_the_affiliat
 def test_the_insurer_refusing_the_termination_of_a_pre_enrolled_employee_reopens_it_too(
     client_a: Client, company_a: Company, staff_user: Any
 ) -> None:
-    request = declare(company_a)
-    invitation = request.membership.invitations.get()
-    terminate(client_a, company_a, request.membership, motif="resignation", portability="")
-    termination = Termination.objects.get()
+    request, invitation, termination = terminate_pre_enrolled(client_a, company_a)
     services.cancel_termination(
         termination_id=termination.pk, reason="Toujours dans les effectifs.", by=staff_user
     )
@@ -381,10 +381,7 @@ def test_the_insurer_refusing_the_termination_of_a_pre_enrolled_employee_reopens
 def test_after_an_undo_a_link_that_expired_meanwhile_is_renewed_by_the_reminder(
     client_a: Client, company_a: Company
 ) -> None:
-    request = declare(company_a)
-    invitation = request.membership.invitations.get()
-    terminate(client_a, company_a, request.membership, motif="resignation", portability="")
-    termination = Termination.objects.get()
+    request, invitation, termination = terminate_pre_enrolled(client_a, company_a)
     later = timezone.now() + timedelta(days=61)
     with time_machine.travel(later):
         services.undo_termination(company=company_a, termination_id=termination.pk, by=None)
@@ -400,10 +397,7 @@ def test_after_an_undo_a_link_that_expired_meanwhile_is_renewed_by_the_reminder(
 def test_an_undo_does_not_revive_a_link_the_employee_already_used(
     client_a: Client, company_a: Company
 ) -> None:
-    request = declare(company_a)
-    invitation = request.membership.invitations.get()
-    terminate(client_a, company_a, request.membership, motif="resignation", portability="")
-    termination = Termination.objects.get()
+    _, invitation, termination = terminate_pre_enrolled(client_a, company_a)
     Invitation.objects.filter(pk=invitation.pk).update(used_at=timezone.now())
     services.undo_termination(company=company_a, termination_id=termination.pk, by=None)
     invitation.refresh_from_db()
