@@ -13,6 +13,7 @@ from portal.accounts.http import AuthenticatedRequest
 from portal.companies.access import company_context, company_view
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.documents.exports import csv_lines, xlsx_file
 from portal.employer import queries
 from portal.enrollment.models import MembershipStatus
@@ -77,7 +78,9 @@ def employee_detail(
         .order_by("-created_at")
     ]
     # rules.md R8.6: every access to an employee's file (and its NIR) is logged.
-    audit.record("employee_viewed", by=request.user, target=employee, company_id=company.pk)
+    audit.record(
+        AuditAction.EMPLOYEE_VIEWED, by=request.user, target=employee, company_id=company.pk
+    )
     context = company_context(request, company, "employees")
     context.update(employee=employee, memberships=memberships, employee_requests=employee_requests)
     return render(request, "employer/employee.html", context)
@@ -88,7 +91,9 @@ def export_employees(
     request: AuthenticatedRequest, company: Company, extension: str
 ) -> HttpResponseBase:
     """The full list of employees as xlsx or csv, streamed."""
-    audit.record("employees_exported", by=request.user, company_id=company.pk, format=extension)
+    audit.record(
+        AuditAction.EMPLOYEES_EXPORTED, by=request.user, company_id=company.pk, format=extension
+    )
     stamp = timezone.localdate().strftime("%Y%m%d")
     filename = f"collaborateurs-{company.siret}-{stamp}.{extension}"
     rows = queries.export_rows(company)
