@@ -47,7 +47,7 @@ def link_url(token: str) -> str:
     return settings.SITE_URL + reverse("accounts:password_link", args=[token])
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def request_password_reset(*, login: str, request: HttpRequest | None = None) -> None:
     """Send a 5-minute reset link to the account's e-mail, if the login exists.
 
@@ -102,7 +102,7 @@ def get_usable_link(token: str) -> OneTimeLink:
     return check_link(link, timezone.now())
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def set_password_with_link(
     *, token: str, password: str, request: HttpRequest | None = None
 ) -> User:
