@@ -34,11 +34,8 @@ def stored_files(media_root: Path) -> list[str]:
     return sorted(str(p.relative_to(media_root)) for p in media_root.rglob("*") if p.is_file())
 
 
-def test_each_purpose_has_its_registered_effect() -> None:
-    from portal.waivers.services import grant_signed_waiver
-
+def test_signing_an_enrollment_envelope_signs_the_enrollment() -> None:
     assert effect_of(Purpose.ENROLLMENT) is sign_enrollment
-    assert effect_of(Purpose.WAIVER) is grant_signed_waiver
 
 
 def test_a_second_effect_for_the_same_purpose_is_refused() -> None:

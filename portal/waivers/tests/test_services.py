@@ -19,6 +19,7 @@ from portal.companies.models import Company, Contract, ContractKind, InsuredGrou
 from portal.core.errors import BusinessError
 from portal.core.models import AuditEvent
 from portal.enrollment.models import Employee, Membership, MembershipStatus
+from portal.signatures.effects import effect_of
 from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
 from portal.signatures.services import prepare_envelope, record_consent, verify_code
 from portal.signatures.tests.conftest import META, send
@@ -28,6 +29,7 @@ from portal.waivers.rules import CONSEQUENCES_STATEMENT
 from portal.waivers.services import (
     WaiverRequestRejected,
     grant_after_signature,
+    grant_signed_waiver,
     offered_cases,
     request_waiver,
 )
@@ -536,6 +538,10 @@ def waiver_envelope(waiver: Waiver) -> tuple[SignatureEnvelope, str]:
     )
     record_consent(envelope=envelope, wording=CONSEQUENCES_STATEMENT, version="1", meta=META)
     return envelope, send(envelope)
+
+
+def test_the_waivers_app_registers_what_signing_a_waiver_envelope_does() -> None:
+    assert effect_of(Purpose.WAIVER) is grant_signed_waiver
 
 
 @pytest.mark.django_db
