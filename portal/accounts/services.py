@@ -127,7 +127,7 @@ def set_password_with_link(
     return user
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def choose_own_password(*, user: User, password: str, request: HttpRequest | None = None) -> User:
     """A user logged in with a provisional password (sent by letter) chooses their own."""
     locked = User.objects.select_for_update().get(pk=user.pk)
