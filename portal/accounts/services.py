@@ -48,7 +48,7 @@ def link_url(token: str) -> str:
     return settings.SITE_URL + reverse("accounts:password_link", args=[token])
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def request_password_reset(*, login: str, request: HttpRequest | None = None) -> None:
     """Send a 5-minute reset link to the account's e-mail, if the login exists.
 
@@ -103,7 +103,7 @@ def get_usable_link(token: str) -> OneTimeLink:
     return check_link(link, timezone.now())
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def set_password_with_link(
     *, token: str, password: str, request: HttpRequest | None = None
 ) -> User:
@@ -130,7 +130,7 @@ def set_password_with_link(
     return user
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def choose_own_password(*, user: User, password: str, request: HttpRequest | None = None) -> User:
     """A user logged in with a provisional password (sent by letter) chooses their own."""
     locked = User.objects.select_for_update().get(pk=user.pk)

@@ -57,6 +57,10 @@ class AuditAction(models.TextChoices):
     SIGNATURE_CODE_SENT = "signature_code_sent", "Code de signature envoyé"
     SIGNATURE_CODE_REFUSED = "signature_code_refused", "Code de signature refusé"
     SIGNATURE_SIGNED = "signature_signed", "Dossier signé"
+    SIGNATURE_EFFECT_REFUSED = (
+        "signature_effect_refused",
+        "Signature annulée : son effet a été refusé",
+    )
     SIGNATURE_EVIDENCE_DOWNLOADED = (
         "signature_evidence_downloaded",
         "Fichier de preuve téléchargé",

@@ -112,7 +112,7 @@ def _store_account(
     return stored
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def save_bank_details(*, membership: Membership, details: BankDetails, by: User) -> Membership:
     """ "Mes coordonnées bancaires" → "Suivant": the accounts and the SEPA mandate to sign."""
     locked = lock_for_change(membership)
@@ -160,7 +160,7 @@ def save_bank_details(*, membership: Membership, details: BankDetails, by: User)
     return locked
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def skip_bank_details(*, membership: Membership, by: User) -> Membership:
     """Nothing is debited from the employee: the step is done without an account (and an
     earlier, now useless mandate is dropped before it is ever signed)."""

@@ -231,7 +231,7 @@ def check_profile(membership: Membership, profile: Profile, *, today: date) -> P
     return ProfileCheck(errors, warnings, declaration)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def save_profile(*, membership: Membership, profile: Profile, by: User, today: date) -> Membership:
     """ "Mon profil" → "Suivant": the employee corrects and completes their identity.
 
@@ -354,7 +354,7 @@ def check_dependant(
     return problems
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def save_dependant(
     *,
     membership: Membership,
@@ -409,7 +409,7 @@ def save_dependant(
     return dependant
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def remove_dependant(*, membership: Membership, dependant_id: int, by: User) -> None:
     """ "Supprimer" a dependant before signing."""
     locked = lock_for_change(membership)
@@ -425,7 +425,7 @@ def remove_dependant(*, membership: Membership, dependant_id: int, by: User) -> 
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def finish_dependants(*, membership: Membership, by: User) -> Membership:
     """ "Poursuivre sans bénéficiaire" / "Suivant": the dependants step is done."""
     locked = lock_for_change(membership)
@@ -484,7 +484,7 @@ def offers(membership: Membership) -> list[Offer]:
     return choices
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def choose_coverage(*, membership: Membership, option_id: int | None, by: User) -> Membership:
     """ "Mes garanties" → "Suivant": the choice applies to the member and every dependant."""
     locked = lock_for_change(membership)
@@ -522,7 +522,7 @@ def current_costs(membership: Membership) -> rules.Costs:
 # --- Signature électronique (what precedes the signature itself) ------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def confirm_summary(*, membership: Membership, offers_consent: bool, by: User) -> Membership:
     """ "Récapitulatif" → "Valider": the employee checked their answers; the offers box is
     unticked unless they tick it (CNIL: prior consent)."""

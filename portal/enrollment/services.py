@@ -286,7 +286,7 @@ INVITATION_EXPIRED = (
 )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def activate_account(*, token: str, password: str) -> Membership:
     """The employee chose a password from the invitation link; the link then stops working."""
     invitation = Invitation.objects.select_for_update().filter(token_hash=hash_token(token)).first()

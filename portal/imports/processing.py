@@ -127,7 +127,7 @@ def _declare(batch: ImportBatch, employees: EmployeeFile, max_chunks: int | None
         if max_chunks is not None and chunks >= max_chunks:
             return
         chunks += 1
-        with transaction.atomic():
+        with transaction.atomic(durable=True):  # one chunk, one commit: resumable after it
             # Serialises with the form: the duplicate checks see every declared employee.
             Company.objects.select_for_update().filter(pk=batch.company_id).first()
             lookups.refresh(str(row.values.get("email") or "") for row in part)

@@ -11,7 +11,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from portal.accounts.models import User
 from portal.core.errors import BusinessError
 from portal.enrollment import journey
 from portal.enrollment.models import DebitMandate, JourneyStep, Membership, MembershipStatus
@@ -23,7 +22,6 @@ from portal.journey.journey_views import (
     step_url,
 )
 from portal.signatures import services as signing
-from portal.signatures.journey import sign_enrollment
 from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
 from portal.waivers import rules as waiver_rules
 from portal.waivers import services as waiver_services
@@ -58,11 +56,20 @@ def summary(request: HttpRequest, membership: Membership) -> HttpResponse:
     if not _ready_to_sign(membership):
         return redirect(step_url(membership, journey.next_step(membership)))
     if request.method == "POST":
+        user = current_user(request)
         try:
             journey.confirm_summary(
                 membership=membership,
                 offers_consent=request.POST.get("offers") == "on",
-                by=current_user(request),
+                by=user,
+            )
+            # The dossier as it stands now, made once here: the bulletin page only shows it.
+            signing.prepare_envelope(
+                membership=membership,
+                purpose=Purpose.ENROLLMENT,
+                documents=[("Dossier d'adhésion", "enrollment", journey.dossier_pdf(membership))],
+                by=user,
+                meta=signing.RequestMeta.from_request(request),
             )
         except BusinessError as error:
             messages.error(request, error.message)
@@ -97,17 +104,11 @@ def bulletin(request: HttpRequest, membership: Membership) -> HttpResponse:
         return response
     if not _ready_to_sign(membership):
         return redirect(step_url(membership, journey.next_step(membership)))
-    meta = signing.RequestMeta.from_request(request)
     envelope = _open_envelope(membership)
-    if request.method == "GET" or envelope is None:
-        # The dossier as it stands now (the employee may have come back to change it).
-        envelope = signing.prepare_envelope(
-            membership=membership,
-            purpose=Purpose.ENROLLMENT,
-            documents=[("Dossier d'adhésion", "enrollment", journey.dossier_pdf(membership))],
-            by=current_user(request),
-            meta=meta,
-        )
+    if envelope is None or not envelope.is_open:
+        # The dossier is made by "Valider" on the summary, never by showing this page.
+        return redirect("journey:summary", membership.pk)
+    meta = signing.RequestMeta.from_request(request)
     error = ""
     if request.method == "POST":
         ticked = [request.POST.get(f"consent{i}") == "on" for i in (1, 2)]
@@ -189,20 +190,6 @@ def sms(
     return render(request, "journey/sms.html", context)
 
 
-def _complete(envelope: SignatureEnvelope, membership: Membership, user: User) -> None:
-    """What the signature changes: the enrollment signed, or the waiver granted."""
-    if envelope.purpose == Purpose.ENROLLMENT:
-        sign_enrollment(envelope=envelope, by=user)
-        return
-    requested = _requested_waiver(membership)
-    document = envelope.documents.order_by("pk").first()
-    if requested is None or document is None:
-        return
-    with document.signed_file.open("rb") as handle:
-        signed_pdf = handle.read()
-    waiver_services.grant_after_signature(waiver=requested, signed_request_pdf=signed_pdf, by=user)
-
-
 @member_view
 def code(
     request: HttpRequest, membership: Membership, purpose: str = Purpose.ENROLLMENT
@@ -226,16 +213,18 @@ def code(
             messages.success(request, "Un nouveau code vous a été envoyé.")
             return redirect(f"journey:{code_page}", membership.pk)
     elif request.method == "POST":
-        # Not in a transaction of ours: a wrong code must stay counted (signatures.services).
+        # The code, the signature and its effect (the enrollment signed, the waiver granted)
+        # are one transaction; a refused effect leaves nothing signed and says why.
         try:
-            signed_envelope = signing.verify_code(
-                envelope=envelope, code=request.POST.get("code", ""), meta=meta
+            signing.verify_code(
+                envelope=envelope,
+                code=request.POST.get("code", ""),
+                meta=meta,
+                by=current_user(request),
             )
         except BusinessError as failure:
             if failure.code != "envelope_signed":  # a second click on "Signer": done already
                 error = failure.message
-        else:
-            _complete(signed_envelope, membership, current_user(request))
         if not error:
             return redirect(f"journey:{done_page}", membership.pk)
     step = JourneyStep.SIGNATURE if purpose == Purpose.ENROLLMENT else JourneyStep.PROFILE
@@ -279,15 +268,26 @@ def waiver(request: HttpRequest, membership: Membership) -> HttpResponse:
         if not chosen:
             errors["case"] = ["Choisissez le cas de dispense qui correspond à votre situation."]
         if not errors:
+            user = current_user(request)
             try:
-                waiver_services.request_waiver(
+                requested = waiver_services.request_waiver(
                     membership=membership,
                     case_code=chosen,
                     end_date=end_date,
                     proof_name=upload.name or "" if upload else "",
                     proof_data=upload.read() if upload else None,
-                    by=current_user(request),
+                    by=user,
                     today=timezone.localdate(),
+                )
+                # The envelope to sign it, made once here: the signing page only shows it.
+                with requested.request_pdf.open("rb") as handle:
+                    pdf = handle.read()
+                signing.prepare_envelope(
+                    membership=membership,
+                    purpose=Purpose.WAIVER,
+                    documents=[("Demande de dispense d'adhésion", "waiver", pdf)],
+                    by=user,
+                    meta=signing.RequestMeta.from_request(request),
                 )
             except waiver_services.WaiverRequestRejected as rejected:
                 for problem in rejected.problems:
@@ -323,20 +323,11 @@ def waiver_sign(request: HttpRequest, membership: Membership) -> HttpResponse:
     if (response := closed_response(request, membership)) is not None:
         return response
     requested = _requested_waiver(membership)
-    if requested is None:
+    envelope = _open_envelope(membership, Purpose.WAIVER)
+    if requested is None or envelope is None or not envelope.is_open:
+        # The envelope is made with the request ("Demander une dispense"), never by this page.
         return redirect("journey:waiver", membership.pk)
     meta = signing.RequestMeta.from_request(request)
-    envelope = _open_envelope(membership, Purpose.WAIVER)
-    if request.method == "GET" or envelope is None:
-        with requested.request_pdf.open("rb") as handle:
-            pdf = handle.read()
-        envelope = signing.prepare_envelope(
-            membership=membership,
-            purpose=Purpose.WAIVER,
-            documents=[("Demande de dispense d'adhésion", "waiver", pdf)],
-            by=current_user(request),
-            meta=meta,
-        )
     error = ""
     if request.method == "POST":
         if request.POST.get("consequences") != "on":

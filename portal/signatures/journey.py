@@ -9,6 +9,7 @@ from portal.accounts.models import User
 from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
+from portal.core.transactions import within_business_event
 from portal.enrollment.models import DebitMandate, JourneyStep, Membership, MembershipStatus
 from portal.enrollment.services import move_membership
 from portal.notifications.services import send_email
@@ -17,18 +18,25 @@ from portal.tracking.models import EventKind, Reason, Request, State
 from portal.tracking.services import move_request
 
 
-@transaction.atomic
+@within_business_event
 def sign_enrollment(*, envelope: SignatureEnvelope, by: User | None) -> Membership:
     """The employee signed their dossier by SMS code: the membership is "signed", the SEPA
     mandate too, and the affiliation request goes "En cours" for the insurer to check.
 
-    Safe to call twice (a double click): the second call changes nothing.
+    The effect of signing an enrollment envelope (registered in `SignaturesConfig.ready()`):
+    it commits with the signature or not at all. Refused unless the membership is still
+    pre-enrolled (signed, waived or terminated meanwhile): the signature is then rolled back.
     """
     assert envelope.purpose == Purpose.ENROLLMENT
     assert envelope.status == EnvelopeStatus.SIGNED and envelope.signed_at is not None
     membership = Membership.objects.select_for_update().get(pk=envelope.membership_id)
     if membership.status != MembershipStatus.PRE_ENROLLED:
-        return membership
+        raise BusinessError(
+            "enrollment_not_signable",
+            "Votre adhésion ne peut plus être signée : elle a été signée, remplacée par une "
+            "dispense ou résiliée entre-temps. Adressez-vous à votre service des ressources "
+            "humaines.",
+        )
     now = timezone.now()
     membership = move_membership(
         membership.pk,
@@ -63,7 +71,7 @@ def _affiliation_request(membership: Membership, state: str) -> Request | None:
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def close_enrollment(*, membership: Membership, by: User) -> Membership:
     """The insurer checked a signed enrollment: the request is "Clôturée" and the membership
     "Mis en gestion"."""
@@ -83,7 +91,7 @@ def close_enrollment(*, membership: Membership, by: User) -> Membership:
     return locked
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def send_back_enrollment(*, membership: Membership, reason: str, by: User) -> Membership:
     """The insurer sends a signed enrollment back to the employee to correct: it becomes
     editable again and must be signed anew; the signed dossier stays as evidence ("renvoyé")."""

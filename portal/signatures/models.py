@@ -210,6 +210,7 @@ class EvidenceKind(models.TextChoices):
     CODE_VERIFIED = "code_verified", "Code vérifié"
     SIGNED = "signed", "Documents signés"
     LOCKED = "locked", "Code bloqué"
+    SIGNING_REFUSED = "signing_refused", "Signature refusée (effet refusé, rien n'est signé)"
 
 
 class EvidenceEvent(models.Model):

@@ -22,9 +22,10 @@ from portal.accounts.models import User
 from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
+from portal.core.transactions import files_removed_on_error
 from portal.enrollment.models import Membership
 from portal.notifications.services import send_sms
-from portal.signatures import pades, rules
+from portal.signatures import effects, pades, rules
 from portal.signatures.models import (
     OPEN_STATUSES,
     ConsentRecord,
@@ -134,7 +135,7 @@ def _audit(
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def prepare_envelope(
     *,
     membership: Membership,
@@ -203,7 +204,7 @@ def prepare_envelope(
     return envelope
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def record_consent(
     *,
     envelope: SignatureEnvelope,
@@ -234,7 +235,7 @@ def record_consent(
     return consent
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def send_code(
     *,
     envelope: SignatureEnvelope,
@@ -293,25 +294,30 @@ def verify_code(
     envelope: SignatureEnvelope,
     code: str,
     meta: RequestMeta,
+    by: User | None = None,
     now: datetime | None = None,
 ) -> SignatureEnvelope:
-    """Check the code the signer typed and, when it is right, sign every document ("Signer").
+    """Check the code the signer typed and, when it is right, sign every document and apply
+    what the signature does for its purpose (`effects`: the enrollment signed, the waiver
+    granted), in one transaction: the signature and its effect commit together or not at all.
 
-    A refused code is counted and logged even though the call raises: the check commits in its
-    own transaction (`_check_code`) and the refusal is raised after it. Call it outside a
-    transaction that the error would roll back (views are not atomic: no ATOMIC_REQUESTS).
-    A second call after the signature (replay, double submit) raises "envelope_signed".
+    A refused code is counted and logged even though the call raises: the attempt commits and
+    the refusal is raised after it. A refused effect (waivers switched off meanwhile, a
+    membership no longer pre-enrolled) rolls the signature back: the envelope stays unsigned
+    and the code unused (it still works until it expires, should the cause go away), the
+    refusal is logged and its `BusinessError` raised. A second call after the signature
+    (replay, double submit) raises "envelope_signed".
     """
     now = now or timezone.now()
-    envelope, refusal = _check_code(envelope=envelope, code=code, meta=meta, now=now)
+    envelope, refusal = _check_code(envelope=envelope, code=code, meta=meta, by=by, now=now)
     if refusal is not None:
         raise refusal
     return envelope
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _check_code(
-    *, envelope: SignatureEnvelope, code: str, meta: RequestMeta, now: datetime
+    *, envelope: SignatureEnvelope, code: str, meta: RequestMeta, by: User | None, now: datetime
 ) -> tuple[SignatureEnvelope, BusinessError | None]:
     """The envelope signed, or the refusal to raise once the attempt is committed."""
     envelope = _locked(envelope)
@@ -374,27 +380,46 @@ def _check_code(
             advisers_phone=advisers_phone,
         )
 
-    one_time_code.used_at = now
-    one_time_code.save(update_fields=["used_at"])
-    _evidence(
-        envelope,
-        EvidenceKind.CODE_VERIFIED,
-        at=now,
-        meta=meta,
-        code=one_time_code.pk,
-        wrong_attempts=one_time_code.wrong_attempts,
-    )
-    signed = _sign_documents(envelope)
-    envelope.status = EnvelopeStatus.SIGNED
-    envelope.signed_at = now
-    envelope.save(update_fields=["status", "signed_at"])
-    _evidence(envelope, EvidenceKind.SIGNED, at=now, meta=meta, documents=signed)
-    _audit(AuditAction.SIGNATURE_SIGNED, envelope, by=None, documents=len(signed))
+    effect = effects.effect_of(envelope.purpose)
+    try:
+        # A savepoint: a refused effect undoes the signature, not the refusal's record below.
+        with transaction.atomic(), files_removed_on_error() as written:
+            one_time_code.used_at = now
+            one_time_code.save(update_fields=["used_at"])
+            _evidence(
+                envelope,
+                EvidenceKind.CODE_VERIFIED,
+                at=now,
+                meta=meta,
+                code=one_time_code.pk,
+                wrong_attempts=one_time_code.wrong_attempts,
+            )
+            signed = _sign_documents(envelope, written)
+            envelope.status = EnvelopeStatus.SIGNED
+            envelope.signed_at = now
+            envelope.save(update_fields=["status", "signed_at"])
+            _evidence(envelope, EvidenceKind.SIGNED, at=now, meta=meta, documents=signed)
+            _audit(AuditAction.SIGNATURE_SIGNED, envelope, by=None, documents=len(signed))
+            effect(envelope=envelope, by=by)
+    except BusinessError as refusal:
+        envelope.refresh_from_db()
+        _evidence(
+            envelope,
+            EvidenceKind.SIGNING_REFUSED,
+            at=now,
+            meta=meta,
+            code=one_time_code.pk,
+            reason=refusal.code,
+        )
+        _audit(AuditAction.SIGNATURE_EFFECT_REFUSED, envelope, by=None, reason=refusal.code)
+        return envelope, refusal
     return envelope, None
 
 
-def _sign_documents(envelope: SignatureEnvelope) -> list[dict[str, str]]:
-    """Seal each PDF exactly as it was shown (its hash is checked first); what was signed."""
+def _sign_documents(envelope: SignatureEnvelope, written: list[FieldFile]) -> list[dict[str, str]]:
+    """Seal each PDF exactly as it was shown (its hash is checked first); what was signed.
+
+    Each signed file is appended to `written` (removed if the transaction rolls back)."""
     reason = f"Signature électronique de {envelope.membership.employee.full_name}"
     signed = []
     for document in envelope.documents.order_by("position"):
@@ -409,6 +434,7 @@ def _sign_documents(envelope: SignatureEnvelope) -> list[dict[str, str]]:
         )
         document.signed_sha256 = _sha256(pdf)
         document.signed_file.save(_random_pdf_name(), ContentFile(pdf), save=False)
+        written.append(document.signed_file)
         document.save(update_fields=["signed_file", "signed_sha256"])
         signed.append({"name": document.name, "sha256": document.signed_sha256})
     return signed

@@ -43,7 +43,7 @@ PORTABILITY_ANSWER_REQUIRED = FieldProblem(
 )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def terminate_membership(
     *,
     company: Company,
@@ -159,7 +159,7 @@ def _queue_portability_message(termination: Termination) -> None:
     queue_rendered_later([message])
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def undo_termination(*, company: Company, termination_id: int, by: User | None) -> Membership:
     """A termination made by mistake (wrong employee, wrong date) is undone while its request
     is still "En cours": the membership is restored exactly as it was."""
@@ -219,7 +219,7 @@ def _in_progress(termination_id: int) -> Termination:
     return termination
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def close_termination(*, termination_id: int, by: User | None) -> Termination:
     """The insurer processed the termination: "Clôturée", final (it can no longer be undone)."""
     termination = _in_progress(termination_id)
@@ -234,7 +234,7 @@ def close_termination(*, termination_id: int, by: User | None) -> Termination:
     return termination
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def cancel_termination(*, termination_id: int, reason: str, by: User | None) -> Membership:
     """The insurer refuses the termination ("Annulée", with the reason shown to the employer):
     the membership is restored as it was."""

@@ -328,7 +328,7 @@ REMINDER_ALREADY_SENT = (
 )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def send_reminder(
     *,
     request_id: int,
@@ -429,7 +429,7 @@ def run_daily_reminders(*, now: datetime) -> DailyReport:
     return DailyReport(reminders=reminders, expired=expired)
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def cancel_declaration(
     *, company: Company, request_id: int, reason: str, by: User | None
 ) -> Request:

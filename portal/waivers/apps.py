@@ -5,3 +5,10 @@ class WaiversConfig(AppConfig):
     name = "portal.waivers"
     label = "waivers"
     verbose_name = "Dispenses d'adhésion"
+
+    def ready(self) -> None:
+        from portal.signatures.effects import register_effect
+        from portal.signatures.models import Purpose
+        from portal.waivers.services import grant_signed_waiver
+
+        register_effect(Purpose.WAIVER, grant_signed_waiver)

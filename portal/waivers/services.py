@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from portal.accounts.models import User
 from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
+from portal.core.transactions import files_removed_on_error, within_business_event
 from portal.core.uploads import (
     JPEG,
     PDF,
@@ -28,6 +26,7 @@ from portal.core.uploads import (
 from portal.documents.rendering import render_pdf
 from portal.enrollment.models import Membership, MembershipStatus
 from portal.enrollment.services import move_membership, revoke_invitations
+from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
 from portal.tracking.models import EventKind, Reason, Request, Source, State
 from portal.tracking.services import move_request, open_request
 from portal.waivers import rules
@@ -80,20 +79,6 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@contextmanager
-def _files_removed_on_error() -> Iterator[list[FieldFile]]:
-    """Files written through the storage API are not transactional: on any error before the
-    commit, delete those written so far, then let the error roll the transaction back."""
-    written: list[FieldFile] = []
-    try:
-        yield written
-    except BaseException:
-        for file in written:
-            if file.name:
-                file.storage.delete(file.name)
-        raise
-
-
 def _lock_membership(membership_id: int) -> Membership:
     return (
         Membership.objects.select_for_update(of=("self",))
@@ -102,7 +87,7 @@ def _lock_membership(membership_id: int) -> Membership:
     )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def request_waiver(
     *,
     membership: Membership,
@@ -170,7 +155,7 @@ def request_waiver(
         },
         title="Demande de dispense d'adhésion",
     )
-    with _files_removed_on_error() as written:
+    with files_removed_on_error() as written:
         if proof_data is not None:
             name = "justificatif" + PROOF_EXTENSIONS[content_type]
             waiver.proof.save(name, ContentFile(proof_data), save=False)
@@ -193,11 +178,30 @@ def request_waiver(
     return waiver
 
 
-@transaction.atomic
+@within_business_event
+def grant_signed_waiver(*, envelope: SignatureEnvelope, by: User | None) -> Waiver:
+    """The effect of signing a waiver envelope (registered in `WaiversConfig.ready()`): the
+    waiver the employee asked last is granted with the signed written request."""
+    assert envelope.purpose == Purpose.WAIVER and envelope.status == EnvelopeStatus.SIGNED
+    requested = (
+        Waiver.objects.filter(membership_id=envelope.membership_id, status=WaiverStatus.REQUESTED)
+        .order_by("-pk")
+        .first()
+    )
+    document = envelope.documents.order_by("position").first()
+    if requested is None or document is None or not document.signed_file:
+        raise BusinessError("waiver_not_requested", "Cette demande de dispense a déjà été traitée.")
+    with document.signed_file.open("rb") as handle:
+        signed_pdf = handle.read()
+    return grant_after_signature(waiver=requested, signed_request_pdf=signed_pdf, by=by)
+
+
+@within_business_event
 def grant_after_signature(*, waiver: Waiver, signed_request_pdf: bytes, by: User | None) -> Waiver:
     """The employee signed the written request: the waiver is granted, the membership waived,
     and a "Dispense" request opens "En cours" for the insurer to check the proof.
 
+    A step of the signature (`grant_signed_waiver`): it commits with it or not at all.
     Returns the waiver as saved (the `waiver` given is not updated in place).
     """
     waiver = Waiver.objects.select_for_update(of=("self",)).get(pk=waiver.pk)
@@ -215,7 +219,7 @@ def grant_after_signature(*, waiver: Waiver, signed_request_pdf: bytes, by: User
             "Le document signé n'est pas un PDF complet : recommencez la signature.",
         )
     now = timezone.now()
-    with _files_removed_on_error() as written:
+    with files_removed_on_error() as written:
         waiver.signed_request_pdf.save(
             "demande-signee.pdf", ContentFile(signed_request_pdf), save=False
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,7 +29,7 @@ from portal.enrollment.models import (
     MembershipStatus,
 )
 from portal.notifications.models import Channel, OutboundMessage
-from portal.signatures.models import EnvelopeStatus, SignatureEnvelope
+from portal.signatures.models import EnvelopeStatus, SignatureEnvelope, SignedDocument
 from portal.tracking.models import EventKind, Reason, Request, State
 from portal.waivers.models import Waiver, WaiverStatus
 
@@ -526,6 +527,85 @@ def test_the_employee_asks_for_a_waiver_and_signs_it_with_the_sms_code(
     assert affiliation.state == State.CANCELLED
     # The enrollment steps are closed now.
     assert member.get(url("profile", membership))["Location"] == url("waiver_done", membership)
+
+
+def stored_files(media_root: Path) -> list[str]:
+    return sorted(str(p.relative_to(media_root)) for p in media_root.rglob("*") if p.is_file())
+
+
+def made_so_far(media_root: Path) -> tuple[int, int, list[str]]:
+    return (
+        SignatureEnvelope.objects.count(),
+        SignedDocument.objects.count(),
+        stored_files(media_root),
+    )
+
+
+@pytest.mark.django_db
+def test_showing_the_bulletin_makes_nothing_valider_makes_the_dossier(
+    member: Client, membership: Membership, media_root: Path
+) -> None:
+    ready_to_sign(member, membership)
+    assert member.get(url("bulletin", membership))["Location"] == url("summary", membership)
+    assert made_so_far(media_root) == (0, 0, [])
+    assert member.post(url("summary", membership))["Location"] == url("bulletin", membership)
+    made = made_so_far(media_root)
+    assert made[:2] == (1, 1) and len(made[2]) == 1
+    for _ in range(2):  # a reload
+        assert "Ce dossier contient 1 bulletin d'adhésion." in text(
+            member.get(url("bulletin", membership))
+        )
+    assert made_so_far(media_root) == made
+    shown = member.get(url("bulletin_pdf", membership)).getvalue()
+    assert shown == SignedDocument.objects.get().unsigned_file.read()
+    assert made_so_far(media_root) == made
+
+
+@pytest.mark.django_db
+def test_showing_the_waiver_to_sign_makes_nothing_the_request_makes_the_envelope(
+    member: Client, membership: Membership, company_a: Company, media_root: Path
+) -> None:
+    Company.objects.filter(pk=company_a.pk).update(waivers_enabled=True)
+    assert member.get(url("waiver_sign", membership))["Location"] == url("waiver", membership)
+    proof = SimpleUploadedFile("attestation.pdf", attestation_pdf(), "application/pdf")
+    response = member.post(url("waiver", membership), {"case": "covered_elsewhere", "proof": proof})
+    assert response["Location"] == url("waiver_sign", membership)
+    made = made_so_far(media_root)
+    assert made[:2] == (1, 1) and len(made[2]) == 3  # the proof, the request, its envelope copy
+    for _ in range(2):  # a reload
+        page = text(member.get(url("waiver_sign", membership)))
+        assert "Veuillez cocher" not in page and 'name="consequences"' in page
+    assert made_so_far(media_root) == made
+    assert SignatureEnvelope.objects.get().status == EnvelopeStatus.PREPARED
+
+
+@pytest.mark.django_db
+def test_a_waiver_signed_after_waivers_were_switched_off_says_why_and_signs_nothing(
+    member: Client, membership: Membership, company_a: Company, media_root: Path
+) -> None:
+    Company.objects.filter(pk=company_a.pk).update(waivers_enabled=True)
+    proof = SimpleUploadedFile("attestation.pdf", attestation_pdf(), "application/pdf")
+    member.post(url("waiver", membership), {"case": "covered_elsewhere", "proof": proof})
+    member.post(url("waiver_sign", membership), {"consequences": "on"})
+    member.post(url("waiver_sms", membership), {"phone": "06 12 34 56 78"})
+    made = made_so_far(media_root)
+    Company.objects.filter(pk=company_a.pk).update(waivers_enabled=False)
+    response = member.post(url("waiver_code", membership), {"code": last_sms_code()})
+    assert response.status_code == 200
+    assert (
+        "Votre employeur ne propose pas la demande de dispense en ligne : adressez-vous à votre "
+        "service des ressources humaines." in text(response)
+    )
+    assert made_so_far(media_root) == made
+    envelope = SignatureEnvelope.objects.get()
+    assert (envelope.status, envelope.signed_at) == (EnvelopeStatus.CODE_SENT, None)
+    waiver = Waiver.objects.get()
+    assert (waiver.status, waiver.signed_request_pdf.name) == (WaiverStatus.REQUESTED, "")
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.PRE_ENROLLED
+    assert list(Request.objects.values_list("reason", "state")) == [
+        (Reason.AFFILIATION, State.WAITING)
+    ]
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.db import IntegrityError, models
 from django.db.models import ProtectedError
+from django.utils import timezone
 from fpdf import FPDF
 from PIL import Image
 
@@ -18,12 +19,17 @@ from portal.companies.models import Company, Contract, ContractKind, InsuredGrou
 from portal.core.errors import BusinessError
 from portal.core.models import AuditEvent
 from portal.enrollment.models import Employee, Membership, MembershipStatus
+from portal.signatures.effects import effect_of
+from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
+from portal.signatures.services import prepare_envelope, record_consent, verify_code
+from portal.signatures.tests.conftest import META, send
 from portal.tracking.models import EventKind, Reason, Request, Source, State
 from portal.waivers.models import RETENTION_NOTE, Waiver, WaiverStatus
 from portal.waivers.rules import CONSEQUENCES_STATEMENT
 from portal.waivers.services import (
     WaiverRequestRejected,
     grant_after_signature,
+    grant_signed_waiver,
     offered_cases,
     request_waiver,
 )
@@ -515,6 +521,85 @@ def test_grant_failing_late_leaves_nothing_saved_and_no_orphan_file(
     assert len(written) == len(before) + 1  # the signed PDF was on disk when it failed
     grant_changed_nothing(waiver, membership, media_root)
     assert stored_files(media_root) == before  # the proof and the request, kept
+
+
+# Signing the written request: the signature and the grant are one transaction
+
+
+def waiver_envelope(waiver: Waiver) -> tuple[SignatureEnvelope, str]:
+    """The written request in an envelope, its box ticked and a code sent; the code."""
+    assert waiver.membership is not None
+    envelope = prepare_envelope(
+        membership=waiver.membership,
+        purpose=Purpose.WAIVER,
+        documents=[("Demande de dispense d'adhésion", "waiver", waiver.request_pdf.read())],
+        by=None,
+        meta=META,
+    )
+    record_consent(envelope=envelope, wording=CONSEQUENCES_STATEMENT, version="1", meta=META)
+    return envelope, send(envelope)
+
+
+def test_the_waivers_app_registers_what_signing_a_waiver_envelope_does() -> None:
+    assert effect_of(Purpose.WAIVER) is grant_signed_waiver
+
+
+@pytest.mark.django_db
+def test_the_right_code_grants_the_waiver_with_the_signed_request(
+    membership: Membership, member: User
+) -> None:
+    waiver = ask(membership, by=member)
+    envelope, code = waiver_envelope(waiver)
+    signed = verify_code(envelope=envelope, code=code, meta=META, by=member)
+    waiver.refresh_from_db()
+    membership.refresh_from_db()
+    assert (signed.status, waiver.status) == (EnvelopeStatus.SIGNED, WaiverStatus.GRANTED)
+    assert waiver.signed_request_pdf.read() == signed.documents.get().signed_file.read()
+    assert membership.status == MembershipStatus.WAIVED
+    assert Request.objects.get(reason=Reason.WAIVER).created_by == member
+
+
+@pytest.mark.django_db
+def test_signing_is_rolled_back_when_waivers_were_switched_off_meanwhile(
+    membership: Membership, company: Company, media_root: Path
+) -> None:
+    waiver = ask(membership)
+    envelope, code = waiver_envelope(waiver)
+    before = stored_files(media_root)
+    Company.objects.filter(pk=company.pk).update(waivers_enabled=False)
+    with pytest.raises(BusinessError) as error:
+        verify_code(envelope=envelope, code=code, meta=META)
+    assert (error.value.code, error.value.message) == (
+        "waivers_disabled",
+        "Votre employeur ne propose pas la demande de dispense en ligne : adressez-vous à votre "
+        "service des ressources humaines.",
+    )
+    envelope.refresh_from_db()
+    assert (envelope.status, envelope.signed_at) == (EnvelopeStatus.CODE_SENT, None)
+    assert envelope.codes.get().used_at is None
+    assert not envelope.documents.exclude(signed_sha256="").exists()
+    grant_changed_nothing(waiver, membership, media_root)
+    assert stored_files(media_root) == before  # neither signed PDF is left behind
+    affiliation = Request.objects.get(reason=Reason.AFFILIATION)
+    assert affiliation.state == State.WAITING
+
+
+@pytest.mark.django_db
+def test_signing_a_waiver_already_decided_is_refused_and_nothing_is_signed(
+    membership: Membership, media_root: Path
+) -> None:
+    waiver = ask(membership)
+    envelope, code = waiver_envelope(waiver)
+    Waiver.objects.filter(pk=waiver.pk).update(
+        status=WaiverStatus.REFUSED, decided_at=timezone.now()
+    )
+    with pytest.raises(BusinessError) as error:
+        verify_code(envelope=envelope, code=code, meta=META)
+    assert error.value.code == "waiver_not_requested"
+    envelope.refresh_from_db()
+    assert envelope.status == EnvelopeStatus.CODE_SENT
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.PRE_ENROLLED
 
 
 # Retention and integrity
