@@ -10,9 +10,8 @@ from django.db import transaction
 
 from portal.accounts.models import User
 from portal.core import audit
-from portal.core.errors import BusinessError
+from portal.core.errors import BusinessError, Problem
 from portal.enrollment import banking, rules
-from portal.enrollment.declarations import FieldProblem
 from portal.enrollment.journey import current_costs, lock_for_change, mark_done
 from portal.enrollment.models import (
     DEBIT_DAYS,
@@ -53,40 +52,33 @@ def needs_bank_details(membership: Membership) -> bool:
     return rules.needs_bank_details(current_costs(membership))
 
 
-def check_account(prefix: str, account: AccountInput) -> tuple[str | None, list[FieldProblem]]:
+def check_account(prefix: str, account: AccountInput) -> tuple[str | None, list[Problem]]:
     """The normalised IBAN and the account's problems, on fields named `<prefix>_<field>`."""
     problems = []
     if not account.holder.strip():
         problems.append(
-            FieldProblem(
+            Problem(
                 f"{prefix}_holder", "required", "Le champ « Titulaire du compte » est obligatoire."
             )
         )
     iban, iban_problems = banking.check_iban(account.iban)
-    problems += [FieldProblem(f"{prefix}_iban", p.code, p.message) for p in iban_problems]
+    problems += [Problem(f"{prefix}_iban", p.code, p.message) for p in iban_problems]
     bic = account.bic.strip() or (banking.bic_for_iban(iban) if iban else None) or ""
     if not bic:
-        problems.append(
-            FieldProblem(f"{prefix}_bic", "required", "Le champ « BIC » est obligatoire.")
-        )
+        problems.append(Problem(f"{prefix}_bic", "required", "Le champ « BIC » est obligatoire."))
     else:
         problems += [
-            FieldProblem(f"{prefix}_bic", p.code, p.message)
-            for p in banking.check_bic(bic, iban=iban)
+            Problem(f"{prefix}_bic", p.code, p.message) for p in banking.check_bic(bic, iban=iban)
         ]
     return iban, problems
 
 
-def check_bank_details(membership: Membership, details: BankDetails) -> list[FieldProblem]:
+def check_bank_details(membership: Membership, details: BankDetails) -> list[Problem]:
     problems = check_account("debit", details.debit)[1]
     if details.frequency not in DebitFrequency.values:
-        problems.append(
-            FieldProblem("frequency", "invalid", "Choisissez une fréquence de prélèvement.")
-        )
+        problems.append(Problem("frequency", "invalid", "Choisissez une fréquence de prélèvement."))
     if details.debit_day not in DEBIT_DAYS:
-        problems.append(
-            FieldProblem("debit_day", "invalid", "Choisissez le 5, le 10, le 15 ou le 20.")
-        )
+        problems.append(Problem("debit_day", "invalid", "Choisissez le 5, le 10, le 15 ou le 20."))
     if details.benefits is not None:
         problems += check_account("benefits", details.benefits)[1]
     known = set(membership.dependants.values_list("pk", flat=True))

@@ -22,9 +22,9 @@ from portal.companies.models import Company, InsuredGroup
 from portal.core.addresses import POSTAL_CODE_RE, PostalRow, afnor_line, match_commune
 from portal.core.bulk import present_values
 from portal.core.crypto import digest
+from portal.core.errors import Problem
 from portal.core.models import PostalCode
 from portal.core.nir import (
-    Problem,
     check_birth_date,
     check_employment_dates,
     check_nir,
@@ -73,19 +73,10 @@ class EmployeeDeclaration:
         return bool(self.street_name or self.locality) and bool(self.postal_code and self.city)
 
 
-@dataclass(frozen=True)
-class FieldProblem:
-    field: str
-    code: str
-    message: str
-    # A link that helps (e.g. the employee already declared).
-    link: str = ""
-
-
 @dataclass
 class ValidationResult:
-    errors: list[FieldProblem] = field(default_factory=list)
-    warnings: list[FieldProblem] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -93,10 +84,10 @@ class ValidationResult:
 
     def add(self, field_name: str, problems: list[Problem], *, warning: bool = False) -> None:
         target = self.warnings if warning else self.errors
-        target.extend(FieldProblem(field_name, p.code, p.message) for p in problems)
+        target.extend(Problem(field_name, p.code, p.message) for p in problems)
 
     def error(self, field_name: str, code: str, message: str, link: str = "") -> None:
-        self.errors.append(FieldProblem(field_name, code, message, link))
+        self.errors.append(Problem(field_name, code, message, link))
 
 
 REQUIRED = {

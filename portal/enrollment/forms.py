@@ -8,14 +8,11 @@ from typing import Any
 from django import forms
 
 from portal.companies.models import Company, InsuredGroup
+from portal.core.errors import Problem
 from portal.enrollment import rules
 from portal.enrollment.bank_details import AccountInput, BankDetails
 from portal.enrollment.banking import format_iban
-from portal.enrollment.declarations import (
-    EmployeeDeclaration,
-    FieldProblem,
-    validate_declaration,
-)
+from portal.enrollment.declarations import EmployeeDeclaration, validate_declaration
 from portal.enrollment.journey import DependantAddress, Profile
 from portal.enrollment.models import (
     DEBIT_DAYS,
@@ -294,7 +291,7 @@ class ProfileForm(PersonForm, CoordinatesForm):
         initial["alsace_moselle"] = "oui" if profile.alsace_moselle else "non"
         return initial
 
-    def show(self, problems: list[FieldProblem]) -> None:
+    def show(self, problems: list[Problem]) -> None:
         """Attach the rules' problems to the fields that show them."""
         for problem in problems:
             name = self.FIELD_OF.get(problem.field, problem.field)
@@ -434,7 +431,7 @@ class DependantForm(PersonForm, CoordinatesForm):
             "alsace_moselle": "oui" if dependant.alsace_moselle else "non",
         }
 
-    def show(self, problems: list[FieldProblem]) -> None:
+    def show(self, problems: list[Problem]) -> None:
         for problem in problems:
             name = self.FIELD_OF.get(problem.field, problem.field)
             self.add_error(name if name in self.fields else None, problem.message)
@@ -543,6 +540,6 @@ class BankForm(forms.Form):
             )
         return initial
 
-    def show(self, problems: list[FieldProblem]) -> None:
+    def show(self, problems: list[Problem]) -> None:
         for problem in problems:
             self.add_error(problem.field if problem.field in self.fields else None, problem.message)

@@ -15,13 +15,12 @@ from portal.accounts.models import User
 from portal.companies.models import Product, Scheme
 from portal.core import audit
 from portal.core.crypto import digest
-from portal.core.errors import BusinessError
+from portal.core.errors import BusinessError, Problem
 from portal.documents.rendering import render_pdf
 from portal.enrollment import banking, rules
 from portal.enrollment.declarations import (
     DatabaseLookups,
     EmployeeDeclaration,
-    FieldProblem,
     ValidationResult,
     validate_declaration,
 )
@@ -155,8 +154,8 @@ class ProfileCheck:
     """Blocking errors, and the problems the employee may knowingly skip (the guide's dialog
     "Attention ! Les champs suivants ont été mal renseignés")."""
 
-    errors: list[FieldProblem]
-    warnings: list[FieldProblem]
+    errors: list[Problem]
+    warnings: list[Problem]
     declaration: EmployeeDeclaration
 
 
@@ -204,23 +203,19 @@ def check_profile(membership: Membership, profile: Profile, *, today: date) -> P
     errors = list(result.errors)
     for field_name, label in PROFILE_REQUIRED.items():
         if not getattr(declaration, field_name) and not any(e.field == field_name for e in errors):
-            errors.append(
-                FieldProblem(field_name, "required", f"Le champ « {label} » est obligatoire.")
-            )
+            errors.append(Problem(field_name, "required", f"Le champ « {label} » est obligatoire."))
     warnings = list(result.warnings)
     if not profile.family_status:
         warnings.append(
-            FieldProblem("family_status", "missing", 'Champ "situation familiale" non renseigné')
+            Problem("family_status", "missing", 'Champ "situation familiale" non renseigné')
         )
     elif profile.family_status not in FamilyStatus.values:
-        errors.append(
-            FieldProblem("family_status", "invalid", "Choisissez une situation familiale.")
-        )
+        errors.append(Problem("family_status", "invalid", "Choisissez une situation familiale."))
     if not profile.phone.strip():
-        warnings.append(FieldProblem("phone", "missing", 'Champ "téléphone" non renseigné'))
+        warnings.append(Problem("phone", "missing", 'Champ "téléphone" non renseigné'))
     elif format_phone(profile.phone) is None:
         errors.append(
-            FieldProblem(
+            Problem(
                 "phone",
                 "phone_invalid",
                 "Le numéro de téléphone n'est pas valide : 10 chiffres (ex. : 06 12 34 56 78) "
@@ -316,12 +311,12 @@ def check_dependant(
     *,
     editing: int | None,
     today: date,
-) -> list[FieldProblem]:
+) -> list[Problem]:
     """The rules of one dependant among the membership's others (rules.md §4, R1.8)."""
     others = [facts_of(d) for d in membership.dependants.exclude(pk=editing or 0)]
     contract = membership.contract
     problems = [
-        FieldProblem(p.field, p.code, p.message)
+        Problem(p.field, p.code, p.message)
         for p in rules.check_dependant(
             facts,
             others=others,
@@ -334,13 +329,11 @@ def check_dependant(
     if address is not None:
         if not address.street.strip():
             problems.append(
-                FieldProblem(
-                    "street", "required", "Le champ « Libellé de la voie » est obligatoire."
-                )
+                Problem("street", "required", "Le champ « Libellé de la voie » est obligatoire.")
             )
         if not address.postal_code.strip() or not address.city.strip():
             problems.append(
-                FieldProblem(
+                Problem(
                     "postal_code",
                     "required",
                     "Les champs « Code postal » et « Commune » sont obligatoires.",
@@ -348,7 +341,7 @@ def check_dependant(
             )
         if address.phone.strip() and format_phone(address.phone) is None:
             problems.append(
-                FieldProblem("phone", "phone_invalid", "Le numéro de téléphone n'est pas valide.")
+                Problem("phone", "phone_invalid", "Le numéro de téléphone n'est pas valide.")
             )
     return problems
 

@@ -15,7 +15,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from portal.core.nir import Problem, check_nir, normalise_nir
+from portal.core.errors import Problem
+from portal.core.nir import check_nir, normalise_nir
 
 
 class DependantKind(StrEnum):
@@ -75,13 +76,7 @@ MAXIMUM_TWIN_RANK = 9
 FUND_CODE_RE = re.compile(r"\d{9}")  # régime (2) + caisse (3) + centre (4), R1.11
 
 
-@dataclass(frozen=True)
-class FieldProblem:
-    """A problem of one form field (named as in `DependantFacts`): code and French message."""
-
-    field: str
-    code: str
-    message: str
+FieldProblem = Problem  # the one problem type (portal.core.errors), under its former name
 
 
 @dataclass(frozen=True)
@@ -137,7 +132,7 @@ def check_dependant(
     child_max_age: int,
     child_max_age_extended: int,
     today: date,
-) -> list[FieldProblem]:
+) -> list[Problem]:
     """Errors that prevent saving one dependant; an empty list means it may be saved.
 
     `others` are the membership's other dependants: when a dependant is edited, it must not be
@@ -146,12 +141,10 @@ def check_dependant(
     """
     f = normalise_dependant(facts)
     others = [normalise_dependant(other) for other in others]
-    problems: list[FieldProblem] = []
+    problems: list[Problem] = []
     problems += _required(f)
     if f.civility and f.civility not in CIVILITY_LABELS:
-        problems.append(
-            FieldProblem("civility", "civility_invalid", "Choisissez Madame ou Monsieur.")
-        )
+        problems.append(Problem("civility", "civility_invalid", "Choisissez Madame ou Monsieur."))
     if f.kind in SPOUSE_TYPES and any(other.kind in SPOUSE_TYPES for other in others):
         problems.append(_SPOUSE_ALREADY_DECLARED)
     if f.birth_date is not None:
@@ -169,12 +162,10 @@ def check_dependant(
     return problems
 
 
-def dependant_warnings(
-    facts: DependantFacts, *, member_birth_date: date | None
-) -> list[FieldProblem]:
+def dependant_warnings(facts: DependantFacts, *, member_birth_date: date | None) -> list[Problem]:
     """Findings that do not block saving but deserve a second look (back-office review)."""
     f = normalise_dependant(facts)
-    warnings: list[FieldProblem] = []
+    warnings: list[Problem] = []
     if (
         f.kind == DependantKind.CHILD
         and f.birth_date is not None
@@ -205,19 +196,19 @@ def birthday(birth_date: date, age: int) -> date:
         return date(birth_date.year + age, 3, 1)
 
 
-_SPOUSE_ALREADY_DECLARED = FieldProblem(
+_SPOUSE_ALREADY_DECLARED = Problem(
     "kind",
     "spouse_already_declared",
     "Un seul conjoint, partenaire de PACS ou concubin peut être couvert, et vous en avez déjà "
     "déclaré un. Modifiez ce bénéficiaire dans la liste au lieu d'en ajouter un autre.",
 )
-_FUND_CODE_FORMAT = FieldProblem(
+_FUND_CODE_FORMAT = Problem(
     "fund_code",
     "fund_code_format",
     "L'« Organisme de sécurité sociale » compte 9 chiffres (régime, caisse, centre) : "
     "recopiez-le depuis l'attestation de droits du bénéficiaire.",
 )
-_CHILD_OLDER_THAN_MEMBER = FieldProblem(
+_CHILD_OLDER_THAN_MEMBER = Problem(
     "birth_date",
     "child_older_than_member",
     "Cet enfant serait né avant vous : vérifiez l'année de sa « Date de naissance ».",
@@ -233,22 +224,22 @@ _REQUIRED_HINTS: Mapping[str, str] = {
 }
 
 
-def _required(f: DependantFacts) -> list[FieldProblem]:
-    problems: list[FieldProblem] = []
+def _required(f: DependantFacts) -> list[Problem]:
+    problems: list[Problem] = []
     for name, hint in _REQUIRED_HINTS.items():
         if getattr(f, name) in (None, ""):
             message = f"Le champ « {FIELD_LABELS[name]} » est obligatoire : {hint}"
-            problems.append(FieldProblem(name, "required", message))
+            problems.append(Problem(name, "required", message))
     return problems
 
 
 def _birth_date_problems(
     f: DependantFacts, *, today: date, child_max_age: int, child_max_age_extended: int
-) -> list[FieldProblem]:
+) -> list[Problem]:
     assert f.birth_date is not None
     if f.birth_date > today:
         return [
-            FieldProblem(
+            Problem(
                 "birth_date",
                 "birth_date_future",
                 "La « Date de naissance » est dans le futur : vérifiez le jour, le mois et "
@@ -257,7 +248,7 @@ def _birth_date_problems(
         ]
     if f.birth_date < EARLIEST_BIRTH_DATE:
         return [
-            FieldProblem(
+            Problem(
                 "birth_date",
                 "birth_date_before_1900",
                 "La « Date de naissance » ne peut pas être antérieure au 01/01/1900 : "
@@ -267,7 +258,7 @@ def _birth_date_problems(
     age = age_on(f.birth_date, today)
     if f.kind in SPOUSE_TYPES and age < SPOUSE_MINIMUM_AGE:
         return [
-            FieldProblem(
+            Problem(
                 "birth_date",
                 "spouse_too_young",
                 f"Un conjoint, partenaire de PACS ou concubin a au moins {SPOUSE_MINIMUM_AGE} "
@@ -282,7 +273,7 @@ def _birth_date_problems(
 
 def _child_age_problems(
     birth_date: date, age: int, f: DependantFacts, max_age: int, max_age_extended: int
-) -> list[FieldProblem]:
+) -> list[Problem]:
     # R4.1: a child is covered while younger than the contract's age limit ("< 21"), or the
     # extended one when studying or an apprentice ("< 26"); a disabled child has no limit. The
     # limit is reached on the birthday (contracts that use 31 December or the end of the school
@@ -293,7 +284,7 @@ def _child_age_problems(
         if age < max_age_extended:
             return []
         return [
-            FieldProblem(
+            Problem(
                 "birth_date",
                 "child_too_old_extended",
                 f"Un enfant étudiant ou apprenti est couvert jusqu'à la veille de ses "
@@ -306,7 +297,7 @@ def _child_age_problems(
     if age < max_age:
         return []
     return [
-        FieldProblem(
+        Problem(
             "birth_date",
             "child_too_old",
             f"Un enfant est couvert jusqu'à la veille de ses {max_age} ans ; cet enfant a eu "
@@ -321,11 +312,11 @@ def _child_age_problems(
 
 def _twin_rank_problems(
     f: DependantFacts, others: Sequence[DependantFacts], *, member_nir: str
-) -> list[FieldProblem]:
+) -> list[Problem]:
     assert f.twin_rank is not None
     if not 1 <= f.twin_rank <= MAXIMUM_TWIN_RANK:
         return [
-            FieldProblem(
+            Problem(
                 "twin_rank",
                 "twin_rank_range",
                 f"Le « Rang gémellaire » est un chiffre de 1 à {MAXIMUM_TWIN_RANK} : saisissez 1, "
@@ -348,7 +339,7 @@ def _twin_rank_problems(
         ):
             name = other.first_name or "Un autre enfant"
             return [
-                FieldProblem(
+                Problem(
                     "twin_rank",
                     "twin_rank_duplicate",
                     f"{name} est né(e) le même jour ({_dmy(f.birth_date)}) avec le même "
@@ -361,8 +352,8 @@ def _twin_rank_problems(
 
 def _nir_problems(
     f: DependantFacts, others: Sequence[DependantFacts], *, member_nir: str
-) -> list[FieldProblem]:
-    problems: list[FieldProblem] = []
+) -> list[Problem]:
+    problems: list[Problem] = []
     member = normalise_nir(member_nir)
     if f.nir:
         civility = f.civility if f.civility in CIVILITY_LABELS else None
@@ -370,7 +361,7 @@ def _nir_problems(
         problems += _on("nir", errors)
         if member and f.nir[:13] == member[:13]:
             problems.append(
-                FieldProblem(
+                Problem(
                     "nir",
                     "nir_same_as_member",
                     "Ce numéro de sécurité sociale est le vôtre : saisissez celui du "
@@ -382,7 +373,7 @@ def _nir_problems(
             if other.nir and other.nir[:13] == f.nir[:13]:
                 name = other.first_name or "un autre bénéficiaire"
                 problems.append(
-                    FieldProblem(
+                    Problem(
                         "nir",
                         "nir_same_as_other_dependant",
                         f"Ce numéro de sécurité sociale est déjà celui de {name} : chaque "
@@ -396,7 +387,7 @@ def _nir_problems(
         problems += _on("parent_nir", errors)
         if f.nir and f.parent_nir[:13] == f.nir[:13]:
             problems.append(
-                FieldProblem(
+                Problem(
                     "parent_nir",
                     "parent_nir_same_as_nir",
                     "Le numéro de rattachement est celui d'un parent, pas celui de l'enfant : "
@@ -407,7 +398,7 @@ def _nir_problems(
         # R1.8: without a NIR of its own, a child is known by the NIR of the parent it is
         # attached to ("NIR ouvrant droit", DSN S21.G00.73.008).
         problems.append(
-            FieldProblem(
+            Problem(
                 "parent_nir",
                 "parent_nir_required",
                 "Un enfant qui n'a pas son propre numéro de sécurité sociale est rattaché à "
@@ -418,8 +409,8 @@ def _nir_problems(
     return problems
 
 
-def _on(field: str, problems: Sequence[Problem]) -> list[FieldProblem]:
-    return [FieldProblem(field, problem.code, problem.message) for problem in problems]
+def _on(field: str, problems: Sequence[Problem]) -> list[Problem]:
+    return [Problem(field, problem.code, problem.message) for problem in problems]
 
 
 def _dmy(value: date) -> str:

@@ -20,13 +20,8 @@ from portal.terminations import rules
 from portal.terminations.models import Termination
 from portal.tracking.models import EventKind, Reason, Request, RequestEvent, Source, State
 
-
-class TerminationRejected(BusinessError):
-    """The termination broke at least one rule; `problems` lists them by form field."""
-
-    def __init__(self, problems: list[FieldProblem]) -> None:
-        self.problems = problems
-        super().__init__("termination_rejected", problems[0].message)
+# The termination broke at least one rule: its `problems` list them by form field.
+TerminationRejected = BusinessError
 
 
 PORTABILITY_ANSWER_REQUIRED = FieldProblem(
@@ -70,7 +65,7 @@ def terminate_membership(
     if opens and portability is None:
         problems.append(PORTABILITY_ANSWER_REQUIRED)
     if problems:
-        raise TerminationRejected(problems)
+        raise BusinessError.of(problems)
     assert hire_date is not None and termination_date is not None
     now = timezone.now()
     employee = membership.employee

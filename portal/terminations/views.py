@@ -53,10 +53,8 @@ def terminate(request: HttpRequest, company_id: int, membership_id: int) -> Http
                 by=_user(request),
                 today=timezone.localdate(),
             )
-        except services.TerminationRejected as rejected:
+        except BusinessError as rejected:
             form.show(rejected.problems)
-        except BusinessError as error:
-            form.add_error(None, error.message)
         else:
             if form.cleaned_data.get("motif") == DEATH:
                 messages.success(

@@ -17,7 +17,6 @@ from portal.core.bulk import insert_rows
 from portal.core.errors import BusinessError
 from portal.enrollment.declarations import (
     EmployeeDeclaration,
-    ValidationResult,
     validate_declaration,
 )
 from portal.enrollment.models import Invitation, MembershipStatus
@@ -30,13 +29,8 @@ from portal.notifications.models import Channel
 from portal.notifications.services import PendingMessage, queue_rendered_later
 from portal.tracking.models import EventKind, Reason, Request, RequestEvent, State
 
-
-class DeclarationRejected(BusinessError):
-    """The declaration broke at least one rule; `result` lists them by field."""
-
-    def __init__(self, result: ValidationResult) -> None:
-        self.result = result
-        super().__init__("declaration_rejected", "La déclaration contient des erreurs.")
+# The declaration broke at least one rule: its `problems` list them by field.
+DeclarationRejected = BusinessError
 
 
 def _event(request: Request, kind: str, by: User | None, at: datetime | None = None) -> None:
@@ -72,7 +66,7 @@ def declare_employee(
     Company.objects.select_for_update().filter(pk=company.pk).first()
     result = validate_declaration(declaration, company=company, today=today)
     if not result.ok:
-        raise DeclarationRejected(result)
+        raise BusinessError.of(result.errors)
     (declared,) = declare_employees(
         company=company,
         declarations=[declaration],

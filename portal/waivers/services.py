@@ -29,7 +29,7 @@ from portal.enrollment.models import Membership, MembershipStatus
 from portal.tracking.models import EventKind, Reason, Request, RequestEvent, Source, State
 from portal.waivers import rules
 from portal.waivers.models import Waiver, WaiverStatus
-from portal.waivers.rules import CONSEQUENCES_STATEMENT, WaiverCase, WaiverProblem
+from portal.waivers.rules import CONSEQUENCES_STATEMENT, WaiverCase
 
 REQUEST_TEMPLATE = "waivers/request.html"
 
@@ -37,12 +37,8 @@ REQUEST_TEMPLATE = "waivers/request.html"
 PROOF_EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 
 
-class WaiverRequestRejected(BusinessError):
-    """The request broke at least one rule; `problems` lists them by form field."""
-
-    def __init__(self, problems: list[WaiverProblem]) -> None:
-        self.problems = problems
-        super().__init__("waiver_request_rejected", "La demande de dispense contient des erreurs.")
+# The request broke at least one rule: its `problems` list them by form field.
+WaiverRequestRejected = BusinessError
 
 
 def offered_cases(membership: Membership) -> list[WaiverCase]:
@@ -138,9 +134,9 @@ def request_waiver(
             proof_name, proof_data, max_bytes=settings.PROOF_MAX_MEGABYTES * 1024 * 1024
         )
         content_type = upload.content_type
-        problems += [WaiverProblem("proof", p.code, p.message) for p in upload.problems]
+        problems += [p.on("proof") for p in upload.problems]
     if problems:
-        raise WaiverRequestRejected(problems)
+        raise BusinessError.of(problems)
 
     waiver = Waiver(
         employee=employee,

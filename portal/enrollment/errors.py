@@ -1,0 +1,78 @@
+"""The enrollment's problem codes, each with its one French message."""
+
+from __future__ import annotations
+
+from portal.core.errors import ErrorCode
+
+_FROM_RIB = "Recopiez-le depuis votre RIB."
+
+
+class EnrollmentError(ErrorCode):
+    """Employees, memberships, dependants, bank details, invitations and the journey."""
+
+    IBAN_REQUIRED = (
+        "iban_required",
+        "Le champ « IBAN » est obligatoire. " + _FROM_RIB,
+    )
+    IBAN_FORMAT = (
+        "iban_format",
+        "L'IBAN est invalide : il commence par les 2 lettres du pays (FR pour la France) et 2 "
+        "chiffres, suivis du numéro de compte, fait de chiffres et de lettres (en France : code "
+        "banque et code guichet de 5 chiffres, numéro de compte de 11 caractères, clé RIB de 2 "
+        "chiffres). " + _FROM_RIB,
+    )
+    IBAN_CHECKSUM = (
+        "iban_checksum",
+        "L'IBAN est invalide : ses chiffres de contrôle (les 3e et 4e caractères) ne correspondent "
+        "pas au reste du numéro, sans doute à cause d'une faute de frappe. " + _FROM_RIB,
+    )
+    IBAN_RIB_KEY = (
+        "iban_rib_key",
+        "La clé RIB ne correspond pas au code banque, au code guichet et au numéro de compte : "
+        "l'un de ces numéros est mal recopié. Vérifiez les 27 caractères sur votre RIB.",
+    )
+    IBAN_NATIONAL_KEY = (
+        "iban_national_key",
+        "L'IBAN est invalide : sa clé de contrôle nationale ne correspond pas au numéro de compte. "
+        + _FROM_RIB,
+    )
+    IBAN_XPF = (
+        "iban_xpf",
+        "Ce compte est tenu en Nouvelle-Calédonie, en Polynésie française ou à Wallis-et-Futuna, "
+        "en francs CFP : ces territoires sont hors de la zone SEPA et le prélèvement n'y est pas "
+        "possible. Indiquez un compte en euros, tenu en France métropolitaine, dans un département "
+        "d'outre-mer ou dans un autre pays de la zone SEPA.",
+    )
+    BIC_FORMAT = (
+        "bic_format",
+        "Le BIC est invalide : il compte 8 ou 11 caractères, 4 lettres pour la banque, 2 pour le "
+        "pays, puis 2 lettres ou chiffres et éventuellement 3 autres (exemple : AGRIFRPP ou "
+        "AGRIFRPP882). Recopiez-le depuis votre RIB.",
+    )
+    BIC_COUNTRY = (
+        "bic_country",
+        "Le BIC est invalide : ses 5e et 6e lettres ne sont pas un code de pays. "
+        "Recopiez-le depuis votre RIB.",
+    )
+    IBAN_COUNTRY = (
+        "iban_country",
+        "L'IBAN est invalide : « {country} » n'est pas le code d'un pays qui utilise l'IBAN. "
+        "Il commence par les 2 lettres du pays (FR pour la France). " + _FROM_RIB,
+    )
+    IBAN_OUTSIDE_SEPA = (
+        "iban_outside_sepa",
+        "Ce compte est tenu hors de la zone SEPA (pays : {country}) : le prélèvement SEPA n'y "
+        "est pas possible. Indiquez un compte en euros tenu dans un pays de la zone SEPA "
+        "(Union européenne, Royaume-Uni, Suisse, Norvège, Monaco…).",
+    )
+    IBAN_LENGTH = (
+        "iban_length",
+        "L'IBAN est invalide : un IBAN commençant par {country} compte {expected} caractères, "
+        "celui saisi en compte {length}. " + _FROM_RIB,
+    )
+    BIC_COUNTRY_MISMATCH = (
+        "bic_country_mismatch",
+        "Le BIC est celui d'une banque d'un autre pays ({bic_country}) que le compte "
+        "({iban_country}) : vérifiez-le sur le RIB du même compte que l'IBAN, ou laissez le "
+        "champ vide.",
+    )
