@@ -8,7 +8,6 @@ R6.3 creditor identifier, R6.9 IBAN and RIB key, R6.10 BIC) and the user guide's
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 
 from schwifty import BIC, IBAN
@@ -25,6 +24,7 @@ from stdnum import bic as stdnum_bic
 from stdnum.eu import at_02
 
 from portal.core.errors import Problem
+from portal.enrollment.choices import DebitFrequency
 from portal.enrollment.errors import EnrollmentError
 
 # Spaces of any kind (no-break ones pasted from PDFs), dots and dashes.
@@ -204,35 +204,20 @@ def check_creditor_identifier(ics: str) -> bool:
 # --- Schedule ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DebitFrequency:
-    """How often the employee's contributions are debited (guide: "Fréquence de prélèvement")."""
-
-    code: str
-    label: str
-    months: int  # months of contributions collected by each debit
-
-
-ANNUAL = "annual"
-SEMIANNUAL = "semiannual"
-QUARTERLY = "quarterly"
-MONTHLY = "monthly"
-DEBIT_FREQUENCIES: tuple[DebitFrequency, ...] = (
-    DebitFrequency(ANNUAL, "Annuelle", 12),
-    DebitFrequency(SEMIANNUAL, "Semestrielle", 6),
-    DebitFrequency(QUARTERLY, "Trimestrielle", 3),
-    DebitFrequency(MONTHLY, "Mensuelle", 1),
-)
-FREQUENCY_CHOICES: list[tuple[str, str]] = [(f.code, f.label) for f in DEBIT_FREQUENCIES]
+ANNUAL = DebitFrequency.ANNUAL
+SEMIANNUAL = DebitFrequency.SEMIANNUAL
+QUARTERLY = DebitFrequency.QUARTERLY
+MONTHLY = DebitFrequency.MONTHLY
+DEBIT_FREQUENCIES: tuple[DebitFrequency, ...] = tuple(DebitFrequency)
+FREQUENCY_CHOICES: list[tuple[str, str]] = DebitFrequency.choices
 DEBIT_DAYS: tuple[int, ...] = (5, 10, 15, 20)  # guide: "la date de prélèvement (5, 10, 15 ou 20)"
 DEBIT_DAY_CHOICES: list[tuple[int, str]] = [(day, str(day)) for day in DEBIT_DAYS]
 
 
 def debit_frequency(code: str) -> DebitFrequency:
-    for frequency in DEBIT_FREQUENCIES:
-        if frequency.code == code:
-            return frequency
-    raise ValueError(f"unknown debit frequency {code!r}")
+    if code not in DebitFrequency.values:
+        raise ValueError(f"unknown debit frequency {code!r}")
+    return DebitFrequency(code)
 
 
 def debit_amount(monthly: Decimal, frequency: str) -> Decimal:

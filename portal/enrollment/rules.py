@@ -13,24 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
 
 from portal.core.errors import Problem
 from portal.core.nir import check_nir, normalise_nir
-
-
-class DependantKind(StrEnum):
-    """The guide's "Type de bénéficiaire"; the DSN's S21.G00.73.003 carries the same idea."""
-
-    SPOUSE = "spouse"  # married (C. civ. art. 143)
-    PACS_PARTNER = "pacs_partner"  # C. civ. art. 515-1
-    COHABITANT = "cohabitant"  # concubin, C. civ. art. 515-8
-    CHILD = "child"
-
-    @property
-    def label(self) -> str:
-        return DEPENDANT_KIND_LABELS[self]
-
+from portal.enrollment.choices import SPOUSE_KINDS, Civility
+from portal.enrollment.choices import DependantKind as DependantKind  # re-exported
 
 DEPENDANT_KIND_LABELS: Mapping[DependantKind, str] = {
     DependantKind.SPOUSE: "Conjoint",
@@ -42,12 +29,9 @@ DEPENDANT_KIND_CHOICES: list[tuple[str, str]] = [
     (kind.value, label) for kind, label in DEPENDANT_KIND_LABELS.items()
 ]
 # All three are priced with the "spouse" rate and only one of them may be covered (R4.1).
-SPOUSE_TYPES = frozenset(
-    {DependantKind.SPOUSE, DependantKind.PACS_PARTNER, DependantKind.COHABITANT}
-)
+SPOUSE_TYPES = SPOUSE_KINDS
 
-# The values of enrollment.models.Civility, which this pure module may not import.
-CIVILITY_LABELS: Mapping[str, str] = {"MME": "Madame", "M": "Monsieur"}
+CIVILITY_LABELS: Mapping[str, str] = dict(Civility.choices)
 
 # Labels of the guide's form "Bénéficiaire" (page "L'ajout de bénéficiaires"), by field name.
 # The last three are not in the guide: they are the portal's own.
