@@ -12,6 +12,7 @@ from portal.accounts.models import User
 from portal.core import audit
 from portal.core.errors import BusinessError, Problem
 from portal.enrollment import banking, rules
+from portal.enrollment.errors import EnrollmentError
 from portal.enrollment.journey import current_costs, lock_for_change, mark_done
 from portal.enrollment.models import (
     DEBIT_DAYS,
@@ -84,7 +85,7 @@ def check_bank_details(membership: Membership, details: BankDetails) -> list[Pro
     known = set(membership.dependants.values_list("pk", flat=True))
     for dependant_id, account in details.dependants.items():
         if dependant_id not in known:
-            raise BusinessError("dependant_unknown", "Ce bénéficiaire n'existe pas ou plus.")
+            raise BusinessError(EnrollmentError.DEPENDANT_UNKNOWN)
         problems += check_account(f"dependant_{dependant_id}", account)[1]
     return problems
 
@@ -108,10 +109,10 @@ def save_bank_details(*, membership: Membership, details: BankDetails, by: User)
     """ "Mes coordonnées bancaires" → "Suivant": the accounts and the SEPA mandate to sign."""
     locked = lock_for_change(membership)
     if not locked.step_done(JourneyStep.COVERAGE):
-        raise BusinessError("coverage_first", "Choisissez d'abord votre garantie.")
+        raise BusinessError(EnrollmentError.COVERAGE_FIRST)
     problems = check_bank_details(locked, details)
     if problems:
-        raise BusinessError("bank_details_invalid", problems[0].message)
+        raise BusinessError.of(problems)
     debit = _store_account(locked, AccountPurpose.DEBIT, details.debit)
     if details.benefits is None:
         BankAccount.objects.filter(
@@ -157,12 +158,9 @@ def skip_bank_details(*, membership: Membership, by: User) -> Membership:
     earlier, now useless mandate is dropped before it is ever signed)."""
     locked = lock_for_change(membership)
     if not locked.step_done(JourneyStep.COVERAGE):
-        raise BusinessError("coverage_first", "Choisissez d'abord votre garantie.")
+        raise BusinessError(EnrollmentError.COVERAGE_FIRST)
     if needs_bank_details(locked):
-        raise BusinessError(
-            "bank_details_needed",
-            "Une partie de vos cotisations est prélevée : indiquez le compte à débiter.",
-        )
+        raise BusinessError(EnrollmentError.BANK_DETAILS_NEEDED)
     DebitMandate.objects.filter(membership=locked).delete()
     BankAccount.objects.filter(membership=locked).delete()
     mark_done(locked, JourneyStep.BANK)

@@ -10,6 +10,43 @@ _FROM_RIB = "Recopiez-le depuis votre RIB."
 class EnrollmentError(ErrorCode):
     """Employees, memberships, dependants, bank details, invitations and the journey."""
 
+    MEMBERSHIP_SIGNED = (
+        "membership_signed",
+        "Votre adhésion est signée : elle n'est plus modifiable en ligne. Pour toute correction, "
+        "appelez un conseiller.",
+    )
+    ONLINE_DEADLINE_PASSED = (
+        "online_deadline_passed",
+        "Le délai de 60 jours pour finaliser votre adhésion en ligne est dépassé. Demandez à "
+        "votre employeur de vous renvoyer un lien, ou finalisez votre adhésion avec un bulletin "
+        "papier disponible auprès de votre chargé d'affaires.",
+    )
+    DEPENDANT_UNKNOWN = "dependant_unknown", "Ce bénéficiaire n'existe pas ou plus."
+    PROFILE_FIRST = "profile_first", "Complétez d'abord votre profil."
+    DEPENDANTS_FIRST = "dependants_first", "Indiquez d'abord vos bénéficiaires."
+    OPTION_UNKNOWN = "option_unknown", "Cette option n'est pas proposée à votre groupe d'assurés."
+    STEPS_MISSING = "steps_missing", "Terminez d'abord les étapes précédentes."
+    COVERAGE_FIRST = "coverage_first", "Choisissez d'abord votre garantie."
+    BANK_DETAILS_NEEDED = (
+        "bank_details_needed",
+        "Une partie de vos cotisations est prélevée : indiquez le compte à débiter.",
+    )
+    INVITATION_INVALID = (
+        "invitation_invalid",
+        "Ce lien d'affiliation n'est pas valide ou a été remplacé par un lien plus récent. "
+        "Utilisez le dernier e-mail reçu, ou demandez à votre employeur de vous renvoyer le lien.",
+    )
+    INVITATION_USED = (
+        "invitation_used",
+        "Ce lien a déjà servi à activer votre compte : il ne fonctionne qu'une seule fois. "
+        "Connectez-vous avec votre adresse e-mail et le mot de passe que vous avez choisi.",
+    )
+    INVITATION_EXPIRED = (
+        "invitation_expired",
+        "Ce lien a expiré : il n'était valable que 60 jours. Demandez à votre employeur de vous "
+        "renvoyer un lien, ou finalisez votre adhésion avec un bulletin papier disponible "
+        "auprès de votre chargé d'affaires.",
+    )
     IBAN_REQUIRED = (
         "iban_required",
         "Le champ « IBAN » est obligatoire. " + _FROM_RIB,

@@ -24,6 +24,7 @@ from portal.enrollment.declarations import (
     ValidationResult,
     validate_declaration,
 )
+from portal.enrollment.errors import EnrollmentError
 from portal.enrollment.models import (
     JOURNEY_ORDER,
     DebitMandate,
@@ -35,15 +36,7 @@ from portal.enrollment.models import (
 )
 from portal.enrollment.rules import DependantFacts
 
-SIGNED_ALREADY = (
-    "Votre adhésion est signée : elle n'est plus modifiable en ligne. Pour toute correction, "
-    "appelez un conseiller."
-)
-DEADLINE_PASSED = (
-    "Le délai de 60 jours pour finaliser votre adhésion en ligne est dépassé. Demandez à votre "
-    "employeur de vous renvoyer un lien, ou finalisez votre adhésion avec un bulletin papier "
-    "disponible auprès de votre chargé d'affaires."
-)
+SIGNED_ALREADY = EnrollmentError.MEMBERSHIP_SIGNED.message  # also shown as information
 _STREET_NUMBER_RE = re.compile(r"^(\d{1,4}(?:\s?(?:BIS|TER|QUATER|[A-Z]))?)\s+(.+)$", re.I)
 
 
@@ -65,9 +58,9 @@ def lock_for_change(membership: Membership) -> Membership:
     """The membership locked for a change by its employee; refused once signed."""
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if not locked.editable_by_employee:
-        raise BusinessError("membership_signed", SIGNED_ALREADY)
+        raise BusinessError(EnrollmentError.MEMBERSHIP_SIGNED)
     if online_deadline_passed(locked, timezone.now()):
-        raise BusinessError("online_deadline_passed", DEADLINE_PASSED)
+        raise BusinessError(EnrollmentError.ONLINE_DEADLINE_PASSED)
     return locked
 
 
@@ -234,7 +227,7 @@ def save_profile(*, membership: Membership, profile: Profile, by: User, today: d
     locked = lock_for_change(membership)
     check = check_profile(membership, profile, today=today)
     if check.errors:
-        raise BusinessError("profile_invalid", check.errors[0].message)
+        raise BusinessError.of(check.errors)
     d = check.declaration
     employee = Employee.objects.select_for_update().get(pk=membership.employee_id)
     changes = {
@@ -360,7 +353,7 @@ def save_dependant(
     locked = lock_for_change(membership)
     problems = check_dependant(locked, facts, address, editing=dependant_id, today=today)
     if problems:
-        raise BusinessError("dependant_invalid", problems[0].message)
+        raise BusinessError.of(problems)
     dependant = (
         Dependant.objects.select_for_update().get(pk=dependant_id, membership=locked)
         if dependant_id
@@ -407,7 +400,7 @@ def remove_dependant(*, membership: Membership, dependant_id: int, by: User) -> 
     locked = lock_for_change(membership)
     deleted, _ = Dependant.objects.filter(pk=dependant_id, membership=locked).delete()
     if not deleted:
-        raise BusinessError("dependant_unknown", "Ce bénéficiaire n'existe pas ou plus.")
+        raise BusinessError(EnrollmentError.DEPENDANT_UNKNOWN)
     audit.record(
         "dependant_removed",
         by=by,
@@ -422,7 +415,7 @@ def finish_dependants(*, membership: Membership, by: User) -> Membership:
     """ "Poursuivre sans bénéficiaire" / "Suivant": the dependants step is done."""
     locked = lock_for_change(membership)
     if not locked.step_done(JourneyStep.PROFILE):
-        raise BusinessError("profile_first", "Complétez d'abord votre profil.")
+        raise BusinessError(EnrollmentError.PROFILE_FIRST)
     mark_done(locked, JourneyStep.DEPENDANTS)
     audit.record(
         "dependants_confirmed",
@@ -481,14 +474,12 @@ def choose_coverage(*, membership: Membership, option_id: int | None, by: User) 
     """ "Mes garanties" → "Suivant": the choice applies to the member and every dependant."""
     locked = lock_for_change(membership)
     if not locked.step_done(JourneyStep.DEPENDANTS):
-        raise BusinessError("dependants_first", "Indiquez d'abord vos bénéficiaires.")
+        raise BusinessError(EnrollmentError.DEPENDANTS_FIRST)
     option = None
     if option_id is not None:
         option = locked.insured_group.option_products.filter(pk=option_id).first()
         if option is None:
-            raise BusinessError(
-                "option_unknown", "Cette option n'est pas proposée à votre groupe d'assurés."
-            )
+            raise BusinessError(EnrollmentError.OPTION_UNKNOWN)
     locked.option = option
     locked.coverage_chosen = True
     locked.save(update_fields=["option", "coverage_chosen"])
@@ -520,7 +511,7 @@ def confirm_summary(*, membership: Membership, offers_consent: bool, by: User) -
     unticked unless they tick it (CNIL: prior consent)."""
     locked = lock_for_change(membership)
     if not locked.step_done(JourneyStep.BANK):
-        raise BusinessError("steps_missing", "Terminez d'abord les étapes précédentes.")
+        raise BusinessError(EnrollmentError.STEPS_MISSING)
     locked.offers_consent_at = timezone.now() if offers_consent else None
     locked.save(update_fields=["offers_consent_at"])
     audit.record(

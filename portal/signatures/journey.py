@@ -10,6 +10,7 @@ from portal.core import audit
 from portal.core.errors import BusinessError
 from portal.enrollment.models import DebitMandate, JourneyStep, Membership, MembershipStatus
 from portal.notifications.services import send_email
+from portal.signatures.errors import SignatureError
 from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
 from portal.tracking.models import EventKind, Reason, Request, RequestEvent, State
 
@@ -70,9 +71,7 @@ def close_enrollment(*, membership: Membership, by: User) -> Membership:
     "Mis en gestion"."""
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.status != MembershipStatus.SIGNED:
-        raise BusinessError(
-            "not_signed", "Seule une adhésion signée par le salarié peut être clôturée."
-        )
+        raise BusinessError(SignatureError.CLOSE_NOT_SIGNED)
     now = timezone.now()
     locked.status = MembershipStatus.ACTIVE
     locked.status_changed_at = now
@@ -93,12 +92,10 @@ def send_back_enrollment(*, membership: Membership, reason: str, by: User) -> Me
     editable again and must be signed anew; the signed dossier stays as evidence ("renvoyé")."""
     reason = " ".join(reason.split())
     if not reason:
-        raise BusinessError("reason_required", "Indiquez au salarié ce qu'il doit corriger.")
+        raise BusinessError(SignatureError.CORRECTION_REASON_REQUIRED)
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.status != MembershipStatus.SIGNED:
-        raise BusinessError(
-            "not_signed", "Seule une adhésion signée par le salarié peut lui être renvoyée."
-        )
+        raise BusinessError(SignatureError.RETURN_NOT_SIGNED)
     now = timezone.now()
     locked.status = MembershipStatus.PRE_ENROLLED
     locked.status_changed_at = now

@@ -17,6 +17,7 @@ from portal.enrollment.rules import FieldProblem
 from portal.notifications.models import Channel
 from portal.notifications.services import PendingMessage, queue_rendered_later
 from portal.terminations import rules
+from portal.terminations.errors import TerminationError
 from portal.terminations.models import Termination
 from portal.tracking.models import EventKind, Reason, Request, RequestEvent, Source, State
 
@@ -109,9 +110,7 @@ def terminate_membership(
             created_at=now,
         )
     except IntegrityError as error:  # a concurrent "Envoyer" terminated it first
-        raise BusinessError(
-            "already_terminated", "Ce salarié est déjà radié : sa résiliation est en cours."
-        ) from error
+        raise BusinessError(TerminationError.ALREADY_TERMINATED) from error
     membership.status = MembershipStatus.TERMINATED
     membership.status_changed_at = now
     membership.end_date = termination_date
@@ -158,11 +157,7 @@ def undo_termination(*, company: Company, termination_id: int, by: User | None) 
     )
     request = termination.request
     if termination.undone_at is not None or request.state != State.IN_PROGRESS:
-        raise BusinessError(
-            "termination_final",
-            "Cette résiliation ne peut plus être annulée : elle a déjà été traitée par nos "
-            "services. Contactez votre chargé d'affaires.",
-        )
+        raise BusinessError(TerminationError.TERMINATION_FINAL)
     now = timezone.now()
     membership = _restore(termination, now)
     request.state = State.CANCELLED
@@ -193,9 +188,7 @@ def _in_progress(termination_id: int) -> Termination:
         .get(pk=termination_id)
     )
     if termination.undone_at is not None or termination.request.state != State.IN_PROGRESS:
-        raise BusinessError(
-            "termination_not_in_progress", "Cette résiliation n'est plus en cours de traitement."
-        )
+        raise BusinessError(TerminationError.TERMINATION_NOT_IN_PROGRESS)
     return termination
 
 
@@ -224,7 +217,7 @@ def cancel_termination(*, termination_id: int, reason: str, by: User | None) -> 
     the membership is restored as it was."""
     reason = " ".join(reason.split())
     if not reason:
-        raise BusinessError("reason_required", "Indiquez à l'employeur le motif de l'annulation.")
+        raise BusinessError(TerminationError.UNDO_REASON_REQUIRED)
     termination = _in_progress(termination_id)
     now = timezone.now()
     membership = _restore(termination, now)

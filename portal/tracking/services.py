@@ -27,6 +27,7 @@ from portal.enrollment.services import (
 )
 from portal.notifications.models import Channel
 from portal.notifications.services import PendingMessage, queue_rendered_later
+from portal.tracking.errors import TrackingError
 from portal.tracking.models import EventKind, Reason, Request, RequestEvent, State
 
 # The declaration broke at least one rule: its `problems` list them by field.
@@ -167,10 +168,7 @@ def declare_employees(
     ]
 
 
-REMINDER_ALREADY_SENT = (
-    "Une relance a déjà été envoyée aujourd'hui à ce salarié. Vous pourrez le relancer à "
-    "nouveau demain."
-)
+REMINDER_ALREADY_SENT = TrackingError.REMINDER_TODAY.message
 
 
 @transaction.atomic
@@ -189,24 +187,18 @@ def send_reminder(
         .get(pk=request_id, company=company)
     )
     if request.reason != Reason.AFFILIATION or request.state != State.WAITING:
-        raise BusinessError(
-            "reminder_not_waiting",
-            "Seule une affiliation en attente du salarié peut être relancée.",
-        )
+        raise BusinessError(TrackingError.REMINDER_NOT_WAITING)
     membership = request.membership
     assert membership is not None
     employee = membership.employee
     if not employee.email:
-        raise BusinessError(
-            "reminder_no_email",
-            "Ce salarié n'a pas d'adresse e-mail : il a reçu ses identifiants par courrier.",
-        )
+        raise BusinessError(TrackingError.REMINDER_NO_EMAIL)
     now = now or timezone.now()
     today = timezone.localdate(now)
     invitation = membership.invitations.filter(revoked_at=None, used_at=None).first()
     last = invitation.last_reminder_at if invitation is not None else None
     if last is not None and timezone.localdate(last) == today:
-        raise BusinessError("reminder_today", REMINDER_ALREADY_SENT)
+        raise BusinessError(TrackingError.REMINDER_TODAY)
     renewed = invitation is None or not invitation.is_usable(now)
     if renewed:
         invitation = issue_invitation(membership=membership, now=now)
@@ -280,7 +272,7 @@ def cancel_declaration(
     attente", the employer cancels it with a reason; the invitation link stops working."""
     reason = " ".join(reason.split())
     if not reason:
-        raise BusinessError("reason_required", "Indiquez pourquoi cette déclaration est annulée.")
+        raise BusinessError(TrackingError.CANCELLATION_REASON_REQUIRED)
     request = (
         Request.objects.select_for_update(of=("self",))
         .select_related("membership")
@@ -293,11 +285,7 @@ def cancel_declaration(
         or membership is None
         or membership.status != MembershipStatus.PRE_ENROLLED
     ):
-        raise BusinessError(
-            "not_waiting",
-            "Seule une affiliation en attente du salarié peut être annulée. Pour un salarié "
-            "qui a quitté l'entreprise, utilisez « Résilier son contrat ».",
-        )
+        raise BusinessError(TrackingError.NOT_WAITING)
     now = timezone.now()
     request.state = State.CANCELLED
     request.closed_at = request.updated_at = now

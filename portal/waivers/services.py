@@ -28,6 +28,7 @@ from portal.documents.rendering import render_pdf
 from portal.enrollment.models import Membership, MembershipStatus
 from portal.tracking.models import EventKind, Reason, Request, RequestEvent, Source, State
 from portal.waivers import rules
+from portal.waivers.errors import WaiverError
 from portal.waivers.models import Waiver, WaiverStatus
 from portal.waivers.rules import CONSEQUENCES_STATEMENT, WaiverCase
 
@@ -50,23 +51,12 @@ def offered_cases(membership: Membership) -> list[WaiverCase]:
 
 def _check_membership(membership: Membership) -> None:
     if not membership.contract.company.waivers_enabled:
-        raise BusinessError(
-            "waivers_disabled",
-            "Votre employeur ne propose pas la demande de dispense en ligne : adressez-vous à "
-            "votre service des ressources humaines.",
-        )
+        raise BusinessError(WaiverError.WAIVERS_DISABLED)
     if membership.status == MembershipStatus.WAIVED:
-        raise BusinessError(
-            "waiver_already_granted", "Vous êtes déjà dispensé(e) d'adhésion à ce contrat."
-        )
+        raise BusinessError(WaiverError.WAIVER_ALREADY_GRANTED)
     if membership.status != MembershipStatus.PRE_ENROLLED:
         # R2.10: a waiver is asked at hiring or at the plan's set-up, before enrolling.
-        raise BusinessError(
-            "membership_not_pre_enrolled",
-            "Une dispense ne peut être demandée qu'avant de signer votre adhésion. Votre "
-            "adhésion est déjà signée, en gestion ou terminée : adressez-vous à votre service "
-            "des ressources humaines.",
-        )
+        raise BusinessError(WaiverError.MEMBERSHIP_NOT_PRE_ENROLLED)
 
 
 def _sha256(data: bytes) -> str:
@@ -115,11 +105,7 @@ def request_waiver(
     _check_membership(membership)
     case = rules.get_case(case_code)
     if case is None or case not in offered_cases(membership):
-        raise BusinessError(
-            "waiver_case_not_offered",
-            "Ce cas de dispense n'est pas prévu par votre contrat : choisissez un autre cas ou "
-            "adressez-vous à votre service des ressources humaines.",
-        )
+        raise BusinessError(WaiverError.WAIVER_CASE_NOT_OFFERED)
     employee, contract = membership.employee, membership.contract
     problems = rules.check_waiver_request(
         case,
@@ -195,18 +181,13 @@ def grant_after_signature(*, waiver: Waiver, signed_request_pdf: bytes, by: User
     """
     waiver = Waiver.objects.select_for_update(of=("self",)).get(pk=waiver.pk)
     if waiver.status != WaiverStatus.REQUESTED:
-        raise BusinessError("waiver_not_requested", "Cette demande de dispense a déjà été traitée.")
+        raise BusinessError(WaiverError.WAIVER_NOT_REQUESTED)
     if waiver.membership_id is None:
-        raise BusinessError(
-            "waiver_without_membership", "Cette demande de dispense ne concerne aucune adhésion."
-        )
+        raise BusinessError(WaiverError.WAIVER_WITHOUT_MEMBERSHIP)
     membership = _lock_membership(waiver.membership_id)
     _check_membership(membership)
     if not is_complete_pdf(signed_request_pdf):
-        raise BusinessError(
-            "signed_request_invalid",
-            "Le document signé n'est pas un PDF complet : recommencez la signature.",
-        )
+        raise BusinessError(WaiverError.SIGNED_REQUEST_INVALID)
     now = timezone.now()
     employee = membership.employee
     with _files_removed_on_error() as written:
