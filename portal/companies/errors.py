@@ -8,8 +8,8 @@ from portal.core.errors import ErrorCode
 class CompanyError(ErrorCode):
     """The insurer's set-up of companies and their logins."""
 
-    EMAIL_TAKEN = (
-        "email_taken",
+    LOGIN_EMAIL_TAKEN = (
+        "login_email_taken",
         "Cette adresse e-mail a déjà un identifiant : ajoutez-lui des entreprises au lieu d'en "
         "créer un second (1 e-mail = 1 identifiant).",
     )

@@ -13,7 +13,7 @@ from portal.companies.models import Company
 from portal.core import audit
 from portal.core.errors import BusinessError
 
-EMAIL_TAKEN = CompanyError.EMAIL_TAKEN.message  # also what the back office's form says
+EMAIL_TAKEN = CompanyError.LOGIN_EMAIL_TAKEN.message  # also what the back office's form says
 
 
 @transaction.atomic
@@ -23,7 +23,7 @@ def create_correspondent(
     """Create an HR correspondent login for one or several companies and e-mail its link."""
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise BusinessError(CompanyError.EMAIL_TAKEN, field="email")
+        raise BusinessError(CompanyError.LOGIN_EMAIL_TAKEN, field="email")
     user = User.objects.create_user(
         email, None, first_name=first_name, last_name=last_name, role=Role.CORRESPONDENT
     )

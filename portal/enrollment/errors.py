@@ -10,6 +10,64 @@ _FROM_RIB = "Recopiez-le depuis votre RIB."
 class EnrollmentError(ErrorCode):
     """Employees, memberships, dependants, bank details, invitations and the journey."""
 
+    REQUIRED = "required", "Le champ « {label} » est obligatoire."
+    NAME_INVALID = (
+        "name_invalid",
+        "Le champ « {label} » ne peut contenir que des lettres, des espaces, des traits d'union "
+        "et des apostrophes.",
+    )
+    CIVILITY_INVALID = "civility_invalid", "Choisissez Madame ou Monsieur."
+    GROUP_UNKNOWN = (
+        "group_unknown",
+        "Ce groupe d'assurés n'existe pas pour votre entreprise : choisissez-en un dans la liste.",
+    )
+    FUND_CODE_FORMAT = (
+        "fund_code_format",
+        "L'organisme de rattachement compte 9 chiffres (régime, caisse, centre) : recopiez-le "
+        "depuis l'attestation de droits.",
+    )
+    EMAIL_INVALID = (
+        "email_invalid",
+        "L'adresse e-mail n'est pas valide : vérifiez-la (exemple : prenom.nom@domaine.fr).",
+    )
+    ADDRESS_REQUIRED = (
+        "address_required",
+        "Sans adresse e-mail, l'adresse postale est obligatoire : le salarié recevra son "
+        "identifiant et son mot de passe provisoire par deux courriers.",
+    )
+    ADDRESS_PART_REQUIRED = (
+        "address_part_required",
+        "Le champ « {label} » est obligatoire dans une adresse.",
+    )
+    STREET_REQUIRED = (
+        "street_required",
+        "Indiquez le libellé de la voie (ou le lieu-dit) de l'adresse.",
+    )
+    LINE_TOO_LONG = "line_too_long", "38 caractères au plus par ligne d'adresse."
+    POSTAL_CODE_FORMAT = "postal_code_format", "Le code postal compte 5 chiffres."
+    POSTAL_CODE_UNKNOWN = (
+        "postal_code_unknown",
+        "Le code postal {postal_code} n'existe pas : vérifiez-le.",
+    )
+    CITY_MISMATCH = (
+        "city_mismatch",
+        "La ville ne correspond pas au code postal {postal_code}. Communes possibles : {communes}.",
+    )
+    EMAIL_TAKEN = (
+        "email_taken",
+        "Cette adresse e-mail est déjà celle d'un autre compte : indiquez une adresse propre au "
+        "salarié, ou laissez le champ vide (il recevra alors deux courriers).",
+    )
+    DUPLICATE_NIR = (
+        "duplicate_nir",
+        "Un salarié avec ce numéro de sécurité sociale est déjà déclaré ({name}) : ouvrez sa "
+        "fiche plutôt que de le déclarer à nouveau.",
+    )
+    DUPLICATE_EMPLOYEE_NUMBER = (
+        "duplicate_employee_number",
+        "Un salarié avec ce matricule est déjà déclaré ({name}) : ouvrez sa fiche plutôt que de "
+        "le déclarer à nouveau.",
+    )
     MEMBERSHIP_SIGNED = (
         "membership_signed",
         "Votre adhésion est signée : elle n'est plus modifiable en ligne. Pour toute correction, "

@@ -349,7 +349,7 @@ def save_dependant(
     by: User,
     today: date,
 ) -> Dependant:
-    """ "Enregistrer" a dependant (new or edited); refused with the first problem."""
+    """ "Enregistrer" a dependant (new or edited); refused with every problem found."""
     locked = lock_for_change(membership)
     problems = check_dependant(locked, facts, address, editing=dependant_id, today=today)
     if problems:

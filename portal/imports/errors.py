@@ -10,7 +10,10 @@ _CELL = "Colonne « {column} », ligne {line} : "
 class ImportFileError(ErrorCode):
     """An upload refused as a whole, or one cell of a row that cannot be read."""
 
-    GROUP_UNKNOWN = "group_unknown", "Ce groupe d'assurés n'existe pas pour votre entreprise."
+    IMPORT_GROUP_UNKNOWN = (
+        "import_group_unknown",
+        "Ce groupe d'assurés n'existe pas pour votre entreprise.",
+    )
     UPLOAD_TOO_LARGE = (
         "upload_too_large",
         "Le fichier pèse plus de {megabytes} Mo : répartissez vos salariés dans plusieurs "

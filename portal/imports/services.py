@@ -21,7 +21,7 @@ def start_import(
 ) -> ImportBatch:
     """Store the uploaded file and queue its processing (the page then shows the progress)."""
     if group.contract.company_id != company.pk:
-        raise BusinessError(ImportFileError.GROUP_UNKNOWN)
+        raise BusinessError(ImportFileError.IMPORT_GROUP_UNKNOWN)
     if upload.size is not None and upload.size > settings.IMPORT_MAX_BYTES:
         raise BusinessError(
             ImportFileError.UPLOAD_TOO_LARGE, megabytes=settings.IMPORT_MAX_BYTES // (1024 * 1024)
