@@ -68,6 +68,47 @@ class EnrollmentError(ErrorCode):
         "Un salarié avec ce matricule est déjà déclaré ({name}) : ouvrez sa fiche plutôt que de "
         "le déclarer à nouveau.",
     )
+    SPOUSE_ALREADY_DECLARED = (
+        "spouse_already_declared",
+        "Un seul conjoint, partenaire de PACS ou concubin peut être couvert, et vous en avez déjà "
+        "déclaré un. Modifiez ce bénéficiaire dans la liste au lieu d'en ajouter un autre.",
+    )
+    DEPENDANT_FUND_CODE_FORMAT = (
+        "dependant_fund_code_format",
+        "L'« Organisme de sécurité sociale » compte 9 chiffres (régime, caisse, centre) : "
+        "recopiez-le depuis l'attestation de droits du bénéficiaire.",
+    )
+    CHILD_OLDER_THAN_MEMBER = (
+        "child_older_than_member",
+        "Cet enfant serait né avant vous : vérifiez l'année de sa « Date de naissance ».",
+    )
+    DEPENDANT_REQUIRED = "dependant_required", "Le champ « {label} » est obligatoire : {hint}"
+    DEPENDANT_BIRTH_DATE_FUTURE = (
+        "dependant_birth_date_future",
+        "La « Date de naissance » est dans le futur : vérifiez le jour, le mois et l'année. Un "
+        "enfant à naître s'ajoute après sa naissance.",
+    )
+    BIRTH_DATE_BEFORE_1900 = (
+        "birth_date_before_1900",
+        "La « Date de naissance » ne peut pas être antérieure au 01/01/1900 : vérifiez l'année.",
+    )
+    NIR_SAME_AS_MEMBER = (
+        "nir_same_as_member",
+        "Ce numéro de sécurité sociale est le vôtre : saisissez celui du bénéficiaire. Un enfant "
+        "qui n'a pas encore son propre numéro est rattaché au vôtre : laissez alors ce champ "
+        "vide.",
+    )
+    PARENT_NIR_SAME_AS_NIR = (
+        "parent_nir_same_as_nir",
+        "Le numéro de rattachement est celui d'un parent, pas celui de l'enfant : saisissez le "
+        "numéro du parent, ou laissez ce champ vide.",
+    )
+    PARENT_NIR_REQUIRED = (
+        "parent_nir_required",
+        "Un enfant qui n'a pas son propre numéro de sécurité sociale est rattaché à celui d'un "
+        "parent : saisissez le numéro de l'enfant, ou celui du parent auquel il est rattaché (il "
+        "figure sur l'attestation de droits).",
+    )
     MEMBERSHIP_SIGNED = (
         "membership_signed",
         "Votre adhésion est signée : elle n'est plus modifiable en ligne. Pour toute correction, "

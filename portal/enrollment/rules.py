@@ -18,6 +18,7 @@ from portal.core.errors import Problem
 from portal.core.nir import check_nir, normalise_nir
 from portal.enrollment.choices import SPOUSE_KINDS, Civility
 from portal.enrollment.choices import DependantKind as DependantKind  # re-exported
+from portal.enrollment.errors import EnrollmentError
 
 DEPENDANT_KIND_LABELS: Mapping[DependantKind, str] = {
     DependantKind.SPOUSE: "Conjoint",
@@ -128,7 +129,7 @@ def check_dependant(
     problems: list[Problem] = []
     problems += _required(f)
     if f.civility and f.civility not in CIVILITY_LABELS:
-        problems.append(Problem("civility", "civility_invalid", "Choisissez Madame ou Monsieur."))
+        problems.append(Problem.of(EnrollmentError.CIVILITY_INVALID, "civility"))
     if f.kind in SPOUSE_TYPES and any(other.kind in SPOUSE_TYPES for other in others):
         problems.append(_SPOUSE_ALREADY_DECLARED)
     if f.birth_date is not None:
@@ -180,23 +181,9 @@ def birthday(birth_date: date, age: int) -> date:
         return date(birth_date.year + age, 3, 1)
 
 
-_SPOUSE_ALREADY_DECLARED = Problem(
-    "kind",
-    "spouse_already_declared",
-    "Un seul conjoint, partenaire de PACS ou concubin peut être couvert, et vous en avez déjà "
-    "déclaré un. Modifiez ce bénéficiaire dans la liste au lieu d'en ajouter un autre.",
-)
-_FUND_CODE_FORMAT = Problem(
-    "fund_code",
-    "fund_code_format",
-    "L'« Organisme de sécurité sociale » compte 9 chiffres (régime, caisse, centre) : "
-    "recopiez-le depuis l'attestation de droits du bénéficiaire.",
-)
-_CHILD_OLDER_THAN_MEMBER = Problem(
-    "birth_date",
-    "child_older_than_member",
-    "Cet enfant serait né avant vous : vérifiez l'année de sa « Date de naissance ».",
-)
+_SPOUSE_ALREADY_DECLARED = Problem.of(EnrollmentError.SPOUSE_ALREADY_DECLARED, "kind")
+_FUND_CODE_FORMAT = Problem.of(EnrollmentError.DEPENDANT_FUND_CODE_FORMAT, "fund_code")
+_CHILD_OLDER_THAN_MEMBER = Problem.of(EnrollmentError.CHILD_OLDER_THAN_MEMBER, "birth_date")
 
 _REQUIRED_HINTS: Mapping[str, str] = {
     "kind": "choisissez Conjoint, Partenaire de PACS, Concubin ou Enfant.",
@@ -212,8 +199,11 @@ def _required(f: DependantFacts) -> list[Problem]:
     problems: list[Problem] = []
     for name, hint in _REQUIRED_HINTS.items():
         if getattr(f, name) in (None, ""):
-            message = f"Le champ « {FIELD_LABELS[name]} » est obligatoire : {hint}"
-            problems.append(Problem(name, "required", message))
+            problems.append(
+                Problem.of(
+                    EnrollmentError.DEPENDANT_REQUIRED, name, label=FIELD_LABELS[name], hint=hint
+                )
+            )
     return problems
 
 
@@ -222,23 +212,9 @@ def _birth_date_problems(
 ) -> list[Problem]:
     assert f.birth_date is not None
     if f.birth_date > today:
-        return [
-            Problem(
-                "birth_date",
-                "birth_date_future",
-                "La « Date de naissance » est dans le futur : vérifiez le jour, le mois et "
-                "l'année. Un enfant à naître s'ajoute après sa naissance.",
-            )
-        ]
+        return [Problem.of(EnrollmentError.DEPENDANT_BIRTH_DATE_FUTURE, "birth_date")]
     if f.birth_date < EARLIEST_BIRTH_DATE:
-        return [
-            Problem(
-                "birth_date",
-                "birth_date_before_1900",
-                "La « Date de naissance » ne peut pas être antérieure au 01/01/1900 : "
-                "vérifiez l'année.",
-            )
-        ]
+        return [Problem.of(EnrollmentError.BIRTH_DATE_BEFORE_1900, "birth_date")]
     age = age_on(f.birth_date, today)
     if f.kind in SPOUSE_TYPES and age < SPOUSE_MINIMUM_AGE:
         return [
@@ -344,15 +320,7 @@ def _nir_problems(
         errors, _warnings = check_nir(f.nir, birth_date=f.birth_date, civility=civility)
         problems += _on("nir", errors)
         if member and f.nir[:13] == member[:13]:
-            problems.append(
-                Problem(
-                    "nir",
-                    "nir_same_as_member",
-                    "Ce numéro de sécurité sociale est le vôtre : saisissez celui du "
-                    "bénéficiaire. Un enfant qui n'a pas encore son propre numéro est rattaché "
-                    "au vôtre : laissez alors ce champ vide.",
-                )
-            )
+            problems.append(Problem.of(EnrollmentError.NIR_SAME_AS_MEMBER, "nir"))
         for other in others:
             if other.nir and other.nir[:13] == f.nir[:13]:
                 name = other.first_name or "un autre bénéficiaire"
@@ -370,26 +338,11 @@ def _nir_problems(
         errors, _warnings = check_nir(f.parent_nir)
         problems += _on("parent_nir", errors)
         if f.nir and f.parent_nir[:13] == f.nir[:13]:
-            problems.append(
-                Problem(
-                    "parent_nir",
-                    "parent_nir_same_as_nir",
-                    "Le numéro de rattachement est celui d'un parent, pas celui de l'enfant : "
-                    "saisissez le numéro du parent, ou laissez ce champ vide.",
-                )
-            )
+            problems.append(Problem.of(EnrollmentError.PARENT_NIR_SAME_AS_NIR, "parent_nir"))
     if f.kind == DependantKind.CHILD and not f.nir and not f.parent_nir and not member:
         # R1.8: without a NIR of its own, a child is known by the NIR of the parent it is
         # attached to ("NIR ouvrant droit", DSN S21.G00.73.008).
-        problems.append(
-            Problem(
-                "parent_nir",
-                "parent_nir_required",
-                "Un enfant qui n'a pas son propre numéro de sécurité sociale est rattaché à "
-                "celui d'un parent : saisissez le numéro de l'enfant, ou celui du parent "
-                "auquel il est rattaché (il figure sur l'attestation de droits).",
-            )
-        )
+        problems.append(Problem.of(EnrollmentError.PARENT_NIR_REQUIRED, "parent_nir"))
     return problems
 
 
