@@ -58,28 +58,24 @@ def check_account(prefix: str, account: AccountInput) -> tuple[str | None, list[
     problems = []
     if not account.holder.strip():
         problems.append(
-            Problem(
-                f"{prefix}_holder", "required", "Le champ « Titulaire du compte » est obligatoire."
-            )
+            Problem.of(EnrollmentError.REQUIRED, f"{prefix}_holder", label="Titulaire du compte")
         )
     iban, iban_problems = banking.check_iban(account.iban)
-    problems += [Problem(f"{prefix}_iban", p.code, p.message) for p in iban_problems]
+    problems += [p.on(f"{prefix}_iban") for p in iban_problems]
     bic = account.bic.strip() or (banking.bic_for_iban(iban) if iban else None) or ""
     if not bic:
-        problems.append(Problem(f"{prefix}_bic", "required", "Le champ « BIC » est obligatoire."))
+        problems.append(Problem.of(EnrollmentError.REQUIRED, f"{prefix}_bic", label="BIC"))
     else:
-        problems += [
-            Problem(f"{prefix}_bic", p.code, p.message) for p in banking.check_bic(bic, iban=iban)
-        ]
+        problems += [p.on(f"{prefix}_bic") for p in banking.check_bic(bic, iban=iban)]
     return iban, problems
 
 
 def check_bank_details(membership: Membership, details: BankDetails) -> list[Problem]:
     problems = check_account("debit", details.debit)[1]
     if details.frequency not in DebitFrequency.values:
-        problems.append(Problem("frequency", "invalid", "Choisissez une fréquence de prélèvement."))
+        problems.append(Problem.of(EnrollmentError.FREQUENCY_INVALID, "frequency"))
     if details.debit_day not in DEBIT_DAYS:
-        problems.append(Problem("debit_day", "invalid", "Choisissez le 5, le 10, le 15 ou le 20."))
+        problems.append(Problem.of(EnrollmentError.DEBIT_DAY_INVALID, "debit_day"))
     if details.benefits is not None:
         problems += check_account("benefits", details.benefits)[1]
     known = set(membership.dependants.values_list("pk", flat=True))

@@ -109,6 +109,21 @@ class EnrollmentError(ErrorCode):
         "parent : saisissez le numéro de l'enfant, ou celui du parent auquel il est rattaché (il "
         "figure sur l'attestation de droits).",
     )
+    FAMILY_STATUS_MISSING = "family_status_missing", 'Champ "situation familiale" non renseigné'
+    FAMILY_STATUS_INVALID = "family_status_invalid", "Choisissez une situation familiale."
+    PROFILE_PHONE_MISSING = "profile_phone_missing", 'Champ "téléphone" non renseigné'
+    PROFILE_PHONE_INVALID = (
+        "profile_phone_invalid",
+        "Le numéro de téléphone n'est pas valide : 10 chiffres (ex. : 06 12 34 56 78) ou au "
+        "format international (+32 …).",
+    )
+    POSTAL_CODE_AND_CITY_REQUIRED = (
+        "postal_code_and_city_required",
+        "Les champs « Code postal » et « Commune » sont obligatoires.",
+    )
+    DEPENDANT_PHONE_INVALID = "dependant_phone_invalid", "Le numéro de téléphone n'est pas valide."
+    FREQUENCY_INVALID = "frequency_invalid", "Choisissez une fréquence de prélèvement."
+    DEBIT_DAY_INVALID = "debit_day_invalid", "Choisissez le 5, le 10, le 15 ou le 20."
     MEMBERSHIP_SIGNED = (
         "membership_signed",
         "Votre adhésion est signée : elle n'est plus modifiable en ligne. Pour toute correction, "

@@ -196,25 +196,16 @@ def check_profile(membership: Membership, profile: Profile, *, today: date) -> P
     errors = list(result.errors)
     for field_name, label in PROFILE_REQUIRED.items():
         if not getattr(declaration, field_name) and not any(e.field == field_name for e in errors):
-            errors.append(Problem(field_name, "required", f"Le champ « {label} » est obligatoire."))
+            errors.append(Problem.of(EnrollmentError.REQUIRED, field_name, label=label))
     warnings = list(result.warnings)
     if not profile.family_status:
-        warnings.append(
-            Problem("family_status", "missing", 'Champ "situation familiale" non renseigné')
-        )
+        warnings.append(Problem.of(EnrollmentError.FAMILY_STATUS_MISSING, "family_status"))
     elif profile.family_status not in FamilyStatus.values:
-        errors.append(Problem("family_status", "invalid", "Choisissez une situation familiale."))
+        errors.append(Problem.of(EnrollmentError.FAMILY_STATUS_INVALID, "family_status"))
     if not profile.phone.strip():
-        warnings.append(Problem("phone", "missing", 'Champ "téléphone" non renseigné'))
+        warnings.append(Problem.of(EnrollmentError.PROFILE_PHONE_MISSING, "phone"))
     elif format_phone(profile.phone) is None:
-        errors.append(
-            Problem(
-                "phone",
-                "phone_invalid",
-                "Le numéro de téléphone n'est pas valide : 10 chiffres (ex. : 06 12 34 56 78) "
-                "ou au format international (+32 …).",
-            )
-        )
+        errors.append(Problem.of(EnrollmentError.PROFILE_PHONE_INVALID, "phone"))
     return ProfileCheck(errors, warnings, declaration)
 
 
@@ -322,20 +313,14 @@ def check_dependant(
     if address is not None:
         if not address.street.strip():
             problems.append(
-                Problem("street", "required", "Le champ « Libellé de la voie » est obligatoire.")
+                Problem.of(EnrollmentError.REQUIRED, "street", label="Libellé de la voie")
             )
         if not address.postal_code.strip() or not address.city.strip():
             problems.append(
-                Problem(
-                    "postal_code",
-                    "required",
-                    "Les champs « Code postal » et « Commune » sont obligatoires.",
-                )
+                Problem.of(EnrollmentError.POSTAL_CODE_AND_CITY_REQUIRED, "postal_code")
             )
         if address.phone.strip() and format_phone(address.phone) is None:
-            problems.append(
-                Problem("phone", "phone_invalid", "Le numéro de téléphone n'est pas valide.")
-            )
+            problems.append(Problem.of(EnrollmentError.DEPENDANT_PHONE_INVALID, "phone"))
     return problems
 
 
