@@ -11,6 +11,7 @@ from portal.accounts.services import send_welcome_link
 from portal.companies.errors import CompanyError
 from portal.companies.models import Company
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 
 EMAIL_TAKEN = CompanyError.LOGIN_EMAIL_TAKEN.message  # also what the back office's form says
@@ -29,7 +30,9 @@ def create_correspondent(
     )
     companies = list(companies)
     user.companies.set(companies)
-    audit.record("correspondent_created", by=by, target=user, companies=[c.pk for c in companies])
+    audit.record(
+        AuditAction.CORRESPONDENT_CREATED, by=by, target=user, companies=[c.pk for c in companies]
+    )
     send_welcome_link(user=user, by=by)
     return user
 
@@ -43,7 +46,7 @@ def set_correspondent_companies(*, user: User, companies: Iterable[Company], by:
     after = {c.pk for c in companies}
     if before != after:
         audit.record(
-            "correspondent_companies_changed",
+            AuditAction.CORRESPONDENT_COMPANIES_CHANGED,
             by=by,
             target=user,
             added=sorted(after - before),

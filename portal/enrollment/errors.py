@@ -124,6 +124,10 @@ class EnrollmentError(ErrorCode):
     DEPENDANT_PHONE_INVALID = "dependant_phone_invalid", "Le numéro de téléphone n'est pas valide."
     FREQUENCY_INVALID = "frequency_invalid", "Choisissez une fréquence de prélèvement."
     DEBIT_DAY_INVALID = "debit_day_invalid", "Choisissez le 5, le 10, le 15 ou le 20."
+    MEMBERSHIP_MOVE_REFUSED = (
+        "membership_move_refused",
+        "Cette adhésion est « {current} » : elle ne peut pas passer à « {wanted} ».",
+    )
     MEMBERSHIP_SIGNED = (
         "membership_signed",
         "Votre adhésion est signée : elle n'est plus modifiable en ligne. Pour toute correction, "

@@ -25,6 +25,10 @@ class TrackingError(ErrorCode):
         "Seule une affiliation en attente du salarié peut être annulée. Pour un salarié qui a"
         " quitté l'entreprise, utilisez « Résilier son contrat ».",
     )
+    REQUEST_MOVE_REFUSED = (
+        "request_move_refused",
+        "Cette demande est « {current} » : elle ne peut pas passer à « {wanted} ».",
+    )
     REMINDER_TODAY = (
         "reminder_today",
         "Une relance a déjà été envoyée aujourd'hui à ce salarié. Vous pourrez le relancer à "
