@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.accounts.errors import AccountError
 from portal.accounts.models import LinkPurpose, OneTimeLink, User, hash_token
 from portal.core import audit
 from portal.core.audit import AuditAction
@@ -89,11 +90,11 @@ def send_welcome_link(*, user: User, by: User | None) -> None:
 
 def check_link(link: OneTimeLink | None, now: datetime) -> OneTimeLink:
     if link is None or not link.user.is_active:
-        raise BusinessError("link_invalid")
+        raise BusinessError(AccountError.LINK_INVALID)
     if link.used_at is not None:
-        raise BusinessError("link_used")
+        raise BusinessError(AccountError.LINK_USED)
     if link.is_expired(now):
-        raise BusinessError("link_expired")
+        raise BusinessError(AccountError.LINK_EXPIRED)
     return link
 
 

@@ -8,15 +8,13 @@ from django.db import transaction
 
 from portal.accounts.models import Role, User
 from portal.accounts.services import send_welcome_link
+from portal.companies.errors import CompanyError
 from portal.companies.models import Company
 from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 
-EMAIL_TAKEN = (
-    "Cette adresse e-mail a déjà un identifiant : ajoutez-lui des entreprises "
-    "au lieu d'en créer un second (1 e-mail = 1 identifiant)."
-)
+EMAIL_TAKEN = CompanyError.LOGIN_EMAIL_TAKEN.message  # also what the back office's form says
 
 
 @transaction.atomic
@@ -26,7 +24,7 @@ def create_correspondent(
     """Create an HR correspondent login for one or several companies and e-mail its link."""
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise BusinessError("email_taken", EMAIL_TAKEN, field="email")
+        raise BusinessError(CompanyError.LOGIN_EMAIL_TAKEN, field="email")
     user = User.objects.create_user(
         email, None, first_name=first_name, last_name=last_name, role=Role.CORRESPONDENT
     )

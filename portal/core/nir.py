@@ -7,18 +7,13 @@ shared/docs/rules.md §1 (R1.1–R1.7, R1.10) and R8.1 for masking.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 
 from stdnum.fr import nir as stdnum_nir
 
+from portal.core.errors import CoreError, Problem
 
-@dataclass(frozen=True)
-class Problem:
-    """One finding of a check: a stable code and one French message for users."""
-
-    code: str
-    message: str
+__all__ = ["Problem"]  # re-exported: the one problem type, kept importable from here
 
 
 MINIMUM_WORKING_AGE = 14  # Code du travail L4153-1: no work before 16, with exceptions from 14.
@@ -46,57 +41,16 @@ _MONTH_NAMES = (
     "décembre",
 )
 
-_INVALID = "Le numéro de sécurité sociale est invalide : "
-_CHECK_CARD = "sur l'attestation de droits ou la carte Vitale."
-
-NIR_FORMAT = Problem(
-    "nir_format",
-    _INVALID + "il doit comporter 15 caractères, soit 13 chiffres suivis de la clé de 2 chiffres "
-    "(seuls les 6e et 7e peuvent être 2A ou 2B, pour une naissance en Corse). "
-    "Recopiez-le en entier depuis l'attestation de droits ou la carte Vitale.",
-)
-NIR_SEX = Problem(
-    "nir_sex",
-    _INVALID + "il doit commencer par 1 (homme) ou 2 (femme), ou par 7 ou 8 pour un numéro "
-    "provisoire. Vérifiez le premier chiffre " + _CHECK_CARD,
-)
-NIR_MONTH = Problem(
-    "nir_month",
-    _INVALID + "ses 4e et 5e chiffres ne correspondent à aucun mois de naissance. "
-    "Vérifiez-les " + _CHECK_CARD,
-)
-NIR_PLACE = Problem(
-    "nir_place",
-    _INVALID + "ses chiffres 6 à 10 ne correspondent à aucun lieu de naissance (département, "
-    "outre-mer ou pays). Vérifiez-les " + _CHECK_CARD,
-)
-NIR_ORDER = Problem(
-    "nir_order",
-    _INVALID + "ses chiffres 11 à 13 ne peuvent pas être 000. Vérifiez-les " + _CHECK_CARD,
-)
-NIR_KEY = Problem(
-    "nir_key",
-    _INVALID + "sa clé ne correspond pas. Vérifiez les 15 chiffres " + _CHECK_CARD,
-)
-NIR_PROVISIONAL = Problem(
-    "nir_provisional",
-    "Ce numéro de sécurité sociale est un numéro provisoire (il commence par 7 ou 8) : "
-    "remplacez-le par le numéro définitif dès que le salarié le reçoit.",
-)
-BIRTH_DATE_FUTURE = Problem(
-    "birth_date_future",
-    "La « Date de naissance » est dans le futur. Vérifiez le jour, le mois et l'année.",
-)
-BIRTH_DATE_IMPLAUSIBLE = Problem(
-    "birth_date_implausible",
-    f"La « Date de naissance » correspond à un âge de plus de {MAXIMUM_PLAUSIBLE_AGE} ans. "
-    "Vérifiez l'année.",
-)
-BIRTH_DATE_TOO_YOUNG = Problem(
-    "birth_date_too_young",
-    f"La « Date de naissance » correspond à un âge de moins de {MINIMUM_WORKING_AGE} ans, "
-    "trop jeune pour être salarié. Vérifiez l'année.",
-)
+NIR_FORMAT = Problem.of(CoreError.NIR_FORMAT)
+NIR_SEX = Problem.of(CoreError.NIR_SEX)
+NIR_MONTH = Problem.of(CoreError.NIR_MONTH)
+NIR_PLACE = Problem.of(CoreError.NIR_PLACE)
+NIR_ORDER = Problem.of(CoreError.NIR_ORDER)
+NIR_KEY = Problem.of(CoreError.NIR_KEY)
+NIR_PROVISIONAL = Problem.of(CoreError.NIR_PROVISIONAL)
+BIRTH_DATE_FUTURE = Problem.of(CoreError.BIRTH_DATE_FUTURE)
+BIRTH_DATE_IMPLAUSIBLE = Problem.of(CoreError.BIRTH_DATE_IMPLAUSIBLE, age=MAXIMUM_PLAUSIBLE_AGE)
+BIRTH_DATE_TOO_YOUNG = Problem.of(CoreError.BIRTH_DATE_TOO_YOUNG, age=MINIMUM_WORKING_AGE)
 
 
 def normalise_nir(raw: str) -> str:
@@ -182,31 +136,25 @@ def check_employment_dates(
     problems: list[Problem] = []
     if effective_date < hire_date:
         problems.append(
-            Problem(
-                "effective_before_hire",
-                f"La « Date d'effet du contrat » ({_dmy(effective_date)}) ne peut pas précéder "
-                f"la « Date d'embauche » ({_dmy(hire_date)}). "
-                "Corrigez l'une des deux dates.",
+            Problem.of(
+                CoreError.EFFECTIVE_BEFORE_HIRE,
+                effective_date=_dmy(effective_date),
+                hire_date=_dmy(hire_date),
             )
         )
     if effective_date < contract_start:
         problems.append(
-            Problem(
-                "effective_before_contract",
-                "La « Date d'effet du contrat » ne peut pas précéder le début du contrat de "
-                f"l'entreprise, le {_dmy(contract_start)}. "
-                f"Saisissez le {_dmy(contract_start)} ou une date postérieure.",
-            )
+            Problem.of(CoreError.EFFECTIVE_BEFORE_CONTRACT, contract_start=_dmy(contract_start))
         )
     if birth_date is not None:
         fourteenth_birthday = _birthday(birth_date, MINIMUM_WORKING_AGE)
         if hire_date < fourteenth_birthday:
             problems.append(
-                Problem(
-                    "hire_before_14",
-                    f"La « Date d'embauche » ({_dmy(hire_date)}) précède les "
-                    f"{MINIMUM_WORKING_AGE} ans du salarié ({_dmy(fourteenth_birthday)}) "
-                    "d'après la « Date de naissance ». Vérifiez ces deux dates.",
+                Problem.of(
+                    CoreError.HIRE_BEFORE_14,
+                    hire_date=_dmy(hire_date),
+                    age=MINIMUM_WORKING_AGE,
+                    birthday=_dmy(fourteenth_birthday),
                 )
             )
     return problems
@@ -243,42 +191,30 @@ def _is_corsica_code_out_of_period(department: str, birth_year: int) -> bool:
 
 def _civility_mismatch(sex: str, civility: str) -> Problem:
     nir_says, form_says = ("homme", "Madame") if sex == "1" else ("femme", "Monsieur")
-    return Problem(
-        "nir_civility_mismatch",
-        f"Le numéro de sécurité sociale commence par {sex} ({nir_says}) alors que la civilité "
-        f"est « {form_says} ». Corrigez le numéro ou la civilité.",
+    return Problem.of(
+        CoreError.NIR_CIVILITY_MISMATCH, sex=sex, nir_says=nir_says, form_says=form_says
     )
 
 
 def _birth_year_mismatch(year: str, birth_date: date) -> Problem:
-    return Problem(
-        "nir_birth_year_mismatch",
-        f"Le numéro de sécurité sociale ne correspond pas à la « Date de naissance » : "
-        f"ses 2e et 3e chiffres (« {year} ») devraient être ceux de l'année de naissance "
-        f"(« {birth_date.year % 100:02d} »). Corrigez le numéro ou la date de naissance.",
+    return Problem.of(
+        CoreError.NIR_BIRTH_YEAR_MISMATCH, year=year, birth_year=f"{birth_date.year % 100:02d}"
     )
 
 
 def _birth_month_mismatch(digits: str, nir_month: int, birth_date: date) -> Problem:
-    return Problem(
-        "nir_birth_month_mismatch",
-        f"Le numéro de sécurité sociale ne correspond pas à la « Date de naissance » : "
-        f"ses 4e et 5e chiffres (« {digits} ») indiquent le mois de "
-        f"{_MONTH_NAMES[nir_month - 1]}, mais la date de naissance est en "
-        f"{_MONTH_NAMES[birth_date.month - 1]}. Corrigez le numéro ou la date de naissance.",
+    return Problem.of(
+        CoreError.NIR_BIRTH_MONTH_MISMATCH,
+        digits=digits,
+        nir_month=_MONTH_NAMES[nir_month - 1],
+        birth_month=_MONTH_NAMES[birth_date.month - 1],
     )
 
 
 def _corsica_date(department: str) -> Problem:
     if department == "20":
-        detail = "le code 20, remplacé par 2A ou 2B pour les naissances depuis 1976"
-    else:
-        detail = f"le code {department}, utilisé seulement pour les naissances depuis 1976"
-    return Problem(
-        "nir_corsica_date",
-        f"Le numéro de sécurité sociale indique une naissance en Corse avec {detail}. "
-        "Vérifiez le numéro et la « Date de naissance ».",
-    )
+        return Problem.of(CoreError.NIR_CORSICA_20_SINCE_1976)
+    return Problem.of(CoreError.NIR_CORSICA_2AB_BEFORE_1976, department=department)
 
 
 def _require_length(nir15: str) -> str:

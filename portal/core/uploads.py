@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from PIL import Image, UnidentifiedImageError
 
-from portal.core.nir import Problem
+from portal.core.errors import CoreError, Problem
 
 PDF = "application/pdf"
 JPEG = "image/jpeg"
@@ -66,23 +66,17 @@ def check_proof_upload(name: str, data: bytes, *, max_bytes: int) -> UploadCheck
     if not data:
         return UploadCheck(
             "",
-            [
-                Problem(
-                    "file_empty",
-                    f"Le fichier « {shown} » est vide : choisissez de nouveau votre justificatif, "
-                    + _RETRY,
-                )
-            ],
+            [Problem.of(CoreError.FILE_EMPTY, name=shown)],
         )
     if len(data) > max_bytes:
         return UploadCheck(
             "",
             [
-                Problem(
-                    "file_too_large",
-                    f"Le fichier « {shown} » pèse {_megabytes(len(data))} Mo, plus que la limite "
-                    f"de {_megabytes(max_bytes)} Mo : réduisez sa taille (numérisation en 150 ppp, "
-                    "photo en qualité moyenne) " + _RETRY,
+                Problem.of(
+                    CoreError.FILE_TOO_LARGE,
+                    name=shown,
+                    size=_megabytes(len(data)),
+                    limit=_megabytes(max_bytes),
                 )
             ],
         )
@@ -90,24 +84,18 @@ def check_proof_upload(name: str, data: bytes, *, max_bytes: int) -> UploadCheck
     if not content_type:
         return UploadCheck(
             "",
-            [
-                Problem(
-                    "file_type",
-                    f"Le fichier « {shown} » n'est ni un PDF, ni une image JPEG ou PNG : "
-                    "enregistrez votre justificatif dans l'un de ces formats " + _RETRY,
-                )
-            ],
+            [Problem.of(CoreError.FILE_TYPE, name=shown)],
         )
     extension = "." + shown.rsplit(".", 1)[-1].lower() if "." in shown else ""
     if extension and extension not in EXTENSIONS[content_type]:
         return UploadCheck(
             "",
             [
-                Problem(
-                    "file_extension_mismatch",
-                    f"Le fichier « {shown} » porte l'extension {extension} mais contient "
-                    f"{_KIND_NAMES[content_type]} : vérifiez que c'est bien votre justificatif, "
-                    f"enregistrez-le sous son vrai format {_RETRY}",
+                Problem.of(
+                    CoreError.FILE_EXTENSION_MISMATCH,
+                    name=shown,
+                    extension=extension,
+                    kind=_KIND_NAMES[content_type],
                 )
             ],
         )
@@ -119,26 +107,14 @@ def check_proof_upload(name: str, data: bytes, *, max_bytes: int) -> UploadCheck
 
 def _pdf_problem(shown: str, data: bytes) -> Problem | None:
     if not is_complete_pdf(data):
-        return Problem(
-            "pdf_damaged",
-            f"Le fichier « {shown} » est un PDF incomplet ou endommagé : enregistrez-le de "
-            "nouveau depuis le logiciel ou le site d'origine " + _RETRY,
-        )
+        return Problem.of(CoreError.PDF_DAMAGED, name=shown)
     if _PDF_ENCRYPT_RE.search(data):
-        return Problem(
-            "pdf_encrypted",
-            f"Le fichier « {shown} » est protégé par un mot de passe : enregistrez-en une copie "
-            "sans protection (par exemple en l'imprimant au format PDF) " + _RETRY,
-        )
+        return Problem.of(CoreError.PDF_ENCRYPTED, name=shown)
     return None
 
 
 def _image_problem(shown: str, data: bytes) -> Problem | None:
-    damaged = Problem(
-        "image_damaged",
-        f"L'image « {shown} » est incomplète ou endommagée : photographiez ou numérisez de "
-        "nouveau votre justificatif " + _RETRY,
-    )
+    damaged = Problem.of(CoreError.IMAGE_DAMAGED, name=shown)
     expected = _PIL_FORMATS[_sniff(data)]
     try:
         with warnings.catch_warnings():
@@ -162,8 +138,4 @@ def _image_problem(shown: str, data: bytes) -> Problem | None:
 
 
 def _image_too_large(shown: str) -> Problem:
-    return Problem(
-        "image_too_large",
-        f"L'image « {shown} » a trop de pixels (plus de {MAX_IMAGE_PIXELS // 1_000_000} "
-        "millions) : réduisez sa définition " + _RETRY,
-    )
+    return Problem.of(CoreError.IMAGE_TOO_LARGE, name=shown, millions=MAX_IMAGE_PIXELS // 1_000_000)

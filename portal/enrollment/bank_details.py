@@ -11,9 +11,9 @@ from django.db import transaction
 from portal.accounts.models import User
 from portal.core import audit
 from portal.core.audit import AuditAction
-from portal.core.errors import BusinessError
+from portal.core.errors import BusinessError, Problem
 from portal.enrollment import banking, rules
-from portal.enrollment.declarations import FieldProblem
+from portal.enrollment.errors import EnrollmentError
 from portal.enrollment.journey import current_costs, lock_for_change, mark_done
 from portal.enrollment.models import (
     DEBIT_DAYS,
@@ -54,46 +54,35 @@ def needs_bank_details(membership: Membership) -> bool:
     return rules.needs_bank_details(current_costs(membership))
 
 
-def check_account(prefix: str, account: AccountInput) -> tuple[str | None, list[FieldProblem]]:
+def check_account(prefix: str, account: AccountInput) -> tuple[str | None, list[Problem]]:
     """The normalised IBAN and the account's problems, on fields named `<prefix>_<field>`."""
     problems = []
     if not account.holder.strip():
         problems.append(
-            FieldProblem(
-                f"{prefix}_holder", "required", "Le champ « Titulaire du compte » est obligatoire."
-            )
+            Problem.of(EnrollmentError.REQUIRED, f"{prefix}_holder", label="Titulaire du compte")
         )
     iban, iban_problems = banking.check_iban(account.iban)
-    problems += [FieldProblem(f"{prefix}_iban", p.code, p.message) for p in iban_problems]
+    problems += [p.on(f"{prefix}_iban") for p in iban_problems]
     bic = account.bic.strip() or (banking.bic_for_iban(iban) if iban else None) or ""
     if not bic:
-        problems.append(
-            FieldProblem(f"{prefix}_bic", "required", "Le champ « BIC » est obligatoire.")
-        )
+        problems.append(Problem.of(EnrollmentError.REQUIRED, f"{prefix}_bic", label="BIC"))
     else:
-        problems += [
-            FieldProblem(f"{prefix}_bic", p.code, p.message)
-            for p in banking.check_bic(bic, iban=iban)
-        ]
+        problems += [p.on(f"{prefix}_bic") for p in banking.check_bic(bic, iban=iban)]
     return iban, problems
 
 
-def check_bank_details(membership: Membership, details: BankDetails) -> list[FieldProblem]:
+def check_bank_details(membership: Membership, details: BankDetails) -> list[Problem]:
     problems = check_account("debit", details.debit)[1]
     if details.frequency not in DebitFrequency.values:
-        problems.append(
-            FieldProblem("frequency", "invalid", "Choisissez une fréquence de prélèvement.")
-        )
+        problems.append(Problem.of(EnrollmentError.FREQUENCY_INVALID, "frequency"))
     if details.debit_day not in DEBIT_DAYS:
-        problems.append(
-            FieldProblem("debit_day", "invalid", "Choisissez le 5, le 10, le 15 ou le 20.")
-        )
+        problems.append(Problem.of(EnrollmentError.DEBIT_DAY_INVALID, "debit_day"))
     if details.benefits is not None:
         problems += check_account("benefits", details.benefits)[1]
     known = set(membership.dependants.values_list("pk", flat=True))
     for dependant_id, account in details.dependants.items():
         if dependant_id not in known:
-            raise BusinessError("dependant_unknown", "Ce bénéficiaire n'existe pas ou plus.")
+            raise BusinessError(EnrollmentError.DEPENDANT_UNKNOWN)
         problems += check_account(f"dependant_{dependant_id}", account)[1]
     return problems
 
@@ -117,10 +106,10 @@ def save_bank_details(*, membership: Membership, details: BankDetails, by: User)
     """ "Mes coordonnées bancaires" → "Suivant": the accounts and the SEPA mandate to sign."""
     locked = lock_for_change(membership)
     if not locked.step_done(JourneyStep.COVERAGE):
-        raise BusinessError("coverage_first", "Choisissez d'abord votre garantie.")
+        raise BusinessError(EnrollmentError.COVERAGE_FIRST)
     problems = check_bank_details(locked, details)
     if problems:
-        raise BusinessError("bank_details_invalid", problems[0].message)
+        raise BusinessError.of(problems)
     debit = _store_account(locked, AccountPurpose.DEBIT, details.debit)
     if details.benefits is None:
         BankAccount.objects.filter(
@@ -166,12 +155,9 @@ def skip_bank_details(*, membership: Membership, by: User) -> Membership:
     earlier, now useless mandate is dropped before it is ever signed)."""
     locked = lock_for_change(membership)
     if not locked.step_done(JourneyStep.COVERAGE):
-        raise BusinessError("coverage_first", "Choisissez d'abord votre garantie.")
+        raise BusinessError(EnrollmentError.COVERAGE_FIRST)
     if needs_bank_details(locked):
-        raise BusinessError(
-            "bank_details_needed",
-            "Une partie de vos cotisations est prélevée : indiquez le compte à débiter.",
-        )
+        raise BusinessError(EnrollmentError.BANK_DETAILS_NEEDED)
     DebitMandate.objects.filter(membership=locked).delete()
     BankAccount.objects.filter(membership=locked).delete()
     mark_done(locked, JourneyStep.BANK)

@@ -8,7 +8,6 @@ R6.3 creditor identifier, R6.9 IBAN and RIB key, R6.10 BIC) and the user guide's
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 
 from schwifty import BIC, IBAN
@@ -24,7 +23,9 @@ from schwifty.exceptions import (
 from stdnum import bic as stdnum_bic
 from stdnum.eu import at_02
 
-from portal.core.nir import Problem
+from portal.core.errors import Problem
+from portal.enrollment.choices import DebitFrequency
+from portal.enrollment.errors import EnrollmentError
 
 # Spaces of any kind (no-break ones pasted from PDFs), dots and dashes.
 _SEPARATORS_RE = re.compile(r"[\s.\-\u2010-\u2015]")
@@ -41,49 +42,14 @@ FRENCH_BANKING_COUNTRIES = frozenset(
 # the SEPA zone (CFONB, rules.md R6.9), although schwifty's registry lists them inside.
 XPF_COUNTRIES = frozenset({"NC", "PF", "WF"})
 
-_FROM_RIB = "Recopiez-le depuis votre RIB."
-
-IBAN_REQUIRED = Problem("iban_required", "Le champ « IBAN » est obligatoire. " + _FROM_RIB)
-IBAN_FORMAT = Problem(
-    "iban_format",
-    "L'IBAN est invalide : il commence par les 2 lettres du pays (FR pour la France) et 2 "
-    "chiffres, suivis du numéro de compte, fait de chiffres et de lettres (en France : code "
-    "banque et code guichet de 5 chiffres, numéro de compte de 11 caractères, clé RIB de 2 "
-    "chiffres). " + _FROM_RIB,
-)
-IBAN_CHECKSUM = Problem(
-    "iban_checksum",
-    "L'IBAN est invalide : ses chiffres de contrôle (les 3e et 4e caractères) ne correspondent "
-    "pas au reste du numéro, sans doute à cause d'une faute de frappe. " + _FROM_RIB,
-)
-IBAN_RIB_KEY = Problem(
-    "iban_rib_key",
-    "La clé RIB ne correspond pas au code banque, au code guichet et au numéro de compte : "
-    "l'un de ces numéros est mal recopié. Vérifiez les 27 caractères sur votre RIB.",
-)
-IBAN_NATIONAL_KEY = Problem(
-    "iban_national_key",
-    "L'IBAN est invalide : sa clé de contrôle nationale ne correspond pas au numéro de compte. "
-    + _FROM_RIB,
-)
-IBAN_XPF = Problem(
-    "iban_xpf",
-    "Ce compte est tenu en Nouvelle-Calédonie, en Polynésie française ou à Wallis-et-Futuna, "
-    "en francs CFP : ces territoires sont hors de la zone SEPA et le prélèvement n'y est pas "
-    "possible. Indiquez un compte en euros, tenu en France métropolitaine, dans un département "
-    "d'outre-mer ou dans un autre pays de la zone SEPA.",
-)
-BIC_FORMAT = Problem(
-    "bic_format",
-    "Le BIC est invalide : il compte 8 ou 11 caractères, 4 lettres pour la banque, 2 pour le "
-    "pays, puis 2 lettres ou chiffres et éventuellement 3 autres (exemple : AGRIFRPP ou "
-    "AGRIFRPP882). Recopiez-le depuis votre RIB.",
-)
-BIC_COUNTRY = Problem(
-    "bic_country",
-    "Le BIC est invalide : ses 5e et 6e lettres ne sont pas un code de pays. "
-    "Recopiez-le depuis votre RIB.",
-)
+IBAN_REQUIRED = Problem.of(EnrollmentError.IBAN_REQUIRED)
+IBAN_FORMAT = Problem.of(EnrollmentError.IBAN_FORMAT)
+IBAN_CHECKSUM = Problem.of(EnrollmentError.IBAN_CHECKSUM)
+IBAN_RIB_KEY = Problem.of(EnrollmentError.IBAN_RIB_KEY)
+IBAN_NATIONAL_KEY = Problem.of(EnrollmentError.IBAN_NATIONAL_KEY)
+IBAN_XPF = Problem.of(EnrollmentError.IBAN_XPF)
+BIC_FORMAT = Problem.of(EnrollmentError.BIC_FORMAT)
+BIC_COUNTRY = Problem.of(EnrollmentError.BIC_COUNTRY)
 
 
 def normalise_iban(text: str) -> str:
@@ -238,35 +204,20 @@ def check_creditor_identifier(ics: str) -> bool:
 # --- Schedule ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DebitFrequency:
-    """How often the employee's contributions are debited (guide: "Fréquence de prélèvement")."""
-
-    code: str
-    label: str
-    months: int  # months of contributions collected by each debit
-
-
-ANNUAL = "annual"
-SEMIANNUAL = "semiannual"
-QUARTERLY = "quarterly"
-MONTHLY = "monthly"
-DEBIT_FREQUENCIES: tuple[DebitFrequency, ...] = (
-    DebitFrequency(ANNUAL, "Annuelle", 12),
-    DebitFrequency(SEMIANNUAL, "Semestrielle", 6),
-    DebitFrequency(QUARTERLY, "Trimestrielle", 3),
-    DebitFrequency(MONTHLY, "Mensuelle", 1),
-)
-FREQUENCY_CHOICES: list[tuple[str, str]] = [(f.code, f.label) for f in DEBIT_FREQUENCIES]
+ANNUAL = DebitFrequency.ANNUAL
+SEMIANNUAL = DebitFrequency.SEMIANNUAL
+QUARTERLY = DebitFrequency.QUARTERLY
+MONTHLY = DebitFrequency.MONTHLY
+DEBIT_FREQUENCIES: tuple[DebitFrequency, ...] = tuple(DebitFrequency)
+FREQUENCY_CHOICES: list[tuple[str, str]] = DebitFrequency.choices
 DEBIT_DAYS: tuple[int, ...] = (5, 10, 15, 20)  # guide: "la date de prélèvement (5, 10, 15 ou 20)"
 DEBIT_DAY_CHOICES: list[tuple[int, str]] = [(day, str(day)) for day in DEBIT_DAYS]
 
 
 def debit_frequency(code: str) -> DebitFrequency:
-    for frequency in DEBIT_FREQUENCIES:
-        if frequency.code == code:
-            return frequency
-    raise ValueError(f"unknown debit frequency {code!r}")
+    if code not in DebitFrequency.values:
+        raise ValueError(f"unknown debit frequency {code!r}")
+    return DebitFrequency(code)
 
 
 def debit_amount(monthly: Decimal, frequency: str) -> Decimal:
@@ -291,34 +242,20 @@ def _same_banking_country(iban_country: str, bic_country: str) -> bool:
 
 
 def _unknown_country(country: str) -> Problem:
-    return Problem(
-        "iban_country",
-        f"L'IBAN est invalide : « {country} » n'est pas le code d'un pays qui utilise l'IBAN. "
-        "Il commence par les 2 lettres du pays (FR pour la France). " + _FROM_RIB,
-    )
+    return Problem.of(EnrollmentError.IBAN_COUNTRY, country=country)
 
 
 def _outside_sepa(country: str) -> Problem:
-    return Problem(
-        "iban_outside_sepa",
-        f"Ce compte est tenu hors de la zone SEPA (pays : {country}) : le prélèvement SEPA n'y "
-        "est pas possible. Indiquez un compte en euros tenu dans un pays de la zone SEPA "
-        "(Union européenne, Royaume-Uni, Suisse, Norvège, Monaco…).",
-    )
+    return Problem.of(EnrollmentError.IBAN_OUTSIDE_SEPA, country=country)
 
 
 def _wrong_length(country: str, length: int, expected: int) -> Problem:
-    return Problem(
-        "iban_length",
-        f"L'IBAN est invalide : un IBAN commençant par {country} compte {expected} caractères, "
-        f"celui saisi en compte {length}. " + _FROM_RIB,
+    return Problem.of(
+        EnrollmentError.IBAN_LENGTH, country=country, length=length, expected=expected
     )
 
 
 def _bic_country_mismatch(bic_country: str, iban_country: str) -> Problem:
-    return Problem(
-        "bic_country_mismatch",
-        f"Le BIC est celui d'une banque d'un autre pays ({bic_country}) que le compte "
-        f"({iban_country}) : vérifiez-le sur le RIB du même compte que l'IBAN, ou laissez le "
-        "champ vide.",
+    return Problem.of(
+        EnrollmentError.BIC_COUNTRY_MISMATCH, bic_country=bic_country, iban_country=iban_country
     )

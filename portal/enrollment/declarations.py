@@ -22,15 +22,16 @@ from portal.companies.models import Company, InsuredGroup
 from portal.core.addresses import POSTAL_CODE_RE, PostalRow, afnor_line, match_commune
 from portal.core.bulk import present_values
 from portal.core.crypto import digest
+from portal.core.errors import Problem
 from portal.core.models import PostalCode
 from portal.core.nir import (
-    Problem,
     check_birth_date,
     check_employment_dates,
     check_nir,
     normalise_nir,
 )
 from portal.core.postal import communes_for, find_commune
+from portal.enrollment.errors import EnrollmentError
 from portal.enrollment.models import Civility, Employee, Membership, MembershipStatus
 
 CIVILITIES = frozenset(Civility.values)
@@ -73,19 +74,10 @@ class EmployeeDeclaration:
         return bool(self.street_name or self.locality) and bool(self.postal_code and self.city)
 
 
-@dataclass(frozen=True)
-class FieldProblem:
-    field: str
-    code: str
-    message: str
-    # A link that helps (e.g. the employee already declared).
-    link: str = ""
-
-
 @dataclass
 class ValidationResult:
-    errors: list[FieldProblem] = field(default_factory=list)
-    warnings: list[FieldProblem] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -93,10 +85,10 @@ class ValidationResult:
 
     def add(self, field_name: str, problems: list[Problem], *, warning: bool = False) -> None:
         target = self.warnings if warning else self.errors
-        target.extend(FieldProblem(field_name, p.code, p.message) for p in problems)
+        target.extend(Problem(field_name, p.code, p.message) for p in problems)
 
-    def error(self, field_name: str, code: str, message: str, link: str = "") -> None:
-        self.errors.append(FieldProblem(field_name, code, message, link))
+    def error(self, field_name: str, code: EnrollmentError, link: str = "", **params: str) -> None:
+        self.errors.append(Problem(field_name, code, code.text(**params), link))
 
 
 REQUIRED = {
@@ -144,29 +136,19 @@ def validate_declaration(
     for name, label in REQUIRED.items():
         value = getattr(d, name)
         if value in (None, ""):
-            result.error(name, "required", f"Le champ « {label} » est obligatoire.")
+            result.error(name, EnrollmentError.REQUIRED, label=label)
     for name, label in [("last_name", "Nom"), ("first_name", "Prénom")]:
         value = getattr(d, name)
         if value and not NAME_RE.match(value):
-            result.error(
-                name,
-                "name_invalid",
-                f"Le champ « {label} » ne peut contenir que des lettres, des espaces, des "
-                "traits d'union et des apostrophes.",
-            )
+            result.error(name, EnrollmentError.NAME_INVALID, label=label)
     if d.civility and d.civility not in CIVILITIES:
-        result.error("civility", "civility_invalid", "Choisissez Madame ou Monsieur.")
+        result.error("civility", EnrollmentError.CIVILITY_INVALID)
 
     group = None
     if d.insured_group_id is not None:
         group = lookups.group(d.insured_group_id)
         if group is None:
-            result.error(
-                "insured_group_id",
-                "group_unknown",
-                "Ce groupe d'assurés n'existe pas pour votre entreprise : "
-                "choisissez-en un dans la liste.",
-            )
+            result.error("insured_group_id", EnrollmentError.GROUP_UNKNOWN)
 
     if d.birth_date:
         result.add("birth_date", check_birth_date(d.birth_date, today=today))
@@ -176,12 +158,7 @@ def validate_declaration(
         result.add("nir", errors)
         result.add("nir", warnings, warning=True)
     if d.fund_code and not FUND_CODE_RE.match(d.fund_code):
-        result.error(
-            "fund_code",
-            "fund_code_format",
-            "L'organisme de rattachement compte 9 chiffres (régime, caisse, centre) : "
-            "recopiez-le depuis l'attestation de droits.",
-        )
+        result.error("fund_code", EnrollmentError.FUND_CODE_FORMAT)
     if d.hire_date and d.effective_date and group is not None:
         for problem in check_employment_dates(
             hire_date=d.hire_date,
@@ -196,12 +173,7 @@ def validate_declaration(
         try:
             validate_email(d.email)
         except ValidationError:
-            result.error(
-                "email",
-                "email_invalid",
-                "L'adresse e-mail n'est pas valide : vérifiez-la "
-                "(exemple : prenom.nom@domaine.fr).",
-            )
+            result.error("email", EnrollmentError.EMAIL_INVALID)
     _validate_address(d, result, lookups)
     _check_duplicates(d, company, result, lookups)
     return result
@@ -210,46 +182,28 @@ def validate_declaration(
 def _validate_address(d: EmployeeDeclaration, result: ValidationResult, lookups: Lookups) -> None:
     any_part = any([d.street_name, d.street_number, d.locality, d.postal_code, d.city])
     if not d.email and not d.has_address:
-        result.error(
-            "street_name",
-            "address_required",
-            "Sans adresse e-mail, l'adresse postale est obligatoire : le salarié recevra son "
-            "identifiant et son mot de passe provisoire par deux courriers.",
-        )
+        result.error("street_name", EnrollmentError.ADDRESS_REQUIRED)
     if not any_part:
         return
     for name, label in [("postal_code", "Code postal"), ("city", "Ville")]:
         if not getattr(d, name):
-            result.error(
-                name, "required", f"Le champ « {label} » est obligatoire dans une adresse."
-            )
+            result.error(name, EnrollmentError.ADDRESS_PART_REQUIRED, label=label)
     if not (d.street_name or d.locality):
-        result.error(
-            "street_name",
-            "street_required",
-            "Indiquez le libellé de la voie (ou le lieu-dit) de l'adresse.",
-        )
+        result.error("street_name", EnrollmentError.STREET_REQUIRED)
     for name in ["street_name", "staircase_floor", "building", "locality", "city"]:
         if len(afnor_line(getattr(d, name))) > 38:
-            result.error(name, "line_too_long", "38 caractères au plus par ligne d'adresse.")
+            result.error(name, EnrollmentError.LINE_TOO_LONG)
     if d.country != "FRANCE" or not d.postal_code or not d.city:
         return
     communes = lookups.communes(d.postal_code) if POSTAL_CODE_RE.match(d.postal_code) else []
     if not POSTAL_CODE_RE.match(d.postal_code):
-        result.error("postal_code", "postal_code_format", "Le code postal compte 5 chiffres.")
+        result.error("postal_code", EnrollmentError.POSTAL_CODE_FORMAT)
     elif not communes:
-        result.error(
-            "postal_code",
-            "postal_code_unknown",
-            f"Le code postal {d.postal_code} n'existe pas : vérifiez-le.",
-        )
+        result.error("postal_code", EnrollmentError.POSTAL_CODE_UNKNOWN, postal_code=d.postal_code)
     elif (official := match_commune(d.city, communes)) is None:
         names = ", ".join(sorted({r.routing_label for r in communes}))
         result.error(
-            "city",
-            "city_mismatch",
-            f"La ville ne correspond pas au code postal {d.postal_code}. "
-            f"Communes possibles : {names}.",
+            "city", EnrollmentError.CITY_MISMATCH, postal_code=d.postal_code, communes=names
         )
     else:
         d.insee_code = official.insee_code
@@ -259,33 +213,29 @@ def _check_duplicates(
     d: EmployeeDeclaration, company: Company, result: ValidationResult, lookups: Lookups
 ) -> None:
     """Same NIR or same matricule already pending or active in the company."""
-    checks: list[tuple[str, Existing | None, str]] = []
+    checks: list[tuple[str, Existing | None]] = []
     if d.nir and not any(p.field == "nir" for p in result.errors):
-        checks.append(
-            ("nir", lookups.current_with_nir(digest(d.nir)), "ce numéro de sécurité sociale")
-        )
+        checks.append(("nir", lookups.current_with_nir(digest(d.nir))))
     if d.employee_number:
-        checks.append(
-            ("employee_number", lookups.current_with_number(d.employee_number), "ce matricule")
-        )
+        checks.append(("employee_number", lookups.current_with_number(d.employee_number)))
     if d.email and lookups.email_taken(d.email):
-        result.error(
-            "email",
-            "email_taken",
-            "Cette adresse e-mail est déjà celle d'un autre compte : indiquez une adresse propre "
-            "au salarié, ou laissez le champ vide (il recevra alors deux courriers).",
-        )
-    for field_name, existing, what in checks:
+        result.error("email", EnrollmentError.EMAIL_TAKEN)
+    for field_name, existing in checks:
         if existing is not None:
             result.error(
                 field_name,
-                f"duplicate_{field_name}",
-                f"Un salarié avec {what} est déjà déclaré ({existing.name}) : "
-                "ouvrez sa fiche plutôt que de le déclarer à nouveau.",
+                DUPLICATE_CODES[field_name],
                 link=reverse("employer:employee", args=[company.pk, existing.pk])
                 if existing.pk
                 else "",
+                name=existing.name,
             )
+
+
+DUPLICATE_CODES = {
+    "nir": EnrollmentError.DUPLICATE_NIR,
+    "employee_number": EnrollmentError.DUPLICATE_EMPLOYEE_NUMBER,
+}
 
 
 @dataclass(frozen=True)

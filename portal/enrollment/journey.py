@@ -16,16 +16,16 @@ from portal.companies.models import Product, Scheme
 from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.crypto import digest
-from portal.core.errors import BusinessError
+from portal.core.errors import BusinessError, Problem
 from portal.documents.rendering import render_pdf
 from portal.enrollment import banking, rules
 from portal.enrollment.declarations import (
     DatabaseLookups,
     EmployeeDeclaration,
-    FieldProblem,
     ValidationResult,
     validate_declaration,
 )
+from portal.enrollment.errors import EnrollmentError
 from portal.enrollment.models import (
     JOURNEY_ORDER,
     DebitMandate,
@@ -37,15 +37,7 @@ from portal.enrollment.models import (
 )
 from portal.enrollment.rules import DependantFacts
 
-SIGNED_ALREADY = (
-    "Votre adhésion est signée : elle n'est plus modifiable en ligne. Pour toute correction, "
-    "appelez un conseiller."
-)
-DEADLINE_PASSED = (
-    "Le délai de 60 jours pour finaliser votre adhésion en ligne est dépassé. Demandez à votre "
-    "employeur de vous renvoyer un lien, ou finalisez votre adhésion avec un bulletin papier "
-    "disponible auprès de votre chargé d'affaires."
-)
+SIGNED_ALREADY = EnrollmentError.MEMBERSHIP_SIGNED.message  # also shown as information
 _STREET_NUMBER_RE = re.compile(r"^(\d{1,4}(?:\s?(?:BIS|TER|QUATER|[A-Z]))?)\s+(.+)$", re.I)
 
 
@@ -67,9 +59,9 @@ def lock_for_change(membership: Membership) -> Membership:
     """The membership locked for a change by its employee; refused once signed."""
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if not locked.editable_by_employee:
-        raise BusinessError("membership_signed", SIGNED_ALREADY)
+        raise BusinessError(EnrollmentError.MEMBERSHIP_SIGNED)
     if online_deadline_passed(locked, timezone.now()):
-        raise BusinessError("online_deadline_passed", DEADLINE_PASSED)
+        raise BusinessError(EnrollmentError.ONLINE_DEADLINE_PASSED)
     return locked
 
 
@@ -156,8 +148,8 @@ class ProfileCheck:
     """Blocking errors, and the problems the employee may knowingly skip (the guide's dialog
     "Attention ! Les champs suivants ont été mal renseignés")."""
 
-    errors: list[FieldProblem]
-    warnings: list[FieldProblem]
+    errors: list[Problem]
+    warnings: list[Problem]
     declaration: EmployeeDeclaration
 
 
@@ -205,29 +197,16 @@ def check_profile(membership: Membership, profile: Profile, *, today: date) -> P
     errors = list(result.errors)
     for field_name, label in PROFILE_REQUIRED.items():
         if not getattr(declaration, field_name) and not any(e.field == field_name for e in errors):
-            errors.append(
-                FieldProblem(field_name, "required", f"Le champ « {label} » est obligatoire.")
-            )
+            errors.append(Problem.of(EnrollmentError.REQUIRED, field_name, label=label))
     warnings = list(result.warnings)
     if not profile.family_status:
-        warnings.append(
-            FieldProblem("family_status", "missing", 'Champ "situation familiale" non renseigné')
-        )
+        warnings.append(Problem.of(EnrollmentError.FAMILY_STATUS_MISSING, "family_status"))
     elif profile.family_status not in FamilyStatus.values:
-        errors.append(
-            FieldProblem("family_status", "invalid", "Choisissez une situation familiale.")
-        )
+        errors.append(Problem.of(EnrollmentError.FAMILY_STATUS_INVALID, "family_status"))
     if not profile.phone.strip():
-        warnings.append(FieldProblem("phone", "missing", 'Champ "téléphone" non renseigné'))
+        warnings.append(Problem.of(EnrollmentError.PROFILE_PHONE_MISSING, "phone"))
     elif format_phone(profile.phone) is None:
-        errors.append(
-            FieldProblem(
-                "phone",
-                "phone_invalid",
-                "Le numéro de téléphone n'est pas valide : 10 chiffres (ex. : 06 12 34 56 78) "
-                "ou au format international (+32 …).",
-            )
-        )
+        errors.append(Problem.of(EnrollmentError.PROFILE_PHONE_INVALID, "phone"))
     return ProfileCheck(errors, warnings, declaration)
 
 
@@ -240,7 +219,7 @@ def save_profile(*, membership: Membership, profile: Profile, by: User, today: d
     locked = lock_for_change(membership)
     check = check_profile(membership, profile, today=today)
     if check.errors:
-        raise BusinessError("profile_invalid", check.errors[0].message)
+        raise BusinessError.of(check.errors)
     d = check.declaration
     employee = Employee.objects.select_for_update().get(pk=membership.employee_id)
     changes = {
@@ -317,12 +296,12 @@ def check_dependant(
     *,
     editing: int | None,
     today: date,
-) -> list[FieldProblem]:
+) -> list[Problem]:
     """The rules of one dependant among the membership's others (rules.md §4, R1.8)."""
     others = [facts_of(d) for d in membership.dependants.exclude(pk=editing or 0)]
     contract = membership.contract
     problems = [
-        FieldProblem(p.field, p.code, p.message)
+        Problem(p.field, p.code, p.message)
         for p in rules.check_dependant(
             facts,
             others=others,
@@ -335,22 +314,14 @@ def check_dependant(
     if address is not None:
         if not address.street.strip():
             problems.append(
-                FieldProblem(
-                    "street", "required", "Le champ « Libellé de la voie » est obligatoire."
-                )
+                Problem.of(EnrollmentError.REQUIRED, "street", label="Libellé de la voie")
             )
         if not address.postal_code.strip() or not address.city.strip():
             problems.append(
-                FieldProblem(
-                    "postal_code",
-                    "required",
-                    "Les champs « Code postal » et « Commune » sont obligatoires.",
-                )
+                Problem.of(EnrollmentError.POSTAL_CODE_AND_CITY_REQUIRED, "postal_code")
             )
         if address.phone.strip() and format_phone(address.phone) is None:
-            problems.append(
-                FieldProblem("phone", "phone_invalid", "Le numéro de téléphone n'est pas valide.")
-            )
+            problems.append(Problem.of(EnrollmentError.DEPENDANT_PHONE_INVALID, "phone"))
     return problems
 
 
@@ -364,11 +335,11 @@ def save_dependant(
     by: User,
     today: date,
 ) -> Dependant:
-    """ "Enregistrer" a dependant (new or edited); refused with the first problem."""
+    """ "Enregistrer" a dependant (new or edited); refused with every problem found."""
     locked = lock_for_change(membership)
     problems = check_dependant(locked, facts, address, editing=dependant_id, today=today)
     if problems:
-        raise BusinessError("dependant_invalid", problems[0].message)
+        raise BusinessError.of(problems)
     dependant = (
         Dependant.objects.select_for_update().get(pk=dependant_id, membership=locked)
         if dependant_id
@@ -415,7 +386,7 @@ def remove_dependant(*, membership: Membership, dependant_id: int, by: User) -> 
     locked = lock_for_change(membership)
     deleted, _ = Dependant.objects.filter(pk=dependant_id, membership=locked).delete()
     if not deleted:
-        raise BusinessError("dependant_unknown", "Ce bénéficiaire n'existe pas ou plus.")
+        raise BusinessError(EnrollmentError.DEPENDANT_UNKNOWN)
     audit.record(
         AuditAction.DEPENDANT_REMOVED,
         by=by,
@@ -430,7 +401,7 @@ def finish_dependants(*, membership: Membership, by: User) -> Membership:
     """ "Poursuivre sans bénéficiaire" / "Suivant": the dependants step is done."""
     locked = lock_for_change(membership)
     if not locked.step_done(JourneyStep.PROFILE):
-        raise BusinessError("profile_first", "Complétez d'abord votre profil.")
+        raise BusinessError(EnrollmentError.PROFILE_FIRST)
     mark_done(locked, JourneyStep.DEPENDANTS)
     audit.record(
         AuditAction.DEPENDANTS_CONFIRMED,
@@ -489,14 +460,12 @@ def choose_coverage(*, membership: Membership, option_id: int | None, by: User) 
     """ "Mes garanties" → "Suivant": the choice applies to the member and every dependant."""
     locked = lock_for_change(membership)
     if not locked.step_done(JourneyStep.DEPENDANTS):
-        raise BusinessError("dependants_first", "Indiquez d'abord vos bénéficiaires.")
+        raise BusinessError(EnrollmentError.DEPENDANTS_FIRST)
     option = None
     if option_id is not None:
         option = locked.insured_group.option_products.filter(pk=option_id).first()
         if option is None:
-            raise BusinessError(
-                "option_unknown", "Cette option n'est pas proposée à votre groupe d'assurés."
-            )
+            raise BusinessError(EnrollmentError.OPTION_UNKNOWN)
     locked.option = option
     locked.coverage_chosen = True
     locked.save(update_fields=["option", "coverage_chosen"])
@@ -528,7 +497,7 @@ def confirm_summary(*, membership: Membership, offers_consent: bool, by: User) -
     unticked unless they tick it (CNIL: prior consent)."""
     locked = lock_for_change(membership)
     if not locked.step_done(JourneyStep.BANK):
-        raise BusinessError("steps_missing", "Terminez d'abord les étapes précédentes.")
+        raise BusinessError(EnrollmentError.STEPS_MISSING)
     locked.offers_consent_at = timezone.now() if offers_consent else None
     locked.save(update_fields=["offers_consent_at"])
     audit.record(

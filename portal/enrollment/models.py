@@ -12,15 +12,16 @@ from portal.companies.models import Company, Contract, InsuredGroup
 from portal.core.addresses import afnor_line
 from portal.core.crypto import EncryptedCharField
 
+# Re-exported: `from portal.enrollment.models import DependantKind` keeps working.
+from portal.enrollment.choices import SPOUSE_KINDS as SPOUSE_KINDS
+from portal.enrollment.choices import Civility as Civility
+from portal.enrollment.choices import DebitFrequency as DebitFrequency
+from portal.enrollment.choices import DependantKind as DependantKind
+
 
 def search_key(text: str) -> str:
     """Lower case, no accents, single spaces: "Élodie  Durand" and "elodie durand" match."""
     return afnor_line(text).lower()
-
-
-class Civility(models.TextChoices):
-    MADAM = "MME", "Madame"
-    MISTER = "M", "Monsieur"
 
 
 class FamilyStatus(models.TextChoices):
@@ -236,20 +237,6 @@ class Membership(models.Model):
         )
 
 
-class DependantKind(models.TextChoices):
-    """ "Type de bénéficiaire" (rules.md §4); the first three are spouse-type."""
-
-    SPOUSE = "spouse", "Conjoint (marié)"
-    PACS_PARTNER = "pacs_partner", "Partenaire de PACS"
-    COHABITANT = "cohabitant", "Concubin(e)"
-    CHILD = "child", "Enfant"
-
-
-SPOUSE_KINDS = frozenset(
-    {DependantKind.SPOUSE, DependantKind.PACS_PARTNER, DependantKind.COHABITANT}
-)
-
-
 class Dependant(models.Model):
     """A person covered through a member ("bénéficiaire", ayant droit): spouse-type or child.
 
@@ -349,13 +336,6 @@ class BankAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} — {self.holder}"
-
-
-class DebitFrequency(models.TextChoices):
-    ANNUAL = "annual", "Annuelle"
-    SEMIANNUAL = "semiannual", "Semestrielle"
-    QUARTERLY = "quarterly", "Trimestrielle"
-    MONTHLY = "monthly", "Mensuelle"
 
 
 DEBIT_DAYS = (5, 10, 15, 20)

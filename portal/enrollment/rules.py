@@ -13,23 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
 
-from portal.core.nir import Problem, check_nir, normalise_nir
-
-
-class DependantKind(StrEnum):
-    """The guide's "Type de bénéficiaire"; the DSN's S21.G00.73.003 carries the same idea."""
-
-    SPOUSE = "spouse"  # married (C. civ. art. 143)
-    PACS_PARTNER = "pacs_partner"  # C. civ. art. 515-1
-    COHABITANT = "cohabitant"  # concubin, C. civ. art. 515-8
-    CHILD = "child"
-
-    @property
-    def label(self) -> str:
-        return DEPENDANT_KIND_LABELS[self]
-
+from portal.core.errors import Problem
+from portal.core.nir import check_nir, normalise_nir
+from portal.enrollment.choices import SPOUSE_KINDS, Civility
+from portal.enrollment.choices import DependantKind as DependantKind  # re-exported
+from portal.enrollment.errors import EnrollmentError
 
 DEPENDANT_KIND_LABELS: Mapping[DependantKind, str] = {
     DependantKind.SPOUSE: "Conjoint",
@@ -41,12 +30,9 @@ DEPENDANT_KIND_CHOICES: list[tuple[str, str]] = [
     (kind.value, label) for kind, label in DEPENDANT_KIND_LABELS.items()
 ]
 # All three are priced with the "spouse" rate and only one of them may be covered (R4.1).
-SPOUSE_TYPES = frozenset(
-    {DependantKind.SPOUSE, DependantKind.PACS_PARTNER, DependantKind.COHABITANT}
-)
+SPOUSE_TYPES = SPOUSE_KINDS
 
-# The values of enrollment.models.Civility, which this pure module may not import.
-CIVILITY_LABELS: Mapping[str, str] = {"MME": "Madame", "M": "Monsieur"}
+CIVILITY_LABELS: Mapping[str, str] = dict(Civility.choices)
 
 # Labels of the guide's form "Bénéficiaire" (page "L'ajout de bénéficiaires"), by field name.
 # The last three are not in the guide: they are the portal's own.
@@ -75,13 +61,7 @@ MAXIMUM_TWIN_RANK = 9
 FUND_CODE_RE = re.compile(r"\d{9}")  # régime (2) + caisse (3) + centre (4), R1.11
 
 
-@dataclass(frozen=True)
-class FieldProblem:
-    """A problem of one form field (named as in `DependantFacts`): code and French message."""
-
-    field: str
-    code: str
-    message: str
+FieldProblem = Problem  # the one problem type (portal.core.errors), under its former name
 
 
 @dataclass(frozen=True)
@@ -137,7 +117,7 @@ def check_dependant(
     child_max_age: int,
     child_max_age_extended: int,
     today: date,
-) -> list[FieldProblem]:
+) -> list[Problem]:
     """Errors that prevent saving one dependant; an empty list means it may be saved.
 
     `others` are the membership's other dependants: when a dependant is edited, it must not be
@@ -146,12 +126,10 @@ def check_dependant(
     """
     f = normalise_dependant(facts)
     others = [normalise_dependant(other) for other in others]
-    problems: list[FieldProblem] = []
+    problems: list[Problem] = []
     problems += _required(f)
     if f.civility and f.civility not in CIVILITY_LABELS:
-        problems.append(
-            FieldProblem("civility", "civility_invalid", "Choisissez Madame ou Monsieur.")
-        )
+        problems.append(Problem.of(EnrollmentError.CIVILITY_INVALID, "civility"))
     if f.kind in SPOUSE_TYPES and any(other.kind in SPOUSE_TYPES for other in others):
         problems.append(_SPOUSE_ALREADY_DECLARED)
     if f.birth_date is not None:
@@ -169,12 +147,10 @@ def check_dependant(
     return problems
 
 
-def dependant_warnings(
-    facts: DependantFacts, *, member_birth_date: date | None
-) -> list[FieldProblem]:
+def dependant_warnings(facts: DependantFacts, *, member_birth_date: date | None) -> list[Problem]:
     """Findings that do not block saving but deserve a second look (back-office review)."""
     f = normalise_dependant(facts)
-    warnings: list[FieldProblem] = []
+    warnings: list[Problem] = []
     if (
         f.kind == DependantKind.CHILD
         and f.birth_date is not None
@@ -205,23 +181,9 @@ def birthday(birth_date: date, age: int) -> date:
         return date(birth_date.year + age, 3, 1)
 
 
-_SPOUSE_ALREADY_DECLARED = FieldProblem(
-    "kind",
-    "spouse_already_declared",
-    "Un seul conjoint, partenaire de PACS ou concubin peut être couvert, et vous en avez déjà "
-    "déclaré un. Modifiez ce bénéficiaire dans la liste au lieu d'en ajouter un autre.",
-)
-_FUND_CODE_FORMAT = FieldProblem(
-    "fund_code",
-    "fund_code_format",
-    "L'« Organisme de sécurité sociale » compte 9 chiffres (régime, caisse, centre) : "
-    "recopiez-le depuis l'attestation de droits du bénéficiaire.",
-)
-_CHILD_OLDER_THAN_MEMBER = FieldProblem(
-    "birth_date",
-    "child_older_than_member",
-    "Cet enfant serait né avant vous : vérifiez l'année de sa « Date de naissance ».",
-)
+_SPOUSE_ALREADY_DECLARED = Problem.of(EnrollmentError.SPOUSE_ALREADY_DECLARED, "kind")
+_FUND_CODE_FORMAT = Problem.of(EnrollmentError.DEPENDANT_FUND_CODE_FORMAT, "fund_code")
+_CHILD_OLDER_THAN_MEMBER = Problem.of(EnrollmentError.CHILD_OLDER_THAN_MEMBER, "birth_date")
 
 _REQUIRED_HINTS: Mapping[str, str] = {
     "kind": "choisissez Conjoint, Partenaire de PACS, Concubin ou Enfant.",
@@ -233,41 +195,30 @@ _REQUIRED_HINTS: Mapping[str, str] = {
 }
 
 
-def _required(f: DependantFacts) -> list[FieldProblem]:
-    problems: list[FieldProblem] = []
+def _required(f: DependantFacts) -> list[Problem]:
+    problems: list[Problem] = []
     for name, hint in _REQUIRED_HINTS.items():
         if getattr(f, name) in (None, ""):
-            message = f"Le champ « {FIELD_LABELS[name]} » est obligatoire : {hint}"
-            problems.append(FieldProblem(name, "required", message))
+            problems.append(
+                Problem.of(
+                    EnrollmentError.DEPENDANT_REQUIRED, name, label=FIELD_LABELS[name], hint=hint
+                )
+            )
     return problems
 
 
 def _birth_date_problems(
     f: DependantFacts, *, today: date, child_max_age: int, child_max_age_extended: int
-) -> list[FieldProblem]:
+) -> list[Problem]:
     assert f.birth_date is not None
     if f.birth_date > today:
-        return [
-            FieldProblem(
-                "birth_date",
-                "birth_date_future",
-                "La « Date de naissance » est dans le futur : vérifiez le jour, le mois et "
-                "l'année. Un enfant à naître s'ajoute après sa naissance.",
-            )
-        ]
+        return [Problem.of(EnrollmentError.DEPENDANT_BIRTH_DATE_FUTURE, "birth_date")]
     if f.birth_date < EARLIEST_BIRTH_DATE:
-        return [
-            FieldProblem(
-                "birth_date",
-                "birth_date_before_1900",
-                "La « Date de naissance » ne peut pas être antérieure au 01/01/1900 : "
-                "vérifiez l'année.",
-            )
-        ]
+        return [Problem.of(EnrollmentError.BIRTH_DATE_BEFORE_1900, "birth_date")]
     age = age_on(f.birth_date, today)
     if f.kind in SPOUSE_TYPES and age < SPOUSE_MINIMUM_AGE:
         return [
-            FieldProblem(
+            Problem(
                 "birth_date",
                 "spouse_too_young",
                 f"Un conjoint, partenaire de PACS ou concubin a au moins {SPOUSE_MINIMUM_AGE} "
@@ -282,7 +233,7 @@ def _birth_date_problems(
 
 def _child_age_problems(
     birth_date: date, age: int, f: DependantFacts, max_age: int, max_age_extended: int
-) -> list[FieldProblem]:
+) -> list[Problem]:
     # R4.1: a child is covered while younger than the contract's age limit ("< 21"), or the
     # extended one when studying or an apprentice ("< 26"); a disabled child has no limit. The
     # limit is reached on the birthday (contracts that use 31 December or the end of the school
@@ -293,7 +244,7 @@ def _child_age_problems(
         if age < max_age_extended:
             return []
         return [
-            FieldProblem(
+            Problem(
                 "birth_date",
                 "child_too_old_extended",
                 f"Un enfant étudiant ou apprenti est couvert jusqu'à la veille de ses "
@@ -306,7 +257,7 @@ def _child_age_problems(
     if age < max_age:
         return []
     return [
-        FieldProblem(
+        Problem(
             "birth_date",
             "child_too_old",
             f"Un enfant est couvert jusqu'à la veille de ses {max_age} ans ; cet enfant a eu "
@@ -321,11 +272,11 @@ def _child_age_problems(
 
 def _twin_rank_problems(
     f: DependantFacts, others: Sequence[DependantFacts], *, member_nir: str
-) -> list[FieldProblem]:
+) -> list[Problem]:
     assert f.twin_rank is not None
     if not 1 <= f.twin_rank <= MAXIMUM_TWIN_RANK:
         return [
-            FieldProblem(
+            Problem(
                 "twin_rank",
                 "twin_rank_range",
                 f"Le « Rang gémellaire » est un chiffre de 1 à {MAXIMUM_TWIN_RANK} : saisissez 1, "
@@ -348,7 +299,7 @@ def _twin_rank_problems(
         ):
             name = other.first_name or "Un autre enfant"
             return [
-                FieldProblem(
+                Problem(
                     "twin_rank",
                     "twin_rank_duplicate",
                     f"{name} est né(e) le même jour ({_dmy(f.birth_date)}) avec le même "
@@ -361,28 +312,20 @@ def _twin_rank_problems(
 
 def _nir_problems(
     f: DependantFacts, others: Sequence[DependantFacts], *, member_nir: str
-) -> list[FieldProblem]:
-    problems: list[FieldProblem] = []
+) -> list[Problem]:
+    problems: list[Problem] = []
     member = normalise_nir(member_nir)
     if f.nir:
         civility = f.civility if f.civility in CIVILITY_LABELS else None
         errors, _warnings = check_nir(f.nir, birth_date=f.birth_date, civility=civility)
         problems += _on("nir", errors)
         if member and f.nir[:13] == member[:13]:
-            problems.append(
-                FieldProblem(
-                    "nir",
-                    "nir_same_as_member",
-                    "Ce numéro de sécurité sociale est le vôtre : saisissez celui du "
-                    "bénéficiaire. Un enfant qui n'a pas encore son propre numéro est rattaché "
-                    "au vôtre : laissez alors ce champ vide.",
-                )
-            )
+            problems.append(Problem.of(EnrollmentError.NIR_SAME_AS_MEMBER, "nir"))
         for other in others:
             if other.nir and other.nir[:13] == f.nir[:13]:
                 name = other.first_name or "un autre bénéficiaire"
                 problems.append(
-                    FieldProblem(
+                    Problem(
                         "nir",
                         "nir_same_as_other_dependant",
                         f"Ce numéro de sécurité sociale est déjà celui de {name} : chaque "
@@ -395,31 +338,16 @@ def _nir_problems(
         errors, _warnings = check_nir(f.parent_nir)
         problems += _on("parent_nir", errors)
         if f.nir and f.parent_nir[:13] == f.nir[:13]:
-            problems.append(
-                FieldProblem(
-                    "parent_nir",
-                    "parent_nir_same_as_nir",
-                    "Le numéro de rattachement est celui d'un parent, pas celui de l'enfant : "
-                    "saisissez le numéro du parent, ou laissez ce champ vide.",
-                )
-            )
+            problems.append(Problem.of(EnrollmentError.PARENT_NIR_SAME_AS_NIR, "parent_nir"))
     if f.kind == DependantKind.CHILD and not f.nir and not f.parent_nir and not member:
         # R1.8: without a NIR of its own, a child is known by the NIR of the parent it is
         # attached to ("NIR ouvrant droit", DSN S21.G00.73.008).
-        problems.append(
-            FieldProblem(
-                "parent_nir",
-                "parent_nir_required",
-                "Un enfant qui n'a pas son propre numéro de sécurité sociale est rattaché à "
-                "celui d'un parent : saisissez le numéro de l'enfant, ou celui du parent "
-                "auquel il est rattaché (il figure sur l'attestation de droits).",
-            )
-        )
+        problems.append(Problem.of(EnrollmentError.PARENT_NIR_REQUIRED, "parent_nir"))
     return problems
 
 
-def _on(field: str, problems: Sequence[Problem]) -> list[FieldProblem]:
-    return [FieldProblem(field, problem.code, problem.message) for problem in problems]
+def _on(field: str, problems: Sequence[Problem]) -> list[Problem]:
+    return [Problem(field, problem.code, problem.message) for problem in problems]
 
 
 def _dmy(value: date) -> str:

@@ -24,6 +24,7 @@ from portal.core.crypto import digest
 from portal.core.errors import BusinessError
 from portal.enrollment import transitions
 from portal.enrollment.declarations import EmployeeDeclaration
+from portal.enrollment.errors import EnrollmentError
 from portal.enrollment.models import (
     Employee,
     Invitation,
@@ -263,27 +264,12 @@ def get_invitation(token: str) -> Invitation:
     )
     now = timezone.now()
     if invitation is None or invitation.revoked_at is not None:
-        raise BusinessError("invitation_invalid", INVITATION_INVALID)
+        raise BusinessError(EnrollmentError.INVITATION_INVALID)
     if invitation.used_at is not None:
-        raise BusinessError("invitation_used", INVITATION_USED)
+        raise BusinessError(EnrollmentError.INVITATION_USED)
     if now >= invitation.expires_at:
-        raise BusinessError("invitation_expired", INVITATION_EXPIRED)
+        raise BusinessError(EnrollmentError.INVITATION_EXPIRED)
     return invitation
-
-
-INVITATION_INVALID = (
-    "Ce lien d'affiliation n'est pas valide ou a été remplacé par un lien plus récent. "
-    "Utilisez le dernier e-mail reçu, ou demandez à votre employeur de vous renvoyer le lien."
-)
-INVITATION_USED = (
-    "Ce lien a déjà servi à activer votre compte : il ne fonctionne qu'une seule fois. "
-    "Connectez-vous avec votre adresse e-mail et le mot de passe que vous avez choisi."
-)
-INVITATION_EXPIRED = (
-    "Ce lien a expiré : il n'était valable que 60 jours. Demandez à votre employeur de vous "
-    "renvoyer un lien, ou finalisez votre adhésion avec un bulletin papier disponible auprès "
-    "de votre chargé d'affaires."
-)
 
 
 @transaction.atomic(durable=True)
@@ -291,7 +277,7 @@ def activate_account(*, token: str, password: str) -> Membership:
     """The employee chose a password from the invitation link; the link then stops working."""
     invitation = Invitation.objects.select_for_update().filter(token_hash=hash_token(token)).first()
     if invitation is None:
-        raise BusinessError("invitation_invalid", INVITATION_INVALID)
+        raise BusinessError(EnrollmentError.INVITATION_INVALID)
     invitation = get_invitation(token)  # same checks, with the row now locked
     membership = invitation.membership
     user = membership.employee.user
@@ -336,9 +322,9 @@ def move_membership(
     from_status = membership.status
     if not transitions.can_move(from_status, to_status):
         raise BusinessError(
-            "membership_move_refused",
-            f"Cette adhésion est « {MembershipStatus(from_status).label} » : elle ne peut "
-            f"pas passer à « {MembershipStatus(to_status).label} ».",
+            EnrollmentError.MEMBERSHIP_MOVE_REFUSED,
+            current=MembershipStatus(from_status).label,
+            wanted=MembershipStatus(to_status).label,
         )
     now = now or timezone.now()
     membership.status = to_status

@@ -77,6 +77,7 @@ class ImportRow(models.Model):
     number = models.PositiveIntegerField("ligne")
     # The row as typed (NIRs inside): encrypted at rest.
     raw = EncryptedCharField()
+    # Why the row was refused: a list of `{field, code, message}` (`Problem.as_dict`).
     errors = models.JSONField(default=list, blank=True)
 
     class Meta:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -21,12 +22,14 @@ from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.bulk import insert_rows
+from portal.core.errors import Problem
 from portal.enrollment.declarations import (
     EmployeeDeclaration,
     PreloadedLookups,
     validate_declaration,
 )
 from portal.imports.columns import COLUMNS_BY_KEY
+from portal.imports.errors import CELL_CODES
 from portal.imports.models import ImportBatch, ImportRow, ImportStatus
 from portal.imports.reading import (
     EmployeeFile,
@@ -116,6 +119,14 @@ def _label(field_name: str) -> str:
     return column.header if column else OTHER_FIELDS.get(field_name, field_name)
 
 
+def describe(problem: Mapping[str, str]) -> str:
+    """A stored `{field, code, message}` as the rejection file and the preview show it: a
+    cell's message names its column and line already; a rule's is prefixed with its column."""
+    if problem["code"] in CELL_CODES or not problem["field"]:
+        return problem["message"]
+    return f"Colonne « {_label(problem['field'])} » : {problem['message']}"
+
+
 def _declare(batch: ImportBatch, employees: EmployeeFile, max_chunks: int | None) -> None:
     """Validate and declare the rows after the batch's position, one transaction per chunk."""
     start = batch.processed_rows
@@ -135,13 +146,14 @@ def _declare(batch: ImportBatch, employees: EmployeeFile, max_chunks: int | None
             if locked.status != ImportStatus.DECLARING or locked.processed_rows != start:
                 return  # another worker is on this file
             accepted: list[EmployeeDeclaration] = []
-            rejected: list[tuple[int, int, str, list[str]]] = []
+            rejected: list[tuple[int, int, str, list[dict[str, str]]]] = []
             for row in part:
                 declaration, errors = _check(row, batch, today, lookups)
                 if declaration is not None:
                     accepted.append(declaration)
                 else:
-                    rejected.append((batch.pk, row.number, json.dumps(row.raw), errors))
+                    stored = [problem.as_dict() for problem in errors]
+                    rejected.append((batch.pk, row.number, json.dumps(row.raw), stored))
             if accepted:
                 declared = declare_employees(
                     company=batch.company,
@@ -161,14 +173,14 @@ def _declare(batch: ImportBatch, employees: EmployeeFile, max_chunks: int | None
 
 def _check(
     row: ParsedRow, batch: ImportBatch, today: date, lookups: PreloadedLookups
-) -> tuple[EmployeeDeclaration | None, list[str]]:
+) -> tuple[EmployeeDeclaration | None, list[Problem]]:
     """The row's declaration if every rule accepts it, else its problems (cells first)."""
     if row.problems:
-        return None, [p.message for p in row.problems]
+        return None, list(row.problems)
     declaration = to_declaration(row.values, batch.insured_group)
     result = validate_declaration(declaration, company=batch.company, today=today, lookups=lookups)
     if not result.ok:
-        return None, [f"Colonne « {_label(p.field)} » : {p.message}" for p in result.errors]
+        return None, list(result.errors)
     lookups.accept(declaration, f"{declaration.first_name} {declaration.last_name}")
     return declaration, []
 
@@ -177,7 +189,8 @@ def _finish(batch: ImportBatch) -> None:
     if batch.rejected_count and not batch.rejection_file:
         rejected = ImportRow.objects.filter(batch=batch).order_by("number")
         content = write_rejection_xlsx(
-            (json.loads(row.raw), row.errors) for row in rejected.iterator(chunk_size=2000)
+            (json.loads(row.raw), [describe(problem) for problem in row.errors])
+            for row in rejected.iterator(chunk_size=2000)
         )
         stem = batch.filename.rsplit(".", 1)[0]
         batch.rejection_file.save(f"{stem}-rejet.xlsx", ContentFile(content), save=False)
@@ -200,5 +213,6 @@ def preview(batch: ImportBatch, limit: int = 20) -> list[tuple[str, str]]:
     for row in ImportRow.objects.filter(batch=batch).order_by("number")[:limit]:
         raw = json.loads(row.raw)
         name = f"{raw.get('last_name', '').upper()} {raw.get('first_name', '')}".strip()
-        lines.append((name or f"Ligne {row.number}", " ; ".join(row.errors)))
+        shown = " ; ".join(describe(problem) for problem in row.errors)
+        lines.append((name or f"Ligne {row.number}", shown))
     return lines

@@ -29,6 +29,7 @@ from python_calamine import (
 )
 
 from portal.core.addresses import afnor_line
+from portal.core.errors import Problem
 from portal.core.nir import normalise_nir
 from portal.imports.columns import (
     COLUMNS,
@@ -39,6 +40,7 @@ from portal.imports.columns import (
     VERSION_SHEET,
     Column,
 )
+from portal.imports.errors import ImportFileError
 from portal.imports.templates import CellValue, write_workbook
 
 ACCEPTED_EXTENSIONS = (".xlsx", ".xls", ".ods", ".csv")
@@ -85,17 +87,11 @@ class FileRefused(Exception):
 
 
 @dataclass(slots=True)
-class CellProblem:
-    column: str  # the header
-    message: str
-
-
-@dataclass(slots=True)
 class ParsedRow:
     number: int  # the spreadsheet row number, header = 1
     values: dict[str, object]  # key -> str | date | bool | None
     raw: dict[str, str]  # key -> original text as the user typed it, for the rejection file
-    problems: list[CellProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def open_file(data: bytes, filename: str, *, max_rows: int, max_bytes: int) -> EmployeeFile:
@@ -467,7 +463,7 @@ class EmployeeFile:
         """One `ParsedRow` per employee, in file order, after the first `skip` ones.
 
         Values: "" for an empty text cell, None for an empty date or Oui/Non cell and for any
-        cell with a problem (its `CellProblem` says why); civility is "MME" or "M".
+        cell with a problem (its `Problem` says why); civility is "MME" or "M".
         """
         merges = _Merges(self._merged, self._header_number)
         converters: list[tuple[int, str, Converter, Column, dict[object, Converted] | None]] = [
@@ -479,7 +475,7 @@ class EmployeeFile:
                 continue
             values: dict[str, object] = {}
             raw: dict[str, str] = {}
-            problems: list[CellProblem] = []
+            problems: list[Problem] = []
             for column_index, key, convert, column, memo in converters:
                 cell = cells[column_index]
                 try:
@@ -495,7 +491,7 @@ class EmployeeFile:
                 except _CellError as error:
                     values[key] = None
                     raw[key] = error.raw
-                    problems.append(_problem(column, number, error.detail))
+                    problems.append(_problem(column, number, error.code, text=error.text))
             if number in merges.wide:
                 problems.extend(merges.problems(number))
             _keep_foreign_postal_code(values, raw)
@@ -531,8 +527,9 @@ def _check_no_data_beyond(cells: Sequence[RawCell], width: int, number: int) -> 
             )
 
 
-def _problem(column: Column, number: int, detail: str) -> CellProblem:
-    return CellProblem(column.header, f"Colonne « {column.header} », ligne {number} : {detail}")
+def _problem(column: Column, number: int, code: ImportFileError, **params: object) -> Problem:
+    """A cell's problem: about the column's key, its message naming the column and the line."""
+    return Problem(column.key, code, code.text(column=column.header, line=number, **params))
 
 
 class _Merges:
@@ -563,13 +560,13 @@ class _Merges:
         for column, source in self.fills.get(number, []):
             cells[column] = self.values.get((source, column), "")
 
-    def problems(self, number: int) -> list[CellProblem]:
+    def problems(self, number: int) -> list[Problem]:
         return [
             _problem(
                 COLUMNS[left],
                 number,
-                f"cellules fusionnées de « {COLUMNS[left].header} » à « {COLUMNS[right].header} ». "
-                "Défusionnez-les et écrivez une valeur dans chaque colonne.",
+                ImportFileError.CELL_MERGED,
+                last_column=COLUMNS[right].header,
             )
             for left, right in self.wide[number]
         ]
@@ -588,9 +585,10 @@ def _keep_foreign_postal_code(values: dict[str, object], raw: dict[str, str]) ->
 
 
 class _CellError(Exception):
-    def __init__(self, raw: str, detail: str) -> None:
+    def __init__(self, raw: str, code: ImportFileError) -> None:
         self.raw = raw
-        self.detail = detail
+        self.code = code
+        self.text = raw.strip()
 
 
 def _number_text(value: float) -> str:
@@ -652,11 +650,7 @@ def _convert_nir(value: RawCell) -> Converted:
     text = _text_of(value)
     stripped = text.strip()
     if _SCIENTIFIC_RE.match(stripped):
-        raise _CellError(
-            text,
-            f"« {stripped} » : le tableur a transformé le numéro en nombre et en a perdu des "
-            "chiffres. Mettez la colonne au format Texte et recopiez le numéro en entier.",
-        )
+        raise _CellError(text, ImportFileError.CELL_NUMBER_TRUNCATED)
     return (normalise_nir(stripped) if stripped else ""), text
 
 
@@ -683,9 +677,7 @@ def _convert_date(value: RawCell) -> Converted:
             return None, text
         day = _parse_date(stripped)
     if day is None or not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise _CellError(
-            text, f"« {text.strip()} » n'est pas une date valide. Écrivez-la jj/mm/aaaa."
-        )
+        raise _CellError(text, ImportFileError.CELL_DATE_INVALID)
     return day, text
 
 
@@ -727,7 +719,7 @@ def _convert_civility(value: RawCell) -> Converted:
         return "", text
     civility = _CIVILITIES.get(key)
     if civility is None:
-        raise _CellError(text, f"« {text.strip()} » : écrivez Madame ou Monsieur.")
+        raise _CellError(text, ImportFileError.CELL_CIVILITY_INVALID)
     return civility, text
 
 
@@ -746,7 +738,7 @@ def _convert_yesno(value: RawCell) -> Converted:
         return None, text
     answer = _YESNO.get(key)
     if answer is None:
-        raise _CellError(text, f"« {text.strip()} » : écrivez Oui ou Non.")
+        raise _CellError(text, ImportFileError.CELL_YES_NO_INVALID)
     return answer, text
 
 

@@ -11,6 +11,7 @@ from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
+from portal.imports.errors import ImportFileError
 from portal.imports.models import ImportBatch
 from portal.imports.tasks import process_import
 
@@ -21,14 +22,10 @@ def start_import(
 ) -> ImportBatch:
     """Store the uploaded file and queue its processing (the page then shows the progress)."""
     if group.contract.company_id != company.pk:
-        raise BusinessError(
-            "group_unknown", "Ce groupe d'assurés n'existe pas pour votre entreprise."
-        )
+        raise BusinessError(ImportFileError.IMPORT_GROUP_UNKNOWN)
     if upload.size is not None and upload.size > settings.IMPORT_MAX_BYTES:
         raise BusinessError(
-            "too_large",
-            f"Le fichier pèse plus de {settings.IMPORT_MAX_BYTES // (1024 * 1024)} Mo : "
-            "répartissez vos salariés dans plusieurs fichiers.",
+            ImportFileError.UPLOAD_TOO_LARGE, megabytes=settings.IMPORT_MAX_BYTES // (1024 * 1024)
         )
     name = (upload.name or "fichier").replace("\\", "/").rsplit("/", 1)[-1][:200]
     batch = ImportBatch(company=company, insured_group=group, created_by=by, filename=name)

@@ -9,7 +9,7 @@ from django import forms
 from portal.enrollment import rules
 from portal.enrollment.bank_details import AccountInput, BankDetails
 from portal.enrollment.banking import format_iban
-from portal.enrollment.declarations import FieldProblem
+from portal.core.errors import Problem
 from portal.enrollment.forms import YES_NO, PersonForm
 from portal.enrollment.journey import DependantAddress, Profile
 from portal.enrollment.models import (
@@ -121,7 +121,7 @@ class ProfileForm(PersonForm, CoordinatesForm):
         initial["alsace_moselle"] = "oui" if profile.alsace_moselle else "non"
         return initial
 
-    def show(self, problems: list[FieldProblem]) -> None:
+    def show(self, problems: list[Problem]) -> None:
         """Attach the rules' problems to the fields that show them."""
         for problem in problems:
             name = self.FIELD_OF.get(problem.field, problem.field)
@@ -261,7 +261,7 @@ class DependantForm(PersonForm, CoordinatesForm):
             "alsace_moselle": "oui" if dependant.alsace_moselle else "non",
         }
 
-    def show(self, problems: list[FieldProblem]) -> None:
+    def show(self, problems: list[Problem]) -> None:
         for problem in problems:
             name = self.FIELD_OF.get(problem.field, problem.field)
             self.add_error(name if name in self.fields else None, problem.message)
@@ -370,6 +370,6 @@ class BankForm(forms.Form):
             )
         return initial
 
-    def show(self, problems: list[FieldProblem]) -> None:
+    def show(self, problems: list[Problem]) -> None:
         for problem in problems:
             self.add_error(problem.field if problem.field in self.fields else None, problem.message)

@@ -129,7 +129,7 @@ def profile(request: HttpRequest, membership: Membership) -> HttpResponse:
                     today=today,
                 )
             except BusinessError as error:
-                form.add_error(None, error.message)
+                form.show(error.problems)
             else:
                 return redirect(step_url(membership, JourneyStep.DEPENDANTS))
     context = step_context(membership, JourneyStep.PROFILE, form=form, warnings=warnings)
@@ -186,26 +186,19 @@ def dependant(
     )
     if request.method == "POST" and form.is_valid():
         today = timezone.localdate()
-        facts, address = form.to_facts(), form.to_address()
-        problems = journey.check_dependant(
-            membership, facts, address, editing=dependant_id, today=today
-        )
-        if problems:
-            form.show(problems)
+        try:
+            journey.save_dependant(
+                membership=membership,
+                facts=form.to_facts(),
+                address=form.to_address(),
+                dependant_id=dependant_id,
+                by=current_user(request),
+                today=today,
+            )
+        except BusinessError as error:
+            form.show(error.problems)
         else:
-            try:
-                journey.save_dependant(
-                    membership=membership,
-                    facts=facts,
-                    address=address,
-                    dependant_id=dependant_id,
-                    by=current_user(request),
-                    today=today,
-                )
-            except BusinessError as error:
-                form.add_error(None, error.message)
-            else:
-                return redirect(step_url(membership, JourneyStep.DEPENDANTS))
+            return redirect(step_url(membership, JourneyStep.DEPENDANTS))
     context = step_context(membership, JourneyStep.DEPENDANTS, form=form, dependant=existing)
     return render(request, "journey/dependant.html", context)
 
@@ -303,17 +296,12 @@ def bank(request: HttpRequest, membership: Membership) -> HttpResponse:
                 bank_details.skip_bank_details(membership=membership, by=current_user(request))
                 return redirect(step_url(membership, JourneyStep.SIGNATURE))
             if form.is_valid():
-                details = form.to_details()
-                problems = bank_details.check_bank_details(membership, details)
-                if problems:
-                    form.show(problems)
-                else:
-                    bank_details.save_bank_details(
-                        membership=membership, details=details, by=current_user(request)
-                    )
-                    return redirect(step_url(membership, JourneyStep.SIGNATURE))
+                bank_details.save_bank_details(
+                    membership=membership, details=form.to_details(), by=current_user(request)
+                )
+                return redirect(step_url(membership, JourneyStep.SIGNATURE))
         except BusinessError as error:
-            form.add_error(None, error.message)
+            form.show(error.problems)
     costs = journey.current_costs(membership)
     context = step_context(membership, JourneyStep.BANK, form=form, needed=needed, costs=costs)
     return render(request, "journey/bank.html", context)

@@ -289,11 +289,9 @@ def waiver(request: HttpRequest, membership: Membership) -> HttpResponse:
                     by=user,
                     meta=signing.RequestMeta.from_request(request),
                 )
-            except waiver_services.WaiverRequestRejected as rejected:
+            except BusinessError as rejected:
                 for problem in rejected.problems:
-                    errors.setdefault(problem.field, []).append(problem.message)
-            except BusinessError as failure:
-                errors.setdefault("case", []).append(failure.message)
+                    errors.setdefault(problem.field or "case", []).append(problem.message)
             else:
                 return redirect("journey:waiver_sign", membership.pk)
     context = step_context(

@@ -13,6 +13,7 @@ from portal.core.transactions import within_business_event
 from portal.enrollment.models import DebitMandate, JourneyStep, Membership, MembershipStatus
 from portal.enrollment.services import move_membership
 from portal.notifications.services import send_email
+from portal.signatures.errors import SignatureError
 from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
 from portal.tracking.models import EventKind, Reason, Request, State
 from portal.tracking.services import move_request
@@ -77,9 +78,7 @@ def close_enrollment(*, membership: Membership, by: User) -> Membership:
     "Mis en gestion"."""
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.status != MembershipStatus.SIGNED:
-        raise BusinessError(
-            "not_signed", "Seule une adhésion signée par le salarié peut être clôturée."
-        )
+        raise BusinessError(SignatureError.CLOSE_NOT_SIGNED)
     now = timezone.now()
     locked = move_membership(locked.pk, MembershipStatus.ACTIVE, by=by, now=now)
     request = _affiliation_request(locked, State.IN_PROGRESS)
@@ -97,12 +96,10 @@ def send_back_enrollment(*, membership: Membership, reason: str, by: User) -> Me
     editable again and must be signed anew; the signed dossier stays as evidence ("renvoyé")."""
     reason = " ".join(reason.split())
     if not reason:
-        raise BusinessError("reason_required", "Indiquez au salarié ce qu'il doit corriger.")
+        raise BusinessError(SignatureError.CORRECTION_REASON_REQUIRED)
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.status != MembershipStatus.SIGNED:
-        raise BusinessError(
-            "not_signed", "Seule une adhésion signée par le salarié peut lui être renvoyée."
-        )
+        raise BusinessError(SignatureError.RETURN_NOT_SIGNED)
     now = timezone.now()
     locked = move_membership(
         locked.pk,

@@ -15,6 +15,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 from portal.core.errors import BusinessError
+from portal.signatures.errors import SignatureError
 
 CODE_DIGITS = 6  # user guide: "le code sécurisé à 6 chiffres reçu par SMS"
 CODE_VALIDITY = timedelta(minutes=10)
@@ -52,10 +53,7 @@ def call_advisers(advisers_phone: str) -> str:
 def check_can_send_code(*, codes_sent: int, advisers_phone: str) -> None:
     """Refuse a new code once the first one and its MAX_RESENDS resends have been sent."""
     if codes_sent >= MAX_CODES:
-        raise BusinessError(
-            "too_many_codes",
-            "Vous avez déjà demandé le nombre maximal de codes. " + call_advisers(advisers_phone),
-        )
+        raise BusinessError(SignatureError.TOO_MANY_CODES, advice=call_advisers(advisers_phone))
 
 
 def codes_left(codes_sent: int) -> int:
@@ -75,9 +73,7 @@ def normalize_code(text: str) -> str:
     """
     code = re.sub(r"\s", "", text)
     if not re.fullmatch(rf"[0-9]{{{CODE_DIGITS}}}", code):
-        raise BusinessError(
-            "code_malformed", "Saisissez les 6 chiffres du code reçu par SMS.", field="code"
-        )
+        raise BusinessError(SignatureError.CODE_MALFORMED, field="code")
     return code
 
 
@@ -86,24 +82,23 @@ def check_code_usable(
 ) -> None:
     """Refuse to compare a typed code with one that is used, locked or expired."""
     if code.used:
-        raise BusinessError("code_used", "Ce code a déjà été utilisé.", field="code")
+        raise BusinessError(SignatureError.CODE_USED, field="code")
     if code.revoked or code.wrong_attempts >= MAX_WRONG_ATTEMPTS:
         raise too_many_attempts(codes_sent=codes_sent, advisers_phone=advisers_phone)
     if now >= code.expires_at:
         raise BusinessError(
-            "code_expired",
-            "Ce code a expiré (il est valable 10 minutes). "
-            + _ask_new_code(codes_sent=codes_sent, advisers_phone=advisers_phone),
+            SignatureError.CODE_EXPIRED,
             field="code",
+            advice=_ask_new_code(codes_sent=codes_sent, advisers_phone=advisers_phone),
         )
 
 
 def too_many_attempts(*, codes_sent: int, advisers_phone: str) -> BusinessError:
     return BusinessError(
-        "too_many_attempts",
-        f"Vous avez saisi {MAX_WRONG_ATTEMPTS} codes incorrects : ce code n'est plus valable. "
-        + _ask_new_code(codes_sent=codes_sent, advisers_phone=advisers_phone),
+        SignatureError.TOO_MANY_ATTEMPTS,
         field="code",
+        attempts=MAX_WRONG_ATTEMPTS,
+        advice=_ask_new_code(codes_sent=codes_sent, advisers_phone=advisers_phone),
     )
 
 
@@ -112,9 +107,7 @@ def wrong_code(*, wrong_attempts: int, codes_sent: int, advisers_phone: str) -> 
     tries_left = MAX_WRONG_ATTEMPTS - wrong_attempts
     if tries_left <= 0:
         return too_many_attempts(codes_sent=codes_sent, advisers_phone=advisers_phone)
-    return BusinessError(
-        "code_wrong", f"Code incorrect : il vous reste {tries_left} essai(s).", field="code"
-    )
+    return BusinessError(SignatureError.CODE_WRONG, field="code", tries_left=tries_left)
 
 
 def is_locked(wrong_attempts: int) -> bool:
@@ -136,32 +129,20 @@ PHONE_EXAMPLE = "06 12 34 56 78"
 def parse_mobile_phone(text: str) -> str:
     """A French mobile number (06 or 07, national or +33) in E.164 form, "+33612345678"."""
     if not text.strip():
-        raise BusinessError(
-            "phone_missing", "Saisissez votre numéro de téléphone portable.", field="phone"
-        )
+        raise BusinessError(SignatureError.PHONE_MISSING, field="phone")
     try:
         number = phonenumbers.parse(text, "FR")
     except NumberParseException:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
-        raise BusinessError(
-            "phone_invalid",
-            "Ce numéro de téléphone n'est pas valide. Saisissez votre numéro de portable, "
-            f"par exemple {PHONE_EXAMPLE}.",
-            field="phone",
-        )
+        raise BusinessError(SignatureError.PHONE_INVALID, field="phone", example=PHONE_EXAMPLE)
     national = phonenumbers.national_significant_number(number)
     if (
         number.country_code != 33
         or national[0] not in "67"
         or phonenumbers.number_type(number) != PhoneNumberType.MOBILE
     ):
-        raise BusinessError(
-            "phone_not_mobile",
-            "Saisissez un numéro de téléphone portable français (commençant par 06 ou 07) : "
-            "le code vous est envoyé par SMS.",
-            field="phone",
-        )
+        raise BusinessError(SignatureError.PHONE_NOT_MOBILE, field="phone")
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 

@@ -26,6 +26,7 @@ from portal.core.transactions import files_removed_on_error
 from portal.enrollment.models import Membership
 from portal.notifications.services import send_sms
 from portal.signatures import effects, pades, rules
+from portal.signatures.errors import SignatureError
 from portal.signatures.models import (
     OPEN_STATUSES,
     ConsentRecord,
@@ -94,13 +95,9 @@ def _locked(envelope: SignatureEnvelope) -> SignatureEnvelope:
 
 def _check_open(envelope: SignatureEnvelope) -> None:
     if envelope.status == EnvelopeStatus.SIGNED:
-        raise BusinessError("envelope_signed", "Ce dossier est déjà signé.")
+        raise BusinessError(SignatureError.ENVELOPE_SIGNED)
     if envelope.status == EnvelopeStatus.ABANDONED:
-        raise BusinessError(
-            "envelope_abandoned",
-            "Ce dossier a été remplacé par un dossier plus récent : reprenez la signature "
-            "depuis le récapitulatif.",
-        )
+        raise BusinessError(SignatureError.ENVELOPE_ABANDONED)
 
 
 def _evidence(
@@ -161,10 +158,7 @@ def prepare_envelope(
     Membership.objects.select_for_update().filter(pk=membership.pk).first()
     envelopes = SignatureEnvelope.objects.filter(membership=membership, purpose=purpose)
     if envelopes.filter(status=EnvelopeStatus.SIGNED).exists():
-        raise BusinessError(
-            "already_signed",
-            "Ce dossier est déjà signé : il ne peut pas être signé une deuxième fois.",
-        )
+        raise BusinessError(SignatureError.ALREADY_SIGNED)
     abandoned = list(envelopes.filter(status__in=OPEN_STATUSES).values_list("pk", flat=True))
     envelopes.filter(pk__in=abandoned).update(status=EnvelopeStatus.ABANDONED, abandoned_at=now)
     OneTimeCode.objects.filter(
@@ -251,9 +245,7 @@ def send_code(
     envelope = _locked(envelope)
     _check_open(envelope)
     if not envelope.consents.exists():
-        raise BusinessError(
-            "consent_missing", "Veuillez cocher les cases d'acceptation avant de signer."
-        )
+        raise BusinessError(SignatureError.CONSENT_MISSING)
     number = rules.parse_mobile_phone(phone)
     rules.check_can_send_code(codes_sent=envelope.codes_sent, advisers_phone=_advisers_phone())
     envelope.codes.filter(used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
@@ -325,7 +317,7 @@ def _check_code(
     typed = rules.normalize_code(code)
     one_time_code = envelope.codes.order_by("-sent_at", "-id").first()
     if envelope.status != EnvelopeStatus.CODE_SENT or one_time_code is None:
-        raise BusinessError("code_not_sent", "Demandez d'abord l'envoi du code par SMS.")
+        raise BusinessError(SignatureError.CODE_NOT_SENT)
     advisers_phone = _advisers_phone()
     state = rules.CodeState(
         expires_at=one_time_code.expires_at,

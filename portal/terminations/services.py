@@ -23,17 +23,13 @@ from portal.enrollment.services import (
 from portal.notifications.models import Channel
 from portal.notifications.services import PendingMessage, queue_rendered_later
 from portal.terminations import rules
+from portal.terminations.errors import TerminationError
 from portal.terminations.models import Termination
 from portal.tracking.models import EventKind, Reason, Request, Source, State
 from portal.tracking.services import move_request, open_request
 
-
-class TerminationRejected(BusinessError):
-    """The termination broke at least one rule; `problems` lists them by form field."""
-
-    def __init__(self, problems: list[FieldProblem]) -> None:
-        self.problems = problems
-        super().__init__("termination_rejected", problems[0].message)
+# The termination broke at least one rule: its `problems` list them by form field.
+TerminationRejected = BusinessError
 
 
 PORTABILITY_ANSWER_REQUIRED = FieldProblem(
@@ -77,7 +73,7 @@ def terminate_membership(
     if opens and portability is None:
         problems.append(PORTABILITY_ANSWER_REQUIRED)
     if problems:
-        raise TerminationRejected(problems)
+        raise BusinessError.of(problems)
     assert hire_date is not None and termination_date is not None
     now = timezone.now()
     death = motif == rules.DEATH
@@ -113,9 +109,7 @@ def terminate_membership(
             created_at=now,
         )
     except IntegrityError as error:  # a concurrent "Envoyer" terminated it first
-        raise BusinessError(
-            "already_terminated", "Ce salarié est déjà radié : sa résiliation est en cours."
-        ) from error
+        raise BusinessError(TerminationError.ALREADY_TERMINATED) from error
     membership = move_membership(
         membership.pk, MembershipStatus.TERMINATED, by=by, now=now, end_date=termination_date
     )
@@ -170,11 +164,7 @@ def undo_termination(*, company: Company, termination_id: int, by: User | None) 
     )
     request = termination.request
     if termination.undone_at is not None or request.state != State.IN_PROGRESS:
-        raise BusinessError(
-            "termination_final",
-            "Cette résiliation ne peut plus être annulée : elle a déjà été traitée par nos "
-            "services. Contactez votre chargé d'affaires.",
-        )
+        raise BusinessError(TerminationError.TERMINATION_FINAL)
     now = timezone.now()
     membership = _restore(termination, by, now)
     move_request(request, State.CANCELLED, event=EventKind.TERMINATION_UNDONE, by=by, now=now)
@@ -213,9 +203,7 @@ def _in_progress(termination_id: int) -> Termination:
         .get(pk=termination_id)
     )
     if termination.undone_at is not None or termination.request.state != State.IN_PROGRESS:
-        raise BusinessError(
-            "termination_not_in_progress", "Cette résiliation n'est plus en cours de traitement."
-        )
+        raise BusinessError(TerminationError.TERMINATION_NOT_IN_PROGRESS)
     return termination
 
 
@@ -240,7 +228,7 @@ def cancel_termination(*, termination_id: int, reason: str, by: User | None) -> 
     the membership is restored as it was."""
     reason = " ".join(reason.split())
     if not reason:
-        raise BusinessError("reason_required", "Indiquez à l'employeur le motif de l'annulation.")
+        raise BusinessError(TerminationError.UNDO_REASON_REQUIRED)
     termination = _in_progress(termination_id)
     now = timezone.now()
     membership = _restore(termination, by, now)

@@ -46,10 +46,8 @@ def terminate(request: AuthenticatedRequest, company: Company, membership_id: in
                 by=request.user,
                 today=timezone.localdate(),
             )
-        except services.TerminationRejected as rejected:
+        except BusinessError as rejected:
             form.show(rejected.problems)
-        except BusinessError as error:
-            form.add_error(None, error.message)
         else:
             if form.cleaned_data.get("motif") == DEATH:
                 messages.success(

@@ -18,7 +18,6 @@ from portal.core.bulk import insert_rows
 from portal.core.errors import BusinessError
 from portal.enrollment.declarations import (
     EmployeeDeclaration,
-    ValidationResult,
     validate_declaration,
 )
 from portal.enrollment.models import Invitation, Membership, MembershipStatus
@@ -32,15 +31,11 @@ from portal.enrollment.services import (
 from portal.notifications.models import Channel
 from portal.notifications.services import PendingMessage, queue_rendered_later
 from portal.tracking import rules
+from portal.tracking.errors import TrackingError
 from portal.tracking.models import EventKind, Reason, Request, RequestEvent, State
 
-
-class DeclarationRejected(BusinessError):
-    """The declaration broke at least one rule; `result` lists them by field."""
-
-    def __init__(self, result: ValidationResult) -> None:
-        self.result = result
-        super().__init__("declaration_rejected", "La déclaration contient des erreurs.")
+# The declaration broke at least one rule: its `problems` list them by field.
+DeclarationRejected = BusinessError
 
 
 def _event(request: Request, kind: str, by: User | None, at: datetime | None = None) -> None:
@@ -186,9 +181,9 @@ def move_request(
     from_state = locked.state
     if not rules.can_move(from_state, to_state):
         raise BusinessError(
-            "request_move_refused",
-            f"Cette demande est « {State(from_state).label} » : elle ne peut pas passer "
-            f"à « {State(to_state).label} ».",
+            TrackingError.REQUEST_MOVE_REFUSED,
+            current=State(from_state).label,
+            wanted=State(to_state).label,
         )
     now = now or timezone.now()
     request.state = to_state
@@ -237,7 +232,7 @@ def declare_employee(
     Company.objects.select_for_update().filter(pk=company.pk).first()
     result = validate_declaration(declaration, company=company, today=today)
     if not result.ok:
-        raise DeclarationRejected(result)
+        raise BusinessError.of(result.errors)
     (declared,) = declare_employees(
         company=company,
         declarations=[declaration],
@@ -322,10 +317,7 @@ def declare_employees(
     ]
 
 
-REMINDER_ALREADY_SENT = (
-    "Une relance a déjà été envoyée aujourd'hui à ce salarié. Vous pourrez le relancer à "
-    "nouveau demain."
-)
+REMINDER_ALREADY_SENT = TrackingError.REMINDER_TODAY.message
 
 
 @transaction.atomic(durable=True)
@@ -344,24 +336,18 @@ def send_reminder(
         .get(pk=request_id, company=company)
     )
     if request.reason != Reason.AFFILIATION or request.state != State.WAITING:
-        raise BusinessError(
-            "reminder_not_waiting",
-            "Seule une affiliation en attente du salarié peut être relancée.",
-        )
+        raise BusinessError(TrackingError.REMINDER_NOT_WAITING)
     membership = request.membership
     assert membership is not None
     employee = membership.employee
     if not employee.email:
-        raise BusinessError(
-            "reminder_no_email",
-            "Ce salarié n'a pas d'adresse e-mail : il a reçu ses identifiants par courrier.",
-        )
+        raise BusinessError(TrackingError.REMINDER_NO_EMAIL)
     now = now or timezone.now()
     today = timezone.localdate(now)
     invitation = membership.invitations.filter(revoked_at=None, used_at=None).first()
     last = invitation.last_reminder_at if invitation is not None else None
     if last is not None and timezone.localdate(last) == today:
-        raise BusinessError("reminder_today", REMINDER_ALREADY_SENT)
+        raise BusinessError(TrackingError.REMINDER_TODAY)
     renewed = invitation is None or not invitation.is_usable(now)
     if renewed:
         invitation = issue_invitation(membership=membership, now=now)
@@ -437,7 +423,7 @@ def cancel_declaration(
     attente", the employer cancels it with a reason; the invitation link stops working."""
     reason = " ".join(reason.split())
     if not reason:
-        raise BusinessError("reason_required", "Indiquez pourquoi cette déclaration est annulée.")
+        raise BusinessError(TrackingError.CANCELLATION_REASON_REQUIRED)
     request = (
         Request.objects.select_for_update(of=("self",))
         .select_related("membership")
@@ -450,11 +436,7 @@ def cancel_declaration(
         or membership is None
         or membership.status != MembershipStatus.PRE_ENROLLED
     ):
-        raise BusinessError(
-            "not_waiting",
-            "Seule une affiliation en attente du salarié peut être annulée. Pour un salarié "
-            "qui a quitté l'entreprise, utilisez « Résilier son contrat ».",
-        )
+        raise BusinessError(TrackingError.NOT_WAITING)
     now = timezone.now()
     move_request(
         request, State.CANCELLED, event=EventKind.DECLARATION_CANCELLED, by=by, note=reason, now=now

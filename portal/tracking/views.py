@@ -188,7 +188,7 @@ def _declare_all(
                 submission_key=key,
             )
         except services.DeclarationRejected as rejected:
-            failures.append((declaration, [p.message for p in rejected.result.errors]))
+            failures.append((declaration, [p.message for p in rejected.problems]))
             remaining.append(draft)
             continue
         except IntegrityError:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from portal.core.errors import Problem
+
 # Contract kinds, as stored in `Contract.kind` (kept as plain strings: rules import no model).
 HEALTH = "health"
 PROVIDENT = "provident"
@@ -260,13 +262,7 @@ def cases_for(contract_kind: str, optional_enabled: bool) -> list[WaiverCase]:
     ]
 
 
-@dataclass(frozen=True)
-class WaiverProblem:
-    """One reason to refuse a request: the form field, a stable code, a French message."""
-
-    field: str
-    code: str
-    message: str
+WaiverProblem = Problem  # the one problem type (portal.core.errors), under its former name
 
 
 def add_months(day: date, months: int) -> date:

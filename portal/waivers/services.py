@@ -30,8 +30,9 @@ from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
 from portal.tracking.models import EventKind, Reason, Request, Source, State
 from portal.tracking.services import move_request, open_request
 from portal.waivers import rules
+from portal.waivers.errors import WaiverError
 from portal.waivers.models import Waiver, WaiverStatus
-from portal.waivers.rules import CONSEQUENCES_STATEMENT, WaiverCase, WaiverProblem
+from portal.waivers.rules import CONSEQUENCES_STATEMENT, WaiverCase
 
 REQUEST_TEMPLATE = "waivers/request.html"
 
@@ -39,12 +40,8 @@ REQUEST_TEMPLATE = "waivers/request.html"
 PROOF_EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 
 
-class WaiverRequestRejected(BusinessError):
-    """The request broke at least one rule; `problems` lists them by form field."""
-
-    def __init__(self, problems: list[WaiverProblem]) -> None:
-        self.problems = problems
-        super().__init__("waiver_request_rejected", "La demande de dispense contient des erreurs.")
+# The request broke at least one rule: its `problems` list them by form field.
+WaiverRequestRejected = BusinessError
 
 
 def offered_cases(membership: Membership) -> list[WaiverCase]:
@@ -56,23 +53,12 @@ def offered_cases(membership: Membership) -> list[WaiverCase]:
 
 def _check_membership(membership: Membership) -> None:
     if not membership.contract.company.waivers_enabled:
-        raise BusinessError(
-            "waivers_disabled",
-            "Votre employeur ne propose pas la demande de dispense en ligne : adressez-vous à "
-            "votre service des ressources humaines.",
-        )
+        raise BusinessError(WaiverError.WAIVERS_DISABLED)
     if membership.status == MembershipStatus.WAIVED:
-        raise BusinessError(
-            "waiver_already_granted", "Vous êtes déjà dispensé(e) d'adhésion à ce contrat."
-        )
+        raise BusinessError(WaiverError.WAIVER_ALREADY_GRANTED)
     if membership.status != MembershipStatus.PRE_ENROLLED:
         # R2.10: a waiver is asked at hiring or at the plan's set-up, before enrolling.
-        raise BusinessError(
-            "membership_not_pre_enrolled",
-            "Une dispense ne peut être demandée qu'avant de signer votre adhésion. Votre "
-            "adhésion est déjà signée, en gestion ou terminée : adressez-vous à votre service "
-            "des ressources humaines.",
-        )
+        raise BusinessError(WaiverError.MEMBERSHIP_NOT_PRE_ENROLLED)
 
 
 def _sha256(data: bytes) -> str:
@@ -107,11 +93,7 @@ def request_waiver(
     _check_membership(membership)
     case = rules.get_case(case_code)
     if case is None or case not in offered_cases(membership):
-        raise BusinessError(
-            "waiver_case_not_offered",
-            "Ce cas de dispense n'est pas prévu par votre contrat : choisissez un autre cas ou "
-            "adressez-vous à votre service des ressources humaines.",
-        )
+        raise BusinessError(WaiverError.WAIVER_CASE_NOT_OFFERED)
     employee, contract = membership.employee, membership.contract
     problems = rules.check_waiver_request(
         case,
@@ -126,9 +108,9 @@ def request_waiver(
             proof_name, proof_data, max_bytes=settings.PROOF_MAX_MEGABYTES * 1024 * 1024
         )
         content_type = upload.content_type
-        problems += [WaiverProblem("proof", p.code, p.message) for p in upload.problems]
+        problems += [p.on("proof") for p in upload.problems]
     if problems:
-        raise WaiverRequestRejected(problems)
+        raise BusinessError.of(problems)
 
     waiver = Waiver(
         employee=employee,
@@ -206,18 +188,13 @@ def grant_after_signature(*, waiver: Waiver, signed_request_pdf: bytes, by: User
     """
     waiver = Waiver.objects.select_for_update(of=("self",)).get(pk=waiver.pk)
     if waiver.status != WaiverStatus.REQUESTED:
-        raise BusinessError("waiver_not_requested", "Cette demande de dispense a déjà été traitée.")
+        raise BusinessError(WaiverError.WAIVER_NOT_REQUESTED)
     if waiver.membership_id is None:
-        raise BusinessError(
-            "waiver_without_membership", "Cette demande de dispense ne concerne aucune adhésion."
-        )
+        raise BusinessError(WaiverError.WAIVER_WITHOUT_MEMBERSHIP)
     membership = _lock_membership(waiver.membership_id)
     _check_membership(membership)
     if not is_complete_pdf(signed_request_pdf):
-        raise BusinessError(
-            "signed_request_invalid",
-            "Le document signé n'est pas un PDF complet : recommencez la signature.",
-        )
+        raise BusinessError(WaiverError.SIGNED_REQUEST_INVALID)
     now = timezone.now()
     with files_removed_on_error() as written:
         waiver.signed_request_pdf.save(

@@ -167,10 +167,10 @@ def test_provisional_number_is_still_compared_with_birth_date() -> None:
 @pytest.mark.parametrize(
     ("nir13", "birth_date", "expected"),
     [
-        ("275122A123456", date(1975, 12, 31), ["nir_corsica_date"]),
+        ("275122A123456", date(1975, 12, 31), ["nir_corsica_2ab_before_1976"]),
         ("176012A123456", date(1976, 1, 1), []),
-        ("175052B123456", date(1875, 5, 1), ["nir_corsica_date"]),
-        ("1760520123456", date(1976, 5, 1), ["nir_corsica_date"]),
+        ("175052B123456", date(1875, 5, 1), ["nir_corsica_2ab_before_1976"]),
+        ("1760520123456", date(1976, 5, 1), ["nir_corsica_20_since_1976"]),
         ("1750520123456", date(1975, 5, 1), []),
         ("185052A123456", None, []),
     ],

@@ -428,7 +428,7 @@ def test_frequencies_and_days_of_the_guide() -> None:
         ("quarterly", "Trimestrielle"),
         ("monthly", "Mensuelle"),
     ]
-    assert [f.code for f in DEBIT_FREQUENCIES] == [ANNUAL, SEMIANNUAL, QUARTERLY, MONTHLY]
+    assert list(DEBIT_FREQUENCIES) == [ANNUAL, SEMIANNUAL, QUARTERLY, MONTHLY]
     assert DEBIT_DAYS == (5, 10, 15, 20)
     assert DEBIT_DAY_CHOICES == [(5, "5"), (10, "10"), (15, "15"), (20, "20")]
 

@@ -174,7 +174,7 @@ def test_accepts_valid_dependant(facts: DependantFacts, others: list[DependantFa
     ],
 )
 def test_rejects_missing_required_field(changes: dict[str, Any], field: str) -> None:
-    assert found(check(child(**changes))) == [(field, "required")]
+    assert found(check(child(**changes))) == [(field, "dependant_required")]
 
 
 @pytest.mark.parametrize(
@@ -221,12 +221,12 @@ def test_reports_every_missing_field_in_form_order() -> None:
     )
     # Without a kind, nothing says that a NIR of attachment is needed.
     assert found(check(empty, member_nir="")) == [
-        ("kind", "required"),
-        ("civility", "required"),
-        ("last_name", "required"),
-        ("first_name", "required"),
-        ("birth_date", "required"),
-        ("twin_rank", "required"),
+        ("kind", "dependant_required"),
+        ("civility", "dependant_required"),
+        ("last_name", "dependant_required"),
+        ("first_name", "dependant_required"),
+        ("birth_date", "dependant_required"),
+        ("twin_rank", "dependant_required"),
     ]
 
 
@@ -267,8 +267,8 @@ def test_accepts_children_next_to_a_spouse() -> None:
 @pytest.mark.parametrize(
     ("facts", "code"),
     [
-        (child(birth_date=date(2025, 6, 16)), "birth_date_future"),
-        (spouse(birth_date=date(2030, 1, 1), nir=""), "birth_date_future"),
+        (child(birth_date=date(2025, 6, 16)), "dependant_birth_date_future"),
+        (spouse(birth_date=date(2030, 1, 1), nir=""), "dependant_birth_date_future"),
         (child(birth_date=date(1899, 12, 31), disabled=True), "birth_date_before_1900"),
         (spouse(birth_date=date(1899, 12, 31), nir=""), "birth_date_before_1900"),
         (spouse(birth_date=date(2009, 6, 16), nir=""), "spouse_too_young"),  # 16 tomorrow
@@ -284,7 +284,7 @@ def test_rejects_impossible_birth_date(facts: DependantFacts, code: str) -> None
     ("code", "facts", "message"),
     [
         (
-            "birth_date_future",
+            "dependant_birth_date_future",
             child(birth_date=date(2025, 7, 1)),
             "La « Date de naissance » est dans le futur : vérifiez le jour, le mois et l'année. "
             "Un enfant à naître s'ajoute après sa naissance.",
@@ -495,9 +495,9 @@ def test_twin_rank_does_not_compare_a_child_with_a_spouse() -> None:
         (child(parent_nir="123"), [("parent_nir", "nir_format")]),
         (child(parent_nir=OTHER_PARENT_NIR[:13] + "00"), [("parent_nir", "nir_key")]),
         (child(nir=CHILD_NIR, parent_nir=CHILD_NIR), [("parent_nir", "parent_nir_same_as_nir")]),
-        (child(fund_code="12 242 242"), [("fund_code", "fund_code_format")]),
-        (child(fund_code="01124224A"), [("fund_code", "fund_code_format")]),
-        (child(fund_code="0112422421"), [("fund_code", "fund_code_format")]),
+        (child(fund_code="12 242 242"), [("fund_code", "dependant_fund_code_format")]),
+        (child(fund_code="01124224A"), [("fund_code", "dependant_fund_code_format")]),
+        (child(fund_code="0112422421"), [("fund_code", "dependant_fund_code_format")]),
     ],
 )
 def test_rejects_invalid_identifiers(
@@ -596,7 +596,7 @@ def test_reports_problems_of_several_fields_together() -> None:
         ("nir", "nir_civility_mismatch"),
         ("nir", "nir_birth_year_mismatch"),
         ("nir", "nir_birth_month_mismatch"),
-        ("fund_code", "fund_code_format"),
+        ("fund_code", "dependant_fund_code_format"),
     ]
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import io
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
@@ -16,9 +19,11 @@ from openpyxl import load_workbook
 
 from conftest import declare, make_nir, text
 from portal.companies.models import Company
+from portal.core.errors import BusinessError, CoreError, Problem
+from portal.enrollment.forms import DeclarationForm
 from portal.enrollment.models import Employee
 from portal.imports import processing
-from portal.imports.models import ImportBatch, ImportStatus
+from portal.imports.models import ImportBatch, ImportRow, ImportStatus
 from portal.tracking.models import Request, Source
 
 HEADERS_COUNT = 19
@@ -267,3 +272,98 @@ def test_staff_import_a_file_from_the_back_office(
     )
     assert response.status_code == 302
     assert ImportBatch.objects.get().declared_count == 2
+
+
+@pytest.mark.django_db
+def test_a_bad_nir_has_the_same_code_and_message_at_every_door(
+    client_a: Client, company_a: Company
+) -> None:
+    bad_nir = rows(1, bad_nir_at=0)[0][4]
+    expected = Problem("nir", "nir_key", CoreError.NIR_KEY.message)
+
+    # The service.
+    with pytest.raises(BusinessError) as raised:
+        declare(company_a, nir=bad_nir)
+    assert raised.value.problems == [expected]
+
+    # The form.
+    group = company_a.contracts.get().insured_groups.get()
+    form = DeclarationForm(
+        {
+            "civility": "M",
+            "last_name": "Simon",
+            "first_name": "Cédric",
+            "birth_date": "1985-05-14",
+            "nir": bad_nir,
+            "email": "cedric.simon@example.org",
+            "hire_date": "2024-03-01",
+            "effective_date": "2024-03-01",
+            "insured_group_id": str(group.pk),
+            "alsace_moselle": "non",
+        },
+        company=company_a,
+        today=date(2024, 6, 1),
+        others=[],
+    )
+    assert not form.is_valid()
+    assert form.errors["nir"] == [expected.message]
+
+    # The file: the row keeps {field, code, message}; the rejection file and the preview show
+    # the message after its column, as before.
+    upload(
+        client_a,
+        company_a,
+        "salaries.xlsx",
+        xlsx_from_template(client_a, company_a, rows(1, bad_nir_at=0)),
+    )
+    batch = ImportBatch.objects.get()
+    assert [row.errors for row in batch.rows.all()] == [[expected.as_dict()]]
+    shown = f"Colonne « N° de sécurité sociale » : {expected.message}"
+    assert processing.preview(batch) == [("NOMAA Jean", shown)]
+    rejection = client_a.get(reverse("imports:rejection_file", args=[company_a.pk, batch.pk]))
+    sheet = load_workbook(io.BytesIO(b"".join(rejection.streaming_content)))["Salariés"]
+    assert [line[-1] for line in sheet.iter_rows(values_only=True) if any(line)] == [
+        "Erreurs",
+        shown,
+    ]
+
+
+@pytest.mark.django_db
+def test_a_cell_that_cannot_be_read_is_stored_with_its_column_key_and_code(
+    client_a: Client, company_a: Company
+) -> None:
+    lines = rows(1)
+    lines[0][3] = "31/02/1985"
+    upload(client_a, company_a, "salaries.xlsx", xlsx_from_template(client_a, company_a, lines))
+
+    batch = ImportBatch.objects.get()
+    message = (
+        "Colonne « Date de naissance * », ligne 2 : « 31/02/1985 » n'est pas une date valide. "
+        "Écrivez-la jj/mm/aaaa."
+    )
+    assert [row.errors for row in batch.rows.all()] == [
+        [{"field": "birth_date", "code": "cell_date_invalid", "message": message}]
+    ]
+    assert processing.preview(batch) == [("NOMAA Jean", message)]
+
+
+@pytest.mark.django_db
+def test_rows_rejected_before_problems_had_codes_keep_their_text_under_the_legacy_code(
+    company_a: Company,
+) -> None:
+    migration = importlib.import_module(
+        "portal.imports.migrations.0004_rejected_row_problems_with_codes"
+    )
+    batch = ImportBatch.objects.create(
+        company=company_a,
+        insured_group=company_a.contracts.get().insured_groups.get(),
+        filename="salaries.xlsx",
+        file=SimpleUploadedFile("salaries.xlsx", b"x"),
+    )
+    old = "Colonne « N° de sécurité sociale » : Le numéro de sécurité sociale est invalide."
+    ImportRow.objects.create(batch=batch, number=2, raw="{}", errors=[old])
+
+    migration._to_problems(django_apps, None)
+
+    assert ImportRow.objects.get().errors == [{"field": "", "code": "legacy", "message": old}]
+    assert processing.preview(batch) == [("Ligne 2", old)]

@@ -11,6 +11,7 @@ import resource
 import struct
 import time
 import zipfile
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -648,9 +649,10 @@ def test_a_date_that_cannot_be_read_is_a_cell_problem(cell: str) -> None:
 
     assert row.values["birth_date"] is None
     assert row.raw["birth_date"] == cell
-    assert [(p.column, p.message) for p in row.problems] == [
+    assert [(p.field, p.code, p.message) for p in row.problems] == [
         (
-            "Date de naissance *",
+            "birth_date",
+            "cell_date_invalid",
             f"Colonne « Date de naissance * », ligne 2 : « {cell} » n'est pas une date "
             "valide. Écrivez-la jj/mm/aaaa.",
         )
@@ -695,7 +697,7 @@ def test_a_nir_in_scientific_notation_lost_digits_and_is_a_problem() -> None:
 
     assert row.values["nir"] is None
     assert "a perdu des chiffres" in row.problems[0].message
-    assert row.problems[0].column == "N° de sécurité sociale"
+    assert (row.problems[0].field, row.problems[0].code) == ("nir", "cell_number_truncated")
 
 
 @pytest.mark.parametrize(
@@ -746,7 +748,7 @@ def test_an_unknown_civility_is_a_cell_problem() -> None:
     row = only_row(xlsx([typed(civility="Dr")]))
 
     assert row.values["civility"] is None
-    assert row.problems[0].column == "Civilité *"
+    assert (row.problems[0].field, row.problems[0].code) == ("civility", "cell_civility_invalid")
     assert row.problems[0].message == (
         "Colonne « Civilité * », ligne 2 : « Dr » : écrivez Madame ou Monsieur."
     )
@@ -936,7 +938,7 @@ def test_rejection_file_of_a_read_file_reimports_as_is() -> None:
 
     assert [row.raw for row in again] == [row.raw for row in rejected]
     assert [row.problems for row in again] == [
-        [type(p)(p.column, p.message.replace("ligne 3", "ligne 2")) for p in row.problems]
+        [replace(p, message=p.message.replace("ligne 3", "ligne 2")) for p in row.problems]
         for row in rejected
     ]
 

@@ -308,7 +308,7 @@ def test_two_simultaneous_sends_make_one_termination(company_a: Company, tmp_pat
     with file_copy_of_the_database(tmp_path / "portal.sqlite3"):
         outcomes = in_threads(send, send)
         (count,) = in_threads(lambda: Termination.objects.count())
-    assert sorted(outcomes) == ["terminated", "termination_rejected"]
+    assert sorted(outcomes) == ["already_terminated", "terminated"]
     assert count == 1
 
 

@@ -157,7 +157,7 @@ def test_a_rejected_declaration_saves_nothing(company_a: Company) -> None:
             by=None,
             today=TODAY,
         )
-    assert [p.code for p in rejected.value.result.errors] == ["nir_key"]
+    assert [p.code for p in rejected.value.problems] == ["nir_key"]
     assert Employee.objects.count() == 0
     assert Membership.objects.count() == 0
     assert Request.objects.count() == 0

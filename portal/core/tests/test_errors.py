@@ -1,0 +1,127 @@
+"""The one error vocabulary: every app's codes, their messages, and the one exception."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import portal
+from portal.core.errors import BusinessError, CoreError, ErrorCode, Problem
+from portal.enrollment.errors import EnrollmentError
+from portal.tracking.errors import TrackingError
+
+
+def error_enums() -> list[type[ErrorCode]]:
+    """Every `ErrorCode` enum declared in a `portal/<app>/errors.py`."""
+    found: list[type[ErrorCode]] = []
+    for app in pkgutil.iter_modules(portal.__path__):
+        try:
+            module = importlib.import_module(f"portal.{app.name}.errors")
+        except ModuleNotFoundError:
+            continue
+        found += [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type)
+            and issubclass(value, ErrorCode)
+            and value is not ErrorCode
+            and value.__module__ == module.__name__
+        ]
+    return found
+
+
+def test_every_app_with_error_codes_is_found() -> None:
+    names = {enum.__name__ for enum in error_enums()}
+
+    assert names == {
+        "AccountError",
+        "CompanyError",
+        "CoreError",
+        "EnrollmentError",
+        "ImportFileError",
+        "SignatureError",
+        "TerminationError",
+        "TrackingError",
+        "WaiverError",
+    }
+
+
+@pytest.mark.parametrize("enum", error_enums(), ids=lambda enum: enum.__name__)
+def test_every_code_has_exactly_one_non_empty_french_message(enum: type[ErrorCode]) -> None:
+    # An enum member declared twice with the same code would be a silent alias of the first.
+    assert len(enum.__members__) == len(list(enum))
+    for code in enum:
+        assert isinstance(code.message, str) and code.message.strip()
+        assert not code.message[0].islower()
+        assert code.value.isidentifier() and code.value == code.value.lower()
+
+
+def test_no_two_apps_use_the_same_code_or_the_same_variable_name() -> None:
+    codes = [code.value for enum in error_enums() for code in enum]
+    names = [code.name for enum in error_enums() for code in enum]
+
+    assert sorted({c for c in codes if codes.count(c) > 1}) == []
+    assert sorted({n for n in names if names.count(n) > 1}) == []
+
+
+def test_a_code_alone_raises_its_message() -> None:
+    error = BusinessError(TrackingError.REMINDER_TODAY)
+
+    assert error.problems == [Problem("", "reminder_today", TrackingError.REMINDER_TODAY.message)]
+    assert (error.code, error.message, error.field) == (
+        "reminder_today",
+        "Une relance a déjà été envoyée aujourd'hui à ce salarié. Vous pourrez le relancer à "
+        "nouveau demain.",
+        "",
+    )
+    assert str(error) == error.message
+
+
+def test_a_code_fills_its_message_with_the_values_it_quotes() -> None:
+    error = BusinessError(EnrollmentError.IBAN_COUNTRY, field="debit_iban", country="ZZ")
+
+    assert error.problems == [
+        Problem(
+            "debit_iban",
+            "iban_country",
+            "L'IBAN est invalide : « ZZ » n'est pas le code d'un pays qui utilise l'IBAN. "
+            "Il commence par les 2 lettres du pays (FR pour la France). "
+            "Recopiez-le depuis votre RIB.",
+        )
+    ]
+
+
+def test_several_problems_are_raised_at_once_and_the_first_one_names_the_error() -> None:
+    first = Problem.of(CoreError.NIR_KEY, "nir")
+    second = Problem.of(CoreError.BIRTH_DATE_FUTURE, "birth_date")
+
+    error = BusinessError.of([first, second])
+
+    assert error.problems == [first, second]
+    assert (error.code, error.message, error.field) == ("nir_key", first.message, "nir")
+
+
+def test_an_error_of_no_problem_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least one problem"):
+        BusinessError.of([])
+
+
+def test_the_former_code_and_message_form_still_works() -> None:
+    error = BusinessError("some_code", "Un message.", field="email")
+
+    assert error.problems == [Problem("email", "some_code", "Un message.")]
+
+
+def test_a_problem_is_stored_as_field_code_and_message() -> None:
+    problem = Problem.of(CoreError.NIR_KEY, "nir", link="/x")
+
+    assert problem.as_dict() == {
+        "field": "nir",
+        "code": "nir_key",
+        "message": CoreError.NIR_KEY.message,
+    }
+    assert problem.on("parent_nir") == Problem(
+        "parent_nir", "nir_key", CoreError.NIR_KEY.message, "/x"
+    )

@@ -1,0 +1,36 @@
+"""The requests' problem codes, each with its one French message."""
+
+from __future__ import annotations
+
+from portal.core.errors import ErrorCode
+
+
+class TrackingError(ErrorCode):
+    """Declaring, reminding and cancelling the employer's requests."""
+
+    REMINDER_NOT_WAITING = (
+        "reminder_not_waiting",
+        "Seule une affiliation en attente du salarié peut être relancée.",
+    )
+    REMINDER_NO_EMAIL = (
+        "reminder_no_email",
+        "Ce salarié n'a pas d'adresse e-mail : il a reçu ses identifiants par courrier.",
+    )
+    CANCELLATION_REASON_REQUIRED = (
+        "cancellation_reason_required",
+        "Indiquez pourquoi cette déclaration est annulée.",
+    )
+    NOT_WAITING = (
+        "not_waiting",
+        "Seule une affiliation en attente du salarié peut être annulée. Pour un salarié qui a"
+        " quitté l'entreprise, utilisez « Résilier son contrat ».",
+    )
+    REQUEST_MOVE_REFUSED = (
+        "request_move_refused",
+        "Cette demande est « {current} » : elle ne peut pas passer à « {wanted} ».",
+    )
+    REMINDER_TODAY = (
+        "reminder_today",
+        "Une relance a déjà été envoyée aujourd'hui à ce salarié. Vous pourrez le relancer à "
+        "nouveau demain.",
+    )
