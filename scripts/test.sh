@@ -12,7 +12,7 @@ echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 echo "== mypy"
-.venv/bin/mypy portal config
+.venv/bin/mypy portal config e2e bench conftest.py
 echo "== Django checks"
 $PY manage.py check --fail-level WARNING
 $PY manage.py makemigrations --check --dry-run

@@ -1,7 +1,23 @@
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 
 from portal.core.models import AuditEvent
+
+
+class ReadOnlyAdminMixin:
+    """Business data is read in the back office, never added, changed nor deleted by a raw
+    form: it moves through the services (admin actions and correction pages call them)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(AuditEvent)

@@ -4,13 +4,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from portal.accounts.models import User
+from portal.core.admin import ReadOnlyAdminMixin
 from portal.core.errors import BusinessError
 from portal.signatures.journey import close_enrollment, send_back_enrollment
 from portal.terminations.services import cancel_termination, close_termination
 from portal.tracking.models import Reason, Request, RequestEvent
 
 
-class RequestEventInline(admin.TabularInline[RequestEvent, Request]):
+class RequestEventInline(ReadOnlyAdminMixin, admin.TabularInline[RequestEvent, Request]):
     model = RequestEvent
     extra = 0
     readonly_fields = ["kind", "at", "actor"]
@@ -21,7 +22,7 @@ class RequestEventInline(admin.TabularInline[RequestEvent, Request]):
 
 
 @admin.register(Request)
-class RequestAdmin(admin.ModelAdmin[Request]):
+class RequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Request]):
     list_display = ["created_at", "company", "employee", "reason", "state", "source"]
     list_filter = ["reason", "state", "source"]
     search_fields = ["search_name", "company__legal_name"]
