@@ -26,6 +26,7 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
 
     list_display = ["occurred_at", "action", "actor", "target_type", "target_id", "company_id"]
     list_filter = ["action"]
+    list_select_related = ["actor"]
     search_fields = ["action", "target_id"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
