@@ -17,9 +17,6 @@ class RequestEventInline(ReadOnlyAdminMixin, admin.TabularInline[RequestEvent, R
     readonly_fields = ["kind", "at", "actor"]
     can_delete = False
 
-    def has_add_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(Request)
 class RequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Request]):
@@ -47,9 +44,6 @@ class RequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Request]):
     ]
     exclude = ["search_name"]
     inlines = [RequestEventInline]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
 
     def _signed_affiliations(
         self, request: HttpRequest, queryset: QuerySet[Request]

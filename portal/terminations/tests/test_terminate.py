@@ -26,7 +26,8 @@ from portal.tracking.models import EventKind, Reason, Request, State
 @pytest.fixture
 def membership(company_a: Company) -> Membership:
     request = declare(company_a)
-    membership = request.membership
+    membership: Membership | None = request.membership
+    assert membership is not None
     Membership.objects.filter(pk=membership.pk).update(status=MembershipStatus.ACTIVE)
     membership.refresh_from_db()
     return membership
