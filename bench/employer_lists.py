@@ -28,7 +28,9 @@ if not os.environ.get("POSTGRES_DB"):
     os.environ.setdefault("SQLITE_PATH", str(ROOT / "var" / "bench.sqlite3"))
 
 import django  # noqa: E402
+from database import ensure_database  # noqa: E402  (bench/database.py)
 
+ensure_database()
 django.setup()
 
 from django.conf import settings  # noqa: E402

@@ -37,7 +37,9 @@ if not os.environ.get("POSTGRES_DB"):
 os.environ["TASKS_BACKEND"] = "django_tasks_db.DatabaseBackend"
 
 import django  # noqa: E402
+from database import ensure_database  # noqa: E402  (bench/database.py)
 
+ensure_database()
 django.setup()
 
 from django.conf import settings  # noqa: E402

@@ -50,6 +50,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField("actif", default=True)
     is_staff = models.BooleanField("accès au back-office", default=False)
     date_joined = models.DateTimeField("créé le", default=timezone.now)
+    # Set when the account's password was printed on a letter (provisional password): the user
+    # must choose their own before using the portal.
+    password_change_required = models.BooleanField("doit choisir son mot de passe", default=False)
 
     objects: ClassVar[UserManager] = UserManager()
 

@@ -143,3 +143,21 @@ def set_password_with_link(
     if link.purpose == LinkPurpose.PASSWORD_RESET:
         send_email(to=user.email, template="password_changed", context={"user": user})
     return user
+
+
+@transaction.atomic
+def choose_own_password(*, user: User, password: str, request: HttpRequest | None = None) -> User:
+    """A user logged in with a provisional password (sent by letter) chooses their own."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    validate_password(password, locked)
+    if locked.check_password(password):
+        raise BusinessError(
+            "password_same_as_provisional",
+            "Choisissez un mot de passe différent du mot de passe provisoire reçu par courrier.",
+            field="password1",
+        )
+    locked.set_password(password)
+    locked.password_change_required = False
+    locked.save(update_fields=["password", "password_change_required"])
+    audit.record("password_set", by=locked, target=locked, request=request, purpose="provisional")
+    return locked

@@ -7,5 +7,6 @@ urlpatterns = [
     path("connexion/", views.login_view, name="login"),
     path("deconnexion/", views.logout_view, name="logout"),
     path("mot-de-passe-oublie/", views.password_reset_request_view, name="password_reset"),
+    path("mon-compte/mot-de-passe/", views.choose_password_view, name="choose_password"),
     path("mot-de-passe/<str:token>/", views.password_link_view, name="password_link"),
 ]

@@ -4,11 +4,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -58,6 +58,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 settings.REMEMBER_ME_AGE if form.cleaned_data["remember"] else 0
             )
             audit.record("login", by=form.user, request=request)
+            if form.user.password_change_required:
+                return redirect(choose_password_url(safe_next(request)))
             return redirect(safe_next(request) or home_for(form.user))
         if "username" in form.cleaned_data and form.has_error("__all__", "invalid_login"):
             known = User.objects.filter(identifier=lockout_key(request, None)).first()
@@ -127,6 +129,38 @@ def password_link_view(request: HttpRequest, token: str) -> HttpResponse:
         request,
         "accounts/password_link.html",
         {"form": form, "link_user": link.user, "welcome": link.purpose == LinkPurpose.WELCOME},
+    )
+
+
+def choose_password_url(next_page: str | None) -> str:
+    url = reverse("accounts:choose_password")
+    return f"{url}?{urlencode({'next': next_page})}" if next_page else url
+
+
+@never_cache
+def choose_password_view(request: HttpRequest) -> HttpResponse:
+    """After a login with the provisional password received by letter: choose your own."""
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    user: User = request.user
+    if not user.password_change_required:
+        return redirect(safe_next(request) or home_for(user))
+    form = ChoosePasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.choose_own_password(
+                user=user, password=form.cleaned_data["password1"], request=request
+            )
+        except BusinessError as error:
+            form.add_error(error.field or None, error.message)
+        else:
+            update_session_auth_hash(request, user)  # stay logged in with the new password
+            messages.success(request, "Votre mot de passe est enregistré.")
+            return redirect(safe_next(request) or home_for(user))
+    return render(
+        request,
+        "accounts/choose_password.html",
+        {"form": form, "next": safe_next(request)},
     )
 
 

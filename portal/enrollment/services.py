@@ -209,9 +209,15 @@ def pre_enroll(
     ]
 
 
+def invitation_expiry(sent_at: datetime) -> datetime:
+    """60 days later at the same Paris wall-clock time: across a change to or from summer time
+    the link still expires on the 60th local day ("Il expire dans 60 jours")."""
+    return timezone.localtime(sent_at) + timedelta(days=INVITATION_DAYS)
+
+
 def issue_invitations(*, membership_ids: list[int], now: datetime) -> list[int]:
     """A 60-day link for each new membership (bulk); the invitations' ids, same order."""
-    expires_at = now + timedelta(days=INVITATION_DAYS)
+    expires_at = invitation_expiry(now)
     rows = []
     for membership_id in membership_ids:
         token = secrets.token_urlsafe(32)
@@ -235,7 +241,7 @@ def issue_invitation(*, membership: Membership, now: datetime) -> Invitation:
         token=token,
         token_hash=hash_token(token),
         sent_at=now,
-        expires_at=now + timedelta(days=INVITATION_DAYS),
+        expires_at=invitation_expiry(now),
     )
 
 

@@ -74,7 +74,8 @@ def render_letter_password(membership_id: int) -> Rendered:
     user = context["employee"].user  # type: ignore[attr-defined]
     password = provisional_password()
     user.set_password(password)
-    user.save(update_fields=["password"])
+    user.password_change_required = True  # the letter says they will choose their own
+    user.save(update_fields=["password", "password_change_required"])
     context["password"] = password
     return Rendered(
         subject="Votre mot de passe provisoire",

@@ -258,6 +258,6 @@ def test_an_employee_without_email_logs_in_with_the_letters(
     response = post_with_robot_check(
         client, reverse("accounts:login"), {"username": user.identifier, "password": password}
     )
-    assert response["Location"] == reverse("enrollment:space")
+    assert response["Location"] == reverse("accounts:choose_password")  # then their own
     assert services.INVITATION_DAYS == 60
     assert PASSWORD
