@@ -44,12 +44,9 @@ class UserAdmin(admin.ModelAdmin[User]):
         if not change:
             obj.set_unusable_password()
         elif "is_active" in form.changed_data:
-            # Audited by the service: keep the stored value for the generic save below.
-            active = obj.is_active
-            obj.is_active = not active
-            super().save_model(request, obj, form, change)
-            set_login_active(user=obj, active=active, by=request.user)  # type: ignore[arg-type]
-            return
+            # (De)activation is the service's (audited), before the row is saved with the
+            # same value, in the admin's transaction.
+            set_login_active(user=obj, active=obj.is_active, by=request.user)  # type: ignore[arg-type]
         super().save_model(request, obj, form, change)
         if not change and obj.email:
             send_welcome_link(user=obj, by=request.user)  # type: ignore[arg-type]
