@@ -370,7 +370,9 @@ def correct_employee(
             field="reason",
         )
     employee = (
-        Employee.objects.select_for_update().select_related("company", "user").get(pk=employee_id)
+        Employee.objects.select_for_update(of=("self",))
+        .select_related("company", "user")
+        .get(pk=employee_id)
     )
     membership = employee.memberships.order_by("-effective_date", "-pk").first()
     assert membership is not None  # an employee is declared with a membership
