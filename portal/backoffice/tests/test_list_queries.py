@@ -12,6 +12,7 @@ from conftest import declare, make_nir, make_user
 from portal.accounts.models import User
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.imports.models import ImportBatch
 
 # Every list: the session, the user, the count of all rows, the count of the filtered
@@ -39,7 +40,7 @@ def add_rows(company: Company, staff: User, start: int, count: int) -> None:
             email=f"salarie{i}@example.org",
         )
         correspondent = make_user(f"rh{i}@example.org")
-        audit.record("employee_viewed", by=correspondent, company_id=company.pk)
+        audit.record(AuditAction.EMPLOYEE_VIEWED, by=correspondent, company_id=company.pk)
         ImportBatch.objects.create(
             company=company,
             insured_group=group,
