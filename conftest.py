@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import altcha
 import pytest
 from django.db import connection, connections
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteDatabaseWrapper
 from django.test import Client, TestCase
 
 from portal.accounts.models import Role, User
@@ -29,6 +30,9 @@ from portal.companies.models import (
     Product,
     ProductKind,
 )
+from portal.enrollment.declarations import EmployeeDeclaration
+from portal.tracking.models import Source
+from portal.tracking.services import declare_employee
 
 PASSWORD = "Bonjour-2026!"
 
@@ -64,13 +68,21 @@ def client() -> Client:
 
 @pytest.fixture(autouse=True)
 def media_root(tmp_path: Path, settings: Any) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+    media: Path = tmp_path / "media"
+    settings.MEDIA_ROOT = media
+    return media
 
 
 def text(response: Any) -> str:
     """A response's HTML with entities decoded, to compare with French sentences."""
     return html.unescape(response.content.decode())
+
+
+def link_in(pattern: str, body: object) -> str:
+    """The first match of `pattern` in a message's body, which must have one."""
+    match = re.search(pattern, str(body))
+    assert match, f"nothing like {pattern} in the message"
+    return match.group(0)
 
 
 def solve_robot_check(page_html: str) -> str:
@@ -157,14 +169,14 @@ def make_user(email: str, role: str = Role.CORRESPONDENT, **fields: Any) -> User
 @pytest.fixture
 def correspondent_a(company_a: Company) -> User:
     user = make_user("rh-a@example.org")
-    user.companies.add(company_a)  # type: ignore[attr-defined]
+    user.companies.add(company_a)
     return user
 
 
 @pytest.fixture
 def correspondent_b(company_b: Company) -> User:
     user = make_user("rh-b@example.org")
-    user.companies.add(company_b)  # type: ignore[attr-defined]
+    user.companies.add(company_b)
     return user
 
 
@@ -187,10 +199,8 @@ def make_nir(sex: str = "1", yymm: str = "8505", place: str = "75115", order: st
     return body + nir.calc_check_digits(body + "00")
 
 
-def declaration(company: Company, **overrides: Any) -> Any:
+def declaration(company: Company, **overrides: Any) -> EmployeeDeclaration:
     """A valid declaration for `company`'s first insured group (born May 1985, in Paris)."""
-    from portal.enrollment.declarations import EmployeeDeclaration
-
     group = InsuredGroup.objects.filter(contract__company=company).order_by("pk").first()
     assert group is not None
     values: dict[str, Any] = dict(
@@ -216,10 +226,9 @@ def declaration(company: Company, **overrides: Any) -> Any:
 
 
 def declare(company: Company, by: User | None = None, **overrides: Any) -> Any:
-    """Declare one employee through the one validation path, committing its side effects."""
-    from portal.tracking.models import Source
-    from portal.tracking.services import declare_employee
+    """Declare one employee through the one validation path, committing its side effects.
 
+    Typed `Any` on purpose: most tests read the request's membership, set by a declaration."""
     with TestCase.captureOnCommitCallbacks(execute=True):
         return declare_employee(
             company=company,
@@ -241,7 +250,8 @@ def file_copy_of_the_database(path: Path) -> Iterator[None]:
     "database table is locked" instead of waiting for the first one as it does on a database
     file (BEGIN IMMEDIATE, 20 s timeout). PostgreSQL needs no copy.
     """
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+    database = connections["default"]
+    if not isinstance(database, SQLiteDatabaseWrapper) or not database.is_in_memory_db():
         yield
         return
     connection.ensure_connection()

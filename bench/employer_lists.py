@@ -202,7 +202,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    engine = str(settings.DATABASES["default"]["ENGINE"]).rsplit(".", 1)[-1]
     call_command("migrate", verbosity=0)
     company = generate(args.rows)
     user = User.objects.filter(email="bench-rh@example.org").first()

@@ -270,7 +270,7 @@ def main() -> None:
     if args.child:
         child(args.child, Path(args.file), args.batch)
         return
-    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    engine = str(settings.DATABASES["default"]["ENGINE"]).rsplit(".", 1)[-1]
     path = ROOT / "var" / f"bench-import-{args.rows}.xlsx"
     path.parent.mkdir(exist_ok=True)
     make_file(args.rows, path)

@@ -7,6 +7,7 @@ import re
 from django.core import mail
 from playwright.sync_api import Page, expect
 
+from conftest import link_in
 from e2e.conftest import log_in
 from portal.backoffice.demo import DEMO_PASSWORD
 from portal.notifications.models import Channel, OutboundMessage
@@ -112,7 +113,7 @@ def test_declare_two_employees_remind_and_activate(page: Page, demo: None) -> No
 
     reminder = mail.outbox[-1]
     assert reminder.to == ["elodie.durand@example.org"]
-    link = re.search(r"https?://\S+/adhesion/[^/\s]+/", reminder.body).group(0)  # type: ignore[union-attr]
+    link = link_in(r"https?://\S+/adhesion/[^/\s]+/", reminder.body)
     page.get_by_role("button", name="Se déconnecter").click()
 
     page.goto(link)

@@ -9,6 +9,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Page, expect
+from pytest_django.live_server_helper import LiveServer
 
 from e2e.conftest import log_in, tick_robot_check
 from portal.backoffice.demo import DEMO_PASSWORD
@@ -88,7 +89,7 @@ def test_wrong_password_then_lockout_are_explained(page: Page, demo: None) -> No
 
 
 def reset_link_from_email() -> str:
-    match = re.search(r"https?://\S+/mot-de-passe/[^/\s]+/", mail.outbox[-1].body)
+    match = re.search(r"https?://\S+/mot-de-passe/[^/\s]+/", str(mail.outbox[-1].body))
     assert match, mail.outbox[-1].body
     return match.group(0)
 
@@ -104,7 +105,7 @@ def request_reset(page: Page, login: str) -> str:
 
 
 def test_password_reset_link_works_once_and_only_five_minutes(
-    page: Page, demo: None, live_server
+    page: Page, demo: None, live_server: LiveServer
 ) -> None:
     link = request_reset(page, "rh2@demo.example")
     assert link.startswith(live_server.url)

@@ -11,7 +11,7 @@ from fpdf import FPDF
 from playwright.sync_api import Page, expect
 from stdnum.fr import nir as stdnum_nir
 
-from conftest import declaration
+from conftest import declaration, link_in
 from portal.companies.models import Company, InsuredGroup
 from portal.enrollment.models import Membership, MembershipStatus
 from portal.notifications.models import Channel, OutboundMessage
@@ -45,7 +45,7 @@ def declare_and_open_link(page: Page) -> Membership:
         by=None,
         today=date(2026, 11, 27),
     )
-    link = re.search(r"https?://\S+/adhesion/[^/\s]+/", mail.outbox[-1].body).group(0)  # type: ignore[union-attr]
+    link = link_in(r"https?://\S+/adhesion/[^/\s]+/", mail.outbox[-1].body)
     page.goto(link)
     page.get_by_label("Saisissez votre mot de passe").fill("Adherent-2026!")
     page.get_by_label("Confirmer votre mot de passe").fill("Adherent-2026!")

@@ -12,7 +12,7 @@ echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 echo "== mypy"
-.venv/bin/mypy portal config
+.venv/bin/mypy portal config e2e bench conftest.py
 echo "== import direction (a lower app never imports an upper one)"
 .venv/bin/lint-imports --no-cache --no-logo
 echo "== Django checks"

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from portal.accounts.models import OneTimeLink, User
-from portal.accounts.services import send_welcome_link
+from portal.accounts.services import send_welcome_link, set_login_active
 
 
 @admin.register(User)
@@ -38,9 +40,13 @@ class UserAdmin(admin.ModelAdmin[User]):
             count += 1
         self.message_user(request, f"{count} lien(s) envoyé(s).", messages.SUCCESS)
 
-    def save_model(self, request: HttpRequest, obj: User, form: object, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         if not change:
             obj.set_unusable_password()
+        elif "is_active" in form.changed_data:
+            # (De)activation is the service's (audited), before the row is saved with the
+            # same value, in the admin's transaction.
+            set_login_active(user=obj, active=obj.is_active, by=request.user)  # type: ignore[arg-type]
         super().save_model(request, obj, form, change)
         if not change and obj.email:
             send_welcome_link(user=obj, by=request.user)  # type: ignore[arg-type]

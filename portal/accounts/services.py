@@ -88,6 +88,24 @@ def send_welcome_link(*, user: User, by: User | None) -> None:
     audit.record(AuditAction.WELCOME_LINK_SENT, by=by, target=user)
 
 
+@transaction.atomic
+def set_login_active(*, user: User, active: bool, by: User) -> bool:
+    """Staff deactivate a login (it can no longer sign in) or reactivate it; True if it moved."""
+    current = User.objects.select_for_update().get(pk=user.pk)
+    user.is_active = active
+    if current.is_active == active:
+        return False
+    current.is_active = active
+    current.save(update_fields=["is_active"])
+    audit.record(
+        AuditAction.LOGIN_REACTIVATED if active else AuditAction.LOGIN_DEACTIVATED,
+        by=by,
+        target=current,
+        role=current.role,
+    )
+    return True
+
+
 def check_link(link: OneTimeLink | None, now: datetime) -> OneTimeLink:
     if link is None or not link.user.is_active:
         raise BusinessError(AccountError.LINK_INVALID)

@@ -4,24 +4,22 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from portal.accounts.models import User
+from portal.core.admin import ReadOnlyAdminMixin
 from portal.core.errors import BusinessError
 from portal.signatures.journey import close_enrollment, send_back_enrollment
 from portal.terminations.services import cancel_termination, close_termination
 from portal.tracking.models import Reason, Request, RequestEvent
 
 
-class RequestEventInline(admin.TabularInline[RequestEvent, Request]):
+class RequestEventInline(ReadOnlyAdminMixin, admin.TabularInline[RequestEvent, Request]):
     model = RequestEvent
     extra = 0
     readonly_fields = ["kind", "at", "actor"]
     can_delete = False
 
-    def has_add_permission(self, request: object, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(Request)
-class RequestAdmin(admin.ModelAdmin[Request]):
+class RequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Request]):
     list_display = ["created_at", "company", "employee", "reason", "state", "source"]
     list_filter = ["reason", "state", "source"]
     search_fields = ["search_name", "company__legal_name"]
@@ -46,9 +44,6 @@ class RequestAdmin(admin.ModelAdmin[Request]):
     ]
     exclude = ["search_name"]
     inlines = [RequestEventInline]
-
-    def has_add_permission(self, request: object) -> bool:
-        return False
 
     def _signed_affiliations(
         self, request: HttpRequest, queryset: QuerySet[Request]

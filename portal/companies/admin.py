@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from portal.accounts.models import Role, User
-from portal.accounts.services import send_welcome_link
+from portal.accounts.services import send_welcome_link, set_login_active
 from portal.companies import services
 from portal.companies.forms import CompanyAdminForm
 from portal.companies.models import (
@@ -163,7 +163,9 @@ class CorrespondentAdmin(admin.ModelAdmin[Correspondent]):
     def save_model(self, request: HttpRequest, obj: Correspondent, form: Any, change: bool) -> None:
         companies = form.cleaned_data["companies"]
         if change:
-            obj.save(update_fields=["first_name", "last_name", "is_active"])
+            obj.save(update_fields=["first_name", "last_name"])
+            active = form.cleaned_data["is_active"]
+            set_login_active(user=obj, active=active, by=request.user)  # type: ignore[arg-type]
             services.set_correspondent_companies(user=obj, companies=companies, by=request.user)  # type: ignore[arg-type]
             return
         user = services.create_correspondent(

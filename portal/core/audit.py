@@ -21,6 +21,8 @@ class AuditAction(models.TextChoices):
     PASSWORD_RESET_REQUESTED = "password_reset_requested", "Réinitialisation demandée"
     PASSWORD_SET = "password_set", "Mot de passe choisi"
     WELCOME_LINK_SENT = "welcome_link_sent", "Lien de bienvenue envoyé"
+    LOGIN_DEACTIVATED = "login_deactivated", "Identifiant désactivé"
+    LOGIN_REACTIVATED = "login_reactivated", "Identifiant réactivé"
     # companies
     CORRESPONDENT_CREATED = "correspondent_created", "Correspondant créé"
     CORRESPONDENT_COMPANIES_CHANGED = (
@@ -33,6 +35,7 @@ class AuditAction(models.TextChoices):
     MEMBERSHIP_MOVED = "membership_moved", "Statut d'adhésion modifié"
     ACCOUNT_ACTIVATED = "account_activated", "Compte activé"
     PROFILE_SAVED = "profile_saved", "Profil enregistré"
+    EMPLOYEE_CORRECTED = "employee_corrected", "Salarié corrigé par nos services"
     DEPENDANT_SAVED = "dependant_saved", "Bénéficiaire enregistré"
     DEPENDANT_REMOVED = "dependant_removed", "Bénéficiaire supprimé"
     DEPENDANTS_CONFIRMED = "dependants_confirmed", "Bénéficiaires confirmés"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -23,7 +23,12 @@ from portal.core.bulk import insert_rows, present_values, reserve_ids
 from portal.core.crypto import digest
 from portal.core.errors import BusinessError
 from portal.enrollment import transitions
-from portal.enrollment.declarations import EmployeeDeclaration
+from portal.enrollment.declarations import (
+    DatabaseLookups,
+    EmployeeDeclaration,
+    ValidationResult,
+    validate_declaration,
+)
 from portal.enrollment.errors import EnrollmentError
 from portal.enrollment.models import (
     Employee,
@@ -358,3 +363,131 @@ def reinstate_invitations(*, invitation_ids: list[int]) -> None:
     """Links revoked by an event that is undone work again (unless used, or expired: then
     the employer's "Relancer" sends a fresh one, as for any expired link)."""
     Invitation.objects.filter(pk__in=invitation_ids, used_at=None).update(revoked_at=None)
+
+
+# --- Staff corrections ---------------------------------------------------------------------------
+
+# What staff may correct about an employee: identity, address and contact (the declaration's
+# own names). Hire date, memberships and statuses move through their own services.
+CORRECTABLE_FIELDS = (
+    "civility",
+    "last_name",
+    "first_name",
+    "birth_date",
+    "nir",
+    "fund_code",
+    "alsace_moselle",
+    "street_number",
+    "street_name",
+    "staircase_floor",
+    "building",
+    "locality",
+    "postal_code",
+    "city",
+    "country",
+    "email",
+    "employee_number",
+)
+
+
+class CorrectionRejected(BusinessError):
+    """The correction broke at least one rule of the declaration; `result` lists them by field."""
+
+    def __init__(self, result: ValidationResult) -> None:
+        self.result = result
+        super().__init__("correction_rejected", "La correction contient des erreurs.")
+
+
+def _declaration_of(employee: Employee, membership: Membership) -> EmployeeDeclaration:
+    values = {name: getattr(employee, name) for name in CORRECTABLE_FIELDS}
+    return EmployeeDeclaration(
+        **values,
+        hire_date=employee.hire_date,
+        effective_date=membership.effective_date,
+        insured_group_id=membership.insured_group_id,
+    )
+
+
+@transaction.atomic
+def correct_employee(
+    employee_id: int,
+    changes: Mapping[str, Any],
+    *,
+    by: User,
+    reason: str,
+    today: date,
+) -> list[str]:
+    """Staff correct an employee's identity, address or contact; the changed fields' names.
+
+    The corrected employee goes through the one validation path (not a duplicate of
+    themselves); the NIR's digest and the search names (the employee's and their requests')
+    are recomputed, and the audit event names the changed fields, never the NIR's value.
+    Raises `CorrectionRejected` with every problem at once.
+    """
+    unknown = set(changes) - set(CORRECTABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not correctable here: {sorted(unknown)}")
+    if not reason.strip():
+        raise BusinessError(
+            "correction_reason_required",
+            "Indiquez le motif de la correction : il est conservé dans le journal.",
+            field="reason",
+        )
+    employee = (
+        Employee.objects.select_for_update(of=("self",))
+        .select_related("company", "user")
+        .get(pk=employee_id)
+    )
+    membership = employee.memberships.order_by("-effective_date", "-pk").first()
+    assert membership is not None  # an employee is declared with a membership
+    declaration = _declaration_of(employee, membership)
+    for name, value in changes.items():
+        setattr(declaration, name, value)
+    result = validate_declaration(
+        declaration,
+        company=employee.company,
+        today=today,
+        lookups=DatabaseLookups(employee.company, employee=employee),
+    )
+    if not result.ok:
+        raise CorrectionRejected(result)
+    d = declaration
+    new_values: dict[str, Any] = {name: getattr(d, name) for name in CORRECTABLE_FIELDS}
+    new_values["last_name"] = d.last_name.upper()
+    new_values["alsace_moselle"] = bool(d.alsace_moselle)
+    changed = [name for name, value in new_values.items() if getattr(employee, name) != value]
+    if not changed:
+        return []
+    for name, value in new_values.items():
+        setattr(employee, name, value)
+    employee.insee_code = d.insee_code
+    employee.nir_digest = digest(d.nir) if d.nir else ""
+    employee.set_search_names()
+    employee.save(
+        update_fields=[
+            *CORRECTABLE_FIELDS,
+            "insee_code",
+            "nir_digest",
+            "search_name",
+            "search_name_reversed",
+        ]
+    )
+    employee.requests.update(
+        search_name=employee.search_name, search_name_reversed=employee.search_name_reversed
+    )
+    user = employee.user
+    login_fields = [name for name in ("email", "first_name", "last_name") if name in changed]
+    if user is not None and login_fields:
+        # The login carries the same e-mail and name (see `pre_enroll`).
+        user.email = employee.email
+        user.first_name, user.last_name = d.first_name, d.last_name
+        user.save(update_fields=login_fields)
+    audit.record(
+        AuditAction.EMPLOYEE_CORRECTED,
+        by=by,
+        target=employee,
+        company_id=employee.company_id,
+        changed=changed,
+        reason=reason.strip(),
+    )
+    return changed

@@ -44,6 +44,13 @@ class ImportBatchAdmin(admin.ModelAdmin[ImportBatch]):
     list_select_related = ["company", "insured_group"]
     autocomplete_fields = ["company"]
 
+    # A batch is started through the service; then only its processing moves it.
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
     def get_readonly_fields(
         self, request: HttpRequest, obj: ImportBatch | None = None
     ) -> list[str]:

@@ -15,9 +15,14 @@ from django.utils.module_loading import import_string
 from portal.notifications.models import Channel, OutboundMessage
 
 
+class DeliveryError(Exception):
+    """The carrier refused or failed a message (a backend's own failure, retried)."""
+
+
 class DeliveryBackend(Protocol):
     def deliver(self, message: OutboundMessage) -> None:
-        """Hand the message to the carrier; raise on failure so that it is retried."""
+        """Hand the message to the carrier; raise OSError or DeliveryError on failure so that
+        it is retried."""
 
 
 class DjangoEmailBackend:

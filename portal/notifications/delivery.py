@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from portal.notifications.backends import backend_for
+from portal.notifications.backends import DeliveryError, backend_for
 from portal.notifications.models import MessageStatus, OutboundMessage
 from portal.notifications.rendering import renderer_for
 
@@ -40,7 +40,7 @@ def deliver(message_id: int) -> timedelta | None:
         if not message.body_text:
             _render(message)
         backend_for(message.channel).deliver(message)
-    except Exception as error:
+    except (OSError, DeliveryError) as error:  # the carrier's failures (SMTP errors are OSErrors)
         logger.warning("Delivery of message %s failed: %s", message.pk, type(error).__name__)
         message.last_error = f"{type(error).__name__}: {error}"[:2000]
         if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:

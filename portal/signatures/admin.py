@@ -12,6 +12,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from portal.core import audit
+from portal.core.admin import ReadOnlyAdminMixin
 from portal.core.audit import AuditAction
 from portal.signatures.models import (
     ConsentRecord,
@@ -23,19 +24,6 @@ from portal.signatures.models import (
 from portal.signatures.services import evidence_file
 
 EVIDENCE_LABEL = "Télécharger le dossier de preuve"
-
-
-class ReadOnlyAdminMixin:
-    """Evidence is never added, changed nor deleted by hand."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class SignedDocumentInline(ReadOnlyAdminMixin, admin.TabularInline[SignedDocument, Any]):

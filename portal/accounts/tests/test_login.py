@@ -3,6 +3,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -13,12 +14,13 @@ from django.utils import timezone
 
 from conftest import PASSWORD, post_with_robot_check, solve_robot_check
 from portal.accounts.models import User
+from portal.companies.models import Company
 from portal.core.models import AuditEvent
 
 LOGIN = reverse("accounts:login")
 
 
-def login(client: Client, username: str, password: str = PASSWORD, **extra: str):
+def login(client: Client, username: str, password: str = PASSWORD, **extra: str) -> Any:
     return post_with_robot_check(
         client, LOGIN, {"username": username, "password": password, **extra}
     )
@@ -165,7 +167,7 @@ def test_logout_needs_a_post_and_ends_the_session(client_a: Client) -> None:
 
 @pytest.mark.django_db
 def test_login_follows_a_local_next_but_not_a_foreign_one(
-    client: Client, correspondent_a: User, company_a
+    client: Client, correspondent_a: User, company_a: Company
 ) -> None:
     target = reverse("companies:documents", args=[company_a.pk])
     response = post_with_robot_check(

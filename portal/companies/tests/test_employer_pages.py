@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
 
 from conftest import make_user
 from portal.accounts.models import User
@@ -37,7 +38,7 @@ def test_single_company_correspondent_goes_straight_to_its_home(
 def test_correspondent_of_several_companies_picks_one(
     client: Client, correspondent_a: User, company_a: Company, company_b: Company
 ) -> None:
-    correspondent_a.companies.add(company_b)  # type: ignore[attr-defined]
+    correspondent_a.companies.add(company_b)
     client.force_login(correspondent_a)
     page = client.get(reverse("companies:choose")).content.decode()
     assert "Mes entreprises" in page
@@ -128,7 +129,7 @@ def test_documents_lists_products_and_downloads_the_coverage_table(
     response = client_a.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    assert response.getvalue().startswith(b"%PDF-")
     assert 'filename="Tableau de garanties NIS-CHN0010.pdf"' in response["Content-Disposition"]
     assert AuditEvent.objects.filter(action="coverage_table_downloaded").count() == 1
 
@@ -145,7 +146,9 @@ def test_missing_coverage_table_is_404_and_said_on_the_page(
 
 @pytest.mark.django_db
 def test_documents_page_query_count_does_not_grow_with_products(
-    client_a: Client, company_a: Company, django_assert_max_num_queries
+    client_a: Client,
+    company_a: Company,
+    django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     group = InsuredGroup.objects.get(contract__company=company_a)
     for i in range(10):
@@ -161,7 +164,7 @@ def test_documents_page_query_count_does_not_grow_with_products(
 def test_company_switcher_is_on_every_page_for_several_companies(
     client: Client, correspondent_a: User, company_a: Company, company_b: Company
 ) -> None:
-    correspondent_a.companies.add(company_b)  # type: ignore[attr-defined]
+    correspondent_a.companies.add(company_b)
     client.force_login(correspondent_a)
     for name in ["employer:home", "companies:my_company", "companies:documents"]:
         page = client.get(reverse(name, args=[company_a.pk])).content.decode()

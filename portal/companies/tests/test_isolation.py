@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from conftest import declare
+from portal.accounts.models import User
 from portal.companies.models import Company, InsuredGroup, Product
 from portal.enrollment.models import Employee, Membership
 from portal.imports.models import ImportBatch
@@ -42,7 +43,9 @@ def fetch(client: Client, url: str) -> int:
 def company_patterns() -> Iterator[tuple[str, list[str]]]:
     """(URL name, parameter names) of every route that takes a company_id."""
 
-    def walk(patterns: list, namespace: str = "") -> Iterator[tuple[str, list[str]]]:
+    def walk(
+        patterns: list[URLPattern | URLResolver], namespace: str = ""
+    ) -> Iterator[tuple[str, list[str]]]:
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
                 ns = pattern.namespace or ""
@@ -56,7 +59,7 @@ def company_patterns() -> Iterator[tuple[str, list[str]]]:
 
 
 def url_for(name: str, params: list[str], company: Company, objects_of: Company) -> str:
-    kwargs = {"company_id": company.pk}
+    kwargs: dict[str, int | str] = {"company_id": company.pk}
     for param in params:
         if param in FIXED_VALUES:
             kwargs[param] = FIXED_VALUES[param]
@@ -85,7 +88,7 @@ def employees_in_both(db: None, company_a: Company, company_b: Company) -> None:
         )
         ImportBatch.objects.create(
             company=company,
-            insured_group=InsuredGroup.objects.filter(contract__company=company).first(),
+            insured_group=InsuredGroup.objects.filter(contract__company=company).get(),
             filename="salaries.xlsx",
             file=SimpleUploadedFile("salaries.xlsx", b"PK"),
             rejection_file=SimpleUploadedFile("rejet.xlsx", b"PK"),
@@ -114,7 +117,12 @@ def test_the_walk_finds_the_employer_pages() -> None:
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "params"), PATTERNS)
 def test_correspondent_of_a_gets_404_on_company_b(
-    client: Client, correspondent_a, company_a: Company, company_b: Company, name, params
+    client: Client,
+    correspondent_a: User,
+    company_a: Company,
+    company_b: Company,
+    name: str,
+    params: list[str],
 ) -> None:
     client.force_login(correspondent_a)
     assert fetch(client, url_for(name, params, company_b, company_b)) == 404
@@ -125,7 +133,12 @@ def test_correspondent_of_a_gets_404_on_company_b(
     ("name", "params"), [p for p in PATTERNS if set(p[1]) & set(OBJECT_OF_COMPANY)]
 )
 def test_correspondent_of_a_gets_404_on_b_objects_through_company_a(
-    client: Client, correspondent_a, company_a: Company, company_b: Company, name, params
+    client: Client,
+    correspondent_a: User,
+    company_a: Company,
+    company_b: Company,
+    name: str,
+    params: list[str],
 ) -> None:
     client.force_login(correspondent_a)
     assert fetch(client, url_for(name, params, company_a, company_b)) == 404
@@ -134,7 +147,7 @@ def test_correspondent_of_a_gets_404_on_b_objects_through_company_a(
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "params"), PATTERNS)
 def test_logged_out_visitor_is_sent_to_login(
-    client: Client, company_a: Company, name, params
+    client: Client, company_a: Company, name: str, params: list[str]
 ) -> None:
     url = url_for(name, params, company_a, company_a)
     response = client.get(url)
@@ -146,7 +159,9 @@ def test_logged_out_visitor_is_sent_to_login(
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "params"), PATTERNS)
-def test_unknown_ids_are_404(client: Client, correspondent_a, company_a, name, params) -> None:
+def test_unknown_ids_are_404(
+    client: Client, correspondent_a: User, company_a: Company, name: str, params: list[str]
+) -> None:
     client.force_login(correspondent_a)
     kwargs = {p: FIXED_VALUES.get(p, 999_999) for p in params}
     assert fetch(client, reverse(name, kwargs=kwargs)) == 404
@@ -155,7 +170,7 @@ def test_unknown_ids_are_404(client: Client, correspondent_a, company_a, name, p
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "params"), PATTERNS)
 def test_staff_and_other_roles_are_refused_from_the_employer_space(
-    client: Client, staff_user, company_a: Company, name, params
+    client: Client, staff_user: User, company_a: Company, name: str, params: list[str]
 ) -> None:
     client.force_login(staff_user)
     assert fetch(client, url_for(name, params, company_a, company_a)) == 403

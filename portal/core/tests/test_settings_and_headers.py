@@ -10,6 +10,8 @@ from cryptography.fernet import Fernet
 from django.test import Client
 from django.urls import reverse
 
+from portal.companies.models import Company
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -96,6 +98,6 @@ def test_pages_carry_security_headers(client: Client) -> None:
 
 
 @pytest.mark.django_db
-def test_private_pages_are_not_cached(client_a: Client, company_a) -> None:
+def test_private_pages_are_not_cached(client_a: Client, company_a: Company) -> None:
     response = client_a.get(reverse("employer:home", args=[company_a.pk]))
     assert response["Cache-Control"] == "no-store"

@@ -781,7 +781,7 @@ def test_employer_covered_dependants_appear_at_zero() -> None:
 
 def test_rounds_each_price_to_the_cent_half_up() -> None:
     base = {**BASE, (SPOUSE, GENERAL): D("10.125"), (CHILD, GENERAL): D("3.344")}
-    options = {"OPT1": {**OPTIONS["OPT1"], (MEMBER, GENERAL): D("7.005")}}
+    options: dict[str, RateTable] = {"OPT1": {**OPTIONS["OPT1"], (MEMBER, GENERAL): D("7.005")}}
     result = costs(DEPS, GENERAL, "OPT1", [K.SPOUSE, K.CHILD], base=base, options=options)
     assert [(p.base, p.option) for p in result.people] == [
         (D("0.00"), D("7.01")),  # half up, where half even would give 7.00
@@ -807,7 +807,9 @@ def test_missing_rate_is_a_configuration_error() -> None:
 
 
 def test_missing_option_rate_is_a_configuration_error() -> None:
-    options = {"OPT1": {key: v for key, v in OPTIONS["OPT1"].items() if key[0] != SPOUSE}}
+    options: dict[str, RateTable] = {
+        "OPT1": {key: v for key, v in OPTIONS["OPT1"].items() if key[0] != SPOUSE}
+    }
     with pytest.raises(MissingRateError, match="option OPT1"):
         costs(OPTS, GENERAL, "OPT1", [K.SPOUSE], options=options)
 

@@ -123,7 +123,7 @@ def test_xlsx_round_trip_declares_valid_rows_and_rejects_the_others(
     )
 
     rejection = client_a.get(reverse("imports:rejection_file", args=[company_a.pk, batch.pk]))
-    sheet = load_workbook(io.BytesIO(b"".join(rejection.streaming_content)))["Salariés"]
+    sheet = load_workbook(io.BytesIO(rejection.getvalue()))["Salariés"]
     lines = [line for line in sheet.iter_rows(values_only=True) if any(line)]
     assert lines[0][-1] == "Erreurs"
     assert len(lines) == 2 and lines[1][1] == "NomBA"

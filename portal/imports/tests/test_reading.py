@@ -612,7 +612,7 @@ def test_refuses_an_old_template_version() -> None:
     "cell",
     [
         date(1985, 5, 14),
-        datetime(1985, 5, 14, 0, 0),
+        datetime(1985, 5, 14, 0, 0),  # noqa: DTZ001  # Excel cells hold naive datetimes
         31181,
         31181.0,
         31181.75,
@@ -918,7 +918,7 @@ def test_rejection_file_round_trip_keeps_raw_values_and_neutralises_formulas() -
     assert [cell.value for cell in sheet[1]] == [*HEADERS, ERRORS_HEADER]
     assert sheet["T2"].value == "Colonne « Date de naissance * » : invalide"
     assert sheet["T3"].value == "a ; b"
-    assert sheet["D3"].value == datetime(1985, 5, 14)  # a real date again
+    assert sheet["D3"].value == datetime(1985, 5, 14)  # noqa: DTZ001  # a real (naive) Excel date again
     assert sheet["D3"].number_format == "DD/MM/YYYY"
     assert sheet["E3"].number_format == "@"
     for coordinate in ("H3", "J3", "I3", "K3"):

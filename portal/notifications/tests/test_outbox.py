@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
 from django.test import Client
 
@@ -35,8 +36,10 @@ def test_an_email_is_stored_then_sent_after_commit(
     message.refresh_from_db()
     assert message.status == MessageStatus.SENT
     assert message.attempts == 1
-    assert mail.outbox[0].subject == "Votre mot de passe a été modifié"
-    assert mail.outbox[0].alternatives[0][1] == "text/html"
+    sent = mail.outbox[0]
+    assert isinstance(sent, EmailMultiAlternatives)
+    assert sent.subject == "Votre mot de passe a été modifié"
+    assert sent.alternatives[0][1] == "text/html"
 
 
 @pytest.mark.django_db
@@ -121,5 +124,5 @@ def test_dev_outbox_shows_the_letters_pdf_in_the_demo_only(
     settings.DEV_OUTBOX = True
     response = client.get(url)
     assert response.status_code == 200
-    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    assert response.getvalue().startswith(b"%PDF-")
     assert "Voir le courrier (PDF)" in client.get("/dev/outbox/").content.decode()

@@ -24,7 +24,7 @@ from portal.signatures.tests.conftest import make_pdf
 
 def validate(pdf: bytes, cert_file: str) -> PdfSignatureStatus:
     """pyHanko's validation of the PDF's signature, trusting only `cert_file`."""
-    context = ValidationContext(trust_roots=[load_cert_from_pemder(cert_file)])
+    context = ValidationContext(trust_roots=[load_cert_from_pemder(cert_file)])  # type: ignore[no-untyped-call]  # pyhanko is untyped here
     (signature,) = PdfFileReader(BytesIO(pdf)).embedded_signatures
     return validate_pdf_signature(signature, context)
 
@@ -47,6 +47,7 @@ def test_a_signed_pdf_validates_against_the_signing_certificate(settings: Any) -
         True,
         True,
     )
+    assert status.coverage is not None
     assert status.coverage.name == "ENTIRE_FILE"
     assert status.md_algorithm == "sha256"
     (signature,) = PdfFileReader(BytesIO(signed)).embedded_signatures
@@ -55,7 +56,7 @@ def test_a_signed_pdf_validates_against_the_signing_certificate(settings: Any) -
     assert signature.sig_object["/Reason"] == "Signature électronique de Cédric SIMON"
     assert signature.sig_object["/Location"] == "France"
     # The certificate travels with the signature.
-    certificate = load_cert_from_pemder(settings.SIGNING_CERT_FILE)
+    certificate = load_cert_from_pemder(settings.SIGNING_CERT_FILE)  # type: ignore[no-untyped-call]  # pyhanko is untyped here
     assert signature.signer_cert.sha256 == certificate.sha256
 
 
@@ -72,12 +73,14 @@ def test_a_signed_pdf_changed_afterwards_does_not_validate(settings: Any) -> Non
 def test_text_added_to_a_signed_pdf_in_a_later_revision_is_detected(settings: Any) -> None:
     writer = IncrementalPdfFileWriter(BytesIO(sign(make_pdf("Bulletin"))))
     text = generic.StreamObject(stream_data=b"BT /F1 24 Tf 100 100 Td (Option annulee) Tj ET")
-    writer.add_stream_to_page(0, writer.add_object(text))
+    writer.add_stream_to_page(0, writer.add_object(text))  # type: ignore[no-untyped-call]  # pyhanko is untyped here
     changed = BytesIO()
-    writer.write(changed)
+    writer.write(changed)  # type: ignore[no-untyped-call]  # pyhanko is untyped here
     status = validate(changed.getvalue(), settings.SIGNING_CERT_FILE)
     assert status.intact is True  # the first revision is untouched…
+    assert status.coverage is not None
     assert status.coverage.name == "ENTIRE_REVISION"  # …but the signature no longer covers all
+    assert status.modification_level is not None
     assert status.modification_level.name == "OTHER"
     assert (status.docmdp_ok, status.bottom_line) == (False, False)
 
@@ -92,7 +95,7 @@ def test_a_signature_is_not_trusted_with_another_certificate(tmp_path: Path) -> 
 
 def test_the_signer_certificate_is_read_back_from_the_pdf(settings: Any) -> None:
     info = signer_certificate(sign(make_pdf("Bulletin")))
-    certificate = load_cert_from_pemder(settings.SIGNING_CERT_FILE)
+    certificate = load_cert_from_pemder(settings.SIGNING_CERT_FILE)  # type: ignore[no-untyped-call]  # pyhanko is untyped here
     assert info is not None
     assert info.subject == certificate.subject.human_friendly
     assert "Mutuelle Démo" in info.subject

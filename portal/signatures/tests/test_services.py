@@ -74,7 +74,7 @@ def test_preparing_stores_each_pdf_with_its_hash(membership: Membership) -> None
         assert document.unsigned_file.read() == pdf
         assert document.unsigned_sha256 == hashlib.sha256(pdf).hexdigest()
         assert document.signed_file.name == ""
-        assert membership.employee.last_name not in document.unsigned_file.name
+        assert membership.employee.last_name not in str(document.unsigned_file.name)
     assert envelope.status == EnvelopeStatus.PREPARED
     event = envelope.evidence_events.get()
     assert (event.kind, event.ip_address, event.user_agent) == (

@@ -28,7 +28,8 @@ from portal.tracking.services import send_reminder
 @pytest.fixture
 def membership(company_a: Company) -> Membership:
     request = declare(company_a)
-    membership = request.membership
+    membership: Membership | None = request.membership
+    assert membership is not None
     Membership.objects.filter(pk=membership.pk).update(status=MembershipStatus.ACTIVE)
     membership.refresh_from_db()
     return membership
@@ -349,7 +350,7 @@ def test_undoing_the_termination_of_a_pre_enrolled_employee_reopens_the_affiliat
     assert (membership.status, membership.end_date) == (MembershipStatus.PRE_ENROLLED, None)
     request.refresh_from_db()
     assert (request.state, request.closed_at) == (State.WAITING, None)
-    assert request.events.order_by("pk").last().kind == EventKind.REOPENED  # type: ignore[union-attr]
+    assert request.events.order_by("pk").last().kind == EventKind.REOPENED
     # The employee's link works again...
     assert get_invitation(invitation.token).pk == invitation.pk
     # ...and the employer can remind them ("Relancer").
@@ -357,7 +358,7 @@ def test_undoing_the_termination_of_a_pre_enrolled_employee_reopens_the_affiliat
     with TestCase.captureOnCommitCallbacks(execute=True):
         client_a.post(reverse("tracking:remind", args=[company_a.pk, request.pk]))
     request.refresh_from_db()
-    assert request.events.order_by("pk").last().kind == EventKind.REMINDER_SENT  # type: ignore[union-attr]
+    assert request.events.order_by("pk").last().kind == EventKind.REMINDER_SENT
     assert len(mail.outbox) == sent + 1
     assert mail.outbox[-1].to == ["cedric.simon@example.org"]
 

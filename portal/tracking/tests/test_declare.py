@@ -2,16 +2,19 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import PASSWORD, declaration, declare, make_nir, post_with_robot_check, text
+from conftest import PASSWORD, declaration, declare, link_in, make_nir, post_with_robot_check, text
+from portal.accounts.models import User
 from portal.companies.models import Company
 from portal.enrollment.declarations import validate_declaration
 from portal.enrollment.models import Employee, Invitation, Membership, MembershipStatus
@@ -69,7 +72,9 @@ def test_real_names_are_accepted(company_a: Company, name: str) -> None:
         ({"insured_group_id": 999_999}, {"insured_group_id": ["group_unknown"]}),
     ],
 )
-def test_declaration_rules(company_a: Company, overrides: dict, expected: dict) -> None:
+def test_declaration_rules(
+    company_a: Company, overrides: dict[str, Any], expected: dict[str, list[str]]
+) -> None:
     assert codes(company_a, **overrides) == expected
 
 
@@ -91,7 +96,7 @@ def test_corsican_and_provisional_numbers_are_accepted(company_a: Company) -> No
 
 @pytest.mark.django_db
 def test_declaring_creates_employee_membership_waiting_request_and_invitation(
-    company_a: Company, correspondent_a
+    company_a: Company, correspondent_a: User
 ) -> None:
     request = declare(company_a, by=correspondent_a)
     assert request.reason == Reason.AFFILIATION
@@ -108,12 +113,13 @@ def test_declaring_creates_employee_membership_waiting_request_and_invitation(
         EventKind.INVITATION_SENT,
     ]
     email = mail.outbox[-1]
+    assert isinstance(email, EmailMultiAlternatives)
     assert email.subject == "Votre nouvelle mutuelle d'entreprise"
     assert email.to == ["cedric.simon@example.org"]
     assert "Cédric SIMON, nous vous souhaitons la bienvenue !" in email.body
     assert "ALPHA SAS vous permet aujourd'hui" in email.body
     assert f"NUMÉRO ADHÉRENT : {membership.member_number}" in email.body
-    assert "Adhérer au contrat d'entreprise" in email.alternatives[0][0]
+    assert "Adhérer au contrat d'entreprise" in str(email.alternatives[0][0])
 
 
 @pytest.mark.django_db
@@ -188,7 +194,9 @@ def test_the_same_person_may_be_declared_by_another_company(
 
 
 @pytest.mark.django_db
-def test_an_email_already_used_by_a_login_is_refused(company_a: Company, correspondent_a) -> None:
+def test_an_email_already_used_by_a_login_is_refused(
+    company_a: Company, correspondent_a: User
+) -> None:
     assert codes(company_a, email="RH-A@example.org") == {"email": ["email_taken"]}
 
 
@@ -197,7 +205,7 @@ def test_the_employee_activates_the_account_from_the_email_link(
     client: Client, company_a: Company
 ) -> None:
     declare(company_a)
-    url = re.search(r"/adhesion/[^/\s]+/", mail.outbox[-1].body).group(0)  # type: ignore[union-attr]
+    url = link_in(r"/adhesion/[^/\s]+/", mail.outbox[-1].body)
     page = client.get(url).content.decode()
     assert "Espace personnel" in page
     assert 'value="cedric.simon@example.org"' in page
@@ -216,7 +224,7 @@ def test_an_expired_or_altered_invitation_says_what_to_do(
     client: Client, company_a: Company
 ) -> None:
     declare(company_a)
-    url = re.search(r"/adhesion/[^/\s]+/", mail.outbox[-1].body).group(0)  # type: ignore[union-attr]
+    url = link_in(r"/adhesion/[^/\s]+/", mail.outbox[-1].body)
     with time_machine.travel(timezone.now() + timedelta(days=60, minutes=1)):
         expired = client.get(url)
     assert expired.status_code == 410
@@ -229,7 +237,7 @@ def test_an_expired_or_altered_invitation_says_what_to_do(
 @pytest.mark.django_db
 def test_a_weak_activation_password_is_refused(client: Client, company_a: Company) -> None:
     declare(company_a)
-    url = re.search(r"/adhesion/[^/\s]+/", mail.outbox[-1].body).group(0)  # type: ignore[union-attr]
+    url = link_in(r"/adhesion/[^/\s]+/", mail.outbox[-1].body)
     response = client.post(url, {"password1": "simple", "password2": "simple"})
     assert response.status_code == 200
     assert "Ce mot de passe est trop court." in response.content.decode()

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import declare, make_nir, text
+from conftest import declare, link_in, make_nir, text
 from portal.companies.models import Company
 from portal.enrollment.models import Employee, Invitation
 from portal.tracking.models import EventKind, Request
@@ -246,7 +246,7 @@ def test_requests_list_is_paginated_with_constant_queries(
 @pytest.mark.django_db
 def test_remind_sends_the_same_link_once_a_day(client_a: Client, company_a: Company) -> None:
     request = declare(company_a)
-    first_link = re.search(r"/adhesion/[^/\s]+/", mail.outbox[-1].body).group(0)  # type: ignore[union-attr]
+    first_link = link_in(r"/adhesion/[^/\s]+/", mail.outbox[-1].body)
     page = text(client_a.post(url("remind", company_a, request.pk)))
     assert "Votre demande a bien été prise en compte" in page
     assert (
@@ -269,11 +269,11 @@ def test_remind_after_expiry_sends_a_new_60_day_link(
     client_a: Client, company_a: Company, correspondent_a: Any
 ) -> None:
     request = declare(company_a)
-    old_link = re.search(r"/adhesion/[^/\s]+/", mail.outbox[-1].body).group(0)  # type: ignore[union-attr]
+    old_link = link_in(r"/adhesion/[^/\s]+/", mail.outbox[-1].body)
     with time_machine.travel(timezone.now() + timedelta(days=61)):
         client_a.force_login(correspondent_a)  # the earlier session has ended by then
         client_a.post(url("remind", company_a, request.pk))
-        new_link = re.search(r"/adhesion/[^/\s]+/", mail.outbox[-1].body).group(0)  # type: ignore[union-attr]
+        new_link = link_in(r"/adhesion/[^/\s]+/", mail.outbox[-1].body)
         assert new_link != old_link
         assert "Il expire dans 60 jours." in mail.outbox[-1].body
         assert Client().get(old_link).status_code == 410

@@ -261,7 +261,9 @@ def problem_codes(code: str, **kwargs: object) -> list[tuple[str, str]]:
         ("part_time_high_contribution", {}, []),
     ],
 )
-def test_check_waiver_request(code: str, kwargs: dict[str, object], expected: list) -> None:
+def test_check_waiver_request(
+    code: str, kwargs: dict[str, object], expected: list[tuple[str, str]]
+) -> None:
     assert problem_codes(code, **kwargs) == expected
 
 

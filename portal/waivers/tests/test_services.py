@@ -70,8 +70,9 @@ def company(company_a: Company) -> Company:
 @pytest.fixture
 def membership(company: Company) -> Membership:
     request = declare(company, hire_date=HIRED, effective_date=HIRED)
-    assert request.membership is not None
-    return request.membership
+    membership: Membership | None = request.membership
+    assert membership is not None
+    return membership
 
 
 @pytest.fixture
@@ -135,9 +136,11 @@ def test_css_request_stores_proof_end_date_and_written_request(
     assert waiver.proof_sha256 == hashlib.sha256(data).hexdigest()
     assert waiver.proof.read() == data
     # The stored name says nothing about the case or the person.
-    assert waiver.proof.name.startswith("waivers/proofs/")
-    assert waiver.proof.name.endswith(".pdf")
-    assert "CSS" not in waiver.proof.name
+    name = waiver.proof.name
+    assert name is not None
+    assert name.startswith("waivers/proofs/")
+    assert name.endswith(".pdf")
+    assert "CSS" not in name
     pdf = waiver.request_pdf.read()
     assert waiver.request_sha256 == hashlib.sha256(pdf).hexdigest()
     assert (waiver.consequences_statement, waiver.retention_note) == (
@@ -183,7 +186,7 @@ def test_covered_elsewhere_request_is_valid_one_year_until_the_next_proof(
     )
     assert (waiver.end_date, waiver.next_proof_due) == (date(2025, 6, 1), date(2025, 6, 1))
     assert waiver.proof_content_type == "image/png"
-    assert waiver.proof.name.endswith(".png")
+    assert str(waiver.proof.name).endswith(".png")
 
 
 @pytest.mark.django_db
