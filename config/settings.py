@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "portal.documents",
     "portal.signatures",
     "portal.backoffice",
+    "portal.dsn",
 ]
 
 MIDDLEWARE = [
