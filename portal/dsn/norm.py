@@ -110,8 +110,10 @@ class Norm:
     version: str
     fields: dict[str, FieldSpec]
     blocks: dict[str, BlockSpec]
-    # Mandatory rubrique numbers per nature and block: {"01": {"S21.G00.30": ("002", ...)}}.
+    # Mandatory rubriques per nature and block: {"01": {"S21.G00.30": ("S21.G00.30.002", …)}}.
     mandatory: dict[str, dict[str, tuple[str, ...]]]
+    # Rubrique → the values already found valid (the parser's fast path: one set lookup).
+    valid: dict[str, set[str]]
 
     def check(self, spec: FieldSpec, value: str) -> tuple[FindingCode, dict[str, object]] | None:
         """The first problem of `value` for `spec`, or None (and the value is remembered)."""
@@ -129,7 +131,7 @@ class Norm:
             return FindingCode.VALUE_PATTERN, {"datatype": spec.datatype}
         if spec.is_date and not _calendar_date(value):
             return FindingCode.VALUE_DATE, {}
-        if len(spec.valid) < 4096:
+        if len(spec.valid) < 4096 and "'" not in value:
             spec.valid.add(value)
         return None
 
@@ -181,7 +183,7 @@ def _base_tables() -> tuple[
                 only = MANDATORY_CHECKED[block]
                 if only is not None and rubrique[11:] not in only:
                     continue
-                mandatory[nature].setdefault(rubrique[:10], []).append(rubrique[11:])
+                mandatory[nature].setdefault(block, []).append(rubrique)
     frozen = {
         nature: {block: tuple(sorted(numbers)) for block, numbers in by_block.items()}
         for nature, by_block in mandatory.items()
@@ -239,7 +241,7 @@ def load(version: str) -> Norm:
         )
     # The version itself is checked by `resolve`, against KNOWN_VERSIONS, not the P24V01 list.
     fields["S10.G00.00.006"].codes = None
-    return Norm(version, fields, blocks, mandatory)
+    return Norm(version, fields, blocks, mandatory, {r: s.valid for r, s in fields.items()})
 
 
 def resolve(declared: str | None) -> tuple[Norm, bool]:

@@ -52,6 +52,12 @@ BOM = b"\xef\xbb\xbf"
 _KEY_RE = re.compile(r"S\d{2}\.G\d{2}\.\d{2}\.\d{3}")
 _LOOSE_RE = re.compile(r"\s*(S\d{2}\.G\d{2}\.\d{2}\.\d{3})\s*,\s*'(.*)'\s*")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+# A UTF-8 multi-byte sequence: in a file read as ISO-8859-1, the sign of UTF-8 lines.
+# Searched in the chunk's non-ASCII bytes only (ISO-8859-1 letters are single bytes from 0xC0,
+# rarely followed by a byte from 0x80 to 0xBF): a hit sends the chunk to the line-by-line path.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+_ASCII = bytes(range(128))
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,17 +102,31 @@ Event = (
 )
 
 
+def _non_ascii_lines(buffer: bytes) -> Iterator[tuple[int, bytes]]:
+    """(start, line) of each line of `buffer` that holds a byte above 0x7F."""
+    search = _NON_ASCII.search
+    position = 0
+    while (match := search(buffer, position)) is not None:
+        start = buffer.rfind(b"\n", 0, match.start()) + 1
+        end = buffer.find(b"\n", match.start())
+        end = len(buffer) if end < 0 else end
+        yield start, buffer[start:end]
+        position = end + 1
+
+
 class _Occurrence:
     """An open block occurrence while reading."""
 
     __slots__ = ("code", "counts", "fields", "last_child", "line", "obj")
 
-    def __init__(self, code: str, line: int, fields: dict[str, str], obj: object) -> None:
+    def __init__(
+        self, code: str, line: int, fields: dict[str, str] | None, obj: Record | None
+    ) -> None:
         self.code = code
         self.line = line
         self.fields = fields
         self.obj = obj
-        self.counts: dict[str, int] = {}
+        self.counts: dict[str, int] | None = None
         self.last_child = ""
 
 
@@ -114,6 +134,10 @@ class _Occurrence:
 _ENVOI_BLOCKS = frozenset({"S10.G00.00", "S10.G00.01", "S10.G00.02", "S10.G00.95", "S90.G00.90"})
 _DECLARATION_BLOCKS = frozenset({"S20.G00.05", "S20.G00.96"})
 _EMPLOYER_BLOCKS = frozenset({"S21.G00.06", "S21.G00.11"})
+_DROPPED: tuple[None, None, bool] = (None, None, True)
+_DROPPED_UNKNOWN: tuple[None, None, bool] = (None, None, False)
+_RECORD_BLOCKS = ("S21.G00.15", "S21.G00.16", "S21.G00.30", "S21.G00.31", "S21.G00.40",
+                  "S21.G00.41", "S21.G00.62", "S21.G00.70", "S21.G00.73")  # fmt: skip
 
 
 class _Reader:
@@ -132,15 +156,31 @@ class _Reader:
         self.declaration: Declaration | None = None
         self.declaration_started = False
         self.individual: Individual | None = None
-        self.records = 0
         self.number = 0
         self.lot_open = False
+        self.line_notes: dict[int, list[FindingCode]] = {}
+        self.crlf = False  # the first line ends with CRLF: the others are expected to
+        self.blank_lines = 0
+        self.bad_lines = 0
+        self.records_seen = False
         self.utf8_lines = 0
         self.latin1_lines = 0
         self.mixed_reported = False
         self.bom = False
         self.refused = False
-        self.scratch_lines: dict[str, int] = {}  # lines of the blocks not kept (bounded by ids)
+        attachers = {code: self.attach_envoi for code in _ENVOI_BLOCKS}
+        attachers.update({code: self.attach_declaration for code in _DECLARATION_BLOCKS})
+        attachers.update({code: self.attach_employer for code in _EMPLOYER_BLOCKS})
+        for code in _RECORD_BLOCKS:
+            attachers[code] = self.attach_record
+        self.attachers = attachers
+        self.block_info = {
+            code: (spec.parent, spec.maximum, attachers.get(code))
+            for code, spec in self.norm.blocks.items()
+        }
+        self.required_nature: str | None = None
+        self.required_norm: norms.Norm | None = None
+        self.required_now: dict[str, tuple[str, ...]] = {}
 
     # Findings ------------------------------------------------------------------------------
 
@@ -172,29 +212,111 @@ class _Reader:
 
     # Reading -------------------------------------------------------------------------------
 
-    def chunks(self, stream: BinaryIO) -> Iterator[list[bytes]]:
+    def chunks(self, stream: BinaryIO) -> Iterator[list[str]]:
+        """The file's lines, a chunk at a time, one item per physical line.
+
+        A well-formed line `code,'value'` comes as `code,'value` (its closing apostrophe and
+        line end cut by one split of the chunk); any other line (blank, trailing blanks, broken,
+        or noted in `line_notes`) comes whole, behind a NUL marker, for the careful path."""
         read = stream.read
         rest = b""
+        base = 0
         first = True
         while True:
             data = read(CHUNK)
-            if not data:
-                break
-            if first:
-                first = False
-                if data.startswith(BOM):
-                    self.bom = True
-                    data = data[3:]
-            if rest:
-                data = rest + data
-            parts = data.split(b"\n")
-            rest = parts.pop()
-            if len(rest) > MAX_PENDING:
-                yield parts
-                self.fatal_unreadable(self.number + 1, rest[:64])
-            yield parts
-        if rest:
-            yield [rest]
+            if data:
+                if first:
+                    first = False
+                    if data.startswith(BOM):
+                        self.bom = True
+                        data = data[3:]
+                buffer = rest + data if rest else data
+                cut = buffer.rfind(b"\n") + 1
+                if not cut:
+                    if len(buffer) > MAX_PENDING:
+                        self.fatal_unreadable(base + 1, buffer[:64])
+                    rest = buffer
+                    continue
+                rest = buffer[cut:]
+                buffer = buffer[:cut]
+                if base == 0:
+                    self.crlf = buffer.find(b"\n") > 0 and buffer[buffer.find(b"\n") - 1] == 13
+            elif rest:
+                buffer, rest = rest + b"\n", b""
+            else:
+                return
+            text, notes = self.decode(buffer, base)
+            items = text.split("'\r\n") if self.crlf else text.split("'\n")
+            if len(items) - 1 != text.count("\n") or notes:
+                if "\r" in text:
+                    text = text.replace("\r\n", "\n")
+                lines = text.split("\n")
+                lines.pop()
+                items = [line[:-1] if line[-1:] == "'" else "\x00" + line for line in lines]
+                for index in notes:
+                    if items[index][:1] != "\x00":
+                        items[index] = "\x00" + items[index] + "'"
+            else:
+                items.pop()
+            base += len(items)
+            yield items
+
+    def decode(self, buffer: bytes, base: int) -> tuple[str, list[int]]:
+        """The chunk's text (UTF-8 when valid, else ISO-8859-1, line by line when mixed) and
+        the indexes of its lines that carry a note (broken accents, change of encoding).
+
+        Cheap on the usual files: an ASCII or valid UTF-8 chunk is one decode; an ISO-8859-1
+        chunk with no UTF-8 sequence in it (one regex scan) is one decode too."""
+        notes: list[int] = []
+        if buffer.isascii():
+            return buffer.decode("ascii"), notes
+        if not self.latin1_lines:
+            try:
+                text = buffer.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                self.utf8_lines += 1
+                if "\ufffd" in text:
+                    for start, line in _non_ascii_lines(buffer):
+                        if "\ufffd" in line.decode("utf-8"):
+                            self.note_line(buffer, start, base, notes, FindingCode.BROKEN_ACCENTS)
+                return text, notes
+        if _UTF8_SEQUENCE.search(buffer.translate(None, _ASCII)) is None:
+            if self.utf8_lines and not self.mixed_reported:
+                start, _ = next(_non_ascii_lines(buffer))
+                self.note_line(buffer, start, base, notes, FindingCode.MIXED_ENCODINGS)
+            self.latin1_lines += 1
+            return buffer.decode("latin-1"), notes
+        # Lines of both encodings in one chunk: decide line by line.
+        lines = []
+        for raw in buffer.split(b"\n"):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                line = raw.decode("latin-1")
+                self.latin1_lines += 1
+                kind_changed = bool(self.utf8_lines)
+            else:
+                utf8 = not raw.isascii()
+                self.utf8_lines += utf8
+                kind_changed = utf8 and bool(self.latin1_lines)
+                if "\ufffd" in line:
+                    self.note_index(len(lines), base, notes, FindingCode.BROKEN_ACCENTS)
+            if kind_changed and not self.mixed_reported:
+                self.note_index(len(lines), base, notes, FindingCode.MIXED_ENCODINGS)
+            lines.append(line)
+        return "\n".join(lines), notes
+
+    def note_line(self, buffer: bytes, start: int, base: int, notes: list[int],
+                  code: FindingCode) -> None:  # fmt: skip
+        self.note_index(buffer.count(b"\n", 0, start), base, notes, code)
+
+    def note_index(self, index: int, base: int, notes: list[int], code: FindingCode) -> None:
+        if code is FindingCode.MIXED_ENCODINGS:
+            self.mixed_reported = True
+        notes.append(index)
+        self.line_notes.setdefault(base + index + 1, []).append(code)
 
     def fatal_unreadable(self, line: int, raw: bytes) -> None:
         binary = b"\x00" in raw or _CONTROL_RE.search(raw.decode("latin-1")) is not None
@@ -202,108 +324,111 @@ class _Reader:
         self.report(code, line)
         raise DsnRefused(self.findings)
 
+    def careful(self, item: str, number: int) -> tuple[str, str] | None:
+        """A line off the fast path: its (rubrique, value), or None when it is blank or broken
+        (then reported). Value problems are left to the caller."""
+        raw = item[1:] if item[:1] == "\x00" else item + "'"
+        for code in self.line_notes.pop(number, ()):
+            text = raw.rstrip()
+            self.report(code, number, text[:14] or None, text[16:-1] or None)
+        text = raw.rstrip()
+        if not text:
+            self.blank_lines += 1
+            return None
+        if len(text) > 16 and text[14:16] == ",'" and text[-1] == "'":
+            key, value = text[:14], text[16:-1]
+            if _KEY_RE.fullmatch(key) is not None:
+                return key, value
+        match = _LOOSE_RE.fullmatch(text)
+        if match is not None:
+            return match[1], match[2]
+        self.bad_lines += 1
+        if not self.records_seen:
+            if "\x00" in text or _CONTROL_RE.search(text):
+                self.fatal_unreadable(number, text.encode("latin-1", "replace"))
+            if self.bad_lines >= SNIFF_LINES:
+                self.fatal_unreadable(number, text.encode("latin-1", "replace"))
+        self.report(FindingCode.LINE_SYNTAX, number, None, text[:MAX_LINE])
+        return None
+
     def run(self, stream: BinaryIO) -> Iterator[Event]:  # noqa: C901 (the hot loop, inlined)
         out = self.out
-        fields_get = self.fields_get
-        check = self.norm.check
-        is_service = norms.is_service
+        valid_get = self.norm.valid.get
         report = self.report
-        cur_code = ""
-        cur_rub = ""
+        cur_key = cur_bound = cur_code = ""
         cur_fields: dict[str, str] | None = None
         cur_lines: dict[str, int] | None = None
         cur_known = True
         number = 0
-        records = 0
-        bad_lines = 0
-        for parts in self.chunks(stream):
-            for raw in parts:
+        for items in self.chunks(stream):
+            for item in items:
                 number += 1
-                line = raw.rstrip()
-                if not line:
-                    continue
-                try:
-                    text = line.decode("utf-8")
-                except UnicodeDecodeError:
-                    text = line.decode("latin-1")
-                    self.latin1_lines += 1
-                    if self.utf8_lines and not self.mixed_reported:
-                        self.mixed_reported = True
-                        report(FindingCode.MIXED_ENCODINGS, number)
-                else:
-                    if not line.isascii():
-                        self.utf8_lines += 1
-                        if "\ufffd" in text:
-                            report(FindingCode.BROKEN_ACCENTS, number, text[:14], text[16:-1])
-                        if self.latin1_lines and not self.mixed_reported:
-                            self.mixed_reported = True
-                            report(FindingCode.MIXED_ENCODINGS, number)
-                if len(text) > 16 and text[14] == "," and text[15] == "'" and text[-1] == "'":
-                    key = text[:14]
-                    value = text[16:-1]
-                    spec = fields_get(key)
-                    if spec is None and _KEY_RE.fullmatch(key) is None:
-                        key = ""
-                else:
-                    match = _LOOSE_RE.fullmatch(text)
-                    if match is None:
-                        key = ""
+                key, _, value = item.partition(",'")
+                valid = valid_get(key)
+                if valid is None or value not in valid:
+                    # Off the fast path: a line to read carefully, a value to check.
+                    if valid is None or item[:1] == "\x00":
+                        found = self.careful(item, number)
+                        if found is None:
+                            if out:
+                                yield from out
+                                out.clear()
+                            continue
+                        key, value = found
+                        self.records_seen = True
+                    if len(value) > MAX_LINE - 17:
+                        report(FindingCode.LINE_TOO_LONG, number, key, value, length=len(value) + 17)
+                    if "'" in value:
+                        if "''" in value:
+                            value = value.replace("''", "'")
+                            report(FindingCode.DOUBLED_APOSTROPHE, number, key, value)
+                        else:
+                            report(FindingCode.APOSTROPHE_IN_VALUE, number, key, value)
+                    if not (cur_key < key < cur_bound):
+                        code = key[:10]
+                        if cur_code < key <= cur_key:
+                            self.check_restart(code, number, key, value)
+                        self.number = number
+                        cur_fields, cur_lines, cur_known = self.open(code, number)
+                        cur_code = code
+                        cur_bound = code + "/"
+                        valid_get = self.norm.valid.get
+                    cur_key = key
+                    if not value:
+                        report(FindingCode.EMPTY_VALUE, number, key, value)
                     else:
-                        key, value = match[1], match[2]
-                        spec = fields_get(key)
-                if not key:
-                    bad_lines += 1
-                    if not records:
-                        if b"\x00" in line or _CONTROL_RE.search(text):
-                            self.number = number
-                            self.fatal_unreadable(number, line)
-                        if bad_lines >= SNIFF_LINES:
-                            self.number = number
-                            self.fatal_unreadable(number, line)
-                    report(FindingCode.LINE_SYNTAX, number, None, text[:MAX_LINE])
+                        spec = self.norm.fields.get(key)
+                        if spec is not None:
+                            problem = self.norm.check(spec, value)
+                            if problem is not None:
+                                report(problem[0], number, key, value, **problem[1])
+                        elif cur_known and not norms.is_service(key):
+                            report(FindingCode.UNKNOWN_RUBRIQUE, number, key, value,
+                                   version=self.norm.version)  # fmt: skip
+                        if cur_fields is not None:
+                            cur_fields[key] = value
+                            cur_lines[key] = number  # type: ignore[index]
                     if out:
                         yield from out
                         out.clear()
                     continue
-                if len(text) > MAX_LINE:
-                    report(FindingCode.LINE_TOO_LONG, number, key, value, length=len(text))
-                code = key[:10]
-                rub = key[11:]
-                if code != cur_code or rub <= cur_rub:
-                    if code == cur_code:
-                        self.check_restart(code, rub, number, key, value)
-                    self.records = records
+                if not (cur_key < key < cur_bound):
+                    code = key[:10]
+                    if cur_code < key <= cur_key:
+                        self.check_restart(code, number, key, value)
                     self.number = number
                     cur_fields, cur_lines, cur_known = self.open(code, number)
                     cur_code = code
-                    fields_get = self.fields_get
-                    check = self.norm.check
-                cur_rub = rub
-                records += 1
-                if "'" in value:
-                    if "''" in value:
-                        value = value.replace("''", "'")
-                        report(FindingCode.DOUBLED_APOSTROPHE, number, key, value)
-                    else:
-                        report(FindingCode.APOSTROPHE_IN_VALUE, number, key, value)
-                if not value:
-                    report(FindingCode.EMPTY_VALUE, number, key, value)
-                    continue
-                if spec is not None:
-                    if value not in spec.valid:
-                        problem = check(spec, value)
-                        if problem is not None:
-                            report(problem[0], number, key, value, **problem[1])
-                elif cur_known and not is_service(key):
-                    report(FindingCode.UNKNOWN_RUBRIQUE, number, key, value, version=self.norm.version)
+                    cur_bound = code + "/"
+                    valid_get = self.norm.valid.get
+                    if out:
+                        yield from out
+                        out.clear()
+                cur_key = key
                 if cur_fields is not None:
                     cur_fields[key] = value
                     cur_lines[key] = number  # type: ignore[index]
-                if out:
-                    yield from out
-                    out.clear()
-        self.records = records
-        self.number = number
+        self.number = number + 1  # the records counted below are those before this line
         self.finish()
         yield from out
         out.clear()
@@ -312,60 +437,81 @@ class _Reader:
 
     # Structure -----------------------------------------------------------------------------
 
-    def check_restart(self, code: str, rub: str, line: int, key: str, value: str) -> None:
+    def records(self) -> int:
+        """Records read before the line being processed (`self.number`)."""
+        return self.number - 1 - self.blank_lines - self.bad_lines
+
+    def check_restart(self, code: str, line: int, key: str, value: str) -> None:
         """A block repeated right after itself must restart at its first mandatory rubrique:
         otherwise its rubriques are out of order (e.g. 73.007 then 73.006)."""
-        nature = self.declaration.nature if self.declaration is not None else "01"
-        required = self.norm.mandatory.get(nature or "", {}).get(code, ())
-        if required and rub > required[0]:
+        required = self.required().get(code)
+        if required and key > required[0]:
             self.report(FindingCode.RUBRIQUE_OUT_OF_ORDER, line, key, value, block=code)
+
+    def required(self) -> dict[str, tuple[str, ...]]:
+        """The mandatory rubriques per block for the nature being read (S10: any nature)."""
+        nature = self.declaration.nature if self.declaration is not None else "01"
+        if nature != self.required_nature or self.required_norm is not self.norm:
+            self.required_nature = nature
+            self.required_norm = self.norm
+            self.required_now = self.norm.mandatory.get(nature or "", {})
+        return self.required_now
 
     def open(self, code: str, line: int) -> tuple[dict[str, str] | None, dict[str, int] | None, bool]:
         """A new occurrence of `code` starts at `line`: close what it ends, attach it."""
-        spec = self.norm.blocks.get(code)
-        if spec is None:
+        info = self.block_info.get(code)
+        if info is None:
+            self.records_seen = True
             self.report(FindingCode.UNKNOWN_BLOCK, line, code, block=code, version=self.norm.version)
-            return None, None, False
+            return _DROPPED_UNKNOWN
+        parent_code, maximum, attach = info
         stack = self.stack
-        parent_code = spec.parent
         if parent_code is None:
             while stack:
                 self.close(stack.pop())
             return self.open_root(code, line)
-        for depth in range(len(stack) - 1, -1, -1):
-            if stack[depth].code == parent_code:
-                break
+        if not stack or stack[-1].code != parent_code:
+            depth = len(stack) - 1
+            while depth >= 0 and stack[depth].code != parent_code:
+                depth -= 1
+            if depth < 0:
+                self.records_seen = True
+                self.report(FindingCode.ORPHAN_BLOCK, line, code, block=code, parent=parent_code)
+                return _DROPPED
+            while len(stack) > depth + 1:
+                self.close(stack.pop())
+        parent = stack[-1]
+        counts = parent.counts
+        if counts is None:
+            parent.counts = {code: 1}
         else:
-            self.report(
-                FindingCode.ORPHAN_BLOCK, line, code, block=code, parent=parent_code
-            )
-            return None, None, True
-        while len(stack) > depth + 1:
-            self.close(stack.pop())
-        parent = stack[depth]
-        count = parent.counts.get(code, 0)
-        if count and parent.last_child != code:
-            self.report(FindingCode.BLOCK_OUT_OF_ORDER, line, code, block=code)
-        elif spec.maximum is not None and count >= spec.maximum:
-            self.report(FindingCode.BLOCK_REPEATED, line, code, block=code, maximum=spec.maximum)
-        parent.counts[code] = count + 1
+            count = counts.get(code, 0)
+            if count:
+                if parent.last_child != code:
+                    self.report(FindingCode.BLOCK_OUT_OF_ORDER, line, code, block=code)
+                elif maximum is not None and count >= maximum:
+                    self.report(FindingCode.BLOCK_REPEATED, line, code, block=code,
+                                maximum=maximum)  # fmt: skip
+            counts[code] = count + 1
         parent.last_child = code
-        occurrence = self.attach(code, line, parent)
+        if attach is None:  # a block the model does not keep: checked, then dropped
+            stack.append(_Occurrence(code, line, None, None))
+            return _DROPPED
+        occurrence = attach(code, line, parent.obj)
         stack.append(occurrence)
         if occurrence.obj is None:
-            return occurrence.fields, self.scratch_lines, True
-        record = occurrence.obj
-        assert isinstance(record, Record)
-        return occurrence.fields, record.lines, True
+            return _DROPPED
+        return occurrence.fields, occurrence.obj.lines, True
 
     def open_root(self, code: str, line: int) -> tuple[dict[str, str], dict[str, int] | None, bool]:
+        self.records_seen = True
         if self.envoi_open and code != "S90.G00.90":
             self.end_envoi(line, total_missing=True)
         if code == "S10.G00.00":
             envoi = Envoi(code, line, checked_version=self.norm.version)
             self.envoi = envoi
             self.envoi_open = True
-            self.envoi_first_record = self.records
+            self.envoi_first_record = self.records()
             occurrence = _Occurrence(code, line, envoi.fields, envoi)
         elif code == "S90.G00.90":
             if self.envoi is None or not self.envoi_open:
@@ -386,63 +532,63 @@ class _Reader:
         assert isinstance(obj, Record)
         return occurrence.fields, obj.lines, True
 
-    def attach(self, code: str, line: int, parent: _Occurrence) -> _Occurrence:
-        """The occurrence of `code`, its typed object linked to its parent's (or dropped)."""
-        above = parent.obj
-        if code in _ENVOI_BLOCKS:
-            assert self.envoi is not None
-            return _Occurrence(code, line, self.envoi.fields, self.envoi)
+    def attach_envoi(self, code: str, line: int, above: object) -> _Occurrence:
+        assert self.envoi is not None
+        return _Occurrence(code, line, self.envoi.fields, self.envoi)
+
+    def attach_declaration(self, code: str, line: int, above: object) -> _Occurrence:
         if code == "S20.G00.05":
             self.start_declaration(line)
-            assert self.declaration is not None
-            return _Occurrence(code, line, self.declaration.fields, self.declaration)
-        if code in _DECLARATION_BLOCKS and isinstance(above, Declaration):
-            return _Occurrence(code, line, above.fields, above)
-        if code == "S21.G00.06" and isinstance(above, Declaration):
+        declaration = self.declaration
+        assert declaration is not None
+        return _Occurrence(code, line, declaration.fields, declaration)
+
+    def attach_employer(self, code: str, line: int, above: object) -> _Occurrence:
+        if isinstance(above, Declaration):
             above.employer = Employer(code, line)
             return _Occurrence(code, line, above.employer.fields, above.employer)
-        if code == "S21.G00.11" and isinstance(above, Employer):
-            return _Occurrence(code, line, above.fields, above)
+        assert isinstance(above, Employer)
+        return _Occurrence(code, line, above.fields, above)
+
+    def attach_record(self, code: str, line: int, above: object) -> _Occurrence:
+        """The typed record of `code`, linked to its parent's."""
         record: Record
-        if code == "S21.G00.15" and self.declaration is not None:
-            record = Adhesion(code, line)
-            self.declaration.adhesions.append(record)
-        elif code == "S21.G00.16" and isinstance(above, Adhesion):
-            record = Record(code, line)
-            above.changes.append(record)
-        elif code == "S21.G00.30" and self.declaration is not None:
-            if not self.declaration_started:
+        if code == "S21.G00.30":
+            if not self.declaration_started and self.declaration is not None:
                 self.declaration_started = True
                 self.out.append(DeclarationStarted(self.declaration))
             record = self.individual = Individual(code, line)
-        elif code == "S21.G00.31" and isinstance(above, Individual):
-            record = Record(code, line)
-            above.changes.append(record)
-        elif code == "S21.G00.40" and isinstance(above, Individual):
+        elif code == "S21.G00.15":
+            record = Adhesion(code, line)
+            if self.declaration is not None:
+                self.declaration.adhesions.append(record)
+        elif code == "S21.G00.40":
             record = Contract(code, line)
+            assert isinstance(above, Individual)
             above.contracts.append(record)
-        elif code == "S21.G00.41" and isinstance(above, Contract):
-            record = Record(code, line)
-            above.changes.append(record)
-        elif code == "S21.G00.62" and isinstance(above, Contract):
+        elif code == "S21.G00.62":
+            assert isinstance(above, Contract)
             record = above.end = ContractEnd(code, line)
-        elif code == "S21.G00.70" and isinstance(above, Contract):
+        elif code == "S21.G00.70":
+            assert isinstance(above, Contract)
             record = Affiliation(code, line)
             above.affiliations.append(record)
-        elif code == "S21.G00.73" and isinstance(above, Affiliation):
+        elif code == "S21.G00.73":
+            assert isinstance(above, Affiliation)
             record = Dependant(code, line)
             above.dependants.append(record)
-        else:
-            return _Occurrence(code, line, {}, None)
+        else:  # S21.G00.16, .31, .41: changes of their parent
+            assert isinstance(above, Adhesion | Individual | Contract)
+            record = Record(code, line)
+            above.changes.append(record)
         return _Occurrence(code, line, record.fields, record)
 
     def close(self, occurrence: _Occurrence) -> None:
-        code = occurrence.code
-        nature = "01" if code[:3] == "S10" or self.declaration is None else self.declaration.nature
-        required = self.norm.mandatory.get(nature or "", {}).get(code, ())
         fields = occurrence.fields
-        for number in required:
-            rubrique = f"{code}.{number}"
+        if fields is None:  # not kept: nothing more to check
+            return
+        code = occurrence.code
+        for rubrique in self.required().get(code, ()):
             if rubrique not in fields:
                 spec = self.norm.fields.get(rubrique)
                 self.report(
@@ -453,7 +599,7 @@ class _Reader:
                     name=spec.name if spec else "",
                 )
         for child in norms.REQUIRED_CHILDREN.get(code, ()):
-            if child not in occurrence.counts:
+            if not occurrence.counts or child not in occurrence.counts:
                 self.report(
                     FindingCode.MISSING_BLOCK,
                     occurrence.line,
@@ -521,7 +667,7 @@ class _Reader:
         envoi = self.envoi
         assert envoi is not None
         self.envoi_open = False
-        envoi.rubrique_count = self.records - self.envoi_first_record
+        envoi.rubrique_count = self.records() - self.envoi_first_record
         if total_missing:
             self.report(FindingCode.MISSING_TOTAL, line)
         else:
@@ -541,7 +687,7 @@ class _Reader:
                             expected=int(value), actual=actual)  # fmt: skip
 
     def finish(self) -> None:
-        if not self.records:
+        if not self.records_seen:
             if not self.finding_count:
                 self.report(FindingCode.EMPTY_FILE, None)
             else:
@@ -551,11 +697,11 @@ class _Reader:
             self.close(self.stack.pop())
         if self.envoi_open:
             self.envoi_open = False
-            self.report(FindingCode.TRUNCATED, self.number)
+            self.report(FindingCode.TRUNCATED, self.number - 1)
             assert self.envoi is not None
             self.out.append(EnvoiEnded(self.envoi))
         elif self.lot_open:
-            self.report(FindingCode.TRUNCATED, self.number)
+            self.report(FindingCode.TRUNCATED, self.number - 1)
         elif self.envoi is None:
             self.report(FindingCode.NOT_A_DSN, None)
         self.out.append(FileEnded(self.summary()))
@@ -569,7 +715,7 @@ class _Reader:
             encoding = "utf-8"
         else:
             encoding = "ascii"
-        return Summary(encoding, self.bom, self.number, self.records, self.finding_count,
+        return Summary(encoding, self.bom, self.number - 1, self.records(), self.finding_count,
                        self.refused)  # fmt: skip
 
 
