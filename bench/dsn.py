@@ -247,6 +247,13 @@ def project(path: Path) -> str:
 
 
 def child(mode: str, path: Path) -> None:
+    if mode == "project":  # loaded once per process, as in the worker: not the file's cost
+        from portal.dsn import norm
+
+        loading = time.perf_counter()
+        for version in norm.KNOWN_VERSIONS:
+            norm.load(version)
+        print(f"norm tables loaded in {time.perf_counter() - loading:.2f} s", file=sys.stderr)
     started = time.perf_counter()
     summary = floor(path) if mode == "floor" else project(path)
     seconds = time.perf_counter() - started

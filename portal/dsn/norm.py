@@ -17,6 +17,7 @@ from portal.dsn.errors import FindingCode
 
 DATA = Path(__file__).resolve().parent / "data"
 BASE_VERSION = "P24V01"
+VALID_PER_RUBRIQUE = 1024
 KNOWN_VERSIONS = ("P24V01", "P25V01", "P26V01")
 _VERSION_RE = re.compile(r"P(\d{2})V(\d{2})")
 
@@ -82,7 +83,7 @@ LATER_ADDITIONS = (
 
 @dataclass(slots=True)
 class FieldSpec:
-    """One rubrique: its checks, compiled. `valid` caches the values already found valid."""
+    """One rubrique: its checks, compiled."""
 
     rubrique: str
     name: str
@@ -93,7 +94,6 @@ class FieldSpec:
     pattern: Callable[[str], object] | None
     codes: frozenset[str] | None
     is_date: bool
-    valid: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +112,19 @@ class Norm:
     blocks: dict[str, BlockSpec]
     # Mandatory rubriques per nature and block: {"01": {"S21.G00.30": ("S21.G00.30.002", …)}}.
     mandatory: dict[str, dict[str, tuple[str, ...]]]
-    # Rubrique → the values already found valid (the parser's fast path: one set lookup).
-    valid: dict[str, set[str]]
+    # Lines already found valid, as `rubrique,'value` (the parser's fast path: one set lookup),
+    # at most VALID_PER_RUBRIQUE per rubrique so that memory stays bounded.
+    valid_lines: set[str] = field(default_factory=set)
+    valid_counts: dict[str, int] = field(default_factory=dict)
+
+    def remember(self, rubrique: str, line: str) -> None:
+        count = self.valid_counts.get(rubrique, 0)
+        if count < VALID_PER_RUBRIQUE:
+            self.valid_counts[rubrique] = count + 1
+            self.valid_lines.add(line)
 
     def check(self, spec: FieldSpec, value: str) -> tuple[FindingCode, dict[str, object]] | None:
-        """The first problem of `value` for `spec`, or None (and the value is remembered)."""
+        """The first problem of `value` for `spec`, or None."""
         length = len(value)
         if not spec.min_len <= length <= spec.max_len:
             return FindingCode.VALUE_LENGTH, {
@@ -131,8 +139,6 @@ class Norm:
             return FindingCode.VALUE_PATTERN, {"datatype": spec.datatype}
         if spec.is_date and not _calendar_date(value):
             return FindingCode.VALUE_DATE, {}
-        if len(spec.valid) < 4096 and "'" not in value:
-            spec.valid.add(value)
         return None
 
 
@@ -241,7 +247,7 @@ def load(version: str) -> Norm:
         )
     # The version itself is checked by `resolve`, against KNOWN_VERSIONS, not the P24V01 list.
     fields["S10.G00.00.006"].codes = None
-    return Norm(version, fields, blocks, mandatory, {r: s.valid for r, s in fields.items()})
+    return Norm(version, fields, blocks, mandatory)
 
 
 def resolve(declared: str | None) -> tuple[Norm, bool]:

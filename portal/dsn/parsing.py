@@ -143,7 +143,6 @@ _RECORD_BLOCKS = ("S21.G00.15", "S21.G00.16", "S21.G00.30", "S21.G00.31", "S21.G
 class _Reader:
     def __init__(self) -> None:
         self.norm, _ = norms.resolve(norms.BASE_VERSION)
-        self.fields_get = self.norm.fields.get
         self.out: list[Event] = []
         self.findings: list[Finding] = []
         self.finding_count = 0
@@ -352,8 +351,10 @@ class _Reader:
         return None
 
     def run(self, stream: BinaryIO) -> Iterator[Event]:  # noqa: C901 (the hot loop, inlined)
+        """The hot loop. A line already seen valid (`norm.valid_lines`) costs one set lookup,
+        one slice and the block comparison; any other line takes the careful path."""
         out = self.out
-        valid_get = self.norm.valid.get
+        valid_lines = self.norm.valid_lines
         report = self.report
         cur_key = cur_bound = cur_code = ""
         cur_fields: dict[str, str] | None = None
@@ -363,55 +364,52 @@ class _Reader:
         for items in self.chunks(stream):
             for item in items:
                 number += 1
-                key, _, value = item.partition(",'")
-                valid = valid_get(key)
-                if valid is None or value not in valid:
-                    # Off the fast path: a line to read carefully, a value to check.
-                    if valid is None or item[:1] == "\x00":
-                        found = self.careful(item, number)
-                        if found is None:
-                            if out:
-                                yield from out
-                                out.clear()
-                            continue
-                        key, value = found
-                        self.records_seen = True
-                    if len(value) > MAX_LINE - 17:
-                        report(FindingCode.LINE_TOO_LONG, number, key, value, length=len(value) + 17)
-                    if "'" in value:
-                        if "''" in value:
-                            value = value.replace("''", "'")
-                            report(FindingCode.DOUBLED_APOSTROPHE, number, key, value)
-                        else:
-                            report(FindingCode.APOSTROPHE_IN_VALUE, number, key, value)
+                if item in valid_lines:
+                    key = item[:14]
                     if not (cur_key < key < cur_bound):
                         code = key[:10]
                         if cur_code < key <= cur_key:
-                            self.check_restart(code, number, key, value)
+                            self.check_restart(code, number, key, item[16:])
                         self.number = number
                         cur_fields, cur_lines, cur_known = self.open(code, number)
                         cur_code = code
                         cur_bound = code + "/"
-                        valid_get = self.norm.valid.get
+                        valid_lines = self.norm.valid_lines
+                        if out:
+                            yield from out
+                            out.clear()
                     cur_key = key
-                    if not value:
-                        report(FindingCode.EMPTY_VALUE, number, key, value)
-                    else:
-                        spec = self.norm.fields.get(key)
-                        if spec is not None:
-                            problem = self.norm.check(spec, value)
-                            if problem is not None:
-                                report(problem[0], number, key, value, **problem[1])
-                        elif cur_known and not norms.is_service(key):
-                            report(FindingCode.UNKNOWN_RUBRIQUE, number, key, value,
-                                   version=self.norm.version)  # fmt: skip
-                        if cur_fields is not None:
-                            cur_fields[key] = value
-                            cur_lines[key] = number  # type: ignore[index]
-                    if out:
-                        yield from out
-                        out.clear()
+                    if cur_fields is not None:
+                        cur_fields[key] = item[16:]
+                        cur_lines[key] = number  # type: ignore[index]
                     continue
+                # Off the fast path: a line to read carefully, a value to check.
+                if (
+                    item[:1] == "\x00"
+                    or item[14:16] != ",'"
+                    or (item[:14] not in self.norm.fields and _KEY_RE.fullmatch(item[:14]) is None)
+                ):
+                    found = self.careful(item, number)
+                    if found is None:
+                        if out:
+                            yield from out
+                            out.clear()
+                        continue
+                    key, value = found
+                    plain = False
+                else:
+                    key, value = item[:14], item[16:]
+                    plain = True
+                if len(value) > MAX_LINE - 17:
+                    report(FindingCode.LINE_TOO_LONG, number, key, value, length=len(value) + 17)
+                    plain = False
+                if "'" in value:
+                    plain = False
+                    if "''" in value:
+                        value = value.replace("''", "'")
+                        report(FindingCode.DOUBLED_APOSTROPHE, number, key, value)
+                    else:
+                        report(FindingCode.APOSTROPHE_IN_VALUE, number, key, value)
                 if not (cur_key < key < cur_bound):
                     code = key[:10]
                     if cur_code < key <= cur_key:
@@ -420,14 +418,27 @@ class _Reader:
                     cur_fields, cur_lines, cur_known = self.open(code, number)
                     cur_code = code
                     cur_bound = code + "/"
-                    valid_get = self.norm.valid.get
-                    if out:
-                        yield from out
-                        out.clear()
+                    valid_lines = self.norm.valid_lines
                 cur_key = key
-                if cur_fields is not None:
-                    cur_fields[key] = value
-                    cur_lines[key] = number  # type: ignore[index]
+                if not value:
+                    report(FindingCode.EMPTY_VALUE, number, key, value)
+                else:
+                    spec = self.norm.fields.get(key)
+                    if spec is not None:
+                        problem = self.norm.check(spec, value)
+                        if problem is not None:
+                            report(problem[0], number, key, value, **problem[1])
+                        elif plain:
+                            self.norm.remember(key, item)
+                    elif cur_known and not norms.is_service(key):
+                        report(FindingCode.UNKNOWN_RUBRIQUE, number, key, value,
+                               version=self.norm.version)  # fmt: skip
+                    if cur_fields is not None:
+                        cur_fields[key] = value
+                        cur_lines[key] = number  # type: ignore[index]
+                if out:
+                    yield from out
+                    out.clear()
         self.number = number + 1  # the records counted below are those before this line
         self.finish()
         yield from out
@@ -508,7 +519,7 @@ class _Reader:
         if self.envoi_open and code != "S90.G00.90":
             self.end_envoi(line, total_missing=True)
         if code == "S10.G00.00":
-            envoi = Envoi(code, line, checked_version=self.norm.version)
+            envoi = Envoi(code, line)  # checked_version set once S10.G00.00.006 is read
             self.envoi = envoi
             self.envoi_open = True
             self.envoi_first_record = self.records()
@@ -534,9 +545,13 @@ class _Reader:
 
     def attach_envoi(self, code: str, line: int, above: object) -> _Occurrence:
         assert self.envoi is not None
+        if not self.envoi.checked_version:
+            self.resolve_norm(self.envoi.line)
         return _Occurrence(code, line, self.envoi.fields, self.envoi)
 
     def attach_declaration(self, code: str, line: int, above: object) -> _Occurrence:
+        if self.envoi is not None and not self.envoi.checked_version:
+            self.resolve_norm(self.envoi.line)
         if code == "S20.G00.05":
             self.start_declaration(line)
         declaration = self.declaration
@@ -608,7 +623,7 @@ class _Reader:
                     name=self.norm.blocks[child].name,
                     parent=code,
                 )
-        if code == "S10.G00.00":
+        if code == "S10.G00.00" and self.envoi is not None and not self.envoi.checked_version:
             self.resolve_norm(occurrence.line)
         elif code == "S21.G00.30" and self.declaration is not None:
             individual = occurrence.obj
@@ -626,7 +641,6 @@ class _Reader:
         assert envoi is not None
         declared = envoi.fields.get("S10.G00.00.006")
         self.norm, exact = norms.resolve(declared)
-        self.fields_get = self.norm.fields.get
         envoi.declared_version = declared
         envoi.checked_version = self.norm.version
         envoi.exact_version = exact
