@@ -527,7 +527,7 @@ class _Reader:
         elif code == "S90.G00.90":
             if self.envoi is None or not self.envoi_open:
                 self.report(FindingCode.ORPHAN_BLOCK, line, code, block=code, parent="S10.G00.00")
-                return {}, None, True
+                return _DROPPED
             occurrence = _Occurrence(code, line, self.envoi.fields, self.envoi)
         else:  # the concentrator's envelope
             record = Record(code, line)
