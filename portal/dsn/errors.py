@@ -170,7 +170,7 @@ assert set(_MESSAGES) == set(FindingCode) == set(_SEVERITIES)
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One problem found in a file: where (line, rubrique), what (value, code) and the French text."""
+    """One problem in a file: where (line, rubrique), what (value, code), the French text."""
 
     line: int | None
     rubrique: str | None

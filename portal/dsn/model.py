@@ -272,7 +272,7 @@ class Declaration(Record):
         return self.fields.get("S20.G00.05.001")
 
     @property
-    def kind(self) -> str | None:  # type: 01 normale … 03 annule et remplace, 04 annule
+    def kind(self) -> str | None:  # 01 normale … 03 annule et remplace, 04 annule
         return self.fields.get("S20.G00.05.002")
 
     @property

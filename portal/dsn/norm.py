@@ -197,8 +197,15 @@ def _base_tables() -> tuple[
     return blocks, _rows("fields_P24V01.tsv"), enums, frozen
 
 
-def _spec(rubrique: str, name: str, datatype: str, nature: str, lens: tuple[int, int], rx: str,
-          codes: set[str] | None) -> FieldSpec:  # fmt: skip
+def _spec(
+    rubrique: str,
+    name: str,
+    datatype: str,
+    nature: str,
+    lens: tuple[int, int],
+    rx: str,
+    codes: set[str] | None,
+) -> FieldSpec:
     pattern = re.compile(f"(?:{rx})").fullmatch if rx else None
     is_enum = nature == "Enumeration" and codes is not None
     return FieldSpec(

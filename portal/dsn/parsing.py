@@ -134,10 +134,22 @@ class _Occurrence:
 _ENVOI_BLOCKS = frozenset({"S10.G00.00", "S10.G00.01", "S10.G00.02", "S10.G00.95", "S90.G00.90"})
 _DECLARATION_BLOCKS = frozenset({"S20.G00.05", "S20.G00.96"})
 _EMPLOYER_BLOCKS = frozenset({"S21.G00.06", "S21.G00.11"})
-_DROPPED: tuple[None, None, bool] = (None, None, True)
-_DROPPED_UNKNOWN: tuple[None, None, bool] = (None, None, False)
-_RECORD_BLOCKS = ("S21.G00.15", "S21.G00.16", "S21.G00.30", "S21.G00.31", "S21.G00.40",
-                  "S21.G00.41", "S21.G00.62", "S21.G00.70", "S21.G00.73")  # fmt: skip
+# What opening a block gives the hot loop: where its rubriques go (None: dropped), their lines,
+# and whether its rubriques are known to the norm.
+Opened = tuple[dict[str, str] | None, dict[str, int] | None, bool]
+_DROPPED: Opened = (None, None, True)
+_DROPPED_UNKNOWN: Opened = (None, None, False)
+_RECORD_BLOCKS = (
+    "S21.G00.15",
+    "S21.G00.16",
+    "S21.G00.30",
+    "S21.G00.31",
+    "S21.G00.40",
+    "S21.G00.41",
+    "S21.G00.62",
+    "S21.G00.70",
+    "S21.G00.73",
+)
 
 
 class _Reader:
@@ -288,27 +300,28 @@ class _Reader:
             self.latin1_lines += 1
             return buffer.decode("latin-1"), notes
         # Lines of both encodings in one chunk: decide line by line.
-        lines = []
+        lines: list[str] = []
         for raw in buffer.split(b"\n"):
             try:
-                line = raw.decode("utf-8")
+                decoded = raw.decode("utf-8")
             except UnicodeDecodeError:
-                line = raw.decode("latin-1")
+                decoded = raw.decode("latin-1")
                 self.latin1_lines += 1
                 kind_changed = bool(self.utf8_lines)
             else:
                 utf8 = not raw.isascii()
                 self.utf8_lines += utf8
                 kind_changed = utf8 and bool(self.latin1_lines)
-                if "\ufffd" in line:
+                if "\ufffd" in decoded:
                     self.note_index(len(lines), base, notes, FindingCode.BROKEN_ACCENTS)
             if kind_changed and not self.mixed_reported:
                 self.note_index(len(lines), base, notes, FindingCode.MIXED_ENCODINGS)
-            lines.append(line)
+            lines.append(decoded)
         return "\n".join(lines), notes
 
-    def note_line(self, buffer: bytes, start: int, base: int, notes: list[int],
-                  code: FindingCode) -> None:  # fmt: skip
+    def note_line(
+        self, buffer: bytes, start: int, base: int, notes: list[int], code: FindingCode
+    ) -> None:
         self.note_index(buffer.count(b"\n", 0, start), base, notes, code)
 
     def note_index(self, index: int, base: int, notes: list[int], code: FindingCode) -> None:
@@ -350,7 +363,7 @@ class _Reader:
         self.report(FindingCode.LINE_SYNTAX, number, None, text[:MAX_LINE])
         return None
 
-    def run(self, stream: BinaryIO) -> Iterator[Event]:  # noqa: C901 (the hot loop, inlined)
+    def run(self, stream: BinaryIO) -> Iterator[Event]:
         """The hot loop. A line already seen valid (`norm.valid_lines`) costs one set lookup,
         one slice and the block comparison; any other line takes the careful path."""
         out = self.out
@@ -431,8 +444,13 @@ class _Reader:
                         elif plain:
                             self.norm.remember(key, item)
                     elif cur_known and not norms.is_service(key):
-                        report(FindingCode.UNKNOWN_RUBRIQUE, number, key, value,
-                               version=self.norm.version)  # fmt: skip
+                        report(
+                            FindingCode.UNKNOWN_RUBRIQUE,
+                            number,
+                            key,
+                            value,
+                            version=self.norm.version,
+                        )
                     if cur_fields is not None:
                         cur_fields[key] = value
                         cur_lines[key] = number  # type: ignore[index]
@@ -468,12 +486,14 @@ class _Reader:
             self.required_now = self.norm.mandatory.get(nature or "", {})
         return self.required_now
 
-    def open(self, code: str, line: int) -> tuple[dict[str, str] | None, dict[str, int] | None, bool]:
+    def open(self, code: str, line: int) -> Opened:
         """A new occurrence of `code` starts at `line`: close what it ends, attach it."""
         info = self.block_info.get(code)
         if info is None:
             self.records_seen = True
-            self.report(FindingCode.UNKNOWN_BLOCK, line, code, block=code, version=self.norm.version)
+            self.report(
+                FindingCode.UNKNOWN_BLOCK, line, code, block=code, version=self.norm.version
+            )
             return _DROPPED_UNKNOWN
         parent_code, maximum, attach = info
         stack = self.stack
@@ -501,8 +521,7 @@ class _Reader:
                 if parent.last_child != code:
                     self.report(FindingCode.BLOCK_OUT_OF_ORDER, line, code, block=code)
                 elif maximum is not None and count >= maximum:
-                    self.report(FindingCode.BLOCK_REPEATED, line, code, block=code,
-                                maximum=maximum)  # fmt: skip
+                    self.report(FindingCode.BLOCK_REPEATED, line, code, block=code, maximum=maximum)
             counts[code] = count + 1
         parent.last_child = code
         if attach is None:  # a block the model does not keep: checked, then dropped
@@ -514,7 +533,7 @@ class _Reader:
             return _DROPPED
         return occurrence.fields, occurrence.obj.lines, True
 
-    def open_root(self, code: str, line: int) -> tuple[dict[str, str], dict[str, int] | None, bool]:
+    def open_root(self, code: str, line: int) -> Opened:
         self.records_seen = True
         if self.envoi_open and code != "S90.G00.90":
             self.end_envoi(line, total_missing=True)
@@ -645,8 +664,13 @@ class _Reader:
         envoi.checked_version = self.norm.version
         envoi.exact_version = exact
         if declared is None:
-            self.report(FindingCode.MISSING_NORM_VERSION, line, "S10.G00.00.006", None,
-                        version=self.norm.version)  # fmt: skip
+            self.report(
+                FindingCode.MISSING_NORM_VERSION,
+                line,
+                "S10.G00.00.006",
+                None,
+                version=self.norm.version,
+            )
         elif not exact:
             self.report(
                 FindingCode.UNKNOWN_NORM_VERSION,
@@ -697,8 +721,14 @@ class _Reader:
             if value is None or not value.isdigit():
                 continue  # reported as a missing rubrique or a bad value
             if int(value) != actual:
-                self.report(code, envoi.lines.get(rubrique), rubrique, value,
-                            expected=int(value), actual=actual)  # fmt: skip
+                self.report(
+                    code,
+                    envoi.lines.get(rubrique),
+                    rubrique,
+                    value,
+                    expected=int(value),
+                    actual=actual,
+                )
 
     def finish(self) -> None:
         if not self.records_seen:
@@ -729,8 +759,9 @@ class _Reader:
             encoding = "utf-8"
         else:
             encoding = "ascii"
-        return Summary(encoding, self.bom, self.number - 1, self.records(), self.finding_count,
-                       self.refused)  # fmt: skip
+        return Summary(
+            encoding, self.bom, self.number - 1, self.records(), self.finding_count, self.refused
+        )
 
 
 def _stream(source: BinaryIO | bytes | bytearray | memoryview) -> BinaryIO:
@@ -747,7 +778,7 @@ def events(source: BinaryIO | bytes | bytearray | memoryview) -> Iterator[Event]
 def parse(source: BinaryIO | bytes | bytearray | memoryview) -> DsnDocument:
     """The whole file as a DsnDocument (individuals kept in memory: for tests and small files;
     the intake of large files walks `events`). Raises only `DsnRefused`."""
-    envelope: list = []
+    envelope: list[Record] = []
     envois: list[Envoi] = []
     findings: list[Finding] = []
     summary = Summary("ascii", False, 0, 0, 0, False)

@@ -71,7 +71,9 @@ def lines(records: Iterable[Record | str]) -> list[str]:
     return [r if isinstance(r, str) else f"{r[0]},'{r[1]}'" for r in records]
 
 
-def envoi(body: Sequence[Record | str], *, total: int | None = None, declarations: int = 1) -> list[str]:
+def envoi(
+    body: Sequence[Record | str], *, total: int | None = None, declarations: int = 1
+) -> list[str]:
     """ENVOI + body + S90 (rubriques counted unless `total` is given)."""
     text = lines([*ENVOI, *body])
     counted = sum(1 for line in text if line.strip() and line.startswith("S")) + 2
@@ -93,4 +95,7 @@ def build(
     """One envoi with one declaration (the default body: one employee) as bytes."""
     if body is None:
         body = [*declaration(), *individual()]
-    return eol.join(envoi(body, total=total, declarations=declarations)).encode(encoding) + eol.encode()
+    return (
+        eol.join(envoi(body, total=total, declarations=declarations)).encode(encoding)
+        + eol.encode()
+    )

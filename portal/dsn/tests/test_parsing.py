@@ -35,7 +35,9 @@ SYNTHETIC = SAMPLES / "synthetic_mensuelle_P25V01_affiliations_radiations.dsn"
 JIKEN = SAMPLES / "jikenlabs_open-neodes_test_fragment_affiliation_ayantdroit.dsn"
 
 
-def codes(findings: list[Finding] | tuple[Finding, ...]) -> list[tuple[int | None, str | None, str]]:
+def codes(
+    findings: list[Finding] | tuple[Finding, ...],
+) -> list[tuple[int | None, str | None, str]]:
     return [(f.line, f.rubrique, f.code.value) for f in findings]
 
 
@@ -60,12 +62,17 @@ def test_synthetic_monthly_sample_reads_without_finding_with_every_block_in_plac
     assert (envoi_read.declared_version, envoi_read.checked_version) == ("P25V01", "P25V01")
     assert (envoi_read.rubrique_count, envoi_read.declaration_count) == (331, 1)
     [declaration_read] = envoi_read.declarations
-    assert (declaration_read.nature, declaration_read.kind, declaration_read.line) == ("01", "01", 18)
+    assert (declaration_read.nature, declaration_read.kind, declaration_read.line) == (
+        "01",
+        "01",
+        18,
+    )
     assert declaration_read.month == date(2025, 6, 1)
     assert declaration_read.siret == "99900000300015"
-    assert [(a.contract_reference, a.organisme, a.technical_id, a.line) for a in
-            declaration_read.adhesions] == [("SANTE-COLL-0001", "A99999", "1", 44),
-                                            ("PREV-COLL-0002", "P9999", "2", 48)]  # fmt: skip
+    assert [
+        (a.contract_reference, a.organisme, a.technical_id, a.line)
+        for a in declaration_read.adhesions
+    ] == [("SANTE-COLL-0001", "A99999", "1", 44), ("PREV-COLL-0002", "P9999", "2", 48)]
     assert [(i.nir, i.last_name, i.first_names, i.line) for i in declaration_read.individuals] == [
         ("1859975999001", "DUPONT", "Jean", 52),
         ("2909913999003", "MARTIN", "Zoé", 132),
@@ -80,16 +87,30 @@ def test_synthetic_sample_new_hire_has_two_affiliations_and_two_dependants() -> 
 
     [contract] = dupont.contracts
     assert (contract.start_date, contract.number, contract.line, contract.end) == (
-        date(2025, 6, 2), "00001", 65, None)  # fmt: skip
+        date(2025, 6, 2),
+        "00001",
+        65,
+        None,
+    )
     assert [(a.option, a.population, a.adhesion_id, a.line) for a in contract.affiliations] == [
         ("FAMILLE", "CADRES", "1", 84),
         (None, "CADRES", "2", 97),
     ]
     spouse, child = contract.affiliations[0].dependants
     assert (spouse.kind, spouse.first_names, spouse.birth_date, spouse.nir, spouse.line) == (
-        "01", "Hélène", date(1987, 4, 20), "2879975999002", 88)  # fmt: skip
+        "01",
+        "Hélène",
+        date(1987, 4, 20),
+        "2879975999002",
+        88,
+    )
     assert (child.kind, child.first_names, child.birth_date, child.nir, child.line) == (
-        "02", "Lucas", date(2015, 9, 10), None, 93)  # fmt: skip
+        "02",
+        "Lucas",
+        date(2015, 9, 10),
+        None,
+        93,
+    )
 
 
 def test_synthetic_sample_ends_of_contract_carry_motif_date_and_continuity() -> None:
@@ -119,8 +140,10 @@ def test_jikenlabs_fragment_is_read_and_every_breach_of_the_norm_reported_with_i
     assert document.summary.refused is False
     affiliation = document.declarations[0].individuals[0].contracts[0].affiliations[0]
     assert (affiliation.option, affiliation.adhesion_id) == ("OPTION1", "ADH")
-    assert [(d.nir, d.last_name) for d in affiliation.dependants] == [("NIR_KID", None),
-                                                                       (None, "JUNIOR")]  # fmt: skip
+    assert [(d.nir, d.last_name) for d in affiliation.dependants] == [
+        ("NIR_KID", None),
+        (None, "JUNIOR"),
+    ]
 
 
 # Encodings and line ends -----------------------------------------------------------------
@@ -132,7 +155,11 @@ def _names(data: bytes) -> tuple[str, list[str | None]]:
 
 
 def test_latin1_utf8_and_utf8_with_bom_files_give_the_same_names() -> None:
-    body = [*declaration(), *individual(first="Élodie"), *individual("2909913999003", "MARTIN", "Zoé", "00002")]
+    body = [
+        *declaration(),
+        *individual(first="Élodie"),
+        *individual("2909913999003", "MARTIN", "Zoé", "00002"),
+    ]
 
     assert _names(build(body, encoding="latin-1")) == ("iso-8859-1", ["Élodie", "Zoé"])
     assert _names(build(body, encoding="utf-8")) == ("utf-8", ["Élodie", "Zoé"])
@@ -145,9 +172,9 @@ def test_latin1_utf8_and_utf8_with_bom_files_give_the_same_names() -> None:
 
 def test_a_file_mixing_utf8_and_latin1_lines_reads_both_and_reports_the_first_change() -> None:
     utf8 = "\r\n".join(lines([*ENVOI, *declaration(), *individual(first="Élodie")])).encode()
-    latin1 = "\r\n".join(
-        lines(individual("2909913999003", "MARTIN", "Zoé", "00002"))
-    ).encode("latin-1")
+    latin1 = "\r\n".join(lines(individual("2909913999003", "MARTIN", "Zoé", "00002"))).encode(
+        "latin-1"
+    )
     data = utf8 + b"\r\n" + latin1 + b"\r\nS90.G00.90.001,'61'\r\nS90.G00.90.002,'1'\r\n"
 
     document = parse(data)
@@ -236,8 +263,10 @@ def test_unknown_block_and_unknown_rubrique_are_reported_and_service_rubriques_k
 
     document = parse(build(body))
 
-    assert codes(document.findings) == [(35, "S21.G00.30.099", "unknown_rubrique"),
-                                        (45, "S21.G00.99", "unknown_block")]  # fmt: skip
+    assert codes(document.findings) == [
+        (35, "S21.G00.30.099", "unknown_rubrique"),
+        (45, "S21.G00.99", "unknown_block"),
+    ]
 
 
 def test_envelope_and_service_rubriques_of_the_concentrator_are_kept_unchecked() -> None:
@@ -262,7 +291,11 @@ def test_envelope_and_service_rubriques_of_the_concentrator_are_kept_unchecked()
 
     assert document.findings == []
     assert [(r.code, r.line) for r in document.envelope] == [
-        ("S05.G51.00", 1), ("S06.G51.00", 3), ("S96.G51.00", 53), ("S95.G51.00", 54)]  # fmt: skip
+        ("S05.G51.00", 1),
+        ("S06.G51.00", 3),
+        ("S96.G51.00", 53),
+        ("S95.G51.00", 54),
+    ]
     assert document.envelope[0].get("S05.G51.00.002") == "LOT1"
     [envoi_read] = document.envois
     assert envoi_read.envoi_id == "ENVOI-42"
@@ -286,10 +319,13 @@ def test_several_declarations_and_several_envois_in_one_file() -> None:
 
     assert document.findings == []
     assert [len(e.declarations) for e in document.envois] == [2, 1]
-    assert [(d.siret, d.nature, [i.last_name for i in d.individuals]) for d in
-            document.declarations] == [("99900000300015", "01", ["DUPONT"]),
-                                       ("99900001100027", "07", ["MARTIN"]),
-                                       ("99900002900015", "01", ["DUPONT"])]  # fmt: skip
+    assert [
+        (d.siret, d.nature, [i.last_name for i in d.individuals]) for d in document.declarations
+    ] == [
+        ("99900000300015", "01", ["DUPONT"]),
+        ("99900001100027", "07", ["MARTIN"]),
+        ("99900002900015", "01", ["DUPONT"]),
+    ]
     assert [e.line for e in document.envois] == [1, 79]
 
 
@@ -334,15 +370,26 @@ def test_the_stream_is_read_in_bounded_chunks_never_whole() -> None:
 
 
 def test_a_value_out_of_its_enumeration_is_reported_with_line_rubrique_and_value() -> None:
-    body = [*declaration(), *individual()[:12], ("S21.G00.62.001", "30062025"),
-            ("S21.G00.62.002", "042"), *individual()[12:]]  # fmt: skip
+    body = [
+        *declaration(),
+        *individual()[:12],
+        ("S21.G00.62.001", "30062025"),
+        ("S21.G00.62.002", "042"),
+        *individual()[12:],
+    ]
 
     [finding] = parse(build(body)).findings
 
     assert (finding.line, finding.rubrique, finding.value, finding.code) == (
-        41, "S21.G00.62.002", "042", FindingCode.VALUE_ENUMERATION)  # fmt: skip
+        41,
+        "S21.G00.62.002",
+        "042",
+        FindingCode.VALUE_ENUMERATION,
+    )
     assert finding.severity is Severity.ERROR
-    assert finding.message == "La valeur ne fait pas partie des codes autorisés par la norme P25V01."
+    assert (
+        finding.message == "La valeur ne fait pas partie des codes autorisés par la norme P25V01."
+    )
 
 
 def test_values_off_their_length_pattern_or_calendar_are_reported() -> None:
@@ -361,17 +408,24 @@ def test_values_off_their_length_pattern_or_calendar_are_reported() -> None:
         (35, "S21.G00.40.001", "31022025", "value_date"),
     ]
     assert document.findings[1].message == (
-        "La valeur doit compter de 9 à 9 caractères (elle en compte 8).")  # fmt: skip
+        "La valeur doit compter de 9 à 9 caractères (elle en compte 8)."
+    )
 
 
 def test_an_apostrophe_inside_a_name_is_kept_and_reported_whether_single_or_doubled() -> None:
-    body = [*declaration(), *individual(last="D'ARC"), *individual("2909913999003", "O''NEIL", "Zoé", "00002")]
+    body = [
+        *declaration(),
+        *individual(last="D'ARC"),
+        *individual("2909913999003", "O''NEIL", "Zoé", "00002"),
+    ]
 
     document = parse(build(body))
 
     assert [i.last_name for i in document.declarations[0].individuals] == ["D'ARC", "O'NEIL"]
-    assert codes(document.findings) == [(29, "S21.G00.30.002", "apostrophe_in_value"),
-                                        (45, "S21.G00.30.002", "doubled_apostrophe")]  # fmt: skip
+    assert codes(document.findings) == [
+        (29, "S21.G00.30.002", "apostrophe_in_value"),
+        (45, "S21.G00.30.002", "doubled_apostrophe"),
+    ]
     assert {f.severity for f in document.findings} == {Severity.WARNING}
 
 
@@ -381,8 +435,10 @@ def test_a_line_over_256_characters_is_reported_with_its_length() -> None:
 
     document = parse(build([*declaration(), *person]))
 
-    assert codes(document.findings) == [(32, "S21.G00.30.008", "line_too_long"),
-                                        (32, "S21.G00.30.008", "value_length")]  # fmt: skip
+    assert codes(document.findings) == [
+        (32, "S21.G00.30.008", "line_too_long"),
+        (32, "S21.G00.30.008", "value_length"),
+    ]
     assert document.findings[0].message == "La ligne dépasse 256 caractères (297)."
 
 
@@ -392,8 +448,10 @@ def test_an_empty_value_and_a_missing_mandatory_rubrique_are_reported() -> None:
 
     document = parse(build([*declaration(), *person]))
 
-    assert codes(document.findings) == [(29, "S21.G00.30.002", "empty_value"),
-                                        (28, "S21.G00.30.002", "missing_rubrique")]  # fmt: skip
+    assert codes(document.findings) == [
+        (29, "S21.G00.30.002", "empty_value"),
+        (28, "S21.G00.30.002", "missing_rubrique"),
+    ]
 
 
 def test_the_norm_of_the_file_decides_which_codes_are_allowed() -> None:
@@ -413,14 +471,21 @@ def test_an_unknown_norm_version_is_checked_against_the_nearest_table_and_said_s
     older = parse(build().replace(b"'P25V01'", b"'P23V01'"))
     newer = parse(build().replace(b"'P25V01'", b"'P30V01'"))
 
-    assert [(e.declared_version, e.checked_version, e.exact_version) for e in
-            older.envois + newer.envois] == [("P23V01", "P24V01", False),
-                                             ("P30V01", "P26V01", False)]  # fmt: skip
+    assert [
+        (e.declared_version, e.checked_version, e.exact_version)
+        for e in older.envois + newer.envois
+    ] == [("P23V01", "P24V01", False), ("P30V01", "P26V01", False)]
     [finding] = older.findings
     assert (finding.line, finding.rubrique, finding.value, finding.code) == (
-        4, "S10.G00.00.006", "P23V01", FindingCode.UNKNOWN_NORM_VERSION)  # fmt: skip
-    assert finding.message == ("La norme P23V01 n'est pas connue du portail : le fichier a été "
-                               "contrôlé avec la norme la plus proche, P24V01.")  # fmt: skip
+        4,
+        "S10.G00.00.006",
+        "P23V01",
+        FindingCode.UNKNOWN_NORM_VERSION,
+    )
+    assert finding.message == (
+        "La norme P23V01 n'est pas connue du portail : le fichier a été "
+        "contrôlé avec la norme la plus proche, P24V01."
+    )
 
 
 def test_a_test_send_is_flagged() -> None:
@@ -437,7 +502,8 @@ def test_a_wrong_s90_total_refuses_the_file_with_the_counts() -> None:
 
     assert codes(refused.findings) == [(44, "S90.G00.90.001", "total_rubriques")]
     assert refused.findings[0].message == (
-        "Le total S90.G00.90.001 annonce 50 rubriques, l'envoi en contient 45.")  # fmt: skip
+        "Le total S90.G00.90.001 annonce 50 rubriques, l'envoi en contient 45."
+    )
     assert refused.message.startswith("Le fichier DSN est refusé : Le total S90.G00.90.001")
 
 
@@ -470,7 +536,8 @@ def test_a_binary_file_is_refused_at_once() -> None:
 
     assert [f.code for f in refused.findings][-1] is FindingCode.BINARY_FILE
     assert refused.message == (
-        "Le fichier DSN est refusé : Le fichier n'est pas un fichier texte DSN (contenu binaire).")  # fmt: skip
+        "Le fichier DSN est refusé : Le fichier n'est pas un fichier texte DSN (contenu binaire)."
+    )
 
 
 def test_a_text_file_that_is_not_a_dsn_is_refused_after_its_first_lines() -> None:
@@ -478,7 +545,9 @@ def test_a_text_file_that_is_not_a_dsn_is_refused_after_its_first_lines() -> Non
 
     refused = refusal_of(csv)
 
-    assert [f.code for f in refused.findings] == [FindingCode.LINE_SYNTAX] * 9 + [FindingCode.NOT_A_DSN]
+    assert [f.code for f in refused.findings] == [FindingCode.LINE_SYNTAX] * 9 + [
+        FindingCode.NOT_A_DSN
+    ]
 
 
 def test_one_huge_line_without_line_end_is_refused_without_reading_it_whole() -> None:
@@ -527,8 +596,14 @@ def test_random_dsn_lines_never_raise_anything_but_the_refusal(
         for event in events(data):
             assert isinstance(
                 event,
-                Finding | Individual | EnvoiStarted | EnvoiEnded | DeclarationStarted
-                | DeclarationEnded | EnvelopeRead | FileEnded,
+                Finding
+                | Individual
+                | EnvoiStarted
+                | EnvoiEnded
+                | DeclarationStarted
+                | DeclarationEnded
+                | EnvelopeRead
+                | FileEnded,
             )
     except DsnRefused as refused:
         assert refused.findings
@@ -537,6 +612,23 @@ def test_random_dsn_lines_never_raise_anything_but_the_refusal(
 def test_every_finding_code_has_a_french_message_and_a_severity() -> None:
     for code in FindingCode:
         assert isinstance(code.severity, Severity)
-        assert code.message(**{k: "X" for k in ("block", "parent", "name", "missing", "maximum",
-                                                 "minimum", "length", "datatype", "version",
-                                                 "declared", "expected", "actual", "limit")})  # fmt: skip
+        assert code.message(
+            **{
+                k: "X"
+                for k in (
+                    "block",
+                    "parent",
+                    "name",
+                    "missing",
+                    "maximum",
+                    "minimum",
+                    "length",
+                    "datatype",
+                    "version",
+                    "declared",
+                    "expected",
+                    "actual",
+                    "limit",
+                )
+            }
+        )
