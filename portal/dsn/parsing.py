@@ -499,7 +499,9 @@ class _Reader:
         stack = self.stack
         if parent_code is None:
             while stack:
-                self.close(stack.pop())
+                closed = stack.pop()
+                if closed.fields is not None:
+                    self.close(closed)
             return self.open_root(code, line)
         if not stack or stack[-1].code != parent_code:
             depth = len(stack) - 1
@@ -510,7 +512,9 @@ class _Reader:
                 self.report(FindingCode.ORPHAN_BLOCK, line, code, block=code, parent=parent_code)
                 return _DROPPED
             while len(stack) > depth + 1:
-                self.close(stack.pop())
+                closed = stack.pop()
+                if closed.fields is not None:  # a dropped block has nothing left to check
+                    self.close(closed)
         parent = stack[-1]
         counts = parent.counts
         if counts is None:

@@ -632,3 +632,15 @@ def test_every_finding_code_has_a_french_message_and_a_severity() -> None:
                 )
             }
         )
+
+
+def test_two_envois_of_different_norms_in_one_chunk_are_each_checked_with_their_own() -> None:
+    end = [("S21.G00.62.001", "30062025"), ("S21.G00.62.002", "119")]
+    body = [*declaration(), *individual()[:12], *end]
+    p25 = envoi(body)
+    p24 = [line.replace("'P25V01'", "'P24V01'") for line in p25]
+
+    document = parse("\n".join([*p25, *p24, *p25]).encode("latin-1"))
+
+    assert [e.checked_version for e in document.envois] == ["P25V01", "P24V01", "P25V01"]
+    assert codes(document.findings) == [(41 + len(p25), "S21.G00.62.002", "value_enumeration")]
