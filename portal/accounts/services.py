@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from portal.accounts.models import LinkPurpose, OneTimeLink, User, hash_token
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.notifications.services import send_email
 
@@ -71,7 +72,7 @@ def request_password_reset(*, login: str, request: HttpRequest | None = None) ->
             "minutes": settings.PASSWORD_RESET_LINK_MINUTES,
         },
     )
-    audit.record("password_reset_requested", by=user, target=user, request=request)
+    audit.record(AuditAction.PASSWORD_RESET_REQUESTED, by=user, target=user, request=request)
 
 
 @transaction.atomic
@@ -83,7 +84,7 @@ def send_welcome_link(*, user: User, by: User | None) -> None:
         template="welcome",
         context={"user": user, "url": link_url(token), "days": settings.WELCOME_LINK_DAYS},
     )
-    audit.record("welcome_link_sent", by=by, target=user)
+    audit.record(AuditAction.WELCOME_LINK_SENT, by=by, target=user)
 
 
 def check_link(link: OneTimeLink | None, now: datetime) -> OneTimeLink:
@@ -121,7 +122,9 @@ def set_password_with_link(
     link.used_at = timezone.now()
     link.save(update_fields=["used_at"])
     reset_lockout(username=user.identifier)
-    audit.record("password_set", by=user, target=user, request=request, purpose=link.purpose)
+    audit.record(
+        AuditAction.PASSWORD_SET, by=user, target=user, request=request, purpose=link.purpose
+    )
     if link.purpose == LinkPurpose.PASSWORD_RESET:
         send_email(to=user.email, template="password_changed", context={"user": user})
     return user
@@ -141,5 +144,7 @@ def choose_own_password(*, user: User, password: str, request: HttpRequest | Non
     locked.set_password(password)
     locked.password_change_required = False
     locked.save(update_fields=["password", "password_change_required"])
-    audit.record("password_set", by=locked, target=locked, request=request, purpose="provisional")
+    audit.record(
+        AuditAction.PASSWORD_SET, by=locked, target=locked, request=request, purpose="provisional"
+    )
     return locked

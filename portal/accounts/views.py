@@ -17,6 +17,7 @@ from portal.accounts.backends import lockout_key
 from portal.accounts.forms import ChoosePasswordForm, LoginForm, PasswordResetRequestForm
 from portal.accounts.models import LinkPurpose, Role, User
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 
 
@@ -57,13 +58,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request.session.set_expiry(
                 settings.REMEMBER_ME_AGE if form.cleaned_data["remember"] else 0
             )
-            audit.record("login", by=form.user, request=request)
+            audit.record(AuditAction.LOGIN, by=form.user, request=request)
             if form.user.password_change_required:
                 return redirect(choose_password_url(safe_next(request)))
             return redirect(safe_next(request) or home_for(form.user))
         if "username" in form.cleaned_data and form.has_error("__all__", "invalid_login"):
             known = User.objects.filter(identifier=lockout_key(request, None)).first()
-            audit.record("login_failed", by=None, target=known, request=request)
+            audit.record(AuditAction.LOGIN_FAILED, by=None, target=known, request=request)
     return render(request, "accounts/login.html", {"form": form, "next": safe_next(request)})
 
 
@@ -72,7 +73,7 @@ def locked_out(
 ) -> HttpResponse:
     """django-axes: the answer once a login has failed too often."""
     known = User.objects.filter(identifier=lockout_key(request, credentials)).first()
-    audit.record("login_locked", target=known, request=request)
+    audit.record(AuditAction.LOGIN_LOCKED, target=known, request=request)
     minutes = round(settings.AXES_COOLOFF_TIME * 60)
     return render(
         request,
@@ -85,7 +86,7 @@ def locked_out(
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        audit.record("logout", by=request.user, request=request)
+        audit.record(AuditAction.LOGOUT, by=request.user, request=request)
     logout(request)
     messages.success(request, "Vous êtes déconnecté.")
     return redirect("accounts:login")

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 from stdnum import luhn
 from stdnum.fr import nir
 
@@ -30,8 +31,9 @@ from portal.companies.models import (
 )
 from portal.enrollment.declarations import EmployeeDeclaration
 from portal.enrollment.models import JourneyStep, MembershipStatus
-from portal.tracking.models import Source, State
-from portal.tracking.services import declare_employee
+from portal.enrollment.services import move_membership
+from portal.tracking.models import EventKind, Request, Source, State
+from portal.tracking.services import declare_employee, move_request
 
 DEMO_PASSWORD = "Demo-2026!"
 
@@ -343,20 +345,37 @@ def declare_demo_employees(company: Company, by: User) -> None:
         membership = request.membership
         assert membership is not None
         if status != MembershipStatus.PRE_ENROLLED:
-            membership.status = status
-            if status == MembershipStatus.TERMINATED:
-                membership.end_date = date(2026, 6, 30)
-            if status != MembershipStatus.WAIVED:
-                membership.signed_at = membership.status_changed_at
-                membership.journey_step = JourneyStep.SIGNATURE
-            membership.save(update_fields=["status", "end_date", "signed_at", "journey_step"])
-            states: dict[str, str] = {
-                MembershipStatus.SIGNED: State.IN_PROGRESS,
-                MembershipStatus.WAIVED: State.CANCELLED,
-            }
-            request.state = states.get(status, State.CLOSED)
-            request.save(update_fields=["state"])
+            _reach_demo_status(request, status, by)
         elif order == len(DEMO_EMPLOYEES) - 1:
             # Halfway through the online enrollment: profile and dependants done.
             membership.journey_step = JourneyStep.DEPENDANTS
             membership.save(update_fields=["journey_step"])
+
+
+def _reach_demo_status(request: Request, status: str, by: User) -> None:
+    """Move a declared employee on to `status` through the owners of the states, with the
+    same timeline as a real journey (the demo has no signed envelope or waiver to sign)."""
+    membership_id = request.membership_id
+    assert membership_id is not None
+    now = timezone.now()
+    if status == MembershipStatus.WAIVED:
+        move_membership(membership_id, MembershipStatus.WAIVED, by=by, now=now)
+        move_request(request, State.CANCELLED, event=EventKind.WAIVER_SIGNED, by=by, now=now)
+        return
+    move_membership(
+        membership_id,
+        MembershipStatus.SIGNED,
+        by=by,
+        now=now,
+        signed_at=now,
+        journey_step=JourneyStep.SIGNATURE,
+    )
+    move_request(request, State.IN_PROGRESS, event=EventKind.SIGNED, by=by, now=now)
+    if status == MembershipStatus.SIGNED:
+        return
+    move_membership(membership_id, MembershipStatus.ACTIVE, by=by, now=now)
+    move_request(request, State.CLOSED, event=EventKind.CLOSED, by=by, now=now)
+    if status == MembershipStatus.TERMINATED:
+        move_membership(
+            membership_id, MembershipStatus.TERMINATED, by=by, now=now, end_date=date(2026, 6, 30)
+        )

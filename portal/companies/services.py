@@ -10,6 +10,7 @@ from portal.accounts.models import Role, User
 from portal.accounts.services import send_welcome_link
 from portal.companies.models import Company
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 
 EMAIL_TAKEN = (
@@ -31,7 +32,9 @@ def create_correspondent(
     )
     companies = list(companies)
     user.companies.set(companies)
-    audit.record("correspondent_created", by=by, target=user, companies=[c.pk for c in companies])
+    audit.record(
+        AuditAction.CORRESPONDENT_CREATED, by=by, target=user, companies=[c.pk for c in companies]
+    )
     send_welcome_link(user=user, by=by)
     return user
 
@@ -45,7 +48,7 @@ def set_correspondent_companies(*, user: User, companies: Iterable[Company], by:
     after = {c.pk for c in companies}
     if before != after:
         audit.record(
-            "correspondent_companies_changed",
+            AuditAction.CORRESPONDENT_COMPANIES_CHANGED,
             by=by,
             target=user,
             added=sorted(after - before),

@@ -15,6 +15,7 @@ from portal.companies.queries import (
     products_of,
 )
 from portal.core import audit
+from portal.core.audit import AuditAction
 
 
 @correspondent_required
@@ -70,7 +71,10 @@ def coverage_table(request: HttpRequest, company_id: int, product_id: int) -> Fi
     if not product.coverage_table:
         raise Http404("Tableau de garanties non disponible.")
     audit.record(
-        "coverage_table_downloaded", by=request.user, target=product, company_id=company.pk
+        AuditAction.COVERAGE_TABLE_DOWNLOADED,
+        by=request.user,
+        target=product,
+        company_id=company.pk,
     )
     filename = f"Tableau de garanties {product.code.replace('/', '-')}.pdf"
     return FileResponse(

@@ -1,4 +1,4 @@
-"""Writing the audit log."""
+"""Writing the audit log, and the one list of its action names."""
 
 from __future__ import annotations
 
@@ -10,6 +10,71 @@ from django.http import HttpRequest
 from portal.core.models import AuditEvent
 
 
+class AuditAction(models.TextChoices):
+    """Every action the audit log records, for every app (core is the lowest app)."""
+
+    # accounts
+    LOGIN = "login", "Connexion"
+    LOGIN_FAILED = "login_failed", "Connexion refusée"
+    LOGIN_LOCKED = "login_locked", "Compte verrouillé"
+    LOGOUT = "logout", "Déconnexion"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested", "Réinitialisation demandée"
+    PASSWORD_SET = "password_set", "Mot de passe choisi"
+    WELCOME_LINK_SENT = "welcome_link_sent", "Lien de bienvenue envoyé"
+    # companies
+    CORRESPONDENT_CREATED = "correspondent_created", "Correspondant créé"
+    CORRESPONDENT_COMPANIES_CHANGED = (
+        "correspondent_companies_changed",
+        "Entreprises du correspondant modifiées",
+    )
+    COVERAGE_TABLE_DOWNLOADED = "coverage_table_downloaded", "Tableau de garanties téléchargé"
+    # enrollment
+    EMPLOYEES_PRE_ENROLLED = "employees_pre_enrolled", "Salariés pré-affiliés"
+    MEMBERSHIP_MOVED = "membership_moved", "Statut d'adhésion modifié"
+    ACCOUNT_ACTIVATED = "account_activated", "Compte activé"
+    PROFILE_SAVED = "profile_saved", "Profil enregistré"
+    DEPENDANT_SAVED = "dependant_saved", "Bénéficiaire enregistré"
+    DEPENDANT_REMOVED = "dependant_removed", "Bénéficiaire supprimé"
+    DEPENDANTS_CONFIRMED = "dependants_confirmed", "Bénéficiaires confirmés"
+    BANK_DETAILS_SAVED = "bank_details_saved", "Coordonnées bancaires enregistrées"
+    BANK_DETAILS_SKIPPED = "bank_details_skipped", "Coordonnées bancaires non saisies"
+    COVERAGE_CHOSEN = "coverage_chosen", "Garanties choisies"
+    SUMMARY_CONFIRMED = "summary_confirmed", "Récapitulatif confirmé"
+    # tracking
+    REQUEST_OPENED = "request_opened", "Demande ouverte"
+    REQUEST_MOVED = "request_moved", "État de demande modifié"
+    AFFILIATIONS_DECLARED = "affiliations_declared", "Affiliations déclarées"
+    REMINDER_SENT = "reminder_sent", "Relance envoyée"
+    DECLARATION_CANCELLED = "declaration_cancelled", "Déclaration annulée"
+    EMPLOYEE_VIEWED = "employee_viewed", "Fiche salarié consultée"
+    EMPLOYEES_EXPORTED = "employees_exported", "Liste des salariés exportée"
+    # imports
+    IMPORT_STARTED = "import_started", "Import démarré"
+    IMPORT_FINISHED = "import_finished", "Import terminé"
+    # signatures
+    SIGNATURE_ENVELOPE_PREPARED = "signature_envelope_prepared", "Dossier de signature préparé"
+    SIGNATURE_CONSENT_RECORDED = "signature_consent_recorded", "Consentement à la signature"
+    SIGNATURE_CODE_SENT = "signature_code_sent", "Code de signature envoyé"
+    SIGNATURE_CODE_REFUSED = "signature_code_refused", "Code de signature refusé"
+    SIGNATURE_SIGNED = "signature_signed", "Dossier signé"
+    SIGNATURE_EVIDENCE_DOWNLOADED = (
+        "signature_evidence_downloaded",
+        "Fichier de preuve téléchargé",
+    )
+    ENROLLMENT_SIGNED = "enrollment_signed", "Adhésion signée"
+    ENROLLMENT_CLOSED = "enrollment_closed", "Adhésion mise en gestion"
+    ENROLLMENT_SENT_BACK = "enrollment_sent_back", "Adhésion renvoyée au salarié"
+    # terminations
+    MEMBERSHIP_TERMINATED = "membership_terminated", "Adhésion résiliée"
+    TERMINATION_UNDONE = "termination_undone", "Résiliation annulée par l'employeur"
+    TERMINATION_CLOSED = "termination_closed", "Résiliation clôturée"
+    TERMINATION_CANCELLED = "termination_cancelled", "Résiliation annulée par nos services"
+    # waivers
+    WAIVER_REQUESTED = "waiver_requested", "Dispense demandée"
+    WAIVER_GRANTED = "waiver_granted", "Dispense accordée"
+    WAIVER_DOCUMENT_DOWNLOADED = "waiver_document_downloaded", "Pièce de dispense téléchargée"
+
+
 def client_ip(request: HttpRequest | None) -> str | None:
     """The client's address as seen by the first trusted proxy (REMOTE_ADDR otherwise)."""
     if request is None:
@@ -18,7 +83,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
 
 
 def record(
-    action: str,
+    action: AuditAction,
     *,
     by: Any = None,
     target: models.Model | None = None,
@@ -27,10 +92,12 @@ def record(
     **details: Any,
 ) -> AuditEvent:
     """Append one audit event; `by` is a user or None for the system."""
+    if not isinstance(action, AuditAction):
+        raise TypeError(f"audit action must be an AuditAction, not {action!r}")
     actor = by if getattr(by, "pk", None) else None
     return AuditEvent.objects.create(
         actor=actor,
-        action=action,
+        action=action.value,
         target_type=target._meta.label if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
         company_id=company_id,

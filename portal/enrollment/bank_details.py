@@ -10,6 +10,7 @@ from django.db import transaction
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.enrollment import banking, rules
 from portal.enrollment.declarations import FieldProblem
@@ -149,7 +150,7 @@ def save_bank_details(*, membership: Membership, details: BankDetails, by: User)
     mandate.save()
     mark_done(locked, JourneyStep.BANK)
     audit.record(
-        "bank_details_saved",
+        AuditAction.BANK_DETAILS_SAVED,
         by=by,
         target=locked,
         company_id=locked.contract.company_id,
@@ -175,6 +176,9 @@ def skip_bank_details(*, membership: Membership, by: User) -> Membership:
     BankAccount.objects.filter(membership=locked).delete()
     mark_done(locked, JourneyStep.BANK)
     audit.record(
-        "bank_details_skipped", by=by, target=locked, company_id=locked.contract.company_id
+        AuditAction.BANK_DETAILS_SKIPPED,
+        by=by,
+        target=locked,
+        company_id=locked.contract.company_id,
     )
     return locked

@@ -14,6 +14,7 @@ from django.utils import timezone
 from portal.accounts.models import User
 from portal.companies.models import Product, Scheme
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.crypto import digest
 from portal.core.errors import BusinessError
 from portal.documents.rendering import render_pdf
@@ -268,7 +269,7 @@ def save_profile(*, membership: Membership, profile: Profile, by: User, today: d
     employee.save(update_fields=[*changes, "search_name", "search_name_reversed"])
     mark_done(locked, JourneyStep.PROFILE)
     audit.record(
-        "profile_saved",
+        AuditAction.PROFILE_SAVED,
         by=by,
         target=locked,
         company_id=employee.company_id,
@@ -397,7 +398,7 @@ def save_dependant(
     dependant.phone = format_phone(own.phone) or "" if own.phone.strip() else ""
     dependant.save()
     audit.record(
-        "dependant_saved",
+        AuditAction.DEPENDANT_SAVED,
         by=by,
         target=locked,
         company_id=locked.contract.company_id,
@@ -416,7 +417,7 @@ def remove_dependant(*, membership: Membership, dependant_id: int, by: User) -> 
     if not deleted:
         raise BusinessError("dependant_unknown", "Ce bénéficiaire n'existe pas ou plus.")
     audit.record(
-        "dependant_removed",
+        AuditAction.DEPENDANT_REMOVED,
         by=by,
         target=locked,
         company_id=locked.contract.company_id,
@@ -432,7 +433,7 @@ def finish_dependants(*, membership: Membership, by: User) -> Membership:
         raise BusinessError("profile_first", "Complétez d'abord votre profil.")
     mark_done(locked, JourneyStep.DEPENDANTS)
     audit.record(
-        "dependants_confirmed",
+        AuditAction.DEPENDANTS_CONFIRMED,
         by=by,
         target=locked,
         company_id=locked.contract.company_id,
@@ -501,7 +502,7 @@ def choose_coverage(*, membership: Membership, option_id: int | None, by: User) 
     locked.save(update_fields=["option", "coverage_chosen"])
     mark_done(locked, JourneyStep.COVERAGE)
     audit.record(
-        "coverage_chosen",
+        AuditAction.COVERAGE_CHOSEN,
         by=by,
         target=locked,
         company_id=locked.contract.company_id,
@@ -531,7 +532,7 @@ def confirm_summary(*, membership: Membership, offers_consent: bool, by: User) -
     locked.offers_consent_at = timezone.now() if offers_consent else None
     locked.save(update_fields=["offers_consent_at"])
     audit.record(
-        "summary_confirmed",
+        AuditAction.SUMMARY_CONFIRMED,
         by=by,
         target=locked,
         company_id=locked.contract.company_id,

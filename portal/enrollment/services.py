@@ -18,11 +18,19 @@ from stdnum import luhn
 from portal.accounts.models import Role, User, hash_token, new_identifier
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.bulk import insert_rows, present_values, reserve_ids
 from portal.core.crypto import digest
 from portal.core.errors import BusinessError
+from portal.enrollment import transitions
 from portal.enrollment.declarations import EmployeeDeclaration
-from portal.enrollment.models import Employee, Invitation, Membership, search_key
+from portal.enrollment.models import (
+    Employee,
+    Invitation,
+    Membership,
+    MembershipStatus,
+    search_key,
+)
 
 INVITATION_DAYS = 60  # user guide: the link is personal and valid 60 days
 
@@ -198,7 +206,9 @@ def pre_enroll(
             )
         ],
     )
-    audit.record("employees_pre_enrolled", by=by, company_id=company.pk, memberships=membership_ids)
+    audit.record(
+        AuditAction.EMPLOYEES_PRE_ENROLLED, by=by, company_id=company.pk, memberships=membership_ids
+    )
     return [
         PreEnrolled(*values) for values in zip(employee_ids, membership_ids, employees, strict=True)
     ]
@@ -291,6 +301,74 @@ def activate_account(*, token: str, password: str) -> Membership:
     invitation.used_at = timezone.now()
     invitation.save(update_fields=["used_at"])
     audit.record(
-        "account_activated", by=user, target=membership, company_id=membership.contract.company_id
+        AuditAction.ACCOUNT_ACTIVATED,
+        by=user,
+        target=membership,
+        company_id=membership.contract.company_id,
     )
     return membership
+
+
+# --- The owner of `Membership.status`: nothing else moves a membership. ---
+
+MEMBERSHIP_FIELDS = frozenset({"signed_at", "journey_step", "end_date"})
+
+
+def move_membership(
+    membership_id: int,
+    to_status: str,
+    *,
+    by: User | None,
+    now: datetime | None = None,
+    **changes: Any,
+) -> Membership:
+    """Move one membership to `to_status` if the transition table allows it from its current
+    (locked) status, with the fields that change with it (`signed_at`, `journey_step`,
+    `end_date`): sets `status_changed_at`, writes the audit event. Returns the locked row."""
+    assert transaction.get_connection().in_atomic_block, "move_membership runs in a transaction"
+    unknown = set(changes) - MEMBERSHIP_FIELDS
+    assert not unknown, f"move_membership does not change {sorted(unknown)}"
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("employee", "contract")
+        .get(pk=membership_id)
+    )
+    from_status = membership.status
+    if not transitions.can_move(from_status, to_status):
+        raise BusinessError(
+            "membership_move_refused",
+            f"Cette adhésion est « {MembershipStatus(from_status).label} » : elle ne peut "
+            f"pas passer à « {MembershipStatus(to_status).label} ».",
+        )
+    now = now or timezone.now()
+    membership.status = to_status
+    membership.status_changed_at = now
+    for field, value in changes.items():
+        setattr(membership, field, value)
+    membership.save(update_fields=["status", "status_changed_at", *changes])
+    audit.record(
+        AuditAction.MEMBERSHIP_MOVED,
+        by=by,
+        target=membership,
+        company_id=membership.contract.company_id,
+        from_status=from_status,
+        to_status=to_status,
+    )
+    return membership
+
+
+def revoke_invitations(*, membership_id: int, now: datetime) -> list[int]:
+    """The membership's unused links stop working; the ids of those revoked (to reinstate)."""
+    ids = list(
+        Invitation.objects.filter(
+            membership_id=membership_id, used_at=None, revoked_at=None
+        ).values_list("pk", flat=True)
+    )
+    Invitation.objects.filter(pk__in=ids).update(revoked_at=now)
+    return ids
+
+
+def reinstate_invitations(*, invitation_ids: list[int]) -> None:
+    """Links revoked by an event that is undone work again (unless used, or expired: then
+    the employer's "Relancer" sends a fresh one, as for any expired link)."""
+    Invitation.objects.filter(pk__in=invitation_ids, used_at=None).update(revoked_at=None)

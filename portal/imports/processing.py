@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.bulk import insert_rows
 from portal.enrollment.declarations import (
     EmployeeDeclaration,
@@ -184,7 +185,7 @@ def _finish(batch: ImportBatch) -> None:
     batch.finished_at = timezone.now()
     batch.save(update_fields=["rejection_file", "status", "finished_at"])
     audit.record(
-        "import_finished",
+        AuditAction.IMPORT_FINISHED,
         by=batch.created_by,
         target=batch,
         company_id=batch.company_id,

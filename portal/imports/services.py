@@ -9,6 +9,7 @@ from django.db import transaction
 from portal.accounts.models import User
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.imports.models import ImportBatch
 from portal.imports.tasks import process_import
@@ -33,6 +34,6 @@ def start_import(
     batch = ImportBatch(company=company, insured_group=group, created_by=by, filename=name)
     batch.file.save(name, upload, save=False)
     batch.save()
-    audit.record("import_started", by=by, target=batch, company_id=company.pk)
+    audit.record(AuditAction.IMPORT_STARTED, by=by, target=batch, company_id=company.pk)
     transaction.on_commit(lambda: process_import.enqueue(batch.pk))
     return batch

@@ -12,6 +12,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.signatures.models import (
     ConsentRecord,
     EvidenceEvent,
@@ -60,7 +61,7 @@ def _evidence_response(envelope: SignatureEnvelope, request: HttpRequest) -> Htt
     response["Content-Disposition"] = f'attachment; filename="preuve-{envelope.pk}.json"'
     # Reading an evidence file reads personal data: logged (rules.md R8.6).
     audit.record(
-        "signature_evidence_downloaded",
+        AuditAction.SIGNATURE_EVIDENCE_DOWNLOADED,
         by=request.user,
         target=envelope,
         company_id=envelope.membership.employee.company_id,

@@ -7,11 +7,14 @@ from django.utils import timezone
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.enrollment.models import DebitMandate, JourneyStep, Membership, MembershipStatus
+from portal.enrollment.services import move_membership
 from portal.notifications.services import send_email
 from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
-from portal.tracking.models import EventKind, Reason, Request, RequestEvent, State
+from portal.tracking.models import EventKind, Reason, Request, State
+from portal.tracking.services import move_request
 
 
 @transaction.atomic
@@ -27,26 +30,22 @@ def sign_enrollment(*, envelope: SignatureEnvelope, by: User | None) -> Membersh
     if membership.status != MembershipStatus.PRE_ENROLLED:
         return membership
     now = timezone.now()
-    membership.status = MembershipStatus.SIGNED
-    membership.status_changed_at = now
-    membership.signed_at = envelope.signed_at
-    membership.journey_step = JourneyStep.SIGNATURE
-    membership.save(update_fields=["status", "status_changed_at", "signed_at", "journey_step"])
+    membership = move_membership(
+        membership.pk,
+        MembershipStatus.SIGNED,
+        by=by,
+        now=now,
+        signed_at=envelope.signed_at,
+        journey_step=JourneyStep.SIGNATURE,
+    )
     DebitMandate.objects.filter(membership=membership, signed_at=None).update(
         signed_at=envelope.signed_at
     )
-    request = (
-        Request.objects.select_for_update()
-        .filter(membership=membership, reason=Reason.AFFILIATION, state=State.WAITING)
-        .first()
-    )
+    request = _affiliation_request(membership, State.WAITING)
     if request is not None:
-        request.state = State.IN_PROGRESS
-        request.updated_at = now
-        request.save(update_fields=["state", "updated_at"])
-        RequestEvent.objects.create(request=request, kind=EventKind.SIGNED, actor=by, at=now)
+        move_request(request, State.IN_PROGRESS, event=EventKind.SIGNED, by=by, now=now)
     audit.record(
-        "enrollment_signed",
+        AuditAction.ENROLLMENT_SIGNED,
         by=by,
         target=membership,
         company_id=membership.contract.company_id,
@@ -74,16 +73,13 @@ def close_enrollment(*, membership: Membership, by: User) -> Membership:
             "not_signed", "Seule une adhésion signée par le salarié peut être clôturée."
         )
     now = timezone.now()
-    locked.status = MembershipStatus.ACTIVE
-    locked.status_changed_at = now
-    locked.save(update_fields=["status", "status_changed_at"])
+    locked = move_membership(locked.pk, MembershipStatus.ACTIVE, by=by, now=now)
     request = _affiliation_request(locked, State.IN_PROGRESS)
     if request is not None:
-        request.state = State.CLOSED
-        request.closed_at = request.updated_at = now
-        request.save(update_fields=["state", "closed_at", "updated_at"])
-        RequestEvent.objects.create(request=request, kind=EventKind.CLOSED, actor=by, at=now)
-    audit.record("enrollment_closed", by=by, target=locked, company_id=locked.contract.company_id)
+        move_request(request, State.CLOSED, event=EventKind.CLOSED, by=by, now=now)
+    audit.record(
+        AuditAction.ENROLLMENT_CLOSED, by=by, target=locked, company_id=locked.contract.company_id
+    )
     return locked
 
 
@@ -100,21 +96,21 @@ def send_back_enrollment(*, membership: Membership, reason: str, by: User) -> Me
             "not_signed", "Seule une adhésion signée par le salarié peut lui être renvoyée."
         )
     now = timezone.now()
-    locked.status = MembershipStatus.PRE_ENROLLED
-    locked.status_changed_at = now
-    locked.signed_at = None
-    locked.journey_step = JourneyStep.BANK  # every step stays filled in; only signing remains
-    locked.save(update_fields=["status", "status_changed_at", "signed_at", "journey_step"])
+    locked = move_membership(
+        locked.pk,
+        MembershipStatus.PRE_ENROLLED,
+        by=by,
+        now=now,
+        signed_at=None,
+        journey_step=JourneyStep.BANK,  # every step stays filled in; only signing remains
+    )
     SignatureEnvelope.objects.filter(
         membership=locked, purpose=Purpose.ENROLLMENT, status=EnvelopeStatus.SIGNED
     ).update(status=EnvelopeStatus.RETURNED)
     DebitMandate.objects.filter(membership=locked).update(signed_at=None)
     request = _affiliation_request(locked, State.IN_PROGRESS)
     if request is not None:
-        request.state = State.WAITING
-        request.updated_at = now
-        request.save(update_fields=["state", "updated_at"])
-        RequestEvent.objects.create(request=request, kind=EventKind.SENT_BACK, actor=by, at=now)
+        move_request(request, State.WAITING, event=EventKind.SENT_BACK, by=by, now=now)
     employee = locked.employee
     if employee.email:
         send_email(
@@ -123,7 +119,7 @@ def send_back_enrollment(*, membership: Membership, reason: str, by: User) -> Me
             context={"employee": employee, "membership": locked, "reason": reason},
         )
     audit.record(
-        "enrollment_sent_back",
+        AuditAction.ENROLLMENT_SENT_BACK,
         by=by,
         target=locked,
         company_id=locked.contract.company_id,

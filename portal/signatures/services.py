@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.enrollment.models import Membership
 from portal.notifications.services import send_sms
@@ -120,7 +121,9 @@ def _evidence(
     )
 
 
-def _audit(action: str, envelope: SignatureEnvelope, *, by: User | None, **details: Any) -> None:
+def _audit(
+    action: AuditAction, envelope: SignatureEnvelope, *, by: User | None, **details: Any
+) -> None:
     employee = envelope.membership.employee
     audit.record(
         action,
@@ -190,7 +193,7 @@ def prepare_envelope(
         replaces=abandoned,
     )
     _audit(
-        "signature_envelope_prepared",
+        AuditAction.SIGNATURE_ENVELOPE_PREPARED,
         envelope,
         by=by,
         purpose=purpose.value,
@@ -227,7 +230,7 @@ def record_consent(
     _evidence(
         envelope, EvidenceKind.CONSENT_TICKED, at=now, meta=meta, wording=wording, version=version
     )
-    _audit("signature_consent_recorded", envelope, by=None, version=version)
+    _audit(AuditAction.SIGNATURE_CONSENT_RECORDED, envelope, by=None, version=version)
     return consent
 
 
@@ -281,7 +284,7 @@ def send_code(
         text=rules.code_sms_text(brand=settings.PORTAL_BRAND["insurer_name"], code=code),
         template="signature_code",
     )
-    _audit("signature_code_sent", envelope, by=None, codes_sent=envelope.codes_sent)
+    _audit(AuditAction.SIGNATURE_CODE_SENT, envelope, by=None, codes_sent=envelope.codes_sent)
     return one_time_code
 
 
@@ -337,7 +340,7 @@ def _check_code(
             code=one_time_code.pk,
             reason=refusal.code,
         )
-        _audit("signature_code_refused", envelope, by=None, reason=refusal.code)
+        _audit(AuditAction.SIGNATURE_CODE_REFUSED, envelope, by=None, reason=refusal.code)
         return envelope, refusal
 
     expected = one_time_code.code_hash
@@ -359,7 +362,7 @@ def _check_code(
         if locked:
             _evidence(envelope, EvidenceKind.LOCKED, at=now, meta=meta, code=one_time_code.pk)
         _audit(
-            "signature_code_refused",
+            AuditAction.SIGNATURE_CODE_REFUSED,
             envelope,
             by=None,
             reason="code_wrong",
@@ -386,7 +389,7 @@ def _check_code(
     envelope.signed_at = now
     envelope.save(update_fields=["status", "signed_at"])
     _evidence(envelope, EvidenceKind.SIGNED, at=now, meta=meta, documents=signed)
-    _audit("signature_signed", envelope, by=None, documents=len(signed))
+    _audit(AuditAction.SIGNATURE_SIGNED, envelope, by=None, documents=len(signed))
     return envelope, None
 
 

@@ -33,6 +33,17 @@ class Termination(models.Model):
     # What the membership was before, to restore it exactly if the termination is undone.
     previous_status = models.CharField("statut précédent", max_length=20)
     previous_end_date = models.DateField("date de fin précédente", null=True, blank=True)
+    # What the termination closed, to reopen exactly that if it is undone: the affiliation
+    # still waiting for the employee, and their invitation links.
+    cancelled_affiliation = models.ForeignKey(
+        Request,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="affiliation annulée",
+    )
+    revoked_invitation_ids = models.JSONField("liens révoqués", default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

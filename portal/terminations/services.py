@@ -11,14 +11,21 @@ from django.utils import timezone
 from portal.accounts.models import User
 from portal.companies.models import Company
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.enrollment.models import Membership, MembershipStatus
 from portal.enrollment.rules import FieldProblem
+from portal.enrollment.services import (
+    move_membership,
+    reinstate_invitations,
+    revoke_invitations,
+)
 from portal.notifications.models import Channel
 from portal.notifications.services import PendingMessage, queue_rendered_later
 from portal.terminations import rules
 from portal.terminations.models import Termination
-from portal.tracking.models import EventKind, Reason, Request, RequestEvent, Source, State
+from portal.tracking.models import EventKind, Reason, Request, Source, State
+from portal.tracking.services import move_request, open_request
 
 
 class TerminationRejected(BusinessError):
@@ -73,22 +80,14 @@ def terminate_membership(
         raise TerminationRejected(problems)
     assert hire_date is not None and termination_date is not None
     now = timezone.now()
-    employee = membership.employee
     death = motif == rules.DEATH
-    request = Request.objects.create(
-        company=company,
-        employee=employee,
+    request = open_request(
         membership=membership,
         reason=Reason.DEATH if death else Reason.TERMINATION,
-        state=State.IN_PROGRESS,
         source=Source.FORM,
-        created_by=by,
-        created_at=now,
-        updated_at=now,
-        search_name=employee.search_name,
-        search_name_reversed=employee.search_name_reversed,
+        by=by,
+        now=now,
     )
-    RequestEvent.objects.create(request=request, kind=EventKind.CREATED, actor=by, at=now)
     with_portability = bool(opens and portability)
     try:
         termination = Termination.objects.create(
@@ -117,19 +116,27 @@ def terminate_membership(
         raise BusinessError(
             "already_terminated", "Ce salarié est déjà radié : sa résiliation est en cours."
         ) from error
-    membership.status = MembershipStatus.TERMINATED
-    membership.status_changed_at = now
-    membership.end_date = termination_date
-    membership.save(update_fields=["status", "status_changed_at", "end_date"])
+    membership = move_membership(
+        membership.pk, MembershipStatus.TERMINATED, by=by, now=now, end_date=termination_date
+    )
     # Still pre-enrolled: the invitation link stops working, the affiliation will not come.
-    membership.invitations.filter(used_at=None, revoked_at=None).update(revoked_at=now)
-    Request.objects.filter(
-        membership=membership, reason=Reason.AFFILIATION, state=State.WAITING
-    ).update(state=State.CANCELLED, closed_at=now, updated_at=now)
+    # Both are recorded, to be reopened if the termination is undone.
+    termination.revoked_invitation_ids = revoke_invitations(membership_id=membership.pk, now=now)
+    waiting = (
+        Request.objects.filter(
+            membership=membership, reason=Reason.AFFILIATION, state=State.WAITING
+        )
+        .order_by("pk")
+        .first()
+    )
+    if waiting is not None:
+        move_request(waiting, State.CANCELLED, event=EventKind.MEMBER_TERMINATED, by=by, now=now)
+    termination.cancelled_affiliation = waiting
+    termination.save(update_fields=["revoked_invitation_ids", "cancelled_affiliation"])
     if with_portability:
         _queue_portability_message(termination)
     audit.record(
-        "membership_terminated",
+        AuditAction.MEMBERSHIP_TERMINATED,
         by=by,
         target=membership,
         company_id=company.pk,
@@ -169,23 +176,31 @@ def undo_termination(*, company: Company, termination_id: int, by: User | None) 
             "services. Contactez votre chargé d'affaires.",
         )
     now = timezone.now()
-    membership = _restore(termination, now)
-    request.state = State.CANCELLED
-    request.closed_at = request.updated_at = now
-    request.save(update_fields=["state", "closed_at", "updated_at"])
-    RequestEvent.objects.create(
-        request=request, kind=EventKind.TERMINATION_UNDONE, actor=by, at=now
-    )
-    audit.record("termination_undone", by=by, target=membership, company_id=company.pk)
+    membership = _restore(termination, by, now)
+    move_request(request, State.CANCELLED, event=EventKind.TERMINATION_UNDONE, by=by, now=now)
+    audit.record(AuditAction.TERMINATION_UNDONE, by=by, target=membership, company_id=company.pk)
     return membership
 
 
-def _restore(termination: Termination, now: datetime) -> Membership:
-    membership = Membership.objects.select_for_update().get(pk=termination.membership_id)
-    membership.status = termination.previous_status
-    membership.end_date = termination.previous_end_date
-    membership.status_changed_at = now
-    membership.save(update_fields=["status", "end_date", "status_changed_at"])
+def _restore(termination: Termination, by: User | None, now: datetime) -> Membership:
+    """Reopen exactly what the termination closed: the membership as it was, the affiliation
+    it cancelled back "En attente", the links it revoked."""
+    membership = move_membership(
+        termination.membership_id,
+        termination.previous_status,
+        by=by,
+        now=now,
+        end_date=termination.previous_end_date,
+    )
+    if termination.cancelled_affiliation_id is not None:
+        move_request(
+            termination.cancelled_affiliation_id,
+            State.WAITING,
+            event=EventKind.REOPENED,
+            by=by,
+            now=now,
+        )
+    reinstate_invitations(invitation_ids=termination.revoked_invitation_ids)
     termination.undone_at = now
     termination.save(update_fields=["undone_at"])
     return membership
@@ -209,13 +224,9 @@ def close_termination(*, termination_id: int, by: User | None) -> Termination:
     """The insurer processed the termination: "Clôturée", final (it can no longer be undone)."""
     termination = _in_progress(termination_id)
     now = timezone.now()
-    request = termination.request
-    request.state = State.CLOSED
-    request.closed_at = request.updated_at = now
-    request.save(update_fields=["state", "closed_at", "updated_at"])
-    RequestEvent.objects.create(request=request, kind=EventKind.CLOSED, actor=by, at=now)
+    move_request(termination.request, State.CLOSED, event=EventKind.CLOSED, by=by, now=now)
     audit.record(
-        "termination_closed",
+        AuditAction.TERMINATION_CLOSED,
         by=by,
         target=termination.membership,
         company_id=termination.membership.contract.company_id,
@@ -232,16 +243,12 @@ def cancel_termination(*, termination_id: int, reason: str, by: User | None) -> 
         raise BusinessError("reason_required", "Indiquez à l'employeur le motif de l'annulation.")
     termination = _in_progress(termination_id)
     now = timezone.now()
-    membership = _restore(termination, now)
-    request = termination.request
-    request.state = State.CANCELLED
-    request.closed_at = request.updated_at = now
-    request.save(update_fields=["state", "closed_at", "updated_at"])
-    RequestEvent.objects.create(
-        request=request, kind=EventKind.CANCELLED, actor=by, at=now, note=reason[:300]
+    membership = _restore(termination, by, now)
+    move_request(
+        termination.request, State.CANCELLED, event=EventKind.CANCELLED, by=by, note=reason, now=now
     )
     audit.record(
-        "termination_cancelled",
+        AuditAction.TERMINATION_CANCELLED,
         by=by,
         target=membership,
         company_id=membership.contract.company_id,

@@ -107,6 +107,8 @@ class EventKind(models.TextChoices):
     CANCELLED = "cancelled", "Demande annulée par nos services"
     DECLARATION_CANCELLED = "declaration_cancelled", "Déclaration annulée par l'employeur"
     WAIVER_SIGNED = "waiver_signed", "Demande de dispense signée par le salarié"
+    MEMBER_TERMINATED = "member_terminated", "Demande annulée : le salarié a été radié"
+    REOPENED = "reopened", "Résiliation annulée : de nouveau en attente du salarié"
 
 
 class RequestEvent(models.Model):

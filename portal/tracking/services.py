@@ -13,6 +13,7 @@ from django.utils import timezone
 from portal.accounts.models import User
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.bulk import insert_rows
 from portal.core.errors import BusinessError
 from portal.enrollment.declarations import (
@@ -20,14 +21,17 @@ from portal.enrollment.declarations import (
     ValidationResult,
     validate_declaration,
 )
-from portal.enrollment.models import Invitation, MembershipStatus
+from portal.enrollment.models import Invitation, Membership, MembershipStatus
 from portal.enrollment.services import (
     issue_invitation,
     issue_invitations,
+    move_membership,
     pre_enroll,
+    revoke_invitations,
 )
 from portal.notifications.models import Channel
 from portal.notifications.services import PendingMessage, queue_rendered_later
+from portal.tracking import rules
 from portal.tracking.models import EventKind, Reason, Request, RequestEvent, State
 
 
@@ -41,6 +45,167 @@ class DeclarationRejected(BusinessError):
 
 def _event(request: Request, kind: str, by: User | None, at: datetime | None = None) -> None:
     RequestEvent.objects.create(request=request, kind=kind, actor=by, at=at or timezone.now())
+
+
+# --- The owner of `Request.state`: every request is opened and moved here. ---
+
+
+class NewRequest(NamedTuple):
+    """One request for `open_requests` (bulk): its timeline starts with "Demande créée",
+    then `events` (e.g. the invitation sent)."""
+
+    employee_id: int
+    membership_id: int | None
+    search_name: str
+    search_name_reversed: str
+    submission_key: str | None = None
+    events: tuple[str, ...] = ()
+
+
+_REQUEST_COLUMNS = [
+    "company_id",
+    "employee_id",
+    "membership_id",
+    "reason",
+    "state",
+    "source",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+    "search_name",
+    "search_name_reversed",
+    "submission_key",
+]
+
+
+def open_requests(
+    *,
+    company_id: int,
+    reason: str,
+    source: str,
+    rows: list[NewRequest],
+    by: User | None,
+    now: datetime,
+) -> list[int]:
+    """Open many requests of one reason at once (a file declares thousands): their first
+    state follows the reason, each timeline starts with "Demande créée". Written with
+    `insert_rows`, inside the caller's transaction; the new ids, in the rows' order."""
+    assert transaction.get_connection().in_atomic_block, "open_requests runs in a transaction"
+    state = rules.initial_state(reason)
+    by_id = by.pk if by else None
+    request_ids = insert_rows(
+        Request,
+        _REQUEST_COLUMNS,
+        [
+            (
+                company_id,
+                row.employee_id,
+                row.membership_id,
+                reason,
+                state,
+                source,
+                by_id,
+                now,
+                now,
+                row.search_name,
+                row.search_name_reversed,
+                row.submission_key,
+            )
+            for row in rows
+        ],
+        ids=True,
+    )
+    insert_rows(
+        RequestEvent,
+        ["request_id", "kind", "actor_id", "at"],
+        [
+            (request_id, kind, by_id, now)
+            for request_id, row in zip(request_ids, rows, strict=True)
+            for kind in (EventKind.CREATED, *row.events)
+        ],
+    )
+    audit.record(
+        AuditAction.REQUEST_OPENED,
+        by=by,
+        company_id=company_id,
+        reason=reason,
+        state=state,
+        requests=request_ids,
+    )
+    return request_ids
+
+
+def open_request(
+    *,
+    membership: Membership,
+    reason: str,
+    source: str,
+    by: User | None,
+    now: datetime | None = None,
+    events: tuple[str, ...] = (),
+) -> Request:
+    """Open one request about `membership`'s employee (see `open_requests`)."""
+    employee = membership.employee
+    (request_id,) = open_requests(
+        company_id=employee.company_id,
+        reason=reason,
+        source=source,
+        rows=[
+            NewRequest(
+                employee.pk,
+                membership.pk,
+                employee.search_name,
+                employee.search_name_reversed,
+                events=events,
+            )
+        ],
+        by=by,
+        now=now or timezone.now(),
+    )
+    return Request.objects.get(pk=request_id)
+
+
+def move_request(
+    request_or_id: Request | int,
+    to_state: str,
+    *,
+    event: str,
+    by: User | None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Request:
+    """Move one request to `to_state`, if the transition table allows it from its current
+    (locked) state: sets its dates, writes the timeline event and the audit event.
+
+    A Request given is updated in place and returned; an id returns the locked row.
+    """
+    assert transaction.get_connection().in_atomic_block, "move_request runs in a transaction"
+    pk = request_or_id.pk if isinstance(request_or_id, Request) else request_or_id
+    locked = Request.objects.select_for_update().get(pk=pk)
+    request = request_or_id if isinstance(request_or_id, Request) else locked
+    from_state = locked.state
+    if not rules.can_move(from_state, to_state):
+        raise BusinessError(
+            "request_move_refused",
+            f"Cette demande est « {State(from_state).label} » : elle ne peut pas passer "
+            f"à « {State(to_state).label} ».",
+        )
+    now = now or timezone.now()
+    request.state = to_state
+    request.updated_at = now
+    request.closed_at = now if rules.closes(to_state) else None
+    request.save(update_fields=["state", "updated_at", "closed_at"])
+    RequestEvent.objects.create(request=request, kind=event, actor=by, at=now, note=note[:300])
+    audit.record(
+        AuditAction.REQUEST_MOVED,
+        by=by,
+        target=request,
+        company_id=request.company_id,
+        from_state=from_state,
+        to_state=to_state,
+        event=event,
+    )
+    return request
 
 
 def _invitation_email(invitation_id: int, email: str, template: str) -> PendingMessage:
@@ -106,54 +271,17 @@ def declare_employees(
         )
     }
     enrolled = pre_enroll(company=company, declarations=declarations, groups=groups, by=by, now=now)
-    by_id = by.pk if by else None
     keys = submission_keys or [None] * len(enrolled)
-    request_ids = insert_rows(
-        Request,
-        [
-            "company_id",
-            "employee_id",
-            "membership_id",
-            "reason",
-            "state",
-            "source",
-            "created_by_id",
-            "created_at",
-            "updated_at",
-            "search_name",
-            "search_name_reversed",
-            "submission_key",
-        ],
-        [
-            (
-                company.pk,
-                e.employee_id,
-                e.membership_id,
-                Reason.AFFILIATION,
-                State.WAITING,
-                source,
-                by_id,
-                now,
-                now,
-                e.column("search_name"),
-                e.column("search_name_reversed"),
-                key,
-            )
-            for e, key in zip(enrolled, keys, strict=True)
-        ],
-        ids=True,
-    )
     invitation_ids = issue_invitations(membership_ids=[e.membership_id for e in enrolled], now=now)
-    events: list[tuple[int, str, int | None, datetime]] = []
+    rows: list[NewRequest] = []
     messages: list[PendingMessage] = []
-    for e, request_id, invitation_id in zip(enrolled, request_ids, invitation_ids, strict=True):
-        events.append((request_id, EventKind.CREATED, by_id, now))
+    for e, key, invitation_id in zip(enrolled, keys, invitation_ids, strict=True):
         email = e.column("email")
         if email:
-            events.append((request_id, EventKind.INVITATION_SENT, by_id, now))
+            sent = EventKind.INVITATION_SENT
             messages.append(_invitation_email(invitation_id, email, "invitation"))
         else:
-            events.append((request_id, EventKind.LETTERS_SENT, by_id, now))
+            sent = EventKind.LETTERS_SENT
             address = "\n".join(e.employee_instance().letter_address_lines())
             for template in ("letter_login", "letter_password"):
                 messages.append(
@@ -161,11 +289,32 @@ def declare_employees(
                         Channel.LETTER, address, template, {"membership_id": e.membership_id}
                     )
                 )
-    insert_rows(RequestEvent, ["request_id", "kind", "actor_id", "at"], events)
+        rows.append(
+            NewRequest(
+                e.employee_id,
+                e.membership_id,
+                e.column("search_name"),
+                e.column("search_name_reversed"),
+                key,
+                (sent,),
+            )
+        )
+    request_ids = open_requests(
+        company_id=company.pk,
+        reason=Reason.AFFILIATION,
+        source=source,
+        rows=rows,
+        by=by,
+        now=now,
+    )
     queue_rendered_later(messages)
     # One audit event per call; each request keeps who declared it (created_by).
     audit.record(
-        "affiliations_declared", by=by, company_id=company.pk, source=source, requests=request_ids
+        AuditAction.AFFILIATIONS_DECLARED,
+        by=by,
+        company_id=company.pk,
+        source=source,
+        requests=request_ids,
     )
     return [
         Declared(request_id, e.employee_id)
@@ -227,7 +376,9 @@ def send_reminder(
         _event(request, EventKind.LINK_RENEWED, by, now)
     request.updated_at = now
     request.save(update_fields=["updated_at"])
-    audit.record("reminder_sent", by=by, target=request, company_id=company.pk, renewed=renewed)
+    audit.record(
+        AuditAction.REMINDER_SENT, by=by, target=request, company_id=company.pk, renewed=renewed
+    )
     return request
 
 
@@ -305,21 +456,16 @@ def cancel_declaration(
             "qui a quitté l'entreprise, utilisez « Résilier son contrat ».",
         )
     now = timezone.now()
-    request.state = State.CANCELLED
-    request.closed_at = request.updated_at = now
-    request.save(update_fields=["state", "closed_at", "updated_at"])
-    RequestEvent.objects.create(
-        request=request,
-        kind=EventKind.DECLARATION_CANCELLED,
-        actor=by,
-        at=now,
-        note=reason[:300],
+    move_request(
+        request, State.CANCELLED, event=EventKind.DECLARATION_CANCELLED, by=by, note=reason, now=now
     )
-    membership.status = MembershipStatus.CANCELLED
-    membership.status_changed_at = now
-    membership.save(update_fields=["status", "status_changed_at"])
-    membership.invitations.filter(revoked_at=None).update(revoked_at=now)
+    move_membership(membership.pk, MembershipStatus.CANCELLED, by=by, now=now)
+    revoke_invitations(membership_id=membership.pk, now=now)
     audit.record(
-        "declaration_cancelled", by=by, target=request, company_id=company.pk, reason=reason
+        AuditAction.DECLARATION_CANCELLED,
+        by=by,
+        target=request,
+        company_id=company.pk,
+        reason=reason,
     )
     return request

@@ -21,6 +21,7 @@ from portal.companies.access import company_context, correspondent_required
 from portal.companies.models import Company, InsuredGroup
 from portal.companies.queries import get_company_for_user
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.crypto import decrypt, encrypt
 from portal.core.errors import BusinessError
 from portal.documents.exports import csv_lines, xlsx_file
@@ -369,7 +370,9 @@ def employee_detail(request: HttpRequest, company_id: int, employee_id: int) -> 
         .order_by("-created_at")
     ]
     # rules.md R8.6: every access to an employee's file (and its NIR) is logged.
-    audit.record("employee_viewed", by=_user(request), target=employee, company_id=company.pk)
+    audit.record(
+        AuditAction.EMPLOYEE_VIEWED, by=_user(request), target=employee, company_id=company.pk
+    )
     context = company_context(request, company, "employees")
     context.update(employee=employee, memberships=memberships, employee_requests=employee_requests)
     return render(request, "tracking/employee.html", context)
@@ -379,7 +382,9 @@ def employee_detail(request: HttpRequest, company_id: int, employee_id: int) -> 
 def export_employees(request: HttpRequest, company_id: int, extension: str) -> HttpResponseBase:
     """The full list of employees as xlsx or csv, streamed."""
     company = _company(request, company_id)
-    audit.record("employees_exported", by=_user(request), company_id=company.pk, format=extension)
+    audit.record(
+        AuditAction.EMPLOYEES_EXPORTED, by=_user(request), company_id=company.pk, format=extension
+    )
     stamp = timezone.localdate().strftime("%Y%m%d")
     filename = f"collaborateurs-{company.siret}-{stamp}.{extension}"
     rows = queries.export_rows(company)

@@ -12,6 +12,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.waivers.models import Waiver
 
 # Document kind in the URL → (file field, link label).
@@ -114,7 +115,7 @@ class WaiverAdmin(admin.ModelAdmin[Waiver]):
         if not file:
             raise Http404
         audit.record(
-            "waiver_document_downloaded",
+            AuditAction.WAIVER_DOCUMENT_DOWNLOADED,
             by=request.user,
             target=waiver,
             company_id=waiver.company_id,

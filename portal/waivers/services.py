@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from portal.accounts.models import User
 from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.core.uploads import (
     JPEG,
@@ -26,7 +27,9 @@ from portal.core.uploads import (
 )
 from portal.documents.rendering import render_pdf
 from portal.enrollment.models import Membership, MembershipStatus
-from portal.tracking.models import EventKind, Reason, Request, RequestEvent, Source, State
+from portal.enrollment.services import move_membership, revoke_invitations
+from portal.tracking.models import EventKind, Reason, Request, Source, State
+from portal.tracking.services import move_request, open_request
 from portal.waivers import rules
 from portal.waivers.models import Waiver, WaiverStatus
 from portal.waivers.rules import CONSEQUENCES_STATEMENT, WaiverCase, WaiverProblem
@@ -180,7 +183,7 @@ def request_waiver(
         waiver.request_sha256 = _sha256(pdf)
         waiver.save()
         audit.record(
-            "waiver_requested",
+            AuditAction.WAIVER_REQUESTED,
             by=by,
             target=waiver,
             company_id=contract.company_id,
@@ -212,31 +215,19 @@ def grant_after_signature(*, waiver: Waiver, signed_request_pdf: bytes, by: User
             "Le document signé n'est pas un PDF complet : recommencez la signature.",
         )
     now = timezone.now()
-    employee = membership.employee
     with _files_removed_on_error() as written:
         waiver.signed_request_pdf.save(
             "demande-signee.pdf", ContentFile(signed_request_pdf), save=False
         )
         written.append(waiver.signed_request_pdf)
         waiver.signed_request_sha256 = _sha256(signed_request_pdf)
-        request = Request.objects.create(
-            company_id=waiver.company_id,
-            employee=employee,
+        request = open_request(
             membership=membership,
             reason=Reason.WAIVER,
-            state=State.IN_PROGRESS,
             source=Source.FORM,
-            created_by=by,
-            created_at=now,
-            updated_at=now,
-            search_name=employee.search_name,
-            search_name_reversed=employee.search_name_reversed,
-        )
-        RequestEvent.objects.bulk_create(
-            [
-                RequestEvent(request=request, kind=EventKind.CREATED, actor=by, at=now),
-                RequestEvent(request=request, kind=EventKind.WAIVER_SIGNED, actor=by, at=now),
-            ]
+            by=by,
+            now=now,
+            events=(EventKind.WAIVER_SIGNED,),
         )
         waiver.status = WaiverStatus.GRANTED
         waiver.decided_at = now
@@ -250,23 +241,16 @@ def grant_after_signature(*, waiver: Waiver, signed_request_pdf: bytes, by: User
                 "request",
             ]
         )
-        membership.status = MembershipStatus.WAIVED
-        membership.status_changed_at = now
-        membership.save(update_fields=["status", "status_changed_at"])
+        membership = move_membership(membership.pk, MembershipStatus.WAIVED, by=by, now=now)
         # The affiliation waiting for the employee will not come: it ends "Annulée", with the
         # waiver as the reason in its timeline; the link stops working.
-        for waiting in Request.objects.select_for_update().filter(
+        for waiting in Request.objects.filter(
             membership=membership, reason=Reason.AFFILIATION, state=State.WAITING
         ):
-            waiting.state = State.CANCELLED
-            waiting.closed_at = waiting.updated_at = now
-            waiting.save(update_fields=["state", "closed_at", "updated_at"])
-            RequestEvent.objects.create(
-                request=waiting, kind=EventKind.WAIVER_SIGNED, actor=by, at=now
-            )
-        membership.invitations.filter(used_at=None, revoked_at=None).update(revoked_at=now)
+            move_request(waiting, State.CANCELLED, event=EventKind.WAIVER_SIGNED, by=by, now=now)
+        revoke_invitations(membership_id=membership.pk, now=now)
         audit.record(
-            "waiver_granted",
+            AuditAction.WAIVER_GRANTED,
             by=by,
             target=waiver,
             company_id=waiver.company_id,

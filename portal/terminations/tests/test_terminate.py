@@ -7,20 +7,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.core import mail
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 
 from conftest import declare, file_copy_of_the_database, in_threads, text
 from portal.companies.models import Company
 from portal.core.errors import BusinessError
-from portal.enrollment.models import Dependant, Membership, MembershipStatus
+from portal.enrollment.models import Dependant, Invitation, Membership, MembershipStatus
 from portal.enrollment.services import get_invitation
 from portal.notifications.models import Channel, OutboundMessage
 from portal.terminations import services
 from portal.terminations.models import Termination
 from portal.tracking.models import EventKind, Reason, Request, State
+from portal.tracking.services import send_reminder
 
 
 @pytest.fixture
@@ -308,3 +310,95 @@ def test_two_simultaneous_sends_make_one_termination(company_a: Company, tmp_pat
         (count,) = in_threads(lambda: Termination.objects.count())
     assert sorted(outcomes) == ["terminated", "termination_rejected"]
     assert count == 1
+
+
+def terminate_pre_enrolled(client: Client, company: Company) -> tuple[Any, Invitation, Termination]:
+    """Declare an employee and terminate them before they enroll: their affiliation request,
+    their invitation link and the termination."""
+    request = declare(company)
+    invitation = request.membership.invitations.get()
+    terminate(client, company, request.membership, motif="resignation", portability="")
+    return request, invitation, Termination.objects.get()
+
+
+@pytest.mark.django_db
+def test_a_waiting_affiliation_cancelled_by_a_termination_says_so_in_its_timeline(
+    client_a: Client, company_a: Company
+) -> None:
+    request, invitation, termination = terminate_pre_enrolled(client_a, company_a)
+    request.refresh_from_db()
+    assert (request.state, request.closed_at is not None) == (State.CANCELLED, True)
+    assert list(request.events.order_by("pk").values_list("kind", flat=True)) == [
+        EventKind.CREATED,
+        EventKind.INVITATION_SENT,
+        EventKind.MEMBER_TERMINATED,
+    ]
+    assert termination.cancelled_affiliation_id == request.pk
+    assert termination.revoked_invitation_ids == [invitation.pk]
+
+
+@pytest.mark.django_db
+def test_undoing_the_termination_of_a_pre_enrolled_employee_reopens_the_affiliation_and_link(
+    client_a: Client, company_a: Company
+) -> None:
+    request, invitation, termination = terminate_pre_enrolled(client_a, company_a)
+    membership = request.membership
+    response = client_a.post(reverse("terminations:undo", args=[company_a.pk, termination.pk]))
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    assert (membership.status, membership.end_date) == (MembershipStatus.PRE_ENROLLED, None)
+    request.refresh_from_db()
+    assert (request.state, request.closed_at) == (State.WAITING, None)
+    assert request.events.order_by("pk").last().kind == EventKind.REOPENED  # type: ignore[union-attr]
+    # The employee's link works again...
+    assert get_invitation(invitation.token).pk == invitation.pk
+    # ...and the employer can remind them ("Relancer").
+    sent = len(mail.outbox)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client_a.post(reverse("tracking:remind", args=[company_a.pk, request.pk]))
+    request.refresh_from_db()
+    assert request.events.order_by("pk").last().kind == EventKind.REMINDER_SENT  # type: ignore[union-attr]
+    assert len(mail.outbox) == sent + 1
+    assert mail.outbox[-1].to == ["cedric.simon@example.org"]
+
+
+@pytest.mark.django_db
+def test_the_insurer_refusing_the_termination_of_a_pre_enrolled_employee_reopens_it_too(
+    client_a: Client, company_a: Company, staff_user: Any
+) -> None:
+    request, invitation, termination = terminate_pre_enrolled(client_a, company_a)
+    services.cancel_termination(
+        termination_id=termination.pk, reason="Toujours dans les effectifs.", by=staff_user
+    )
+    request.refresh_from_db()
+    assert request.state == State.WAITING
+    assert get_invitation(invitation.token).pk == invitation.pk
+    termination.request.refresh_from_db()
+    assert termination.request.state == State.CANCELLED
+
+
+@pytest.mark.django_db
+def test_after_an_undo_a_link_that_expired_meanwhile_is_renewed_by_the_reminder(
+    client_a: Client, company_a: Company
+) -> None:
+    request, invitation, termination = terminate_pre_enrolled(client_a, company_a)
+    later = timezone.now() + timedelta(days=61)
+    with time_machine.travel(later):
+        services.undo_termination(company=company_a, termination_id=termination.pk, by=None)
+        reminded = send_reminder(request_id=request.pk, company=company_a, by=None, now=later)
+    assert reminded.state == State.WAITING
+    kinds = list(reminded.events.order_by("pk").values_list("kind", flat=True))
+    assert kinds[-3:] == [EventKind.REOPENED, EventKind.REMINDER_SENT, EventKind.LINK_RENEWED]
+    fresh = request.membership.invitations.get(revoked_at=None)
+    assert fresh.pk != invitation.pk and fresh.expires_at > later
+
+
+@pytest.mark.django_db
+def test_an_undo_does_not_revive_a_link_the_employee_already_used(
+    client_a: Client, company_a: Company
+) -> None:
+    _, invitation, termination = terminate_pre_enrolled(client_a, company_a)
+    Invitation.objects.filter(pk=invitation.pk).update(used_at=timezone.now())
+    services.undo_termination(company=company_a, termination_id=termination.pk, by=None)
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None
