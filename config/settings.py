@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "portal.journey",
     "portal.employer",
     "portal.backoffice",
+    "portal.dsn",
 ]
 
 MIDDLEWARE = [

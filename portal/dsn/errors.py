@@ -1,0 +1,202 @@
+"""The DSN parser's findings: one stable code per problem, one French message and one severity each.
+
+Severities:
+- `fatal`: the file cannot be trusted as a whole (empty, binary, truncated, wrong totals); the
+  parser refuses it with `DsnRefused`, which carries every finding.
+- `error`: a value or a block breaks the norm; the file is read, the declaration that holds it
+  must answer with a return in its compte rendu métier.
+- `warning`: worth telling the declarant or the staff, nothing is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    FATAL = "fatal"
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class FindingCode(StrEnum):
+    # The file as a whole (fatal).
+    EMPTY_FILE = "empty_file"
+    BINARY_FILE = "binary_file"
+    NOT_A_DSN = "not_a_dsn"
+    TRUNCATED = "truncated"
+    MISSING_TOTAL = "missing_total"
+    TOTAL_RUBRIQUES = "total_rubriques"
+    TOTAL_DECLARATIONS = "total_declarations"
+    # Encoding and syntax of a line.
+    BROKEN_ACCENTS = "broken_accents"
+    MIXED_ENCODINGS = "mixed_encodings"
+    LINE_SYNTAX = "line_syntax"
+    LINE_TOO_LONG = "line_too_long"
+    APOSTROPHE_IN_VALUE = "apostrophe_in_value"
+    DOUBLED_APOSTROPHE = "doubled_apostrophe"
+    EMPTY_VALUE = "empty_value"
+    # Structure.
+    UNKNOWN_BLOCK = "unknown_block"
+    UNKNOWN_RUBRIQUE = "unknown_rubrique"
+    ORPHAN_BLOCK = "orphan_block"
+    BLOCK_OUT_OF_ORDER = "block_out_of_order"
+    BLOCK_REPEATED = "block_repeated"
+    RUBRIQUE_OUT_OF_ORDER = "rubrique_out_of_order"
+    MISSING_BLOCK = "missing_block"
+    MISSING_RUBRIQUE = "missing_rubrique"
+    # Values.
+    VALUE_LENGTH = "value_length"
+    VALUE_PATTERN = "value_pattern"
+    VALUE_ENUMERATION = "value_enumeration"
+    VALUE_DATE = "value_date"
+    # Norm version.
+    MISSING_NORM_VERSION = "missing_norm_version"
+    UNKNOWN_NORM_VERSION = "unknown_norm_version"
+    # Too many problems to list them all.
+    TOO_MANY_FINDINGS = "too_many_findings"
+
+    @property
+    def severity(self) -> Severity:
+        return _SEVERITIES[self]
+
+    def message(self, **context: object) -> str:
+        return _MESSAGES[self].format(**context)
+
+
+_MESSAGES: dict[FindingCode, str] = {
+    FindingCode.EMPTY_FILE: "Le fichier est vide : il ne contient aucune rubrique DSN.",
+    FindingCode.BINARY_FILE: "Le fichier n'est pas un fichier texte DSN (contenu binaire).",
+    FindingCode.NOT_A_DSN: "Le fichier n'est pas un fichier DSN : ses premières lignes ne sont "
+    "pas de la forme S21.G00.30.001,'valeur'.",
+    FindingCode.TRUNCATED: "Le fichier est tronqué : il s'arrête avant le total de l'envoi "
+    "(S90.G00.90).",
+    FindingCode.MISSING_TOTAL: "L'envoi ne se termine pas par son total (S90.G00.90).",
+    FindingCode.TOTAL_RUBRIQUES: "Le total S90.G00.90.001 annonce {expected} rubriques, "
+    "l'envoi en contient {actual}.",
+    FindingCode.TOTAL_DECLARATIONS: "Le total S90.G00.90.002 annonce {expected} déclarations, "
+    "l'envoi en contient {actual}.",
+    FindingCode.BROKEN_ACCENTS: "Le fichier a été réenregistré en UTF-8 avec des accents perdus "
+    "(caractère de remplacement) : vérifiez la valeur.",
+    FindingCode.MIXED_ENCODINGS: "Le fichier mélange des lignes en UTF-8 et en ISO-8859-1 : "
+    "cette ligne a été lue en ISO-8859-1.",
+    FindingCode.LINE_SYNTAX: "Ligne illisible : une ligne DSN a la forme S21.G00.30.001,'valeur'.",
+    FindingCode.LINE_TOO_LONG: "La ligne dépasse 256 caractères ({length}).",
+    FindingCode.APOSTROPHE_IN_VALUE: "La valeur contient une apostrophe : elle a été lue jusqu'à "
+    "la dernière apostrophe de la ligne.",
+    FindingCode.DOUBLED_APOSTROPHE: "La valeur contient une apostrophe doublée ('') : "
+    "elle a été lue comme une seule apostrophe.",
+    FindingCode.EMPTY_VALUE: "La rubrique est vide : une rubrique sans valeur ne doit pas "
+    "être transmise.",
+    FindingCode.UNKNOWN_BLOCK: "Le bloc {block} n'existe pas dans la norme {version}.",
+    FindingCode.UNKNOWN_RUBRIQUE: "La rubrique n'existe pas dans la norme {version}.",
+    FindingCode.ORPHAN_BLOCK: "Le bloc {block} n'est pas précédé de son bloc parent {parent} : "
+    "ses rubriques sont ignorées.",
+    FindingCode.BLOCK_OUT_OF_ORDER: "Le bloc {block} reprend après un autre bloc : les blocs de "
+    "même type doivent se suivre.",
+    FindingCode.BLOCK_REPEATED: "Le bloc {block} ne peut figurer qu'une fois ({maximum} au plus) "
+    "sous son bloc parent.",
+    FindingCode.RUBRIQUE_OUT_OF_ORDER: "Les rubriques du bloc {block} ne sont pas dans l'ordre "
+    "croissant : cette rubrique ouvre un nouveau bloc.",
+    FindingCode.MISSING_BLOCK: "Le bloc obligatoire {block} ({name}) manque sous le bloc "
+    "{parent} commencé à cette ligne.",
+    FindingCode.MISSING_RUBRIQUE: "La rubrique obligatoire {missing} ({name}) manque dans le "
+    "bloc commencé à cette ligne.",
+    FindingCode.VALUE_LENGTH: "La valeur doit compter de {minimum} à {maximum} caractères "
+    "(elle en compte {length}).",
+    FindingCode.VALUE_PATTERN: "La valeur n'a pas le format attendu ({datatype}).",
+    FindingCode.VALUE_ENUMERATION: "La valeur ne fait pas partie des codes autorisés par la "
+    "norme {version}.",
+    FindingCode.VALUE_DATE: "La date n'existe pas au calendrier (JJMMAAAA).",
+    FindingCode.MISSING_NORM_VERSION: "La version de la norme (S10.G00.00.006) manque : le "
+    "fichier a été contrôlé avec la norme {version}.",
+    FindingCode.UNKNOWN_NORM_VERSION: "La norme {declared} n'est pas connue du portail : le "
+    "fichier a été contrôlé avec la norme la plus proche, {version}.",
+    FindingCode.TOO_MANY_FINDINGS: "Plus de {limit} anomalies : les suivantes ne sont pas "
+    "détaillées.",
+}
+
+_SEVERITIES: dict[FindingCode, Severity] = {
+    code: Severity.ERROR
+    for code in (
+        FindingCode.LINE_SYNTAX,
+        FindingCode.LINE_TOO_LONG,
+        FindingCode.EMPTY_VALUE,
+        FindingCode.UNKNOWN_BLOCK,
+        FindingCode.UNKNOWN_RUBRIQUE,
+        FindingCode.ORPHAN_BLOCK,
+        FindingCode.BLOCK_OUT_OF_ORDER,
+        FindingCode.BLOCK_REPEATED,
+        FindingCode.RUBRIQUE_OUT_OF_ORDER,
+        FindingCode.MISSING_BLOCK,
+        FindingCode.MISSING_RUBRIQUE,
+        FindingCode.VALUE_LENGTH,
+        FindingCode.VALUE_PATTERN,
+        FindingCode.VALUE_ENUMERATION,
+        FindingCode.VALUE_DATE,
+    )
+}
+_SEVERITIES.update(
+    {
+        code: Severity.FATAL
+        for code in (
+            FindingCode.EMPTY_FILE,
+            FindingCode.BINARY_FILE,
+            FindingCode.NOT_A_DSN,
+            FindingCode.TRUNCATED,
+            FindingCode.MISSING_TOTAL,
+            FindingCode.TOTAL_RUBRIQUES,
+            FindingCode.TOTAL_DECLARATIONS,
+        )
+    }
+)
+_SEVERITIES.update(
+    {
+        code: Severity.WARNING
+        for code in (
+            FindingCode.BROKEN_ACCENTS,
+            FindingCode.MIXED_ENCODINGS,
+            FindingCode.APOSTROPHE_IN_VALUE,
+            FindingCode.DOUBLED_APOSTROPHE,
+            FindingCode.MISSING_NORM_VERSION,
+            FindingCode.UNKNOWN_NORM_VERSION,
+            FindingCode.TOO_MANY_FINDINGS,
+        )
+    }
+)
+assert set(_MESSAGES) == set(FindingCode) == set(_SEVERITIES)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem in a file: where (line, rubrique), what (value, code), the French text."""
+
+    line: int | None
+    rubrique: str | None
+    value: str | None
+    code: FindingCode
+    message: str
+    severity: Severity
+
+    @classmethod
+    def of(
+        cls,
+        code: FindingCode,
+        line: int | None = None,
+        rubrique: str | None = None,
+        value: str | None = None,
+        **context: object,
+    ) -> Finding:
+        return cls(line, rubrique, value, code, code.message(**context), code.severity)
+
+
+class DsnRefused(Exception):
+    """The file is refused as a whole. The only exception the parser raises on a broken file."""
+
+    def __init__(self, findings: list[Finding] | tuple[Finding, ...]) -> None:
+        self.findings = tuple(findings)
+        fatal = [f for f in self.findings if f.severity is Severity.FATAL]
+        first = fatal[0] if fatal else (self.findings[0] if self.findings else None)
+        self.message = "Le fichier DSN est refusé" + (f" : {first.message}" if first else ".")
+        super().__init__(self.message)
