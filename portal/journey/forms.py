@@ -6,10 +6,10 @@ from typing import Any
 
 from django import forms
 
+from portal.core.errors import Problem
 from portal.enrollment import rules
 from portal.enrollment.bank_details import AccountInput, BankDetails
 from portal.enrollment.banking import format_iban
-from portal.core.errors import Problem
 from portal.enrollment.forms import YES_NO, PersonForm
 from portal.enrollment.journey import DependantAddress, Profile
 from portal.enrollment.models import (

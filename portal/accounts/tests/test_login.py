@@ -3,7 +3,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import time_machine
@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from conftest import PASSWORD, post_with_robot_check, solve_robot_check
 from portal.accounts.models import User
-from portal.companies.models import Company
 from portal.core.models import AuditEvent
+
+if TYPE_CHECKING:  # a type only: the fixture comes from the root conftest
+    from portal.companies.models import Company
 
 LOGIN = reverse("accounts:login")
 

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.test import RequestFactory
 
 from conftest import make_user
@@ -23,10 +24,10 @@ def page(request: AuthenticatedRequest, company: Company, item_id: int) -> HttpR
     return HttpResponse(company.legal_name)
 
 
-def call(user: User | AnonymousUser, company_id: int) -> HttpResponse:
+def call(user: User | AnonymousUser, company_id: int) -> HttpResponseBase:
     request = RequestFactory().get("/entreprises/")
     request.user = user
-    response: HttpResponse = page(request, company_id=company_id, item_id=7)
+    response = page(request, company_id=company_id, item_id=7)
     return response
 
 
@@ -59,7 +60,7 @@ def test_other_roles_are_refused_even_when_linked_to_the_company(
     company_a: Company, role: str
 ) -> None:
     user = make_user("other@example.org", role)
-    user.companies.add(company_a)  # type: ignore[attr-defined]
+    user.companies.add(company_a)
     with pytest.raises(PermissionDenied):
         call(user, company_a.pk)
     assert seen == []

@@ -4,13 +4,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from cryptography.fernet import Fernet
 from django.test import Client
 from django.urls import reverse
 
-from portal.companies.models import Company
+if TYPE_CHECKING:  # a type only: the fixture comes from the root conftest
+    from portal.companies.models import Company
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -321,7 +321,7 @@ def test_a_bad_nir_has_the_same_code_and_message_at_every_door(
     shown = f"Colonne « N° de sécurité sociale » : {expected.message}"
     assert processing.preview(batch) == [("NOMAA Jean", shown)]
     rejection = client_a.get(reverse("imports:rejection_file", args=[company_a.pk, batch.pk]))
-    sheet = load_workbook(io.BytesIO(b"".join(rejection.streaming_content)))["Salariés"]
+    sheet = load_workbook(io.BytesIO(rejection.getvalue()))["Salariés"]
     assert [line[-1] for line in sheet.iter_rows(values_only=True) if any(line)] == [
         "Erreurs",
         shown,

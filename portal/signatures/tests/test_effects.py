@@ -43,7 +43,7 @@ def test_a_second_effect_for_the_same_purpose_is_refused() -> None:
         raise AssertionError("never called")
 
     with pytest.raises(ImproperlyConfigured):
-        register_effect(Purpose.ENROLLMENT, other)  # type: ignore[arg-type]
+        register_effect(Purpose.ENROLLMENT, other)
     register_effect(Purpose.ENROLLMENT, sign_enrollment)  # the same one again is harmless
     assert effect_of(Purpose.ENROLLMENT) is sign_enrollment
 

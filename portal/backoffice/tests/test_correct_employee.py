@@ -18,11 +18,12 @@ from portal.core.crypto import digest
 from portal.core.errors import BusinessError
 from portal.core.models import AuditEvent
 from portal.core.nir import check_nir
+from portal.employer.queries import employees_of
 from portal.enrollment.declarations import validate_declaration
 from portal.enrollment.models import Employee, Membership, MembershipStatus
 from portal.enrollment.services import CorrectionRejected, correct_employee
 from portal.tracking.models import Request
-from portal.tracking.queries import employees_of, requests_of
+from portal.tracking.queries import requests_of
 
 TODAY = date(2024, 6, 1)
 OLD_NIR = make_nir()
