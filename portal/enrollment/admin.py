@@ -116,7 +116,7 @@ class EmployeeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Employee]):
                     today=timezone.localdate(),
                 )
             except CorrectionRejected as rejected:
-                for problem in rejected.result.errors:
+                for problem in rejected.problems:
                     field = problem.field if problem.field in form.fields else None
                     form.add_error(field, problem.message)
             except BusinessError as error:

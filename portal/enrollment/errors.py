@@ -11,6 +11,10 @@ class EnrollmentError(ErrorCode):
     """Employees, memberships, dependants, bank details, invitations and the journey."""
 
     REQUIRED = "required", "Le champ « {label} » est obligatoire."
+    EMPLOYEE_CORRECTION_REASON_REQUIRED = (
+        "employee_correction_reason_required",
+        "Indiquez le motif de la correction : il est conservé dans le journal.",
+    )
     NAME_INVALID = (
         "name_invalid",
         "Le champ « {label} » ne peut contenir que des lettres, des espaces, des traits d'union "

@@ -246,6 +246,10 @@ def save_profile(*, membership: Membership, profile: Profile, by: User, today: d
         setattr(employee, name, value)
     employee.set_search_names()
     employee.save(update_fields=[*changes, "search_name", "search_name_reversed"])
+    # "Rechercher par Nom / Prénom" in "Mes demandes" finds the name the employee corrected.
+    employee.requests.update(
+        search_name=employee.search_name, search_name_reversed=employee.search_name_reversed
+    )
     mark_done(locked, JourneyStep.PROFILE)
     audit.record(
         AuditAction.PROFILE_SAVED,

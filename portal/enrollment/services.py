@@ -26,7 +26,6 @@ from portal.enrollment import transitions
 from portal.enrollment.declarations import (
     DatabaseLookups,
     EmployeeDeclaration,
-    ValidationResult,
     validate_declaration,
 )
 from portal.enrollment.errors import EnrollmentError
@@ -390,12 +389,7 @@ CORRECTABLE_FIELDS = (
 )
 
 
-class CorrectionRejected(BusinessError):
-    """The correction broke at least one rule of the declaration; `result` lists them by field."""
-
-    def __init__(self, result: ValidationResult) -> None:
-        self.result = result
-        super().__init__("correction_rejected", "La correction contient des erreurs.")
+CorrectionRejected = BusinessError  # the one exception; `problems` lists every rule broken
 
 
 def _declaration_of(employee: Employee, membership: Membership) -> EmployeeDeclaration:
@@ -428,11 +422,7 @@ def correct_employee(
     if unknown:
         raise ValueError(f"not correctable here: {sorted(unknown)}")
     if not reason.strip():
-        raise BusinessError(
-            "correction_reason_required",
-            "Indiquez le motif de la correction : il est conservé dans le journal.",
-            field="reason",
-        )
+        raise BusinessError(EnrollmentError.EMPLOYEE_CORRECTION_REASON_REQUIRED, field="reason")
     employee = (
         Employee.objects.select_for_update(of=("self",))
         .select_related("company", "user")
@@ -450,7 +440,7 @@ def correct_employee(
         lookups=DatabaseLookups(employee.company, employee=employee),
     )
     if not result.ok:
-        raise CorrectionRejected(result)
+        raise BusinessError.of(result.errors)
     d = declaration
     new_values: dict[str, Any] = {name: getattr(d, name) for name in CORRECTABLE_FIELDS}
     new_values["last_name"] = d.last_name.upper()

@@ -197,7 +197,7 @@ def test_a_bad_nir_is_refused_with_the_declarations_message(
     with pytest.raises(CorrectionRejected) as rejected:
         correct_employee(employee.pk, {"nir": bad}, by=staff_user, reason="x", today=TODAY)
 
-    problems = [(p.field, p.message) for p in rejected.value.result.errors]
+    problems = [(p.field, p.message) for p in rejected.value.problems]
     assert problems == [("nir", message) for message in expected]
     assert expected
     assert snapshot(employee) == before
@@ -214,7 +214,7 @@ def test_every_problem_is_reported_at_once(employee: Employee, staff_user: User)
             reason="x",
             today=TODAY,
         )
-    codes = {(p.field, p.code) for p in rejected.value.result.errors}
+    codes = {(p.field, p.code) for p in rejected.value.problems}
     assert codes == {
         ("last_name", "name_invalid"),
         ("postal_code", "postal_code_format"),
@@ -277,7 +277,7 @@ def test_a_correction_without_reason_is_refused(employee: Employee, staff_user: 
         correct_employee(
             employee.pk, {"first_name": "Paul"}, by=staff_user, reason=" ", today=TODAY
         )
-    assert refused.value.code == "correction_reason_required"
+    assert refused.value.code == "employee_correction_reason_required"
     assert snapshot(employee) == before
 
 

@@ -21,7 +21,13 @@ def test_every_app_has_exactly_one_place_in_the_layers() -> None:
     assert placed == apps
 
 
-def test_core_is_the_bottom_layer_and_the_screens_the_top_one() -> None:
+def test_core_is_the_bottom_layer_the_back_office_on_top_and_the_doors_below_it() -> None:
     layers = contract_layers()
     assert layers[-1] == ["portal.core"]
-    assert layers[0] == ["portal.journey", "portal.employer", "portal.imports", "portal.backoffice"]
+    # Staff screens use every door (an import, a DSN file, a correction) and no door uses them.
+    assert layers[0] == ["portal.backoffice"]
+    assert layers[1] == ["portal.journey", "portal.employer", "portal.imports", "portal.dsn"]
+    # Waivers register their signing effect with signatures, which knows no app above it.
+    assert layers.index(["portal.terminations", "portal.waivers"]) < layers.index(
+        ["portal.signatures"]
+    )

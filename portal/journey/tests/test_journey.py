@@ -31,6 +31,7 @@ from portal.enrollment.models import (
 from portal.notifications.models import Channel, OutboundMessage
 from portal.signatures.models import EnvelopeStatus, SignatureEnvelope, SignedDocument
 from portal.tracking.models import EventKind, Reason, Request, State
+from portal.tracking.queries import requests_of
 from portal.waivers.models import Waiver, WaiverStatus
 
 PROFILE = {
@@ -157,6 +158,20 @@ def test_the_saved_profile_updates_the_employee_and_the_journey_resumes_after_it
         "69382",
     )
     assert member.get(url("resume", membership))["Location"] == url("dependants", membership)
+
+
+@pytest.mark.django_db
+def test_a_name_corrected_in_the_profile_is_found_in_mes_demandes(
+    member: Client, membership: Membership
+) -> None:
+    fill_profile(member, membership, last_name="Simon-Durand")
+    company = membership.contract.company
+    assert [r.employee_id for r in requests_of(company, name="simon-durand")] == [
+        membership.employee_id
+    ]
+    assert [r.employee_id for r in requests_of(company, name="cédric simon-d")] == [
+        membership.employee_id
+    ]
 
 
 @pytest.mark.django_db

@@ -60,7 +60,7 @@ def test_my_employees_page_costs_9_queries_with_3_or_30_employees(
 ) -> None:
     assert_same_queries_with_3_and_30_rows(
         client_a,
-        lambda: reverse("tracking:employees", args=[company_a.pk]),
+        lambda: reverse("employer:employees", args=[company_a.pk]),
         lambda start, count: declare_employees(company_a, start, count),
         9,
         django_assert_num_queries,
@@ -84,7 +84,7 @@ def test_employee_page_costs_15_queries_with_3_or_30_timeline_events(
 
     assert_same_queries_with_3_and_30_rows(
         client_a,
-        lambda: reverse("tracking:employee", args=[company_a.pk, employee.pk]),
+        lambda: reverse("employer:employee", args=[company_a.pk, employee.pk]),
         add_events,
         15,
         django_assert_num_queries,
