@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from portal.enrollment.rules import FieldProblem
+from portal.core.errors import Problem
 from portal.terminations.rules import (
     DEATH,
     DEFAULT_DEPENDANTS_KEEP_COVER_MONTHS,
@@ -34,7 +34,7 @@ HIRE = date(2020, 3, 2)
 EFFECTIVE = date(2020, 4, 1)
 
 
-def check(**changes: Any) -> list[FieldProblem]:
+def check(**changes: Any) -> list[Problem]:
     arguments: dict[str, Any] = {
         "hire_date": HIRE,
         "effective_date": EFFECTIVE,
@@ -49,7 +49,7 @@ def check(**changes: Any) -> list[FieldProblem]:
     return check_termination(**arguments)
 
 
-def codes(problems: list[FieldProblem]) -> list[tuple[str, str]]:
+def codes(problems: list[Problem]) -> list[tuple[str, str]]:
     return [(problem.field, problem.code) for problem in problems]
 
 
