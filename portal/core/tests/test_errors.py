@@ -133,14 +133,18 @@ _CODE_ARGUMENT = {
 
 
 def _builder(call: ast.Call) -> str:
+    """`Problem`, `Problem.of`, `BusinessError`…, whether imported or reached as `module.X`."""
     func = call.func
     if isinstance(func, ast.Name):
         return func.id
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-        return f"{func.value.id}.{func.attr}"
-    if isinstance(func, ast.Attribute):  # module.Problem(...), errors.BusinessError(...)
+    if not isinstance(func, ast.Attribute):
+        return ""
+    if func.attr != "of":
         return func.attr
-    return ""
+    owner = func.value
+    if isinstance(owner, ast.Name):
+        return f"{owner.id}.of"
+    return f"{owner.attr}.of" if isinstance(owner, ast.Attribute) else ""
 
 
 def literal_codes(source: str, filename: str = "<source>") -> list[str]:
@@ -169,6 +173,7 @@ def test_the_scan_finds_every_way_of_writing_a_literal_code() -> None:
         'Problem.of("nir_key", "nir")\n'
         'errors.BusinessError(f"code_{x}")\n'
         'FileRefused("no_rows", name=name)\n'
+        'errors.Problem.of(f"nir_{part}")\n'
         'Problem.of(CoreError.NIR_KEY, "nir")\n'
         'BusinessError(TrackingError.REMINDER_TODAY, field="x")\n'
         "Problem(column.key, code, code.text())\n"
@@ -180,6 +185,7 @@ def test_the_scan_finds_every_way_of_writing_a_literal_code() -> None:
         "<source>:3 Problem.of",
         "<source>:4 BusinessError",
         "<source>:5 FileRefused",
+        "<source>:6 Problem.of",
     ]
 
 

@@ -315,16 +315,16 @@ def test_accepts_a_valid_termination() -> None:
 )
 def test_rejects_a_missing_field(field: str, empty: Any) -> None:
     problems = check(**{field: empty})
-    assert codes(problems) == [(field, "required")]
+    assert codes(problems) == [(field, "termination_field_required")]
     assert "est obligatoire" in problems[0].message
 
 
 def test_rejects_all_missing_fields_at_once() -> None:
     problems = check(hire_date=None, termination_date=None, motif=None)
     assert codes(problems) == [
-        ("hire_date", "required"),
-        ("termination_date", "required"),
-        ("motif", "required"),
+        ("hire_date", "termination_field_required"),
+        ("termination_date", "termination_field_required"),
+        ("motif", "termination_field_required"),
     ]
     assert problems[0].message == (
         "Le champ « Date d'embauche » est obligatoire : saisissez-la au format JJ/MM/AAAA."
