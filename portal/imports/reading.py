@@ -470,7 +470,7 @@ def _check_no_data_beyond(cells: Sequence[RawCell], width: int, number: int) -> 
             )
 
 
-def _problem(column: Column, number: int, code: ImportFileError, **params: object) -> Problem:
+def _problem(column: Column, number: int, code: ImportFileError, **params: str) -> Problem:
     """A cell's problem: about the column's key, its message naming the column and the line."""
     return Problem.of(code, column.key, column=column.header, line=number, **params)
 
