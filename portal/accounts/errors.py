@@ -23,3 +23,7 @@ class AccountError(ErrorCode):
         "account_inactive",
         "Ce compte est désactivé. Contactez votre chargé d'affaires.",
     )
+    PASSWORD_SAME_AS_PROVISIONAL = (
+        "password_same_as_provisional",
+        "Choisissez un mot de passe différent du mot de passe provisoire reçu par courrier.",
+    )

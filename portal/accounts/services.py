@@ -155,11 +155,7 @@ def choose_own_password(*, user: User, password: str, request: HttpRequest | Non
     locked = User.objects.select_for_update().get(pk=user.pk)
     validate_password(password, locked)
     if locked.check_password(password):
-        raise BusinessError(
-            "password_same_as_provisional",
-            "Choisissez un mot de passe différent du mot de passe provisoire reçu par courrier.",
-            field="password1",
-        )
+        raise BusinessError(AccountError.PASSWORD_SAME_AS_PROVISIONAL, field="password1")
     locked.set_password(password)
     locked.password_change_required = False
     locked.save(update_fields=["password", "password_change_required"])

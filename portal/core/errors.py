@@ -62,25 +62,19 @@ class BusinessError(Exception):
     """A rule refused the operation; `problems` says every reason, in the order found.
 
     `BusinessError(SomeError.CODE, field=..., **params)` raises one problem with its message;
-    `BusinessError.of(problems)` raises several. The old `BusinessError("code", "message")` form
-    keeps working while the last literal codes move into the apps' enums.
+    `BusinessError.of(problems)` raises several.
     """
 
     problems: list[Problem]
 
     def __init__(
-        self,
-        code: ErrorCode | str,
-        message: str | None = None,
-        *,
-        field: str | None = None,
-        link: str = "",
-        **params: object,
+        self, code: ErrorCode, *, field: str = "", link: str = "", **params: object
     ) -> None:
-        if message is None:
-            message = code.text(**params) if isinstance(code, ErrorCode) else code
-        self.problems = [Problem(field or "", str(code), message, link)]
-        super().__init__(message)
+        self._carry([Problem.of(code, field, link=link, **params)])
+
+    def _carry(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        Exception.__init__(self, problems[0].message)
 
     @classmethod
     def of(cls, problems: Iterable[Problem]) -> BusinessError:
@@ -88,8 +82,8 @@ class BusinessError(Exception):
         found = list(problems)
         if not found:
             raise ValueError("A business error needs at least one problem.")
-        error = BusinessError(found[0].code, found[0].message, field=found[0].field)
-        error.problems = found
+        error = cls.__new__(cls)
+        error._carry(found)
         return error
 
     @property

@@ -18,7 +18,7 @@ from portal.accounts.models import User
 from portal.core.admin import ReadOnlyAdminMixin
 from portal.core.errors import BusinessError
 from portal.enrollment.models import Civility, Employee, Invitation, Membership
-from portal.enrollment.services import CORRECTABLE_FIELDS, CorrectionRejected, correct_employee
+from portal.enrollment.services import CORRECTABLE_FIELDS, correct_employee
 
 CORRECT_LABEL = "Corriger le salarié"
 
@@ -115,12 +115,10 @@ class EmployeeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Employee]):
                     reason=data["reason"],
                     today=timezone.localdate(),
                 )
-            except CorrectionRejected as rejected:
+            except BusinessError as rejected:
                 for problem in rejected.problems:
                     field = problem.field if problem.field in form.fields else None
                     form.add_error(field, problem.message)
-            except BusinessError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
                 if changed:
                     self.message_user(request, f"{employee} : salarié corrigé.", messages.SUCCESS)

@@ -85,10 +85,10 @@ class ValidationResult:
 
     def add(self, field_name: str, problems: list[Problem], *, warning: bool = False) -> None:
         target = self.warnings if warning else self.errors
-        target.extend(Problem(field_name, p.code, p.message) for p in problems)
+        target.extend(p.on(field_name) for p in problems)
 
     def error(self, field_name: str, code: EnrollmentError, link: str = "", **params: str) -> None:
-        self.errors.append(Problem(field_name, code, code.text(**params), link))
+        self.errors.append(Problem.of(code, field_name, link=link, **params))
 
 
 REQUIRED = {

@@ -113,6 +113,44 @@ class EnrollmentError(ErrorCode):
         "parent : saisissez le numéro de l'enfant, ou celui du parent auquel il est rattaché (il "
         "figure sur l'attestation de droits).",
     )
+    SPOUSE_TOO_YOUNG = (
+        "spouse_too_young",
+        "Un conjoint, partenaire de PACS ou concubin a au moins {age} ans : vérifiez l'année de "
+        "la « Date de naissance », ou choisissez « Enfant » comme « Type de bénéficiaire » s'il "
+        "s'agit d'un enfant.",
+    )
+    CHILD_TOO_OLD_EXTENDED = (
+        "child_too_old_extended",
+        "Un enfant étudiant ou apprenti est couvert jusqu'à la veille de ses {max_age} ans ; "
+        "cet enfant a eu {max_age} ans le {birthday}. S'il est en situation de handicap, cochez "
+        "« En situation de handicap » : il n'y a alors pas de limite d'âge. Sinon, il ne peut "
+        "plus être couvert comme enfant à charge.",
+    )
+    CHILD_TOO_OLD = (
+        "child_too_old",
+        "Un enfant est couvert jusqu'à la veille de ses {max_age} ans ; cet enfant a eu "
+        "{max_age} ans le {birthday}. S'il poursuit des études ou est apprenti, cochez "
+        "« Étudiant ou apprenti » (il est alors couvert jusqu'à la veille de ses "
+        "{max_age_extended} ans) ; s'il est en situation de handicap, cochez « En situation de "
+        "handicap » (pas de limite d'âge). Sinon, il ne peut pas être couvert comme enfant à "
+        "charge.",
+    )
+    TWIN_RANK_RANGE = (
+        "twin_rank_range",
+        "Le « Rang gémellaire » est un chiffre de 1 à {maximum} : saisissez 1, sauf pour des "
+        "jumeaux (1 pour l'un, 2 pour l'autre…).",
+    )
+    TWIN_RANK_DUPLICATE = (
+        "twin_rank_duplicate",
+        "{name} est né(e) le même jour ({birth_date}) avec le même « Rang gémellaire ». Pour "
+        "des jumeaux, saisissez 1 pour l'un et 2 pour l'autre, comme sur l'attestation de "
+        "droits.",
+    )
+    NIR_SAME_AS_OTHER_DEPENDANT = (
+        "nir_same_as_other_dependant",
+        "Ce numéro de sécurité sociale est déjà celui de {name} : chaque bénéficiaire a le sien. "
+        "Vérifiez-le sur sa carte Vitale ou son attestation de droits.",
+    )
     FAMILY_STATUS_MISSING = "family_status_missing", 'Champ "situation familiale" non renseigné'
     FAMILY_STATUS_INVALID = "family_status_invalid", "Choisissez une situation familiale."
     PROFILE_PHONE_MISSING = "profile_phone_missing", 'Champ "téléphone" non renseigné'

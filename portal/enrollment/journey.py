@@ -304,17 +304,14 @@ def check_dependant(
     """The rules of one dependant among the membership's others (rules.md §4, R1.8)."""
     others = [facts_of(d) for d in membership.dependants.exclude(pk=editing or 0)]
     contract = membership.contract
-    problems = [
-        Problem(p.field, p.code, p.message)
-        for p in rules.check_dependant(
-            facts,
-            others=others,
-            member_nir=membership.employee.nir,
-            child_max_age=contract.child_max_age,
-            child_max_age_extended=contract.child_max_age_extended,
-            today=today,
-        )
-    ]
+    problems = rules.check_dependant(
+        facts,
+        others=others,
+        member_nir=membership.employee.nir,
+        child_max_age=contract.child_max_age,
+        child_max_age_extended=contract.child_max_age_extended,
+        today=today,
+    )
     if address is not None:
         if not address.street.strip():
             problems.append(

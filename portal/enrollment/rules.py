@@ -61,9 +61,6 @@ MAXIMUM_TWIN_RANK = 9
 FUND_CODE_RE = re.compile(r"\d{9}")  # régime (2) + caisse (3) + centre (4), R1.11
 
 
-FieldProblem = Problem  # the one problem type (portal.core.errors), under its former name
-
-
 @dataclass(frozen=True)
 class DependantFacts:
     """What the employee types about one dependant (guide: "L'ajout de bénéficiaires").
@@ -217,15 +214,7 @@ def _birth_date_problems(
         return [Problem.of(EnrollmentError.BIRTH_DATE_BEFORE_1900, "birth_date")]
     age = age_on(f.birth_date, today)
     if f.kind in SPOUSE_TYPES and age < SPOUSE_MINIMUM_AGE:
-        return [
-            Problem(
-                "birth_date",
-                "spouse_too_young",
-                f"Un conjoint, partenaire de PACS ou concubin a au moins {SPOUSE_MINIMUM_AGE} "
-                "ans : vérifiez l'année de la « Date de naissance », ou choisissez « Enfant » "
-                "comme « Type de bénéficiaire » s'il s'agit d'un enfant.",
-            )
-        ]
+        return [Problem.of(EnrollmentError.SPOUSE_TOO_YOUNG, "birth_date", age=SPOUSE_MINIMUM_AGE)]
     if f.kind == DependantKind.CHILD and not f.disabled:
         return _child_age_problems(f.birth_date, age, f, child_max_age, child_max_age_extended)
     return []
@@ -238,34 +227,26 @@ def _child_age_problems(
     # extended one when studying or an apprentice ("< 26"); a disabled child has no limit. The
     # limit is reached on the birthday (contracts that use 31 December or the end of the school
     # year would need a parameter that Contract does not have).
-    studying = FIELD_LABELS["studying_or_apprentice"]
-    disabled = FIELD_LABELS["disabled"]
     if f.studying_or_apprentice:
         if age < max_age_extended:
             return []
         return [
-            Problem(
+            Problem.of(
+                EnrollmentError.CHILD_TOO_OLD_EXTENDED,
                 "birth_date",
-                "child_too_old_extended",
-                f"Un enfant étudiant ou apprenti est couvert jusqu'à la veille de ses "
-                f"{max_age_extended} ans ; cet enfant a eu {max_age_extended} ans le "
-                f"{_dmy(birthday(birth_date, max_age_extended))}. S'il est en situation de "
-                f"handicap, cochez « {disabled} » : il n'y a alors pas de limite d'âge. "
-                "Sinon, il ne peut plus être couvert comme enfant à charge.",
+                max_age=max_age_extended,
+                birthday=_dmy(birthday(birth_date, max_age_extended)),
             )
         ]
     if age < max_age:
         return []
     return [
-        Problem(
+        Problem.of(
+            EnrollmentError.CHILD_TOO_OLD,
             "birth_date",
-            "child_too_old",
-            f"Un enfant est couvert jusqu'à la veille de ses {max_age} ans ; cet enfant a eu "
-            f"{max_age} ans le {_dmy(birthday(birth_date, max_age))}. S'il poursuit des études "
-            f"ou est apprenti, cochez « {studying} » (il est alors couvert jusqu'à la veille "
-            f"de ses {max_age_extended} ans) ; s'il est en situation de handicap, cochez "
-            f"« {disabled} » (pas de limite d'âge). Sinon, il ne peut pas être couvert comme "
-            "enfant à charge.",
+            max_age=max_age,
+            birthday=_dmy(birthday(birth_date, max_age)),
+            max_age_extended=max_age_extended,
         )
     ]
 
@@ -275,14 +256,7 @@ def _twin_rank_problems(
 ) -> list[Problem]:
     assert f.twin_rank is not None
     if not 1 <= f.twin_rank <= MAXIMUM_TWIN_RANK:
-        return [
-            Problem(
-                "twin_rank",
-                "twin_rank_range",
-                f"Le « Rang gémellaire » est un chiffre de 1 à {MAXIMUM_TWIN_RANK} : saisissez 1, "
-                "sauf pour des jumeaux (1 pour l'un, 2 pour l'autre…).",
-            )
-        ]
+        return [Problem.of(EnrollmentError.TWIN_RANK_RANGE, "twin_rank", maximum=MAXIMUM_TWIN_RANK)]
     if f.kind != DependantKind.CHILD or f.birth_date is None:
         return []
     # R1.8: a child is identified by the NIR of the parent it is attached to, its birth date and
@@ -299,12 +273,11 @@ def _twin_rank_problems(
         ):
             name = other.first_name or "Un autre enfant"
             return [
-                Problem(
+                Problem.of(
+                    EnrollmentError.TWIN_RANK_DUPLICATE,
                     "twin_rank",
-                    "twin_rank_duplicate",
-                    f"{name} est né(e) le même jour ({_dmy(f.birth_date)}) avec le même "
-                    "« Rang gémellaire ». Pour des jumeaux, saisissez 1 pour l'un et 2 pour "
-                    "l'autre, comme sur l'attestation de droits.",
+                    name=name,
+                    birth_date=_dmy(f.birth_date),
                 )
             ]
     return []
@@ -325,13 +298,7 @@ def _nir_problems(
             if other.nir and other.nir[:13] == f.nir[:13]:
                 name = other.first_name or "un autre bénéficiaire"
                 problems.append(
-                    Problem(
-                        "nir",
-                        "nir_same_as_other_dependant",
-                        f"Ce numéro de sécurité sociale est déjà celui de {name} : chaque "
-                        "bénéficiaire a le sien. Vérifiez-le sur sa carte Vitale ou son "
-                        "attestation de droits.",
-                    )
+                    Problem.of(EnrollmentError.NIR_SAME_AS_OTHER_DEPENDANT, "nir", name=name)
                 )
                 break
     if f.parent_nir:
@@ -347,7 +314,7 @@ def _nir_problems(
 
 
 def _on(field: str, problems: Sequence[Problem]) -> list[Problem]:
-    return [Problem(field, problem.code, problem.message) for problem in problems]
+    return [problem.on(field) for problem in problems]
 
 
 def _dmy(value: date) -> str:

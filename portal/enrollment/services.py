@@ -389,9 +389,6 @@ CORRECTABLE_FIELDS = (
 )
 
 
-CorrectionRejected = BusinessError  # the one exception; `problems` lists every rule broken
-
-
 def _declaration_of(employee: Employee, membership: Membership) -> EmployeeDeclaration:
     values = {name: getattr(employee, name) for name in CORRECTABLE_FIELDS}
     return EmployeeDeclaration(
@@ -416,7 +413,7 @@ def correct_employee(
     The corrected employee goes through the one validation path (not a duplicate of
     themselves); the NIR's digest and the search names (the employee's and their requests')
     are recomputed, and the audit event names the changed fields, never the NIR's value.
-    Raises `CorrectionRejected` with every problem at once.
+    Raises `BusinessError` with every problem at once.
     """
     unknown = set(changes) - set(CORRECTABLE_FIELDS)
     if unknown:

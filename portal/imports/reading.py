@@ -3,10 +3,8 @@ the rejection file.
 
 The file layer only: it refuses a file that cannot be read as the template (`FileRefused`,
 before any row is returned) and converts cells (dates, NIR, postal code, Oui/Non); business
-rules stay in `portal.enrollment.declarations`. Refusal codes: extension_refused,
-content_mismatch, empty_file, too_large, password_protected, zip_bomb, unreadable,
-several_sheets, old_template, header_missing, columns_missing, columns_extra,
-columns_reordered, columns_renamed, no_rows, too_many_rows.
+rules stay in `portal.enrollment.declarations`. Refusal codes and their messages are
+`portal.imports.errors.ImportFileError`'s.
 """
 
 from __future__ import annotations
@@ -55,11 +53,6 @@ MAX_COMPRESSION_RATIO = 200  # spreadsheets compress 5 to 40 times; deflate tops
 RATIO_CHECK_FROM_BYTES = 10 * 1024 * 1024
 MAX_ZIP_MEMBERS = 10_000
 MAX_MANIFEST_BYTES = 1024 * 1024
-COLUMN_RULE = "L'ordre des colonnes ne doit pas être modifié."
-DOWNLOAD_TEMPLATE = (
-    "Téléchargez le modèle et recopiez-y vos salariés, sans ajouter, supprimer, renommer "
-    "ni déplacer de colonne."
-)
 EXCEL_EPOCH = date(1899, 12, 30)  # 1900 date system, after Excel's fictitious 29/02/1900
 MAX_SERIAL = 100_000
 MIN_YEAR, MAX_YEAR = 1900, 2100
@@ -80,10 +73,10 @@ MergedRanges = list[tuple[tuple[int, int], tuple[int, int]]]  # 0-based corners
 class FileRefused(Exception):
     """The whole file is refused. `code` is stable; `message` says, in French, what to do."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: ImportFileError, **params: object) -> None:
         self.code = code
-        self.message = message
-        super().__init__(message)
+        self.message = code.text(**params)
+        super().__init__(self.message)
 
 
 @dataclass(slots=True)
@@ -101,22 +94,15 @@ def open_file(data: bytes, filename: str, *, max_rows: int, max_bytes: int) -> E
     extension = "." + basename.rsplit(".", 1)[-1].lower() if "." in basename else ""
     name = basename if len(basename) <= 100 else basename[:90] + "…" + extension
     if extension not in ACCEPTED_EXTENSIONS:
-        raise FileRefused(
-            "extension_refused",
-            f"Le fichier « {name} » n'est pas accepté : seuls les fichiers .xlsx, .xls, .ods "
-            "et .csv le sont. Téléchargez le modèle Excel ou CSV et enregistrez-y vos salariés.",
-        )
+        raise FileRefused(ImportFileError.EXTENSION_REFUSED, name=name)
     if not data:
-        raise FileRefused(
-            "empty_file",
-            f"Le fichier « {name} » est vide. Vérifiez que vous avez choisi le bon fichier et "
-            "qu'il a été enregistré après avoir été complété.",
-        )
+        raise FileRefused(ImportFileError.EMPTY_FILE, name=name)
     if len(data) > max_bytes:
         raise FileRefused(
-            "too_large",
-            f"Le fichier « {name} » pèse {_megabytes(len(data))} Mo : la limite est de "
-            f"{_megabytes(max_bytes)} Mo. Répartissez vos salariés dans plusieurs fichiers.",
+            ImportFileError.TOO_LARGE,
+            name=name,
+            size=_megabytes(len(data)),
+            limit=_megabytes(max_bytes),
         )
     if extension == ".csv":
         rows = _csv_rows(data, name, extension)
@@ -167,28 +153,15 @@ def _count(number: int) -> str:
 
 
 def _refuse_content(name: str, extension: str, hint: str = "") -> FileRefused:
-    return FileRefused(
-        "content_mismatch",
-        f"Le fichier « {name} » porte l'extension {extension} mais son contenu n'est pas celui "
-        f"d'un fichier {extension}{hint}. Ouvrez-le dans votre tableur, enregistrez-le au "
-        "format .xlsx ou .csv, puis importez-le de nouveau.",
-    )
+    return FileRefused(ImportFileError.CONTENT_MISMATCH, name=name, extension=extension, hint=hint)
 
 
 def _refuse_unreadable(name: str) -> FileRefused:
-    return FileRefused(
-        "unreadable",
-        f"Le fichier « {name} » est illisible ou endommagé. Ouvrez-le dans votre tableur, "
-        "enregistrez-le de nouveau au format .xlsx ou .csv, puis importez-le.",
-    )
+    return FileRefused(ImportFileError.UNREADABLE, name=name)
 
 
 def _refuse_password(name: str) -> FileRefused:
-    return FileRefused(
-        "password_protected",
-        f"Le fichier « {name} » est protégé par un mot de passe et ne peut pas être lu. "
-        "Ouvrez-le, enregistrez-le sans mot de passe, puis importez-le de nouveau.",
-    )
+    return FileRefused(ImportFileError.PASSWORD_PROTECTED, name=name)
 
 
 def _is_encrypted_ole(data: bytes) -> bool:
@@ -247,12 +220,7 @@ def _workbook_rows(
 def _check_archive(data: bytes, name: str, extension: str, max_bytes: int) -> None:
     """Refuse zip bombs before any decompression, and zips that are not the announced type."""
     limit = min(UNCOMPRESSED_FACTOR * max_bytes, MAX_UNCOMPRESSED_BYTES)
-    bomb = FileRefused(
-        "zip_bomb",
-        f"Le fichier « {name} » est anormal : une fois décompressé, il dépasserait "
-        f"{_megabytes(limit)} Mo. Recopiez vos salariés dans le modèle, sans autre contenu, "
-        "puis importez-le de nouveau.",
-    )
+    bomb = FileRefused(ImportFileError.ZIP_BOMB, name=name, limit=_megabytes(limit))
     # Each member has a central directory header; counting them first keeps a directory of
     # millions of entries from being parsed at all.
     if data.count(b"PK\x01\x02") > MAX_ZIP_MEMBERS:
@@ -298,10 +266,7 @@ def _choose_sheet(workbook: CalamineWorkbook, name: str) -> str:
     if len(candidates) > 1:
         names = ", ".join(f"« {sheet} »" for sheet in candidates)
         raise FileRefused(
-            "several_sheets",
-            f"Le classeur « {name} » contient plusieurs onglets ({names}) et aucun ne "
-            f"s'appelle « {DATA_SHEET} ». Renommez « {DATA_SHEET} » l'onglet de vos salariés, "
-            "ou supprimez les autres onglets, puis importez-le de nouveau.",
+            ImportFileError.SEVERAL_SHEETS, name=name, sheets=names, data_sheet=DATA_SHEET
         )
     return candidates[0]
 
@@ -316,11 +281,7 @@ def _check_version(workbook: CalamineWorkbook) -> None:
         cells = workbook.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False, nrows=1)
         found = str(cells[0][0]).strip() if cells and cells[0] else ""
         if found != TEMPLATE_VERSION:
-            raise FileRefused(
-                "old_template",
-                "Ce fichier a été préparé avec une ancienne version du modèle, dont les "
-                f"colonnes ont changé. {COLUMN_RULE} {DOWNLOAD_TEMPLATE}",
-            )
+            raise FileRefused(ImportFileError.OLD_TEMPLATE)
         return
 
 
@@ -328,11 +289,7 @@ def _csv_rows(data: bytes, name: str, extension: str) -> RowSource:
     if data.startswith((ZIP_MAGIC, OLE_MAGIC)):
         raise _refuse_content(name, extension, " (c'est un classeur Excel ou OpenDocument)")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileRefused(
-            "unreadable",
-            f"Le fichier « {name} » est enregistré en Unicode UTF-16. Enregistrez-le au format "
-            "« CSV UTF-8 » ou « CSV (séparateur : point-virgule) », puis importez-le de nouveau.",
-        )
+        raise FileRefused(ImportFileError.UNREADABLE_UTF16, name=name)
     if b"\x00" in data:
         raise _refuse_content(name, extension, " (ce n'est pas un fichier texte)")
     try:
@@ -386,11 +343,7 @@ def _check_header(cells: Sequence[RawCell]) -> int:
         return max(width, len(HEADERS))
     if not set(keys) & set(_EXPECTED_KEYS):
         first = ", ".join(f"« {header} »" for header in HEADERS[:3])
-        raise FileRefused(
-            "header_missing",
-            "La première ligne du fichier doit contenir les en-têtes des colonnes du modèle "
-            f"({first}…). {COLUMN_RULE} {DOWNLOAD_TEMPLATE}",
-        )
+        raise FileRefused(ImportFileError.HEADER_MISSING, first=first)
     pairs = enumerate(zip(keys, _EXPECTED_KEYS, strict=False))
     index = next((i for i, (a, b) in pairs if a != b), min(len(keys), len(_EXPECTED_KEYS)))
     if index >= len(keys):
@@ -401,14 +354,14 @@ def _check_header(cells: Sequence[RawCell]) -> int:
         shown = f"« {found[index]} »" if found[index] else "une cellule vide"
         detail = f"Colonne {index + 1} : « {HEADERS[index]} » attendue, {shown} trouvée."
     if sorted(keys) == sorted(_EXPECTED_KEYS):
-        code = "columns_reordered"
+        code = ImportFileError.COLUMNS_REORDERED
     elif len(keys) < len(_EXPECTED_KEYS) and set(keys) <= set(_EXPECTED_KEYS):
-        code = "columns_missing"
+        code = ImportFileError.COLUMNS_MISSING
     elif len(keys) > len(_EXPECTED_KEYS) and set(_EXPECTED_KEYS) <= set(keys):
-        code = "columns_extra"
+        code = ImportFileError.COLUMNS_EXTRA
     else:
-        code = "columns_renamed"
-    raise FileRefused(code, f"{COLUMN_RULE} {detail} {DOWNLOAD_TEMPLATE}")
+        code = ImportFileError.COLUMNS_RENAMED
+    raise FileRefused(code, detail=detail)
 
 
 # --- rows -------------------------------------------------------------------------------------
@@ -433,12 +386,7 @@ class EmployeeFile:
         self.count = 0
         for _ in self._data_rows():
             if self.count >= max_rows:
-                raise FileRefused(
-                    "too_many_rows",
-                    f"Le fichier « {name} » contient plus de {_count(max_rows)} salariés, la "
-                    f"limite par fichier : répartissez-les dans plusieurs fichiers d'au plus "
-                    f"{_count(max_rows)} lignes.",
-                )
+                raise FileRefused(ImportFileError.TOO_MANY_ROWS, name=name, limit=_count(max_rows))
             self.count += 1
         if not self.count:
             raise _refuse_no_rows(name)
@@ -499,11 +447,7 @@ class EmployeeFile:
 
 
 def _refuse_no_rows(name: str) -> FileRefused:
-    return FileRefused(
-        "no_rows",
-        f"Le fichier « {name} » ne contient aucun salarié : renseignez un salarié par ligne, "
-        "sous la ligne d'en-tête du modèle.",
-    )
+    return FileRefused(ImportFileError.NO_ROWS, name=name)
 
 
 def _is_empty(cells: Sequence[RawCell], count: int | None = None) -> bool:
@@ -520,16 +464,15 @@ def _check_no_data_beyond(cells: Sequence[RawCell], width: int, number: int) -> 
     for index in range(width, len(cells)):
         if not _is_empty(cells[index : index + 1]):
             raise FileRefused(
-                "columns_extra",
-                f"{COLUMN_RULE} Colonne {index + 1}, ligne {number} : une valeur se trouve hors "
-                f"des colonnes du modèle (« {_text_of(cells[index])[:40]} »). "
-                f"{DOWNLOAD_TEMPLATE}",
+                ImportFileError.COLUMNS_EXTRA,
+                detail=f"Colonne {index + 1}, ligne {number} : une valeur se trouve hors des "
+                f"colonnes du modèle (« {_text_of(cells[index])[:40]} »).",
             )
 
 
-def _problem(column: Column, number: int, code: ImportFileError, **params: object) -> Problem:
+def _problem(column: Column, number: int, code: ImportFileError, **params: str) -> Problem:
     """A cell's problem: about the column's key, its message naming the column and the line."""
-    return Problem(column.key, code, code.text(column=column.header, line=number, **params))
+    return Problem.of(code, column.key, column=column.header, line=number, **params)
 
 
 class _Merges:

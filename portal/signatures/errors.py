@@ -73,3 +73,9 @@ class SignatureError(ErrorCode):
         "Ce numéro de téléphone n'est pas valide. Saisissez votre numéro de portable, "
         "par exemple {example}.",
     )
+    ENROLLMENT_NOT_SIGNABLE = (
+        "enrollment_not_signable",
+        "Votre adhésion ne peut plus être signée : elle a été signée, remplacée par une "
+        "dispense ou résiliée entre-temps. Adressez-vous à votre service des ressources "
+        "humaines.",
+    )

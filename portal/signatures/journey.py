@@ -32,12 +32,7 @@ def sign_enrollment(*, envelope: SignatureEnvelope, by: User | None) -> Membersh
     assert envelope.status == EnvelopeStatus.SIGNED and envelope.signed_at is not None
     membership = Membership.objects.select_for_update().get(pk=envelope.membership_id)
     if membership.status != MembershipStatus.PRE_ENROLLED:
-        raise BusinessError(
-            "enrollment_not_signable",
-            "Votre adhésion ne peut plus être signée : elle a été signée, remplacée par une "
-            "dispense ou résiliée entre-temps. Adressez-vous à votre service des ressources "
-            "humaines.",
-        )
+        raise BusinessError(SignatureError.ENROLLMENT_NOT_SIGNABLE)
     now = timezone.now()
     membership = move_membership(
         membership.pk,

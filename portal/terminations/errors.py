@@ -23,5 +23,45 @@ class TerminationError(ErrorCode):
     )
     ALREADY_TERMINATED = (
         "already_terminated",
-        "Ce salarié est déjà radié : sa résiliation est en cours.",
+        "Ce collaborateur est déjà radié : son contrat ne peut pas être résilié une seconde fois. "
+        "Pour corriger la date ou le motif, contactez votre service relation entreprise.",
+    )
+    TERMINATION_FIELD_REQUIRED = (
+        "termination_field_required",
+        "Le champ « {label} » est obligatoire : {hint}",
+    )
+    MOTIF_INVALID = (
+        "motif_invalid",
+        "Ce motif de résiliation n'existe pas : choisissez-en un dans la liste.",
+    )
+    TERMINATION_BEFORE_HIRE = (
+        "termination_before_hire",
+        "La « Date de résiliation » ({termination_date}) est antérieure à la « Date "
+        "d'embauche » ({hire_date}) : vérifiez les deux dates.",
+    )
+    TERMINATION_BEFORE_EFFECTIVE_DATE = (
+        "termination_before_effective_date",
+        "La « Date de résiliation » ({termination_date}) est antérieure à la date d'effet de "
+        "l'adhésion ({effective_date}) : la couverture n'a pas encore commencé. Vérifiez la "
+        "date, ou contactez-nous pour annuler l'affiliation.",
+    )
+    DEATH_IN_FUTURE = (
+        "death_in_future",
+        "Pour un décès, la « Date de résiliation » est la date du décès : elle ne peut pas être "
+        "postérieure à aujourd'hui ({today}).",
+    )
+    TERMINATION_TOO_FAR_AHEAD = (
+        "termination_too_far_ahead",
+        "La « Date de résiliation » ne peut pas dépasser le {latest} ({days} jours après "
+        "aujourd'hui). Saisissez la résiliation plus près de la fin du contrat de travail.",
+    )
+    TERMINATION_TOO_OLD = (
+        "termination_too_old",
+        "La « Date de résiliation » ne peut pas être antérieure au {earliest} ({days} jours "
+        "avant aujourd'hui). Vérifiez l'année ; pour une résiliation plus ancienne, contactez "
+        "votre service relation entreprise.",
+    )
+    PORTABILITY_ANSWER_REQUIRED = (
+        "portability_answer_required",
+        "Indiquez si vous souhaitez activer la portabilité : ce motif y ouvre droit.",
     )

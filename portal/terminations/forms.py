@@ -6,8 +6,8 @@ from typing import Any
 
 from django import forms
 
+from portal.core.errors import Problem
 from portal.enrollment.forms import DATE_WIDGET, YES_NO
-from portal.enrollment.rules import FieldProblem
 from portal.terminations.rules import PORTABILITY_MOTIFS, TerminationMotif
 
 
@@ -53,6 +53,6 @@ class TerminationForm(forms.Form):
     def portability_answer(self) -> bool | None:
         return {"oui": True, "non": False}.get(self.cleaned_data.get("portability") or "")
 
-    def show(self, problems: list[FieldProblem]) -> None:
+    def show(self, problems: list[Problem]) -> None:
         for problem in problems:
             self.add_error(problem.field if problem.field in self.fields else None, problem.message)

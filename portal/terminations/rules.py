@@ -25,7 +25,8 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from enum import StrEnum
 
-from portal.enrollment.rules import FieldProblem
+from portal.core.errors import Problem
+from portal.terminations.errors import TerminationError
 
 
 class TerminationMotif(StrEnum):
@@ -209,7 +210,7 @@ def check_termination(
     today: date,
     max_retroactive_days: int = MAX_RETROACTIVE_DAYS,
     max_future_days: int = MAX_FUTURE_DAYS,
-) -> list[FieldProblem]:
+) -> list[Problem]:
     """Errors that prevent sending the termination; an empty list means it may be sent.
 
     `effective_date` is the membership's (None if unknown); `termination_date` is the last
@@ -218,7 +219,7 @@ def check_termination(
     if already_terminated:
         # Nothing else is worth checking: the membership has already ended.
         return [_ALREADY_TERMINATED]
-    problems: list[FieldProblem] = []
+    problems: list[Problem] = []
     for name, value in (
         ("hire_date", hire_date),
         ("termination_date", termination_date),
@@ -236,70 +237,53 @@ def check_termination(
         return problems
     if hire_date is not None and termination_date < hire_date:
         problems.append(
-            FieldProblem(
+            Problem.of(
+                TerminationError.TERMINATION_BEFORE_HIRE,
                 "termination_date",
-                "termination_before_hire",
-                f"La « Date de résiliation » ({_dmy(termination_date)}) est antérieure à la "
-                f"« Date d'embauche » ({_dmy(hire_date)}) : vérifiez les deux dates.",
+                termination_date=_dmy(termination_date),
+                hire_date=_dmy(hire_date),
             )
         )
     elif effective_date is not None and termination_date < effective_date:
         # R5.2: the cover starts on the effective date; ending it earlier would mean it never
         # existed, which is a cancellation of the affiliation, not a termination.
         problems.append(
-            FieldProblem(
+            Problem.of(
+                TerminationError.TERMINATION_BEFORE_EFFECTIVE_DATE,
                 "termination_date",
-                "termination_before_effective_date",
-                f"La « Date de résiliation » ({_dmy(termination_date)}) est antérieure à la "
-                f"date d'effet de l'adhésion ({_dmy(effective_date)}) : la couverture n'a pas "
-                "encore commencé. Vérifiez la date, ou contactez-nous pour annuler l'affiliation.",
+                termination_date=_dmy(termination_date),
+                effective_date=_dmy(effective_date),
             )
         )
     if parsed_motif == DEATH and termination_date > today:
         problems.append(
-            FieldProblem(
-                "termination_date",
-                "death_in_future",
-                "Pour un décès, la « Date de résiliation » est la date du décès : elle ne peut "
-                f"pas être postérieure à aujourd'hui ({_dmy(today)}).",
-            )
+            Problem.of(TerminationError.DEATH_IN_FUTURE, "termination_date", today=_dmy(today))
         )
     elif termination_date > today + timedelta(days=max_future_days):
         latest = today + timedelta(days=max_future_days)
         problems.append(
-            FieldProblem(
+            Problem.of(
+                TerminationError.TERMINATION_TOO_FAR_AHEAD,
                 "termination_date",
-                "termination_too_far_ahead",
-                f"La « Date de résiliation » ne peut pas dépasser le {_dmy(latest)} "
-                f"({max_future_days} jours après aujourd'hui). Saisissez la résiliation plus "
-                "près de la fin du contrat de travail.",
+                latest=_dmy(latest),
+                days=max_future_days,
             )
         )
     earliest = today - timedelta(days=max_retroactive_days)
     if termination_date < earliest:
         problems.append(
-            FieldProblem(
+            Problem.of(
+                TerminationError.TERMINATION_TOO_OLD,
                 "termination_date",
-                "termination_too_old",
-                f"La « Date de résiliation » ne peut pas être antérieure au {_dmy(earliest)} "
-                f"({max_retroactive_days} jours avant aujourd'hui). Vérifiez l'année ; pour "
-                "une résiliation plus ancienne, contactez votre service relation entreprise.",
+                earliest=_dmy(earliest),
+                days=max_retroactive_days,
             )
         )
     return problems
 
 
-_ALREADY_TERMINATED = FieldProblem(
-    "termination_date",
-    "already_terminated",
-    "Ce collaborateur est déjà radié : son contrat ne peut pas être résilié une seconde fois. "
-    "Pour corriger la date ou le motif, contactez votre service relation entreprise.",
-)
-_MOTIF_INVALID = FieldProblem(
-    "motif",
-    "motif_invalid",
-    "Ce motif de résiliation n'existe pas : choisissez-en un dans la liste.",
-)
+_ALREADY_TERMINATED = Problem.of(TerminationError.ALREADY_TERMINATED, "termination_date")
+_MOTIF_INVALID = Problem.of(TerminationError.MOTIF_INVALID, "motif")
 _REQUIRED_HINTS: Mapping[str, str] = {
     "hire_date": "saisissez-la au format JJ/MM/AAAA.",
     "termination_date": "saisissez le dernier jour du contrat de travail, au format JJ/MM/AAAA.",
@@ -307,9 +291,13 @@ _REQUIRED_HINTS: Mapping[str, str] = {
 }
 
 
-def _required(name: str) -> FieldProblem:
-    message = f"Le champ « {FIELD_LABELS[name]} » est obligatoire : {_REQUIRED_HINTS[name]}"
-    return FieldProblem(name, "required", message)
+def _required(name: str) -> Problem:
+    return Problem.of(
+        TerminationError.TERMINATION_FIELD_REQUIRED,
+        name,
+        label=FIELD_LABELS[name],
+        hint=_REQUIRED_HINTS[name],
+    )
 
 
 def _dmy(value: date) -> str:

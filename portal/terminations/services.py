@@ -12,9 +12,8 @@ from portal.accounts.models import User
 from portal.companies.models import Company
 from portal.core import audit
 from portal.core.audit import AuditAction
-from portal.core.errors import BusinessError
+from portal.core.errors import BusinessError, Problem
 from portal.enrollment.models import Membership, MembershipStatus
-from portal.enrollment.rules import FieldProblem
 from portal.enrollment.services import (
     move_membership,
     reinstate_invitations,
@@ -28,14 +27,8 @@ from portal.terminations.models import Termination
 from portal.tracking.models import EventKind, Reason, Request, Source, State
 from portal.tracking.services import move_request, open_request
 
-# The termination broke at least one rule: its `problems` list them by form field.
-TerminationRejected = BusinessError
-
-
-PORTABILITY_ANSWER_REQUIRED = FieldProblem(
-    "portability",
-    "required",
-    "Indiquez si vous souhaitez activer la portabilité : ce motif y ouvre droit.",
+PORTABILITY_ANSWER_REQUIRED = Problem.of(
+    TerminationError.PORTABILITY_ANSWER_REQUIRED, "portability"
 )
 
 
@@ -109,7 +102,9 @@ def terminate_membership(
             created_at=now,
         )
     except IntegrityError as error:  # a concurrent "Envoyer" terminated it first
-        raise BusinessError(TerminationError.ALREADY_TERMINATED) from error
+        raise BusinessError(
+            TerminationError.ALREADY_TERMINATED, field="termination_date"
+        ) from error
     membership = move_membership(
         membership.pk, MembershipStatus.TERMINATED, by=by, now=now, end_date=termination_date
     )

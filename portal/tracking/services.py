@@ -34,9 +34,6 @@ from portal.tracking import rules
 from portal.tracking.errors import TrackingError
 from portal.tracking.models import EventKind, Reason, Request, RequestEvent, State
 
-# The declaration broke at least one rule: its `problems` list them by field.
-DeclarationRejected = BusinessError
-
 
 def _event(request: Request, kind: str, by: User | None, at: datetime | None = None) -> None:
     RequestEvent.objects.create(request=request, kind=kind, actor=by, at=at or timezone.now())

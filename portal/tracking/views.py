@@ -187,7 +187,7 @@ def _declare_all(
                 today=timezone.localdate(),
                 submission_key=key,
             )
-        except services.DeclarationRejected as rejected:
+        except BusinessError as rejected:
             failures.append((declaration, [p.message for p in rejected.problems]))
             remaining.append(draft)
             continue

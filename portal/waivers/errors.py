@@ -40,3 +40,35 @@ class WaiverError(ErrorCode):
         "signed_request_invalid",
         "Le document signé n'est pas un PDF complet : recommencez la signature.",
     )
+    PROOF_REQUIRED = "proof_required", "Joignez votre justificatif : {proof}"
+    PROOF_NOT_EXPECTED = (
+        "proof_not_expected",
+        "Ce cas de dispense ne demande aucun justificatif : retirez le fichier joint.",
+    )
+    END_DATE_NOT_EXPECTED = (
+        "end_date_not_expected",
+        "Ce cas de dispense n'a pas de date de fin à saisir : effacez la date.",
+    )
+    END_DATE_REQUIRED = "end_date_required", "Saisissez la date demandée : {label}."
+    END_DATE_PAST = (
+        "end_date_past",
+        "La date saisie ({end_date}) est passée : une dispense ne peut pas prendre fin avant "
+        "votre demande. Vérifiez la date sur votre justificatif.",
+    )
+    END_DATE_TOO_FAR = (
+        "end_date_too_far",
+        "La date saisie ({end_date}) est postérieure au {latest}, au-delà de la durée possible "
+        "pour ce cas de dispense. Vérifiez-la sur votre justificatif.",
+    )
+    CONTRACT_TOO_LONG = (
+        "contract_too_long",
+        "Votre contrat, commencé le {work_start}, dure au moins {months} mois : ce cas de "
+        "dispense ne vaut que pour un contrat qui se termine au plus tard le {last}. Vérifiez "
+        "la date ou choisissez un autre cas.",
+    )
+    CONTRACT_TOO_SHORT = (
+        "contract_too_short",
+        "Votre contrat, commencé le {work_start}, dure moins de {months} mois : ce cas de "
+        "dispense ne vaut que pour un contrat qui se termine au plus tôt le {first}. Vérifiez "
+        "la date ou choisissez un autre cas.",
+    )

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from portal.core.errors import Problem
+from portal.waivers.errors import WaiverError
 
 # Contract kinds, as stored in `Contract.kind` (kept as plain strings: rules import no model).
 HEALTH = "health"
@@ -262,9 +263,6 @@ def cases_for(contract_kind: str, optional_enabled: bool) -> list[WaiverCase]:
     ]
 
 
-WaiverProblem = Problem  # the one problem type (portal.core.errors), under its former name
-
-
 def add_months(day: date, months: int) -> date:
     """The same day `months` later, or the month's last day (31 January + 1 = 28/29 February)."""
     index = day.month - 1 + months
@@ -287,67 +285,45 @@ def check_waiver_request(
     proof_present: bool,
     today: date,
     work_start: date | None = None,
-) -> list[WaiverProblem]:
+) -> list[Problem]:
     """What is wrong with a request for `case`; empty when it can be made.
 
     `work_start` is the first day of the work contract (hire date): when given, the duration
     bounds of the fixed-term cases are checked against the end date typed.
     """
-    problems: list[WaiverProblem] = []
+    problems: list[Problem] = []
     if case.requires_proof and not proof_present:
         problems.append(
-            WaiverProblem(
-                "proof",
-                "proof_required",
-                f"Joignez votre justificatif : {_lower_first(case.proof_description)}",
+            Problem.of(
+                WaiverError.PROOF_REQUIRED, "proof", proof=_lower_first(case.proof_description)
             )
         )
     if not case.requires_proof and proof_present:
         # Data minimisation (rules.md R8.3): no document is kept that the case does not need.
-        problems.append(
-            WaiverProblem(
-                "proof",
-                "proof_not_expected",
-                "Ce cas de dispense ne demande aucun justificatif : retirez le fichier joint.",
-            )
-        )
+        problems.append(Problem.of(WaiverError.PROOF_NOT_EXPECTED, "proof"))
     if not case.requires_end_date:
         if end_date is not None:
-            problems.append(
-                WaiverProblem(
-                    "end_date",
-                    "end_date_not_expected",
-                    "Ce cas de dispense n'a pas de date de fin à saisir : effacez la date.",
-                )
-            )
+            problems.append(Problem.of(WaiverError.END_DATE_NOT_EXPECTED, "end_date"))
         return problems
     if end_date is None:
         problems.append(
-            WaiverProblem(
-                "end_date",
-                "end_date_required",
-                f"Saisissez la date demandée : {_lower_first(case.end_date_label)}.",
+            Problem.of(
+                WaiverError.END_DATE_REQUIRED, "end_date", label=_lower_first(case.end_date_label)
             )
         )
         return problems
     latest = add_months(today, case.max_end_months)
     if end_date < today:
         problems.append(
-            WaiverProblem(
-                "end_date",
-                "end_date_past",
-                f"La date saisie ({_french(end_date)}) est passée : une dispense ne peut pas "
-                "prendre fin avant votre demande. Vérifiez la date sur votre justificatif.",
-            )
+            Problem.of(WaiverError.END_DATE_PAST, "end_date", end_date=_french(end_date))
         )
     elif end_date > latest:
         problems.append(
-            WaiverProblem(
+            Problem.of(
+                WaiverError.END_DATE_TOO_FAR,
                 "end_date",
-                "end_date_too_far",
-                f"La date saisie ({_french(end_date)}) est postérieure au {_french(latest)}, "
-                "au-delà de la durée possible pour ce cas de dispense. Vérifiez-la sur votre "
-                "justificatif.",
+                end_date=_french(end_date),
+                latest=_french(latest),
             )
         )
     if work_start is not None:
@@ -355,9 +331,7 @@ def check_waiver_request(
     return problems
 
 
-def _duration_problems(
-    case: WaiverCase, *, end_date: date, work_start: date
-) -> list[WaiverProblem]:
+def _duration_problems(case: WaiverCase, *, end_date: date, work_start: date) -> list[Problem]:
     # The end date is the contract's last day: the duration is [work_start, end_date + 1 day).
     stop = end_date + timedelta(days=1)
     if case.max_contract_months is not None:
@@ -365,26 +339,24 @@ def _duration_problems(
         if stop >= limit:
             last = limit - timedelta(days=2)
             return [
-                WaiverProblem(
+                Problem.of(
+                    WaiverError.CONTRACT_TOO_LONG,
                     "end_date",
-                    "contract_too_long",
-                    f"Votre contrat, commencé le {_french(work_start)}, dure au moins "
-                    f"{case.max_contract_months} mois : ce cas de dispense ne vaut que pour un "
-                    f"contrat qui se termine au plus tard le {_french(last)}. Vérifiez la date ou "
-                    "choisissez un autre cas.",
+                    work_start=_french(work_start),
+                    months=case.max_contract_months,
+                    last=_french(last),
                 )
             ]
     if case.min_contract_months is not None:
         limit = add_months(work_start, case.min_contract_months)
         if stop < limit:
             return [
-                WaiverProblem(
+                Problem.of(
+                    WaiverError.CONTRACT_TOO_SHORT,
                     "end_date",
-                    "contract_too_short",
-                    f"Votre contrat, commencé le {_french(work_start)}, dure moins de "
-                    f"{case.min_contract_months} mois : ce cas de dispense ne vaut que pour un "
-                    f"contrat qui se termine au plus tôt le {_french(limit - timedelta(days=1))}. "
-                    "Vérifiez la date ou choisissez un autre cas.",
+                    work_start=_french(work_start),
+                    months=case.min_contract_months,
+                    first=_french(limit - timedelta(days=1)),
                 )
             ]
     return []

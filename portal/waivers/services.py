@@ -40,10 +40,6 @@ REQUEST_TEMPLATE = "waivers/request.html"
 PROOF_EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 
 
-# The request broke at least one rule: its `problems` list them by form field.
-WaiverRequestRejected = BusinessError
-
-
 def offered_cases(membership: Membership) -> list[WaiverCase]:
     """The cases this employee may choose: those of the contract's kind, facultative ones
     only if its acte provides them. What the waiver form lists and `request_waiver` accepts."""
@@ -87,7 +83,7 @@ def request_waiver(
     """Record an employee's waiver request with its proof and the written request to sign.
 
     The membership keeps its status until `grant_after_signature`. `proof_data` is None when
-    no file was given. Raises `WaiverRequestRejected` with every problem found at once.
+    no file was given. Raises `BusinessError` with every problem found at once.
     """
     membership = _lock_membership(membership.pk)
     _check_membership(membership)
@@ -172,7 +168,7 @@ def grant_signed_waiver(*, envelope: SignatureEnvelope, by: User | None) -> Waiv
     )
     document = envelope.documents.order_by("position").first()
     if requested is None or document is None or not document.signed_file:
-        raise BusinessError("waiver_not_requested", "Cette demande de dispense a déjà été traitée.")
+        raise BusinessError(WaiverError.WAIVER_NOT_REQUESTED)
     with document.signed_file.open("rb") as handle:
         signed_pdf = handle.read()
     return grant_after_signature(waiver=requested, signed_request_pdf=signed_pdf, by=by)

@@ -21,7 +21,7 @@ from portal.core.nir import check_nir
 from portal.employer.queries import employees_of
 from portal.enrollment.declarations import validate_declaration
 from portal.enrollment.models import Employee, Membership, MembershipStatus
-from portal.enrollment.services import CorrectionRejected, correct_employee
+from portal.enrollment.services import correct_employee
 from portal.tracking.models import Request
 from portal.tracking.queries import requests_of
 
@@ -194,7 +194,7 @@ def test_a_bad_nir_is_refused_with_the_declarations_message(
     expected = [p.message for p in check_nir(bad, birth_date=employee.birth_date, civility="M")[0]]
     before = snapshot(employee)
 
-    with pytest.raises(CorrectionRejected) as rejected:
+    with pytest.raises(BusinessError) as rejected:
         correct_employee(employee.pk, {"nir": bad}, by=staff_user, reason="x", today=TODAY)
 
     problems = [(p.field, p.message) for p in rejected.value.problems]
@@ -206,7 +206,7 @@ def test_a_bad_nir_is_refused_with_the_declarations_message(
 
 @pytest.mark.django_db
 def test_every_problem_is_reported_at_once(employee: Employee, staff_user: User) -> None:
-    with pytest.raises(CorrectionRejected) as rejected:
+    with pytest.raises(BusinessError) as rejected:
         correct_employee(
             employee.pk,
             {"last_name": "Dur4nd", "postal_code": "9200", "email": "pas-une-adresse"},

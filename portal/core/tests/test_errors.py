@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import pkgutil
+from pathlib import Path
 
 import pytest
 
@@ -108,12 +110,6 @@ def test_an_error_of_no_problem_is_refused() -> None:
         BusinessError.of([])
 
 
-def test_the_former_code_and_message_form_still_works() -> None:
-    error = BusinessError("some_code", "Un message.", field="email")
-
-    assert error.problems == [Problem("email", "some_code", "Un message.")]
-
-
 def test_a_problem_is_stored_as_field_code_and_message() -> None:
     problem = Problem.of(CoreError.NIR_KEY, "nir", link="/x")
 
@@ -125,3 +121,86 @@ def test_a_problem_is_stored_as_field_code_and_message() -> None:
     assert problem.on("parent_nir") == Problem(
         "parent_nir", "nir_key", CoreError.NIR_KEY.message, "/x"
     )
+
+
+# Where each builder of a problem takes its code: (position, keyword).
+_CODE_ARGUMENT = {
+    "Problem": (1, "code"),
+    "Problem.of": (0, "code"),
+    "BusinessError": (0, "code"),
+    "FileRefused": (0, "code"),
+}
+
+
+def _builder(call: ast.Call) -> str:
+    """`Problem`, `Problem.of`, `BusinessError`…, whether imported or reached as `module.X`."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if not isinstance(func, ast.Attribute):
+        return ""
+    if func.attr != "of":
+        return func.attr
+    owner = func.value
+    if isinstance(owner, ast.Name):
+        return f"{owner.id}.of"
+    return f"{owner.attr}.of" if isinstance(owner, ast.Attribute) else ""
+
+
+def literal_codes(source: str, filename: str = "<source>") -> list[str]:
+    """`file:line builder` of each problem built with a string (or f-string) as its code."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source, filename)):
+        if not isinstance(node, ast.Call) or _builder(node) not in _CODE_ARGUMENT:
+            continue
+        position, keyword = _CODE_ARGUMENT[_builder(node)]
+        arguments = [k.value for k in node.keywords if k.arg == keyword]
+        if len(node.args) > position:
+            arguments.append(node.args[position])
+        if any(
+            isinstance(a, ast.JoinedStr)
+            or (isinstance(a, ast.Constant) and isinstance(a.value, str))
+            for a in arguments
+        ):
+            found.append(f"{filename}:{node.lineno} {_builder(node)}")
+    return found
+
+
+def test_the_scan_finds_every_way_of_writing_a_literal_code() -> None:
+    source = (
+        'Problem("nir", "nir_key", "Message.")\n'
+        'Problem(field="nir", code="nir_key", message="Message.")\n'
+        'Problem.of("nir_key", "nir")\n'
+        'errors.BusinessError(f"code_{x}")\n'
+        'FileRefused("no_rows", name=name)\n'
+        'errors.Problem.of(f"nir_{part}")\n'
+        'Problem.of(CoreError.NIR_KEY, "nir")\n'
+        'BusinessError(TrackingError.REMINDER_TODAY, field="x")\n'
+        "Problem(column.key, code, code.text())\n"
+    )
+
+    assert literal_codes(source) == [
+        "<source>:1 Problem",
+        "<source>:2 Problem",
+        "<source>:3 Problem.of",
+        "<source>:4 BusinessError",
+        "<source>:5 FileRefused",
+        "<source>:6 Problem.of",
+    ]
+
+
+def test_no_problem_is_built_with_a_literal_code_outside_the_tests() -> None:
+    root = Path(portal.__file__).parent
+    sources = [
+        path
+        for path in sorted(root.rglob("*.py"))
+        if "tests" not in path.relative_to(root).parts and not path.name.startswith("test_")
+    ]
+    found = [
+        hit
+        for path in sources
+        for hit in literal_codes(path.read_text(encoding="utf-8"), str(path.relative_to(root)))
+    ]
+
+    assert len(sources) > 100
+    assert found == []

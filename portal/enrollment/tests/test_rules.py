@@ -9,6 +9,7 @@ import pytest
 from stdnum.fr.nir import calc_check_digits
 
 from portal.companies.models import Beneficiary, EmployeeShare, Scheme
+from portal.core.errors import Problem
 from portal.enrollment.models import Civility
 from portal.enrollment.rules import (
     ALSACE_MOSELLE,
@@ -24,7 +25,6 @@ from portal.enrollment.rules import (
     Costs,
     DependantFacts,
     DependantKind,
-    FieldProblem,
     MissingRateError,
     PersonCost,
     RateTable,
@@ -86,7 +86,7 @@ def check(
     child_max_age: int = 21,
     child_max_age_extended: int = 26,
     today: date = TODAY,
-) -> list[FieldProblem]:
+) -> list[Problem]:
     return check_dependant(
         facts,
         others=others or [],
@@ -97,7 +97,7 @@ def check(
     )
 
 
-def found(problems: list[FieldProblem]) -> list[tuple[str, str]]:
+def found(problems: list[Problem]) -> list[tuple[str, str]]:
     return [(problem.field, problem.code) for problem in problems]
 
 
@@ -368,7 +368,7 @@ def test_age_limits_do_not_apply_to_a_spouse() -> None:
 def test_child_too_old_message_names_the_limits_and_what_to_do() -> None:
     problems = check(child(birth_date=date(2003, 9, 1)))
     assert problems == [
-        FieldProblem(
+        Problem(
             "birth_date",
             "child_too_old",
             "Un enfant est couvert jusqu'à la veille de ses 21 ans ; cet enfant a eu 21 ans le "
@@ -383,7 +383,7 @@ def test_child_too_old_message_names_the_limits_and_what_to_do() -> None:
 def test_child_too_old_extended_message_names_the_limit_and_what_to_do() -> None:
     problems = check(child(birth_date=date(1998, 9, 1), studying_or_apprentice=True))
     assert problems == [
-        FieldProblem(
+        Problem(
             "birth_date",
             "child_too_old_extended",
             "Un enfant étudiant ou apprenti est couvert jusqu'à la veille de ses 26 ans ; cet "
@@ -525,7 +525,7 @@ def test_rejects_nir_of_another_dependant() -> None:
     ]
     problems = check(child(nir=CHILD_NIR, birth_date=date(2015, 4, 12)), others=others)
     assert problems == [
-        FieldProblem(
+        Problem(
             "nir",
             "nir_same_as_other_dependant",
             "Ce numéro de sécurité sociale est déjà celui de Léo : chaque bénéficiaire a le "

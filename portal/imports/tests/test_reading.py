@@ -823,8 +823,11 @@ def test_accents_survive_in_cp1252_and_utf8() -> None:
 def test_refuses_a_utf16_csv() -> None:
     error = refusal(csv_bytes([as_text()], "utf-16"), "salaries.csv")
 
-    assert error.code == "unreadable"
-    assert "UTF-16" in error.message
+    assert (error.code, error.message) == (
+        "unreadable_utf16",
+        "Le fichier « salaries.csv » est enregistré en Unicode UTF-16. Enregistrez-le au format "
+        "« CSV UTF-8 » ou « CSV (séparateur : point-virgule) », puis importez-le de nouveau.",
+    )
 
 
 def test_a_quoted_cell_spanning_lines_keeps_the_row_numbers() -> None:

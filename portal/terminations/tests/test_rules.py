@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from portal.enrollment.rules import FieldProblem
+from portal.core.errors import Problem
 from portal.terminations.rules import (
     DEATH,
     DEFAULT_DEPENDANTS_KEEP_COVER_MONTHS,
@@ -34,7 +34,7 @@ HIRE = date(2020, 3, 2)
 EFFECTIVE = date(2020, 4, 1)
 
 
-def check(**changes: Any) -> list[FieldProblem]:
+def check(**changes: Any) -> list[Problem]:
     arguments: dict[str, Any] = {
         "hire_date": HIRE,
         "effective_date": EFFECTIVE,
@@ -49,7 +49,7 @@ def check(**changes: Any) -> list[FieldProblem]:
     return check_termination(**arguments)
 
 
-def codes(problems: list[FieldProblem]) -> list[tuple[str, str]]:
+def codes(problems: list[Problem]) -> list[tuple[str, str]]:
     return [(problem.field, problem.code) for problem in problems]
 
 
@@ -315,16 +315,16 @@ def test_accepts_a_valid_termination() -> None:
 )
 def test_rejects_a_missing_field(field: str, empty: Any) -> None:
     problems = check(**{field: empty})
-    assert codes(problems) == [(field, "required")]
+    assert codes(problems) == [(field, "termination_field_required")]
     assert "est obligatoire" in problems[0].message
 
 
 def test_rejects_all_missing_fields_at_once() -> None:
     problems = check(hire_date=None, termination_date=None, motif=None)
     assert codes(problems) == [
-        ("hire_date", "required"),
-        ("termination_date", "required"),
-        ("motif", "required"),
+        ("hire_date", "termination_field_required"),
+        ("termination_date", "termination_field_required"),
+        ("motif", "termination_field_required"),
     ]
     assert problems[0].message == (
         "Le champ « Date d'embauche » est obligatoire : saisissez-la au format JJ/MM/AAAA."

@@ -16,11 +16,12 @@ from django.utils import timezone
 from conftest import PASSWORD, declaration, declare, link_in, make_nir, post_with_robot_check, text
 from portal.accounts.models import User
 from portal.companies.models import Company
+from portal.core.errors import BusinessError
 from portal.enrollment.declarations import validate_declaration
 from portal.enrollment.models import Employee, Invitation, Membership, MembershipStatus
 from portal.notifications.models import Channel, OutboundMessage
 from portal.tracking.models import EventKind, Reason, Request, Source, State
-from portal.tracking.services import DeclarationRejected, declare_employee
+from portal.tracking.services import declare_employee
 
 TODAY = date(2024, 6, 1)
 
@@ -155,7 +156,7 @@ def test_without_email_two_letters_carry_login_and_provisional_password(
 
 @pytest.mark.django_db
 def test_a_rejected_declaration_saves_nothing(company_a: Company) -> None:
-    with pytest.raises(DeclarationRejected) as rejected:
+    with pytest.raises(BusinessError) as rejected:
         declare_employee(
             company=company_a,
             declaration=declaration(company_a, nir="185057511512300"),

@@ -27,7 +27,6 @@ from portal.tracking.models import EventKind, Reason, Request, Source, State
 from portal.waivers.models import RETENTION_NOTE, Waiver, WaiverStatus
 from portal.waivers.rules import CONSEQUENCES_STATEMENT
 from portal.waivers.services import (
-    WaiverRequestRejected,
     grant_after_signature,
     grant_signed_waiver,
     offered_cases,
@@ -93,7 +92,7 @@ def ask(membership: Membership, by: User | None = None, **overrides: Any) -> Wai
     return request_waiver(membership=membership, by=by, today=TODAY, **values)
 
 
-def rejected_codes(error: pytest.ExceptionInfo[WaiverRequestRejected]) -> list[tuple[str, str]]:
+def rejected_codes(error: pytest.ExceptionInfo[BusinessError]) -> list[tuple[str, str]]:
     return [(p.field, p.code) for p in error.value.problems]
 
 
@@ -203,7 +202,7 @@ def test_short_fixed_term_request_ends_with_the_work_contract(membership: Member
 
 @pytest.mark.django_db
 def test_short_fixed_term_of_three_months_from_hiring_is_refused(membership: Membership) -> None:
-    with pytest.raises(WaiverRequestRejected) as error:
+    with pytest.raises(BusinessError) as error:
         ask(membership, case_code="short_fixed_term", end_date=date(2024, 8, 14))
     assert rejected_codes(error) == [("end_date", "contract_too_long")]
 
@@ -302,7 +301,7 @@ def test_refused_once_the_membership_left_pre_enrollment(
 def test_bad_proof_saves_nothing(
     membership: Membership, media_root: Path, name: str, data: bytes, code: str
 ) -> None:
-    with pytest.raises(WaiverRequestRejected) as error:
+    with pytest.raises(BusinessError) as error:
         ask(membership, proof_name=name, proof_data=data)
     assert rejected_codes(error) == [("proof", code)]
     nothing_saved(media_root, membership)
@@ -315,7 +314,7 @@ def test_oversize_proof_is_refused_with_the_setting_limit(
 ) -> None:
     settings.PROOF_MAX_MEGABYTES = 1
     data = b"%PDF-1.4\n" + b"0" * (1024 * 1024) + b"\n%%EOF\n"
-    with pytest.raises(WaiverRequestRejected) as error:
+    with pytest.raises(BusinessError) as error:
         ask(membership, proof_data=data)
     assert rejected_codes(error) == [("proof", "file_too_large")]
     assert "limite de 1 Mo" in error.value.problems[0].message
@@ -324,7 +323,7 @@ def test_oversize_proof_is_refused_with_the_setting_limit(
 
 @pytest.mark.django_db
 def test_every_problem_is_reported_at_once(membership: Membership, media_root: Path) -> None:
-    with pytest.raises(WaiverRequestRejected) as error:
+    with pytest.raises(BusinessError) as error:
         ask(membership, end_date=None, proof_name="page.pdf", proof_data=b"<html></html>")
     assert rejected_codes(error) == [("end_date", "end_date_required"), ("proof", "file_type")]
     nothing_saved(media_root, membership)
