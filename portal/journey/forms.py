@@ -308,9 +308,7 @@ class BankForm(forms.Form):
     )
     benefits_holder = forms.CharField(label="Titulaire du compte", max_length=70, required=False)
     benefits_iban = forms.CharField(label="IBAN", max_length=42, required=False)
-    benefits_bic = forms.CharField(
-        label="BIC", max_length=15, required=False, help_text=BIC_HELP
-    )
+    benefits_bic = forms.CharField(label="BIC", max_length=15, required=False, help_text=BIC_HELP)
 
     def __init__(self, *args: Any, dependants: list[Dependant], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -95,8 +95,7 @@ def summary(request: HttpRequest, membership: Membership) -> HttpResponse:
         membership,
         JourneyStep.SIGNATURE,
         dependants=[
-            (d, _dependant_nir(d, membership), _shown_account(_own_account(d)))
-            for d in dependants
+            (d, _dependant_nir(d, membership), _shown_account(_own_account(d))) for d in dependants
         ],
         mandate=mandate,
         **journey.debit_schedule(mandate, costs),

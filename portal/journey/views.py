@@ -60,9 +60,7 @@ def space(request: HttpRequest) -> HttpResponse:
     )
     today = timezone.localdate()
     memberships = (
-        [(m, membership_standing(m, today)) for m in employee.memberships.all()]
-        if employee
-        else []
+        [(m, membership_standing(m, today)) for m in employee.memberships.all()] if employee else []
     )
     return render(request, "journey/space.html", {"employee": employee, "memberships": memberships})
 

@@ -847,7 +847,7 @@ def test_the_bic_is_proposed_from_the_iban_and_asked_only_when_it_cannot_be(
     assert proposed
     page = text(member.get(url("bank", membership)))
     assert 'name="debit_bic"' not in page
-    assert f"<p>{proposed}</p><p class=\"field__help\">Retrouvé à partir de l'IBAN.</p>" in page
+    assert f'<p>{proposed}</p><p class="field__help">Retrouvé à partir de l\'IBAN.</p>' in page
 
 
 @pytest.mark.django_db
