@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 from django.core import mail
+from django.urls import reverse
 from fpdf import FPDF
 from playwright.sync_api import Page, expect
 from stdnum.fr import nir as stdnum_nir
@@ -95,13 +96,26 @@ def test_enroll_with_twins_and_sign_by_sms(page: Page, demo: None) -> None:
     page.get_by_role("button", name="Suivant").click()
 
     expect(page.get_by_role("heading", name="Mes coordonnées bancaires")).to_be_visible()
+    # The BIC is found from the IBAN: not asked, and a mistyped IBAN is the only error.
+    expect(page.locator("input[name=debit_bic]")).to_have_count(0)
     page.get_by_label("Titulaire du compte").first.fill("Hugo Garnier")
+    page.get_by_label("IBAN").first.fill("FR76 3000 6000 0112")
+    page.get_by_role("button", name="Suivant").click()
+    expect(page.locator(".field__error")).to_have_count(1)
+    expect(page.locator(".field__error")).to_contain_text("L'IBAN est invalide")
     page.get_by_label("IBAN").first.fill("FR76 3000 6000 0112 3456 7890 189")
+    page.get_by_label("Fréquence de prélèvement").select_option("quarterly")
     page.get_by_role("button", name="Suivant").click()
 
     expect(page.get_by_role("heading", name="Bientôt terminé !")).to_be_visible()
     page.get_by_role("link", name="Suivant").click()
     expect(page.get_by_text("Veuillez relire vos informations saisies")).to_be_visible()
+    bank = page.locator("section[aria-labelledby=s-bank]")
+    expect(bank).to_contain_text("IBAN : FR76 •••• •••• •••• •••• •••• 189")
+    expect(bank).to_contain_text("Fréquence de prélèvement : Trimestrielle")
+    expect(page.locator("section[aria-labelledby=s-dependants]")).to_contain_text(
+        "Rattachée au numéro de sécurité sociale : 1 85 05 75 115 123"
+    )
     expect(page.get_by_label(re.compile("offres promotionnelles"))).not_to_be_checked()
     page.get_by_role("button", name="Valider").click()
 
@@ -127,6 +141,15 @@ def test_enroll_with_twins_and_sign_by_sms(page: Page, demo: None) -> None:
     assert path is not None and path.read_bytes()[:4] == b"%PDF"
     membership.refresh_from_db()
     assert membership.status == MembershipStatus.SIGNED
+    # Signed: the step bar is read-only, and an old link to a step says so once.
+    expect(page.locator(".journey__steps a")).to_have_count(0)
+    expect(page.locator(".journey__step--done")).to_have_count(5)
+    page.goto(reverse("journey:bank", args=[membership.pk]))
+    expect(page.get_by_role("heading", name="Votre adhésion est terminée !")).to_be_visible()
+    expect(page.get_by_text("elle n'est plus modifiable en ligne")).to_have_count(1)
+    page.goto("/mon-espace/")
+    expect(page.locator(".facts")).to_contain_text("Signée, en cours de vérification")
+    expect(page.get_by_text("couvert(e) depuis", exact=False)).to_have_count(0)
 
 
 def test_ask_for_a_waiver_and_sign_it_by_sms(page: Page, demo: None, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -63,11 +63,14 @@ def check_account(prefix: str, account: AccountInput) -> tuple[str | None, list[
         )
     iban, iban_problems = banking.check_iban(account.iban)
     problems += [p.on(f"{prefix}_iban") for p in iban_problems]
-    bic = account.bic.strip() or (banking.bic_for_iban(iban) if iban else None) or ""
-    if not bic:
-        problems.append(Problem.of(EnrollmentError.REQUIRED, f"{prefix}_bic", label="BIC"))
-    else:
-        problems += [p.on(f"{prefix}_bic") for p in banking.check_bic(bic, iban=iban)]
+    if iban is None:
+        # The BIC follows from the IBAN: nothing to say about it until the IBAN is right.
+        return None, problems
+    if account.bic.strip():
+        problems += [p.on(f"{prefix}_bic") for p in banking.check_bic(account.bic, iban=iban)]
+    elif banking.bic_for_iban(iban) is None:
+        # Proposed from the IBAN; asked only when the bank is not in the registry.
+        problems.append(Problem.of(EnrollmentError.BIC_UNKNOWN, f"{prefix}_bic"))
     return iban, problems
 
 

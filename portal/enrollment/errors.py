@@ -246,6 +246,10 @@ class EnrollmentError(ErrorCode):
         "pays, puis 2 lettres ou chiffres et éventuellement 3 autres (exemple : AGRIFRPP ou "
         "AGRIFRPP882). Recopiez-le depuis votre RIB.",
     )
+    BIC_UNKNOWN = (
+        "bic_unknown",
+        "Nous ne retrouvons pas le BIC de la banque de cet IBAN : saisissez-le. " + _FROM_RIB,
+    )
     BIC_COUNTRY = (
         "bic_country",
         "Le BIC est invalide : ses 5e et 6e lettres ne sont pas un code de pays. "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import phonenumbers
 from django.db import transaction
@@ -28,6 +29,7 @@ from portal.enrollment.declarations import (
 from portal.enrollment.errors import EnrollmentError
 from portal.enrollment.models import (
     JOURNEY_ORDER,
+    DebitFrequency,
     DebitMandate,
     Dependant,
     Employee,
@@ -519,6 +521,26 @@ BULLETIN_CONSENTS = (
 CONSENTS_VERSION = "2026-11"
 
 
+# "prélevée chaque …": the period each debit covers, as the mandate's frequency says.
+DEBIT_PERIODS: dict[str, str] = {
+    DebitFrequency.MONTHLY: "chaque mois",
+    DebitFrequency.QUARTERLY: "chaque trimestre",
+    DebitFrequency.SEMIANNUAL: "chaque semestre",
+    DebitFrequency.ANNUAL: "chaque année",
+}
+
+
+def debit_schedule(mandate: DebitMandate | None, costs: rules.Costs) -> dict[str, Any]:
+    """How the monthly contributions are debited: "prélevée chaque trimestre", and the amount
+    of each debit (the summary and the bulletin say it as the mandate does)."""
+    if mandate is None:
+        return {"debit_period": "", "debit_amount": None}
+    return {
+        "debit_period": DEBIT_PERIODS[mandate.frequency],
+        "debit_amount": banking.debit_amount(costs.total, mandate.frequency),
+    }
+
+
 def dossier_pdf(membership: Membership) -> bytes:
     """ "Mon bulletin d'inscription": the enrollment form, and the SEPA mandate when the
     employee pays something, in one PDF to sign."""
@@ -534,6 +556,7 @@ def dossier_pdf(membership: Membership) -> bytes:
         "option": membership.option,
         "costs": costs,
         "mandate": mandate,
+        **debit_schedule(mandate, costs),
         "iban": banking.format_iban(mandate.account.iban) if mandate else "",
         "consents": BULLETIN_CONSENTS,
         "today": timezone.localdate(),

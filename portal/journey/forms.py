@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django import forms
@@ -9,7 +11,7 @@ from django import forms
 from portal.core.errors import Problem
 from portal.enrollment import rules
 from portal.enrollment.bank_details import AccountInput, BankDetails
-from portal.enrollment.banking import format_iban
+from portal.enrollment.banking import bic_for_iban, check_iban, format_iban, normalise_bic
 from portal.enrollment.forms import YES_NO, PersonForm
 from portal.enrollment.journey import DependantAddress, Profile
 from portal.enrollment.models import (
@@ -267,6 +269,18 @@ class DependantForm(PersonForm, CoordinatesForm):
             self.add_error(name if name in self.fields else None, problem.message)
 
 
+BIC_HELP = "Nous ne le retrouvons pas à partir de l'IBAN : recopiez-le depuis votre RIB."
+
+
+@dataclass(frozen=True)
+class BicField:
+    """How a BIC is shown: proposed from the IBAN (`proposed`), or asked (`ask`) when the
+    bank of the IBAN is not known or the employee typed another one."""
+
+    ask: bool
+    proposed: str
+
+
 class BankForm(forms.Form):
     """ "Mes coordonnées bancaires": debits, benefits, and a dependant's own benefits RIB."""
 
@@ -276,7 +290,7 @@ class BankForm(forms.Form):
         label="BIC",
         max_length=15,
         required=False,
-        help_text="Laissez vide : nous le retrouvons à partir de l'IBAN.",
+        help_text=BIC_HELP,
     )
     frequency = forms.ChoiceField(
         label="Fréquence de prélèvement", choices=DebitFrequency.choices, initial="monthly"
@@ -294,11 +308,11 @@ class BankForm(forms.Form):
     )
     benefits_holder = forms.CharField(label="Titulaire du compte", max_length=70, required=False)
     benefits_iban = forms.CharField(label="IBAN", max_length=42, required=False)
-    benefits_bic = forms.CharField(label="BIC", max_length=15, required=False)
+    benefits_bic = forms.CharField(label="BIC", max_length=15, required=False, help_text=BIC_HELP)
 
     def __init__(self, *args: Any, dependants: list[Dependant], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.dependant_rows = []
+        self.dependant_rows: list[tuple[Dependant, list[forms.BoundField], str]] = []
         for dependant in dependants:
             prefix = f"dependant_{dependant.pk}"
             self.fields[f"{prefix}_own"] = forms.BooleanField(
@@ -312,16 +326,35 @@ class BankForm(forms.Form):
                 label="IBAN", max_length=42, required=False
             )
             self.fields[f"{prefix}_bic"] = forms.CharField(
-                label="BIC", max_length=15, required=False
+                label="BIC", max_length=15, required=False, help_text=BIC_HELP
             )
             self.dependant_rows.append(
                 (
                     dependant,
                     [self[f"{prefix}_{name}"] for name in ("own", "holder", "iban", "bic")],
+                    prefix,
                 )
             )
         for name in ("debit_holder", "debit_iban"):
             self.fields[name].widget.attrs["aria-required"] = "true"
+
+    @cached_property
+    def bic_fields(self) -> dict[str, BicField]:
+        """Per account prefix ("debit", "benefits", "dependant_<id>"): the BIC proposed from
+        the IBAN typed (or stored), and whether the field is asked."""
+        prefixes = ["debit", "benefits", *(prefix for _, _, prefix in self.dependant_rows)]
+        return {prefix: self._bic_field(prefix) for prefix in prefixes}
+
+    @property
+    def dependant_bank_rows(self) -> list[tuple[Dependant, list[forms.BoundField], BicField]]:
+        return [(d, fields, self.bic_fields[prefix]) for d, fields, prefix in self.dependant_rows]
+
+    def _bic_field(self, prefix: str) -> BicField:
+        iban, _ = check_iban(str(self[f"{prefix}_iban"].value() or ""))
+        proposed = (bic_for_iban(iban) if iban else None) or ""
+        typed = normalise_bic(str(self[f"{prefix}_bic"].value() or ""))
+        failed = self.is_bound and bool(self.errors.get(f"{prefix}_bic"))
+        return BicField(ask=failed or (bool(typed) and typed != proposed), proposed=proposed)
 
     def _account(self, prefix: str) -> AccountInput:
         data = self.cleaned_data
@@ -335,7 +368,7 @@ class BankForm(forms.Form):
         data = self.cleaned_data
         dependants = {
             dependant.pk: self._account(f"dependant_{dependant.pk}")
-            for dependant, _ in self.dependant_rows
+            for dependant, _, _ in self.dependant_rows
             if data.get(f"dependant_{dependant.pk}_own")
         }
         return BankDetails(

@@ -56,13 +56,16 @@ def member_view(view: View) -> View:
 
 
 def step_context(membership: Membership, step: JourneyStep, **extra: Any) -> dict[str, Any]:
+    # Once signed (or waived) the steps are read-only: the bar links to none of them.
+    editable = membership.editable_by_employee
     steps = [
         {
             "label": s.label,
             "done": membership.step_done(s),
             "current": s == step,
             "url": reverse(STEP_URLS[s], args=[membership.pk]),
-            "reachable": s == JOURNEY_ORDER[0] or membership.step_done(JOURNEY_ORDER[i - 1]),
+            "reachable": editable
+            and (s == JOURNEY_ORDER[0] or membership.step_done(JOURNEY_ORDER[i - 1])),
         }
         for i, s in enumerate(JOURNEY_ORDER)
     ]

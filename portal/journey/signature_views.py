@@ -12,8 +12,18 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from portal.core.errors import BusinessError
+from portal.core.nir import format_nir
 from portal.enrollment import journey
-from portal.enrollment.models import DebitMandate, JourneyStep, Membership, MembershipStatus
+from portal.enrollment.banking import mask_iban
+from portal.enrollment.models import (
+    AccountPurpose,
+    BankAccount,
+    DebitMandate,
+    Dependant,
+    JourneyStep,
+    Membership,
+    MembershipStatus,
+)
 from portal.journey.journey_views import (
     closed_response,
     current_user,
@@ -76,14 +86,51 @@ def summary(request: HttpRequest, membership: Membership) -> HttpResponse:
         else:
             return redirect("journey:bulletin", membership.pk)
     mandate = DebitMandate.objects.filter(membership=membership).select_related("account").first()
+    dependants = list(membership.dependants.select_related("benefits_account"))
+    costs = journey.current_costs(membership)
+    benefits = BankAccount.objects.filter(
+        membership=membership, purpose=AccountPurpose.BENEFITS, dependant=None
+    ).first()
     context = step_context(
         membership,
         JourneyStep.SIGNATURE,
-        dependants=list(membership.dependants.all()),
+        dependants=[
+            (d, _dependant_nir(d, membership), _shown_account(_own_account(d))) for d in dependants
+        ],
         mandate=mandate,
-        costs=journey.current_costs(membership),
+        **journey.debit_schedule(mandate, costs),
+        debit_account=_shown_account(mandate.account if mandate else None),
+        benefits_account=_shown_account(benefits),
+        nir=_shown_nir(membership.employee.nir),
+        costs=costs,
     )
     return render(request, "journey/summary.html", context)
+
+
+def _own_account(dependant: Dependant) -> BankAccount | None:
+    try:
+        return dependant.benefits_account
+    except BankAccount.DoesNotExist:
+        return None
+
+
+def _shown_account(account: BankAccount | None) -> dict[str, str] | None:
+    """An account as the summary shows it: its holder, the IBAN masked, the BIC."""
+    if account is None:
+        return None
+    return {"holder": account.holder, "iban": mask_iban(account.iban), "bic": account.bic}
+
+
+def _dependant_nir(dependant: Dependant, membership: Membership) -> str:
+    """ "Numéro de sécurité sociale": the dependant's own, else the one they are attached to."""
+    return _shown_nir(dependant.nir or dependant.parent_nir or membership.employee.nir)
+
+
+def _shown_nir(nir: str) -> str:
+    try:
+        return format_nir(nir)
+    except ValueError:
+        return nir
 
 
 def _open_envelope(

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
 from django.views.decorators.cache import never_cache
 
 from portal.accounts.forms import ChoosePasswordForm
 from portal.accounts.models import Role, User
 from portal.core.errors import BusinessError
 from portal.enrollment import services
-from portal.enrollment.models import Employee
+from portal.enrollment.models import Employee, Membership, MembershipStatus
 
 
 @never_cache
@@ -53,4 +58,70 @@ def space(request: HttpRequest) -> HttpResponse:
         .prefetch_related("memberships__contract", "memberships__insured_group")
         .first()
     )
-    return render(request, "journey/space.html", {"employee": employee})
+    today = timezone.localdate()
+    memberships = (
+        [(m, membership_standing(m, today)) for m in employee.memberships.all()] if employee else []
+    )
+    return render(request, "journey/space.html", {"employee": employee, "memberships": memberships})
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What "Mon espace" says of a membership: its status, and one sentence on the cover."""
+
+    status: str
+    sentence: str
+    covered: bool  # the "Date d'effet" is a date of cover
+
+
+def _day(value: date) -> str:
+    return format_date(value, "d/m/Y")
+
+
+def membership_standing(membership: Membership, today: date) -> Standing:
+    """Each status in its own words: only an enrollment in force says "couvert(e)"."""
+    start = membership.effective_date
+    end = membership.end_date
+    match membership.status:
+        case MembershipStatus.PRE_ENROLLED:
+            return Standing(
+                "En attente d'adhésion",
+                f"Finalisez votre adhésion : vos garanties prendront effet le {_day(start)}.",
+                covered=True,
+            )
+        case MembershipStatus.SIGNED:
+            return Standing(
+                "Signée, en cours de vérification",
+                "Votre adhésion est signée : la vérification de vos informations est en cours. "
+                f"Vos garanties prennent effet le {_day(start)}.",
+                covered=True,
+            )
+        case MembershipStatus.ACTIVE:
+            sentence = (
+                f"Vous êtes couvert(e) depuis le {_day(start)}."
+                if start <= today
+                else f"Vous serez couvert(e) à partir du {_day(start)}."
+            )
+            return Standing("Adhésion enregistrée", sentence, covered=True)
+        case MembershipStatus.TERMINATED:
+            if end is None:
+                sentence = "Votre adhésion a pris fin."
+            elif end < today:
+                sentence = f"Votre adhésion a pris fin le {_day(end)}."
+            else:
+                sentence = f"Votre adhésion prend fin le {_day(end)}."
+            return Standing("Radié(e)", sentence, covered=True)
+        case MembershipStatus.WAIVED:
+            return Standing(
+                "Dispensé(e) d'adhésion",
+                "Vous êtes dispensé(e) d'adhésion à ce contrat : vous ne bénéficiez pas de ses "
+                "garanties.",
+                covered=False,
+            )
+        case _:
+            return Standing(
+                "Déclaration annulée",
+                "Votre employeur a annulé cette déclaration : vous ne bénéficiez pas des "
+                "garanties de ce contrat.",
+                covered=False,
+            )

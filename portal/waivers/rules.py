@@ -61,6 +61,7 @@ class WaiverCase:
     code: str
     label: str  # French, shown to the employee and printed on the request
     explanation: str  # French, one or two sentences for the employee
+    statement: str  # French, the same case in the employee's words, printed on the request
     legal_basis: str  # French citation printed on the request
     contract_kinds: frozenset[str]
     # Facultative (R242-1-6): offered only when the contract's acte juridique provides it.
@@ -99,6 +100,10 @@ CASES: tuple[WaiverCase, ...] = (
             "régime par décision unilatérale, avec une part de cotisation à votre charge. Vous "
             "pouvez refuser d'y adhérer tant que vous restez dans l'entreprise."
         ),
+        statement=(
+            "J'étais déjà salarié(e) de l'entreprise quand mon employeur a mis en place ce régime"
+            " par décision unilatérale, avec une part de cotisation à ma charge."
+        ),
         legal_basis="Article 11 de la loi n° 89-1009 du 31 décembre 1989 (loi Evin)",
         contract_kinds=BOTH,  # R2.8: any collective plan set up by DUE
         optional=False,
@@ -114,6 +119,11 @@ CASES: tuple[WaiverCase, ...] = (
             "Votre CDD ou contrat de mission vous ferait bénéficier de la couverture collective "
             "moins de 3 mois, et vous avez par ailleurs une complémentaire santé individuelle "
             "« responsable ». La dispense prend fin avec votre contrat de travail."
+        ),
+        statement=(
+            "Mon CDD ou contrat de mission me ferait bénéficier de la couverture collective moins"
+            " de 3 mois, et j'ai par ailleurs une complémentaire santé individuelle « responsable"
+            " »."
         ),
         legal_basis=(
             "Article L911-7 III du Code de la sécurité sociale et décret n° 2015-1883 du "
@@ -138,6 +148,7 @@ CASES: tuple[WaiverCase, ...] = (
             "Vous bénéficiez de la Complémentaire santé solidaire. La dispense dure jusqu'à la "
             "fin de vos droits ; vous devrez ensuite adhérer au contrat collectif."
         ),
+        statement=("Je bénéficie de la Complémentaire santé solidaire."),
         legal_basis="Article D911-2, 1° du Code de la sécurité sociale",
         contract_kinds=HEALTH_ONLY,
         optional=False,
@@ -156,6 +167,10 @@ CASES: tuple[WaiverCase, ...] = (
             "Vous étiez couvert(e) par une complémentaire santé individuelle à votre embauche ou "
             "à la mise en place du régime. La dispense dure jusqu'à l'échéance de ce contrat ; "
             "vous devrez ensuite adhérer au contrat collectif."
+        ),
+        statement=(
+            "J'étais couvert(e) par une complémentaire santé individuelle à mon embauche ou à la "
+            "mise en place du régime."
         ),
         legal_basis="Article D911-2, 2° du Code de la sécurité sociale",
         contract_kinds=HEALTH_ONLY,
@@ -178,6 +193,12 @@ CASES: tuple[WaiverCase, ...] = (
             "conjoint), par le régime de la fonction publique, un contrat « Madelin », le régime "
             "local d'Alsace-Moselle ou celui des industries électriques et gazières. Vous devrez "
             "en fournir la preuve chaque année."
+        ),
+        statement=(
+            "Je bénéficie déjà d'une couverture santé collective pour les mêmes garanties : par "
+            "un autre employeur, comme ayant droit, par le régime de la fonction publique, un "
+            "contrat « Madelin », le régime local d'Alsace-Moselle ou celui des industries "
+            "électriques et gazières."
         ),
         legal_basis="Article D911-2, 3° du Code de la sécurité sociale",
         contract_kinds=HEALTH_ONLY,
@@ -202,6 +223,10 @@ CASES: tuple[WaiverCase, ...] = (
             "et vous avez souscrit par ailleurs une complémentaire santé individuelle. La dispense "
             "prend fin avec votre contrat de travail."
         ),
+        statement=(
+            "Je suis en CDD, en contrat de mission ou en apprentissage pour au moins 12 mois et "
+            "j'ai souscrit par ailleurs une complémentaire santé individuelle."
+        ),
         legal_basis=_FACULTATIVE_BASIS,
         contract_kinds=BOTH,
         optional=True,
@@ -220,6 +245,9 @@ CASES: tuple[WaiverCase, ...] = (
             "Vous êtes en CDD, en contrat de mission ou en apprentissage pour moins de 12 mois. "
             "Aucun justificatif n'est demandé. La dispense prend fin avec votre contrat de travail."
         ),
+        statement=(
+            "Je suis en CDD, en contrat de mission ou en apprentissage pour moins de 12 mois."
+        ),
         legal_basis=_FACULTATIVE_BASIS,
         contract_kinds=BOTH,
         optional=True,
@@ -236,6 +264,10 @@ CASES: tuple[WaiverCase, ...] = (
             "Vous êtes à temps partiel ou apprenti(e), et votre part de cotisation serait égale "
             "à au moins 10 % de votre rémunération brute. La dispense prend fin si cette part "
             "devient inférieure à 10 %."
+        ),
+        statement=(
+            "Je suis à temps partiel ou apprenti(e), et ma part de cotisation serait égale à au "
+            "moins 10 % de ma rémunération brute."
         ),
         legal_basis=_FACULTATIVE_BASIS,
         contract_kinds=BOTH,

@@ -129,6 +129,7 @@ def request_waiver(
             "end_date": waiver.end_date,
             "next_proof_due": waiver.next_proof_due,
             "consequences_statement": CONSEQUENCES_STATEMENT,
+            "proof_name": display_name(proof_name) if proof_data is not None else "",
             "today": today,
         },
         title="Demande de dispense d'adhésion",

@@ -33,6 +33,7 @@ from portal.signatures.models import EnvelopeStatus, SignatureEnvelope, SignedDo
 from portal.tracking.models import EventKind, Reason, Request, State
 from portal.tracking.queries import requests_of
 from portal.waivers.models import Waiver, WaiverStatus
+from portal.waivers.tests.pdf_text import pdf_text, squeezed
 
 PROFILE = {
     "civility": "M",
@@ -452,6 +453,9 @@ def test_staff_send_an_enrollment_back_and_the_employee_signs_again(
     assert (request.state, membership.status) == (State.WAITING, MembershipStatus.PRE_ENROLLED)
     assert mail.outbox[-1].subject == "Votre adhésion est à compléter"
     assert "illisible" in mail.outbox[-1].body
+    html_body = str(mail.outbox[-1].alternatives[0][0])  # type: ignore[attr-defined]
+    assert html_body.count("Besoin d'aide") == 1  # the layout's footer only
+    assert mail.outbox[-1].body.count("Besoin d'aide") == 1
     assert member.get(url("resume", membership))["Location"] == url("signature", membership)
     member.post(url("summary", membership))
     member.get(url("bulletin", membership))
@@ -697,4 +701,201 @@ def test_a_dependant_can_have_their_own_benefits_account(
         (AccountPurpose.BENEFITS, child.pk, "Léa Simon"),
     }
     summary = text(member.get(url("summary", membership)))
-    assert "Coordonnées bancaires de Léa SIMON : compte de Léa Simon" in summary
+    assert (
+        "<h3>Coordonnées bancaires de Léa SIMON</h3>\n  <p>Titulaire du compte : Léa Simon<br>"
+        "IBAN : FR76 •••• •••• •••• •••• •••• 189<br>BIC : "
+    ) in summary
+
+
+# --- issue 11: "Mon espace", the signed journey, the BIC, the summary and the documents --------
+
+SIGNED_NOTICE = "Votre adhésion est signée : elle n'est plus modifiable en ligne."
+
+
+def space_card(client: Client) -> str:
+    page = text(client.get(reverse("journey:space")))
+    return page[page.index('<section class="card">') : page.index("</section>")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("status", "end_date", "shown_status", "sentence"),
+    [
+        (
+            MembershipStatus.PRE_ENROLLED,
+            None,
+            "En attente d'adhésion",
+            "Finalisez votre adhésion : vos garanties prendront effet le",
+        ),
+        (
+            MembershipStatus.SIGNED,
+            None,
+            "Signée, en cours de vérification",
+            "la vérification de vos informations est en cours",
+        ),
+        (MembershipStatus.ACTIVE, None, "Adhésion enregistrée", "Vous êtes couvert(e) depuis le"),
+        (
+            MembershipStatus.TERMINATED,
+            date(2026, 1, 31),
+            "Radié(e)",
+            "Votre adhésion a pris fin le 31/01/2026.",
+        ),
+        (
+            MembershipStatus.WAIVED,
+            None,
+            "Dispensé(e) d'adhésion",
+            "vous ne bénéficiez pas de ses garanties.",
+        ),
+    ],
+)
+def test_the_space_words_each_status_and_says_covered_only_when_in_force(
+    member: Client,
+    membership: Membership,
+    status: str,
+    end_date: date | None,
+    shown_status: str,
+    sentence: str,
+) -> None:
+    Membership.objects.filter(pk=membership.pk).update(
+        status=status, end_date=end_date, effective_date=date(2025, 1, 1)
+    )
+    card = space_card(member)
+    assert f"<dt>Statut</dt><dd>{shown_status}</dd>" in card
+    assert sentence in card
+    assert ("couvert(e) depuis" in card) == (status == MembershipStatus.ACTIVE)
+
+
+@pytest.mark.django_db
+def test_a_waived_employee_is_not_told_they_are_covered(
+    member: Client, membership: Membership
+) -> None:
+    Membership.objects.filter(pk=membership.pk).update(status=MembershipStatus.WAIVED)
+    card = space_card(member)
+    assert "couvert(e)" not in card
+    assert "Date d'effet" not in card
+    assert "Vous êtes dispensé(e) d'adhésion à ce contrat" in card
+
+
+@pytest.mark.django_db
+def test_a_signed_journey_shows_its_steps_without_links_and_the_notice_once(
+    member: Client, membership: Membership
+) -> None:
+    sign(member, membership)
+    done = text(member.get(url("done", membership)))
+    steps = done[done.index('<ol class="journey__steps">') : done.index("</ol>")]
+    assert "<a " not in steps
+    assert steps.count("(terminée)") == 5
+    # An old link to a step: back to the done page, the notice said once.
+    response = member.get(url("bank", membership), follow=True)
+    assert response.redirect_chain == [(url("done", membership), 302)]
+    assert text(response).count(SIGNED_NOTICE) == 1
+
+
+def bank_form(**changes: str) -> dict[str, str]:
+    return {
+        "debit_holder": "Cédric Simon",
+        "debit_iban": "FR76 3000 6000 0112 3456 7890 189",
+        "frequency": "monthly",
+        "debit_day": "10",
+        "same_for_benefits": "on",
+        **changes,
+    }
+
+
+def at_bank_step(client: Client, membership: Membership) -> None:
+    fill_profile(client, membership)
+    client.post(url("dependants", membership))
+    option = membership.insured_group.option_products.get()
+    client.post(url("coverage", membership), {"option": str(option.pk)})
+
+
+UNKNOWN_BANK_IBAN = "FR76 9999 9000 1001 2345 6789 071"  # valid, its bank not in the registry
+
+
+@pytest.mark.django_db
+def test_a_mistyped_iban_shows_the_iban_error_alone_and_the_bic_is_not_asked(
+    member: Client, membership: Membership
+) -> None:
+    at_bank_step(member, membership)
+    page = text(member.get(url("bank", membership)))
+    assert 'name="debit_bic"' not in page
+    assert "Laissez vide" not in page
+    bad = text(member.post(url("bank", membership), bank_form(debit_iban="FR76 3000 6000 0112")))
+    assert "L'IBAN est invalide" in bad
+    assert "BIC" not in bad[bad.index('class="form"') :].replace("<strong>BIC</strong>", "")
+    assert 'name="debit_bic"' not in bad
+    assert not DebitMandate.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_bic_is_proposed_from_the_iban_and_asked_only_when_it_cannot_be(
+    member: Client, membership: Membership
+) -> None:
+    at_bank_step(member, membership)
+    asked = text(member.post(url("bank", membership), bank_form(debit_iban=UNKNOWN_BANK_IBAN)))
+    assert "Nous ne retrouvons pas le BIC de la banque de cet IBAN : saisissez-le." in asked
+    assert 'name="debit_bic"' in asked
+    assert '<label for="id_debit_bic">BIC <span aria-hidden="true">*</span></label>' in asked
+    response = member.post(
+        url("bank", membership), bank_form(debit_iban=UNKNOWN_BANK_IBAN, debit_bic="AGRIFRPP")
+    )
+    assert response["Location"] == url("signature", membership)
+    assert BankAccount.objects.get().bic == "AGRIFRPP"
+    # A known bank: the BIC is found and shown, not asked.
+    member.post(url("bank", membership), bank_form(debit_bic=""))
+    proposed = BankAccount.objects.get().bic
+    assert proposed
+    page = text(member.get(url("bank", membership)))
+    assert 'name="debit_bic"' not in page
+    assert f'<p>{proposed}</p><p class="field__help">Retrouvé à partir de l\'IBAN.</p>' in page
+
+
+@pytest.mark.django_db
+def test_the_summary_shows_the_masked_iban_the_bic_and_the_beneficiaries_nirs(
+    member: Client, membership: Membership
+) -> None:
+    ready_to_sign(member, membership)  # a child attached to the member's NIR, quarterly debits
+    summary = text(member.get(url("summary", membership)))
+    bic = BankAccount.objects.get().bic
+    assert (
+        "<h3>Cotisation</h3>\n  <p>Titulaire du compte : Cédric Simon<br>"
+        f"IBAN : FR76 •••• •••• •••• •••• •••• 189<br>BIC : {bic}<br>"
+        "Fréquence de prélèvement : Trimestrielle<br>Date de prélèvement : 15</p>"
+    ) in summary
+    assert "3000 6000 0112" not in summary
+    assert "RIB identique pour le remboursement de mes prestations" in summary
+    nir = PROFILE["nir"]
+    spaced = " ".join((nir[0], nir[1:3], nir[3:5], nir[5:7], nir[7:10], nir[10:13], nir[13:]))
+    assert f"Numéro de sécurité sociale : {spaced}<br>" in summary  # the member's
+    assert f"Rattachée au numéro de sécurité sociale : {spaced}<br>" in summary  # Léa's
+    assert "20,00 € par mois, prélevée chaque trimestre (60,00 € par prélèvement)" in summary
+
+
+@pytest.mark.django_db
+def test_the_bulletin_names_the_option_once_and_states_the_chosen_debit_frequency(
+    member: Client, membership: Membership
+) -> None:
+    at_bank_step(member, membership)
+    member.post(url("bank", membership), bank_form(frequency="quarterly"))
+    member.post(url("summary", membership))
+    words = squeezed(pdf_text(member.get(url("bulletin_pdf", membership)).getvalue()))
+    assert squeezed("Socle + Renfort — identiques") in words
+    assert "optionRenfort" not in words
+    assert squeezed("12,50 € par mois, prélevée chaque trimestre sur son compte") in words
+    assert squeezed("soit 37,50 € par prélèvement") in words
+    assert "chaquemois" not in words
+    assert squeezed("fréquence : trimestrielle") in words
+
+
+@pytest.mark.django_db
+def test_the_waiver_request_speaks_in_the_employees_voice(
+    member: Client, membership: Membership, company_a: Company
+) -> None:
+    Company.objects.filter(pk=company_a.pk).update(waivers_enabled=True)
+    proof = SimpleUploadedFile("attestation.pdf", attestation_pdf(), "application/pdf")
+    member.post(url("waiver", membership), {"case": "covered_elsewhere", "proof": proof})
+    words = pdf_text(member.get(url("waiver_pdf", membership)).getvalue())
+    flat = squeezed(words)
+    assert squeezed("Je bénéficie déjà d'une couverture santé collective") in flat
+    assert squeezed("Je joins le justificatif de ma situation : attestation.pdf") in flat
+    assert re.search(r"\b[Vv](ous|otre|os)\b", words) is None, words

@@ -80,6 +80,11 @@ def test_a_termination_with_portability_ends_the_cover_and_opens_a_request(
     assert sent.to == ["cedric.simon@example.org"]
     assert sent.attachments[0][0].startswith("attestation-portabilite")
     assert sent.attachments[0][1][:4] == b"%PDF"
+    # One help line, the layout's, without "pour adhérer" in a portability e-mail.
+    html_body = str(sent.alternatives[0][0])  # type: ignore[attr-defined]
+    assert html_body.count("Besoin d'aide") == 1
+    assert "Besoin d'aide ? Contactez-nous au" in html_body
+    assert sent.body.count("Besoin d'aide") == 1
     certificate = client_a.get(
         reverse("terminations:certificate", args=[company_a.pk, termination.pk])
     )

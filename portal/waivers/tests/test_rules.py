@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -316,3 +317,11 @@ def test_end_and_next_proof(
 def test_end_of_a_given_case_needs_the_date() -> None:
     with pytest.raises(ValueError, match="solidarity_health_cover"):
         waiver_end(case("solidarity_health_cover"), None, TODAY)
+
+
+@pytest.mark.parametrize("waiver_case", CASES, ids=lambda c: c.code)
+def test_every_case_is_printed_on_the_request_in_the_employees_own_words(
+    waiver_case: WaiverCase,
+) -> None:
+    assert re.match(r"(Je |J'|Mon |Ma )", waiver_case.statement), waiver_case.statement
+    assert re.search(r"\b[Vv](ous|otre|os)\b", waiver_case.statement) is None

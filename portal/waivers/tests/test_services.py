@@ -367,8 +367,8 @@ def test_written_request_pdf_states_the_case_and_the_consequences(membership: Me
         "Complémentaire Santé N° A0001",
         "Bénéficiaire de la Complémentaire santé solidaire",
         "Fondement : Article D911-2, 1° du Code de la sécurité sociale.",
-        "Date de fin de vos droits à la Complémentaire santé solidaire : 31/03/2025. La dispense "
-        "prend fin à cette date",
+        "Je bénéficie de la Complémentaire santé solidaire.",
+        "Ma dispense prend fin le 31/03/2025",
         "Fait le 01/06/2024.",
         CONSEQUENCES_STATEMENT,
     ]:
