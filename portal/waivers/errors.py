@@ -40,3 +40,12 @@ class WaiverError(ErrorCode):
         "signed_request_invalid",
         "Le document signé n'est pas un PDF complet : recommencez la signature.",
     )
+    WAIVER_NOT_TO_REVIEW = (
+        "waiver_not_to_review",
+        "Cette dispense n'est pas à vérifier : elle a déjà été accordée ou refusée, ou n'est "
+        "pas encore signée.",
+    )
+    REFUSAL_REASON_REQUIRED = (
+        "waiver_refusal_reason_required",
+        "Indiquez le motif du refus : il est communiqué au salarié.",
+    )
