@@ -29,8 +29,8 @@ from portal.companies.models import (
     ProductRate,
     Scheme,
 )
-from portal.enrollment.declarations import EmployeeDeclaration
 from portal.documents.rendering import render_pdf
+from portal.enrollment.declarations import EmployeeDeclaration
 from portal.enrollment.models import JourneyStep, Membership, MembershipStatus
 from portal.enrollment.services import move_membership
 from portal.tracking.models import EventKind, Request, Source, State
@@ -423,6 +423,8 @@ def demo_waivers() -> None:
             with waiver.request_pdf.open("rb") as handle:
                 signed = handle.read()
             with transaction.atomic(durable=True):  # the demo has no envelope to sign
-                waiver = record_signature(waiver=waiver, signed_request_pdf=signed, by=employee.user)
+                waiver = record_signature(
+                    waiver=waiver, signed_request_pdf=signed, by=employee.user
+                )
             if status == MembershipStatus.WAIVED:
                 grant_waiver(waiver_id=waiver.pk, by=staff)

@@ -246,7 +246,5 @@ class RequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Request]):
             except BusinessError as error:
                 self.message_user(request, f"{item.employee} : {error.message}", messages.ERROR)
             else:
-                self.message_user(
-                    request, f"{item.employee} : dispense refusée.", messages.SUCCESS
-                )
+                self.message_user(request, f"{item.employee} : dispense refusée.", messages.SUCCESS)
         return None

@@ -58,7 +58,8 @@ def employer_page(client_a: Client, company: Company, waiver: Waiver) -> str:
 
 
 def membership_status(waiver: Waiver) -> str:
-    return Membership.objects.get(pk=waiver.membership_id).status
+    assert waiver.membership is not None
+    return Membership.objects.get(pk=waiver.membership.pk).status
 
 
 @pytest.mark.django_db
@@ -66,7 +67,9 @@ def test_the_dispense_request_shows_the_waiver_and_links_to_view_its_documents(
     staff_client: Client, waiver: Waiver
 ) -> None:
     assert waiver.request_id is not None
-    page = text(staff_client.get(reverse("admin:tracking_request_change", args=[waiver.request_id])))
+    page = text(
+        staff_client.get(reverse("admin:tracking_request_change", args=[waiver.request_id]))
+    )
     proof = reverse("admin:waivers_waiver_document", args=[waiver.pk, "justificatif"])
     signed = reverse("admin:waivers_waiver_document", args=[waiver.pk, "demande-signee"])
     assert "Signée, à vérifier — " in page
@@ -171,9 +174,7 @@ def test_staff_refuse_a_waiver_with_a_reason_the_employer_reads(
 
 
 @pytest.mark.django_db
-def test_a_second_decision_is_refused_with_a_message(
-    staff_client: Client, waiver: Waiver
-) -> None:
+def test_a_second_decision_is_refused_with_a_message(staff_client: Client, waiver: Waiver) -> None:
     grant = {"action": "grant_waivers", "_selected_action": [waiver.request_id]}
     staff_client.post(reverse(CHANGELIST), grant)
     page = text(staff_client.post(reverse(CHANGELIST), grant, follow=True))
@@ -188,7 +189,8 @@ def test_a_second_decision_is_refused_with_a_message(
 def test_hr_and_members_reach_no_staff_page_nor_the_proof(
     client: Client, correspondent_a: User, waiver: Waiver
 ) -> None:
-    member = Membership.objects.get(pk=waiver.membership_id).employee.user
+    assert waiver.membership is not None
+    member = waiver.membership.employee.user
     assert member is not None
     urls = [
         reverse("admin:waivers_waiver_document", args=[waiver.pk, "justificatif"])
@@ -204,7 +206,8 @@ def test_hr_and_members_reach_no_staff_page_nor_the_proof(
             assert response.status_code == 302, url
             assert response["Location"].startswith(reverse("admin:login")), url
         response = client.post(
-            reverse(CHANGELIST), {"action": "grant_waivers", "_selected_action": [waiver.request_id]}
+            reverse(CHANGELIST),
+            {"action": "grant_waivers", "_selected_action": [waiver.request_id]},
         )
         assert response.status_code == 302
     waiver.refresh_from_db()

@@ -186,7 +186,11 @@ def test_a_waiver_not_awaiting_review_cannot_be_decided(
 @pytest.mark.django_db
 @pytest.mark.parametrize("decide", ["grant", "refuse"])
 def test_a_decision_failing_late_leaves_nothing_half_done(
-    signed: Waiver, membership: Membership, agent: User, monkeypatch: pytest.MonkeyPatch, decide: str
+    signed: Waiver,
+    membership: Membership,
+    agent: User,
+    monkeypatch: pytest.MonkeyPatch,
+    decide: str,
 ) -> None:
     def broken_audit(*args: object, **kwargs: object) -> None:
         raise RuntimeError("audit log unavailable")
@@ -214,9 +218,7 @@ def test_a_decision_failing_late_leaves_nothing_half_done(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_staff_deciding_at_once_make_one_decision(
-    company: Company, tmp_path: Path
-) -> None:
+def test_two_staff_deciding_at_once_make_one_decision(company: Company, tmp_path: Path) -> None:
     # No address: an earlier transactional test may have emptied the postal code list.
     request = declare(
         company,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from fpdf import FPDF
 from PIL import Image
 
-from conftest import declare, file_copy_of_the_database, in_threads, make_user
+from conftest import declare, make_user
 from portal.accounts.models import Role, User
 from portal.companies.models import Company, Contract, ContractKind, InsuredGroup
 from portal.core.errors import BusinessError
@@ -32,7 +32,6 @@ from portal.waivers.services import (
     offered_cases,
     record_signature,
     record_signed_waiver,
-    refuse_waiver,
     request_waiver,
 )
 from portal.waivers.tests.pdf_text import pdf_text, squeezed
