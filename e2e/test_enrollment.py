@@ -1,5 +1,6 @@
 """Journeys of the employee: from the e-mail link to "Télécharger mon dossier" (with twins),
-and the waiver instead of enrolling; the SMS code is read from the outbox."""
+and the waiver instead of enrolling, accepted by the insurer; the SMS code is read from the
+outbox."""
 
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ from playwright.sync_api import Page, expect
 from stdnum.fr import nir as stdnum_nir
 
 from conftest import declaration, link_in
+from e2e.conftest import log_in
+from portal.backoffice.demo import DEMO_PASSWORD
 from portal.companies.models import Company, InsuredGroup
 from portal.enrollment.models import Membership, MembershipStatus
 from portal.notifications.models import Channel, OutboundMessage
 from portal.tracking.models import Source
 from portal.tracking.services import declare_employee
+from portal.waivers.models import Waiver, WaiverStatus
 
 NIR = "1850575115123"
 
@@ -176,5 +180,29 @@ def test_ask_for_a_waiver_and_sign_it_by_sms(page: Page, demo: None, tmp_path) -
     expect(
         page.get_by_role("heading", name="Votre demande de dispense est enregistrée")
     ).to_be_visible()
+    expect(page.get_by_text("Nous vérifions votre demande de dispense")).to_be_visible()
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.WAIVER_REQUESTED
+
+    # The insurer checks the proof in the back office and accepts the waiver.
+    page.context.clear_cookies()
+    log_in(page, "staff@demo.example", DEMO_PASSWORD)
+    page.goto("/backoffice/tracking/request/?reason__exact=waiver&q=garnier")
+    expect(page.locator("#result_list tbody tr")).to_have_count(1)
+    page.locator("#result_list tbody tr a").first.click()
+    expect(page.get_by_text("Signée, à vérifier")).to_be_visible()
+    with page.expect_popup() as popup:
+        page.get_by_role("link", name="Voir le justificatif").click()
+    assert popup.value.url.endswith("/document/justificatif/?affichage=page")
+    popup.value.close()
+    page.go_back()
+    page.locator("input[name=_selected_action]").check()
+    page.locator("select[name=action]").select_option("grant_waivers")
+    page.get_by_role("button", name=re.compile("Envoyer|Exécuter")).click()
+    expect(page.get_by_text(re.compile("dispense accordée"))).to_be_visible()
     membership.refresh_from_db()
     assert membership.status == MembershipStatus.WAIVED
+    assert Waiver.objects.get(membership=membership).status == WaiverStatus.GRANTED
+    assert OutboundMessage.objects.filter(
+        template="waiver_granted", recipient="hugo.garnier@example.org"
+    ).exists()

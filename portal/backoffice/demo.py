@@ -29,11 +29,13 @@ from portal.companies.models import (
     ProductRate,
     Scheme,
 )
+from portal.documents.rendering import render_pdf
 from portal.enrollment.declarations import EmployeeDeclaration
-from portal.enrollment.models import JourneyStep, MembershipStatus
+from portal.enrollment.models import JourneyStep, Membership, MembershipStatus
 from portal.enrollment.services import move_membership
 from portal.tracking.models import EventKind, Request, Source, State
 from portal.tracking.services import declare_employee, move_request
+from portal.waivers.services import grant_waiver, record_signature, request_waiver
 
 DEMO_PASSWORD = "Demo-2026!"
 
@@ -191,9 +193,15 @@ def create_user(email: str, role: str, first_name: str, last_name: str) -> User:
     return user
 
 
-@transaction.atomic
 def load_demo() -> None:
-    """Create (or complete) the demo data set."""
+    """Create (or complete) the demo data set: the data in one transaction, then the waivers,
+    each step its own business event as in real life."""
+    _load_demo_data()
+    demo_waivers()
+
+
+@transaction.atomic
+def _load_demo_data() -> None:
     managers = [
         AccountManager.objects.get_or_create(
             email="claire.moreau@mutuelle-demo.example",
@@ -300,7 +308,10 @@ DEMO_EMPLOYEES = [
     ("M", "Simon", "Cédric", date(1971, 9, 4), "92050", True, "pre_enrolled", date(2026, 10, 1)),
     ("MME", "N'Diaye", "Awa", date(1995, 2, 17), "2A004", False, "pre_enrolled", date(2026, 11, 2)),
     ("M", "Roussel", "Thomas", date(1988, 6, 30), "44109", True, "waived", date(2026, 9, 1)),
+    # Signed a waiver request: the insurer has its proof to check ("Dispense" "En cours").
+    ("MME", "Garcia", "Léa", date(1992, 3, 8), "13055", True, "waiver_requested", date(2026, 9, 1)),
 ]
+WAIVER_STATUSES = {MembershipStatus.WAIVED, MembershipStatus.WAIVER_REQUESTED}
 
 
 def demo_nir(civility: str, birth: date, place: str, order: int) -> str:
@@ -316,9 +327,12 @@ def declare_demo_employees(company: Company, by: User) -> None:
     for order, (civility, last, first, birth, place, has_email, status, hire) in enumerate(
         DEMO_EMPLOYEES, start=1
     ):
-        if status == MembershipStatus.WAIVED and not company.waivers_enabled:
+        if status in WAIVER_STATUSES and not company.waivers_enabled:
             continue
-        group = InsuredGroup.objects.filter(contract__company=company).order_by("code").last()
+        groups = InsuredGroup.objects.filter(contract__company=company)
+        if status in WAIVER_STATUSES:  # a waiver is of the health contract
+            groups = groups.filter(contract__kind=ContractKind.HEALTH)
+        group = groups.order_by("code").last()
         assert group is not None
         start = max(hire, group.contract.start_date)
         email = f"{first}.{last}@{domain}".lower().replace("'", "").replace("é", "e")
@@ -344,9 +358,11 @@ def declare_demo_employees(company: Company, by: User) -> None:
         )
         membership = request.membership
         assert membership is not None
+        if status in WAIVER_STATUSES:
+            continue  # `demo_waivers`, after this transaction: each step is a business event
         if status != MembershipStatus.PRE_ENROLLED:
             _reach_demo_status(request, status, by)
-        elif order == len(DEMO_EMPLOYEES) - 1:
+        elif last == "N'Diaye":
             # Halfway through the online enrollment: profile and dependants done.
             membership.journey_step = JourneyStep.DEPENDANTS
             membership.save(update_fields=["journey_step"])
@@ -358,10 +374,6 @@ def _reach_demo_status(request: Request, status: str, by: User) -> None:
     membership_id = request.membership_id
     assert membership_id is not None
     now = timezone.now()
-    if status == MembershipStatus.WAIVED:
-        move_membership(membership_id, MembershipStatus.WAIVED, by=by, now=now)
-        move_request(request, State.CANCELLED, event=EventKind.WAIVER_SIGNED, by=by, now=now)
-        return
     move_membership(
         membership_id,
         MembershipStatus.SIGNED,
@@ -379,3 +391,40 @@ def _reach_demo_status(request: Request, status: str, by: User) -> None:
         move_membership(
             membership_id, MembershipStatus.TERMINATED, by=by, now=now, end_date=date(2026, 6, 30)
         )
+
+
+def demo_waivers() -> None:
+    """The demo's waivers, through the waiver services: one signed and awaiting the insurer's
+    check, one checked and granted by the demo staff. Safe to run twice."""
+    staff = User.objects.get(email="staff@demo.example")
+    for last, first, status in [
+        (row[1], row[2], row[6]) for row in DEMO_EMPLOYEES if row[6] in WAIVER_STATUSES
+    ]:
+        for membership in Membership.objects.filter(
+            employee__last_name__iexact=last,
+            employee__first_name__iexact=first,
+            status=MembershipStatus.PRE_ENROLLED,
+            contract__kind=ContractKind.HEALTH,  # waivers are for the health contract
+            contract__company__waivers_enabled=True,
+            waivers__isnull=True,
+        ).select_related("employee"):
+            employee = membership.employee
+            waiver = request_waiver(
+                membership=membership,
+                case_code="solidarity_health_cover",
+                end_date=date(2027, 8, 31),
+                proof_name="attestation-css.pdf",
+                proof_data=render_pdf(
+                    "backoffice/demo_proof.html", {"employee": employee}, title="Attestation"
+                ),
+                by=employee.user,
+                today=employee.hire_date,
+            )
+            with waiver.request_pdf.open("rb") as handle:
+                signed = handle.read()
+            with transaction.atomic(durable=True):  # the demo has no envelope to sign
+                waiver = record_signature(
+                    waiver=waiver, signed_request_pdf=signed, by=employee.user
+                )
+            if status == MembershipStatus.WAIVED:
+                grant_waiver(waiver_id=waiver.pk, by=staff)

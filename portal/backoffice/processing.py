@@ -2,6 +2,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import format_html
 
 from portal.accounts.models import User
 from portal.core.admin import ReadOnlyAdminMixin
@@ -9,6 +11,8 @@ from portal.core.errors import BusinessError
 from portal.signatures.journey import close_enrollment, send_back_enrollment
 from portal.terminations.services import cancel_termination, close_termination
 from portal.tracking.models import Reason, Request, RequestEvent
+from portal.waivers.models import Waiver
+from portal.waivers.services import grant_waiver, refuse_waiver
 
 
 class RequestEventInline(ReadOnlyAdminMixin, admin.TabularInline[RequestEvent, Request]):
@@ -29,6 +33,8 @@ class RequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Request]):
         "send_back_enrollments",
         "close_terminations",
         "cancel_terminations",
+        "grant_waivers",
+        "refuse_waivers",
     ]
     readonly_fields = [
         "company",
@@ -41,9 +47,30 @@ class RequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Request]):
         "created_by",
         "updated_at",
         "closed_at",
+        "waiver_documents",
     ]
     exclude = ["search_name"]
     inlines = [RequestEventInline]
+
+    @admin.display(description="dispense")
+    def waiver_documents(self, item: Request) -> str:
+        """For a "Dispense" request: the waiver, its proof to view and its signed request."""
+        waiver = Waiver.objects.filter(request=item).first()
+        if waiver is None:
+            return "—"
+        document = "admin:waivers_waiver_document"
+        links = [(reverse("admin:waivers_waiver_change", args=[waiver.pk]), "Voir la dispense")]
+        if waiver.proof:
+            url = reverse(document, args=[waiver.pk, "justificatif"]) + "?affichage=page"
+            links.append((url, "Voir le justificatif"))
+        if waiver.signed_request_pdf:
+            url = reverse(document, args=[waiver.pk, "demande-signee"]) + "?affichage=page"
+            links.append((url, "Voir la demande signée"))
+        return format_html(
+            "{} — " + " · ".join(['<a href="{}" target="_blank">{}</a>'] * len(links)),
+            waiver.get_status_display(),
+            *[part for link in links for part in link],
+        )
 
     def _signed_affiliations(
         self, request: HttpRequest, queryset: QuerySet[Request]
@@ -172,4 +199,52 @@ class RequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Request]):
                 self.message_user(request, f"{item.employee} : {error.message}", messages.ERROR)
             else:
                 self.message_user(request, f"{item.employee} : annulée.", messages.SUCCESS)
+        return None
+
+    def _waivers(self, request: HttpRequest, queryset: QuerySet[Request]) -> list[Request]:
+        chosen = list(queryset.filter(reason=Reason.WAIVER).select_related("waiver", "employee"))
+        if len(chosen) < queryset.count():
+            self.message_user(
+                request, "Seules les demandes de dispense sont traitées.", messages.WARNING
+            )
+        return chosen
+
+    @admin.action(description="Accepter la dispense (justificatif vérifié)")
+    def grant_waivers(self, request: HttpRequest, queryset: QuerySet[Request]) -> None:
+        user = request.user
+        assert isinstance(user, User)
+        for item in self._waivers(request, queryset):
+            try:
+                grant_waiver(waiver_id=item.waiver.pk, by=user)
+            except BusinessError as error:
+                self.message_user(request, f"{item.employee} : {error.message}", messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"{item.employee} : dispense accordée.", messages.SUCCESS
+                )
+
+    @admin.action(description="Refuser la dispense (motif communiqué au salarié)…")
+    def refuse_waivers(
+        self, request: HttpRequest, queryset: QuerySet[Request]
+    ) -> HttpResponse | None:
+        user = request.user
+        assert isinstance(user, User)
+        reason = request.POST.get("motif", "")
+        if "apply" not in request.POST or not reason.strip():
+            return self._ask_reason(
+                request,
+                queryset,
+                action="refuse_waivers",
+                title="Refuser la dispense",
+                label="Motif du refus, communiqué au salarié",
+                explanation="Le salarié reçoit ce motif par e-mail : son adhésion devient "
+                "obligatoire et sa demande d'affiliation reste « En attente ».",
+            )
+        for item in self._waivers(request, queryset):
+            try:
+                refuse_waiver(waiver_id=item.waiver.pk, reason=reason, by=user)
+            except BusinessError as error:
+                self.message_user(request, f"{item.employee} : {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{item.employee} : dispense refusée.", messages.SUCCESS)
         return None

@@ -78,7 +78,9 @@ class AuditAction(models.TextChoices):
     TERMINATION_CANCELLED = "termination_cancelled", "Résiliation annulée par nos services"
     # waivers
     WAIVER_REQUESTED = "waiver_requested", "Dispense demandée"
+    WAIVER_SIGNED = "waiver_signed", "Dispense signée, à vérifier"
     WAIVER_GRANTED = "waiver_granted", "Dispense accordée"
+    WAIVER_REFUSED = "waiver_refused", "Dispense refusée"
     WAIVER_DOCUMENT_DOWNLOADED = "waiver_document_downloaded", "Pièce de dispense téléchargée"
 
 

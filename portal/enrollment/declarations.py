@@ -38,7 +38,12 @@ CIVILITIES = frozenset(Civility.values)
 FUND_CODE_RE = re.compile(r"^\d{9}$")
 # Letters of any alphabet, with spaces, hyphens, apostrophes and dots between them.
 NAME_RE = re.compile(r"^[^\W\d_]+(?:[ '’.-]+[^\W\d_]+)*\.?$")
-CURRENT = [MembershipStatus.PRE_ENROLLED, MembershipStatus.SIGNED, MembershipStatus.ACTIVE]
+CURRENT = [
+    MembershipStatus.PRE_ENROLLED,
+    MembershipStatus.WAIVER_REQUESTED,  # still live until the insurer decides
+    MembershipStatus.SIGNED,
+    MembershipStatus.ACTIVE,
+]
 
 
 @dataclass

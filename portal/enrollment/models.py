@@ -132,6 +132,8 @@ class MembershipStatus(models.TextChoices):
     SIGNED = "signed", "Signée"
     ACTIVE = "active", "Mis en gestion"
     TERMINATED = "terminated", "Radié"
+    # The employee signed a waiver request: the insurer checks its proof before deciding.
+    WAIVER_REQUESTED = "waiver_requested", "Dispense demandée - en cours de vérification"
     WAIVED = "waived", "Dispensé"
     # Declared by mistake and cancelled by the employer before the employee enrolled.
     CANCELLED = "cancelled", "Déclaration annulée"

@@ -10,6 +10,7 @@ PRE_ENROLLED = "pre_enrolled"
 SIGNED = "signed"
 ACTIVE = "active"
 TERMINATED = "terminated"
+WAIVER_REQUESTED = "waiver_requested"
 WAIVED = "waived"
 CANCELLED = "cancelled"
 
@@ -26,7 +27,9 @@ MEMBERSHIP_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
         (TERMINATED, PRE_ENROLLED),
         (TERMINATED, SIGNED),
         (TERMINATED, ACTIVE),
-        (PRE_ENROLLED, WAIVED),  # the employee signed a waiver request
+        (PRE_ENROLLED, WAIVER_REQUESTED),  # the employee signed a waiver request
+        (WAIVER_REQUESTED, WAIVED),  # the insurer checked the proof and granted it
+        (WAIVER_REQUESTED, PRE_ENROLLED),  # the insurer refused it: the employee must enroll
         (PRE_ENROLLED, CANCELLED),  # declared by mistake, cancelled by the employer
     }
 )

@@ -78,7 +78,8 @@ def step_url(membership: Membership, step: JourneyStep) -> str:
 
 def finished_url(membership: Membership) -> str:
     """The last page of a journey that cannot be changed any more (signed or waived)."""
-    name = "waiver_done" if membership.status == MembershipStatus.WAIVED else "done"
+    waived = membership.status in {MembershipStatus.WAIVER_REQUESTED, MembershipStatus.WAIVED}
+    name = "waiver_done" if waived else "done"
     return reverse(f"journey:{name}", args=[membership.pk])
 
 

@@ -284,7 +284,7 @@ def done(request: HttpRequest, membership: Membership) -> HttpResponse:
     """ "Votre adhésion est terminée !" and "Télécharger mon dossier"."""
     if membership.editable_by_employee:
         return redirect("journey:resume", membership.pk)
-    if membership.status == MembershipStatus.WAIVED:
+    if membership.status in {MembershipStatus.WAIVER_REQUESTED, MembershipStatus.WAIVED}:
         return redirect("journey:waiver_done", membership.pk)
     return render(request, "journey/done.html", step_context(membership, JourneyStep.SIGNATURE))
 
@@ -417,7 +417,14 @@ def waiver_pdf(request: HttpRequest, membership: Membership) -> HttpResponse | F
 @member_view
 def waiver_done(request: HttpRequest, membership: Membership) -> HttpResponse:
     """ "Votre demande de dispense est enregistrée"."""
-    granted = Waiver.objects.filter(membership=membership, status=WaiverStatus.GRANTED).first()
+    # Signed and being checked by the insurer, or granted.
+    granted = (
+        Waiver.objects.filter(
+            membership=membership, status__in=[WaiverStatus.SIGNED, WaiverStatus.GRANTED]
+        )
+        .order_by("-pk")
+        .first()
+    )
     if granted is None:
         return redirect("journey:waiver", membership.pk)
     context = step_context(

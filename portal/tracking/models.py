@@ -107,6 +107,8 @@ class EventKind(models.TextChoices):
     CANCELLED = "cancelled", "Demande annulée par nos services"
     DECLARATION_CANCELLED = "declaration_cancelled", "Déclaration annulée par l'employeur"
     WAIVER_SIGNED = "waiver_signed", "Demande de dispense signée par le salarié"
+    WAIVER_GRANTED = "waiver_granted", "Dispense accordée par nos services"
+    WAIVER_REFUSED = "waiver_refused", "Dispense refusée par nos services"
     MEMBER_TERMINATED = "member_terminated", "Demande annulée : le salarié a été radié"
     REOPENED = "reopened", "Résiliation annulée : de nouveau en attente du salarié"
 

@@ -34,6 +34,8 @@ SHOWN: tuple[str, ...] = (
     "requested_at",
     "requested_by",
     "decided_at",
+    "decided_by",
+    "refusal_reason",
     "request",
     "documents",
     "proof_name",
@@ -90,9 +92,10 @@ class WaiverAdmin(admin.ModelAdmin[Waiver]):
     @admin.display(description="documents")
     def documents(self, waiver: Waiver) -> str:
         links = [
-            (reverse("admin:waivers_waiver_document", args=[waiver.pk, kind]), label)
+            (reverse("admin:waivers_waiver_document", args=[waiver.pk, kind]) + suffix, text)
             for kind, (field, label) in DOCUMENTS.items()
             if getattr(waiver, field)
+            for suffix, text in [("?affichage=page", f"Voir : {label}"), ("", label)]
         ]
         return format_html_join(mark_safe("<br>"), '<a href="{}">{}</a>', links) or "—"
 
@@ -123,9 +126,16 @@ class WaiverAdmin(admin.ModelAdmin[Waiver]):
             document=kind,
         )
         content_type = waiver.proof_content_type if kind == "justificatif" else "application/pdf"
-        return FileResponse(
+        # "?affichage=page": shown in the browser (the proof is checked before deciding).
+        inline = request.GET.get("affichage") == "page"
+        response = FileResponse(
             file.open("rb"),
-            as_attachment=True,
+            as_attachment=not inline,
             filename=_download_name(waiver, kind),
             content_type=content_type,
         )
+        response["X-Content-Type-Options"] = "nosniff"
+        # Shown as a document, never run as a page of the back office.
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -9,6 +9,6 @@ class WaiversConfig(AppConfig):
     def ready(self) -> None:
         from portal.signatures.effects import register_effect
         from portal.signatures.models import Purpose
-        from portal.waivers.services import grant_signed_waiver
+        from portal.waivers.services import record_signed_waiver
 
-        register_effect(Purpose.WAIVER, grant_signed_waiver)
+        register_effect(Purpose.WAIVER, record_signed_waiver)

@@ -72,3 +72,12 @@ class WaiverError(ErrorCode):
         "dispense ne vaut que pour un contrat qui se termine au plus tôt le {first}. Vérifiez "
         "la date ou choisissez un autre cas.",
     )
+    WAIVER_NOT_TO_REVIEW = (
+        "waiver_not_to_review",
+        "Cette dispense n'est pas à vérifier : elle a déjà été accordée ou refusée, ou n'est "
+        "pas encore signée.",
+    )
+    REFUSAL_REASON_REQUIRED = (
+        "waiver_refusal_reason_required",
+        "Indiquez le motif du refus : il est communiqué au salarié.",
+    )

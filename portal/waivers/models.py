@@ -45,9 +45,15 @@ def signed_request_path(waiver: Waiver, filename: str) -> str:
 
 class WaiverStatus(models.TextChoices):
     REQUESTED = "requested", "Demandée (signature en attente)"
+    # Signed by the employee: the insurer checks the proof, then grants or refuses it.
+    SIGNED = "signed", "Signée, à vérifier"
     GRANTED = "granted", "Accordée"
     REFUSED = "refused", "Refusée"
     EXPIRED = "expired", "Expirée"
+
+
+# Not decided yet: waiting for the employee's signature, then for the insurer's check.
+UNDECIDED = [WaiverStatus.REQUESTED, WaiverStatus.SIGNED]
 
 
 class Waiver(models.Model):
@@ -88,6 +94,16 @@ class Waiver(models.Model):
         verbose_name="demandée par",
     )
     decided_at = models.DateTimeField("décidée le", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="décidée par",
+    )
+    # Why the insurer refused it: told to the employee and shown in the request's timeline.
+    refusal_reason = models.CharField("motif du refus", max_length=300, blank=True)
     # The "Dispense" request the employer follows in "Mes demandes", opened once signed.
     request = models.OneToOneField(
         Request,
@@ -128,17 +144,24 @@ class Waiver(models.Model):
                 condition=models.Q(case_code__in=[code for code, _ in CASE_CHOICES]),
                 name="waiver_case_known",
             ),
-            # Decided exactly when no longer waiting for the signature.
+            # Decided exactly when no longer waiting for the signature or the insurer's check.
             models.CheckConstraint(
-                condition=models.Q(status=WaiverStatus.REQUESTED, decided_at__isnull=True)
-                | (~models.Q(status=WaiverStatus.REQUESTED) & models.Q(decided_at__isnull=False)),
-                name="waiver_decided_when_not_requested",
+                condition=models.Q(status__in=UNDECIDED, decided_at__isnull=True)
+                | (~models.Q(status__in=UNDECIDED) & models.Q(decided_at__isnull=False)),
+                name="waiver_decided_when_not_pending",
             ),
-            # A granted (or since expired) waiver rests on the employee's signed request.
+            # A waiver to check, granted (or since expired) rests on the signed request.
             models.CheckConstraint(
-                condition=~models.Q(status__in=[WaiverStatus.GRANTED, WaiverStatus.EXPIRED])
+                condition=~models.Q(
+                    status__in=[WaiverStatus.SIGNED, WaiverStatus.GRANTED, WaiverStatus.EXPIRED]
+                )
                 | (~models.Q(signed_request_pdf="") & ~models.Q(signed_request_sha256="")),
                 name="waiver_granted_is_signed",
+            ),
+            # A refusal says why.
+            models.CheckConstraint(
+                condition=~models.Q(status=WaiverStatus.REFUSED) | ~models.Q(refusal_reason=""),
+                name="waiver_refusal_has_reason",
             ),
             models.CheckConstraint(
                 condition=models.Q(proof="")
@@ -154,6 +177,11 @@ class Waiver(models.Model):
                 condition=models.Q(status=WaiverStatus.GRANTED),
                 name="one_granted_waiver_per_membership",
             ),
+            models.UniqueConstraint(
+                fields=["membership"],
+                condition=models.Q(status=WaiverStatus.SIGNED),
+                name="one_waiver_to_check_per_membership",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -162,3 +190,7 @@ class Waiver(models.Model):
     @property
     def awaits_signature(self) -> bool:
         return self.status == WaiverStatus.REQUESTED
+
+    @property
+    def awaits_review(self) -> bool:
+        return self.status == WaiverStatus.SIGNED

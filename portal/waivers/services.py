@@ -1,4 +1,5 @@
-"""Waiver events: an employee asks a waiver, then signs the written request and is waived."""
+"""Waiver events: an employee asks a waiver and signs the written request; the insurer checks
+the proof and grants or refuses it."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from portal.core.uploads import (
 from portal.documents.rendering import render_pdf
 from portal.enrollment.models import Membership, MembershipStatus
 from portal.enrollment.services import move_membership, revoke_invitations
+from portal.notifications.services import send_email
 from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
 from portal.tracking.models import EventKind, Reason, Request, Source, State
 from portal.tracking.services import move_request, open_request
@@ -82,7 +84,7 @@ def request_waiver(
 ) -> Waiver:
     """Record an employee's waiver request with its proof and the written request to sign.
 
-    The membership keeps its status until `grant_after_signature`. `proof_data` is None when
+    The membership keeps its status until `record_signature`. `proof_data` is None when
     no file was given. Raises `BusinessError` with every problem found at once.
     """
     membership = _lock_membership(membership.pk)
@@ -158,9 +160,9 @@ def request_waiver(
 
 
 @within_business_event
-def grant_signed_waiver(*, envelope: SignatureEnvelope, by: User | None) -> Waiver:
+def record_signed_waiver(*, envelope: SignatureEnvelope, by: User | None) -> Waiver:
     """The effect of signing a waiver envelope (registered in `WaiversConfig.ready()`): the
-    waiver the employee asked last is granted with the signed written request."""
+    waiver the employee asked last is signed, to be checked by the insurer."""
     assert envelope.purpose == Purpose.WAIVER and envelope.status == EnvelopeStatus.SIGNED
     requested = (
         Waiver.objects.filter(membership_id=envelope.membership_id, status=WaiverStatus.REQUESTED)
@@ -172,15 +174,16 @@ def grant_signed_waiver(*, envelope: SignatureEnvelope, by: User | None) -> Waiv
         raise BusinessError(WaiverError.WAIVER_NOT_REQUESTED)
     with document.signed_file.open("rb") as handle:
         signed_pdf = handle.read()
-    return grant_after_signature(waiver=requested, signed_request_pdf=signed_pdf, by=by)
+    return record_signature(waiver=requested, signed_request_pdf=signed_pdf, by=by)
 
 
 @within_business_event
-def grant_after_signature(*, waiver: Waiver, signed_request_pdf: bytes, by: User | None) -> Waiver:
-    """The employee signed the written request: the waiver is granted, the membership waived,
-    and a "Dispense" request opens "En cours" for the insurer to check the proof.
+def record_signature(*, waiver: Waiver, signed_request_pdf: bytes, by: User | None) -> Waiver:
+    """The employee signed the written request: the waiver is "à vérifier", the membership
+    "Dispense demandée" and a "Dispense" request opens "En cours" for the insurer to check
+    the proof (`grant_waiver` / `refuse_waiver`). The affiliation request stays as it is.
 
-    A step of the signature (`grant_signed_waiver`): it commits with it or not at all.
+    A step of the signature (`record_signed_waiver`): it commits with it or not at all.
     Returns the waiver as saved (the `waiver` given is not updated in place).
     """
     waiver = Waiver.objects.select_for_update(of=("self",)).get(pk=waiver.pk)
@@ -207,28 +210,14 @@ def grant_after_signature(*, waiver: Waiver, signed_request_pdf: bytes, by: User
             now=now,
             events=(EventKind.WAIVER_SIGNED,),
         )
-        waiver.status = WaiverStatus.GRANTED
-        waiver.decided_at = now
+        waiver.status = WaiverStatus.SIGNED
         waiver.request = request
         waiver.save(
-            update_fields=[
-                "signed_request_pdf",
-                "signed_request_sha256",
-                "status",
-                "decided_at",
-                "request",
-            ]
+            update_fields=["signed_request_pdf", "signed_request_sha256", "status", "request"]
         )
-        membership = move_membership(membership.pk, MembershipStatus.WAIVED, by=by, now=now)
-        # The affiliation waiting for the employee will not come: it ends "Annulée", with the
-        # waiver as the reason in its timeline; the link stops working.
-        for waiting in Request.objects.filter(
-            membership=membership, reason=Reason.AFFILIATION, state=State.WAITING
-        ):
-            move_request(waiting, State.CANCELLED, event=EventKind.WAIVER_SIGNED, by=by, now=now)
-        revoke_invitations(membership_id=membership.pk, now=now)
+        move_membership(membership.pk, MembershipStatus.WAIVER_REQUESTED, by=by, now=now)
         audit.record(
-            AuditAction.WAIVER_GRANTED,
+            AuditAction.WAIVER_SIGNED,
             by=by,
             target=waiver,
             company_id=waiver.company_id,
@@ -237,3 +226,102 @@ def grant_after_signature(*, waiver: Waiver, signed_request_pdf: bytes, by: User
             request_id=request.pk,
         )
     return waiver
+
+
+def _lock_to_review(waiver_id: int) -> tuple[Waiver, Membership, Request]:
+    """The waiver, its membership and its "Dispense" request, locked, if it awaits review.
+
+    Locked first, then checked: of two staff deciding at once, the second sees the first's
+    decision and is refused."""
+    waiver = Waiver.objects.select_for_update(of=("self",)).get(pk=waiver_id)
+    if waiver.status != WaiverStatus.SIGNED:
+        raise BusinessError(WaiverError.WAIVER_NOT_TO_REVIEW)
+    assert waiver.membership_id is not None and waiver.request_id is not None
+    membership = _lock_membership(waiver.membership_id)
+    if membership.status != MembershipStatus.WAIVER_REQUESTED:
+        raise BusinessError(WaiverError.WAIVER_NOT_TO_REVIEW)
+    request = Request.objects.select_for_update().get(pk=waiver.request_id)
+    return waiver, membership, request
+
+
+@transaction.atomic(durable=True)
+def grant_waiver(*, waiver_id: int, by: User) -> Waiver:
+    """ "Accepter la dispense": the insurer checked the proof. The waiver is granted, the
+    membership waived, the "Dispense" request "Clôturée", the affiliation waiting for the
+    employee "Annulée" (its link stops working), and the employee is told by e-mail."""
+    waiver, membership, request = _lock_to_review(waiver_id)
+    now = timezone.now()
+    waiver.status = WaiverStatus.GRANTED
+    waiver.decided_at = now
+    waiver.decided_by = by
+    waiver.save(update_fields=["status", "decided_at", "decided_by"])
+    membership = move_membership(membership.pk, MembershipStatus.WAIVED, by=by, now=now)
+    move_request(request, State.CLOSED, event=EventKind.WAIVER_GRANTED, by=by, now=now)
+    # The affiliation waiting for the employee will not come: it ends "Annulée", with the
+    # waiver as the reason in its timeline; the link stops working.
+    for waiting in Request.objects.filter(
+        membership=membership, reason=Reason.AFFILIATION, state=State.WAITING
+    ):
+        move_request(waiting, State.CANCELLED, event=EventKind.WAIVER_GRANTED, by=by, now=now)
+    revoke_invitations(membership_id=membership.pk, now=now)
+    _tell_employee(waiver, membership, "waiver_granted")
+    audit.record(
+        AuditAction.WAIVER_GRANTED,
+        by=by,
+        target=waiver,
+        company_id=waiver.company_id,
+        case=waiver.case_code,
+        membership=membership.pk,
+        request_id=request.pk,
+    )
+    return waiver
+
+
+@transaction.atomic(durable=True)
+def refuse_waiver(*, waiver_id: int, reason: str, by: User) -> Waiver:
+    """ "Refuser la dispense": the proof does not hold. The waiver is refused with `reason`,
+    the membership back "En attente d'adhésion", the "Dispense" request "Annulée" with the
+    reason in its timeline (as a refused termination), the affiliation still "En attente" with
+    its link, and the employee told by e-mail why and that they must enroll."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise BusinessError(WaiverError.REFUSAL_REASON_REQUIRED)
+    waiver, membership, request = _lock_to_review(waiver_id)
+    now = timezone.now()
+    waiver.status = WaiverStatus.REFUSED
+    waiver.decided_at = now
+    waiver.decided_by = by
+    waiver.refusal_reason = reason[:300]
+    waiver.save(update_fields=["status", "decided_at", "decided_by", "refusal_reason"])
+    membership = move_membership(membership.pk, MembershipStatus.PRE_ENROLLED, by=by, now=now)
+    move_request(
+        request, State.CANCELLED, event=EventKind.WAIVER_REFUSED, by=by, note=reason, now=now
+    )
+    _tell_employee(waiver, membership, "waiver_refused")
+    audit.record(
+        AuditAction.WAIVER_REFUSED,
+        by=by,
+        target=waiver,
+        company_id=waiver.company_id,
+        case=waiver.case_code,
+        membership=membership.pk,
+        request_id=request.pk,
+        reason=reason,
+    )
+    return waiver
+
+
+def _tell_employee(waiver: Waiver, membership: Membership, template: str) -> None:
+    employee = membership.employee
+    if employee.email:  # a letter-only employee hears it from their employer
+        send_email(
+            to=employee.email,
+            template=template,
+            context={
+                "employee": employee,
+                "membership": membership,
+                "contract": membership.contract,
+                "waiver": waiver,
+                "case": rules.get_case(waiver.case_code),
+            },
+        )

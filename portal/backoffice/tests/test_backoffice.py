@@ -15,6 +15,7 @@ from portal.backoffice.demo import DEMO_PASSWORD, load_demo
 from portal.companies.models import AccountManager, Company, Contract, Product
 from portal.core.models import AuditEvent
 from portal.enrollment.models import Employee, Membership
+from portal.waivers.models import Waiver
 
 
 @pytest.fixture
@@ -197,9 +198,20 @@ def test_demo_data_loads_twice_with_the_same_result() -> None:
     assert User.objects.get(email="staff@demo.example").is_staff
     assert Company.objects.filter(waivers_enabled=True, contracts__kind="provident").exists()
     statuses = set(Membership.objects.values_list("status", flat=True))
-    assert statuses == {"pre_enrolled", "signed", "active", "terminated", "waived"}
-    # The waived employee only where waivers are enabled; one employee halfway through.
-    assert Employee.objects.count() == 11
+    assert statuses == {
+        "pre_enrolled",
+        "signed",
+        "active",
+        "terminated",
+        "waiver_requested",
+        "waived",
+    }
+    # A waiver to check and a granted one, of the health contract, where waivers are enabled.
+    assert sorted(
+        Waiver.objects.values_list("employee__last_name", "membership__contract__kind", "status")
+    ) == [("GARCIA", "health", "signed"), ("ROUSSEL", "health", "granted")]
+    # The waivers' employees only where waivers are enabled; one employee halfway through.
+    assert Employee.objects.count() == 12
     assert Membership.objects.filter(journey_step="dependants", status="pre_enrolled").count() == 2
     assert Employee.objects.filter(email="").count() == 2  # letters in the outbox
     for product in Product.objects.all():

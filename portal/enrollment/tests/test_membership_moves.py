@@ -30,7 +30,9 @@ def test_the_membership_transition_table_lists_exactly_the_moves_of_the_business
         (S.TERMINATED, S.PRE_ENROLLED),
         (S.TERMINATED, S.SIGNED),
         (S.TERMINATED, S.ACTIVE),
-        (S.PRE_ENROLLED, S.WAIVED),
+        (S.PRE_ENROLLED, S.WAIVER_REQUESTED),
+        (S.WAIVER_REQUESTED, S.WAIVED),
+        (S.WAIVER_REQUESTED, S.PRE_ENROLLED),
         (S.PRE_ENROLLED, S.CANCELLED),
     } == transitions.MEMBERSHIP_TRANSITIONS
 

@@ -534,16 +534,18 @@ def test_the_employee_asks_for_a_waiver_and_signs_it_with_the_sms_code(
     assert sent.status_code == 302, text(sent)[-3000:]
     response = member.post(url("waiver_code", membership), {"code": last_sms_code()})
     assert response["Location"] == url("waiver_done", membership)
-    assert "Votre demande de dispense est enregistrée" in text(
-        member.get(url("waiver_done", membership))
-    )
+    done = text(member.get(url("waiver_done", membership)))
+    assert "Votre demande de dispense est enregistrée" in done
+    assert "Nous vérifions votre demande de dispense" in done  # the insurer decides
     membership.refresh_from_db()
-    assert membership.status == MembershipStatus.WAIVED
+    assert membership.status == MembershipStatus.WAIVER_REQUESTED
     waiver = Waiver.objects.get()
-    assert waiver.status == WaiverStatus.GRANTED and waiver.signed_request_pdf
-    assert Request.objects.filter(membership=membership, reason=Reason.WAIVER).exists()
+    assert waiver.status == WaiverStatus.SIGNED and waiver.signed_request_pdf
+    assert Request.objects.get(membership=membership, reason=Reason.WAIVER).state == (
+        State.IN_PROGRESS
+    )
     affiliation = Request.objects.get(membership=membership, reason=Reason.AFFILIATION)
-    assert affiliation.state == State.CANCELLED
+    assert affiliation.state == State.WAITING  # until the insurer decides
     # The enrollment steps are closed now.
     assert member.get(url("profile", membership))["Location"] == url("waiver_done", membership)
 

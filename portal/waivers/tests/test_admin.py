@@ -11,7 +11,7 @@ from portal.accounts.models import Role, User
 from portal.companies.models import Company
 from portal.core.models import AuditEvent
 from portal.waivers.models import Waiver
-from portal.waivers.services import grant_after_signature, request_waiver
+from portal.waivers.services import record_signature, request_waiver
 from portal.waivers.tests.test_services import SIGNED_PDF, proof_pdf
 
 PROOF = proof_pdf("Attestation CSS")
@@ -103,7 +103,7 @@ def test_staff_downloads_the_written_and_the_signed_request(
         == f'attachment; filename="demande-dispense-{waiver.pk}.pdf"'
     )
 
-    grant_after_signature(waiver=waiver, signed_request_pdf=SIGNED_PDF, by=None)
+    record_signature(waiver=waiver, signed_request_pdf=SIGNED_PDF, by=None)
     response = staff_client.get(document_url(waiver, "demande-signee"))
     assert response.getvalue() == SIGNED_PDF
     assert staff_client.get(document_url(waiver, "autre")).status_code == 404

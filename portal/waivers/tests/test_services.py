@@ -13,7 +13,7 @@ from django.utils import timezone
 from fpdf import FPDF
 from PIL import Image
 
-from conftest import declare
+from conftest import declare, make_user
 from portal.accounts.models import Role, User
 from portal.companies.models import Company, Contract, ContractKind, InsuredGroup
 from portal.core.errors import BusinessError
@@ -27,9 +27,10 @@ from portal.tracking.models import EventKind, Reason, Request, Source, State
 from portal.waivers.models import RETENTION_NOTE, Waiver, WaiverStatus
 from portal.waivers.rules import CONSEQUENCES_STATEMENT
 from portal.waivers.services import (
-    grant_after_signature,
-    grant_signed_waiver,
+    grant_waiver,
     offered_cases,
+    record_signature,
+    record_signed_waiver,
     request_waiver,
 )
 from portal.waivers.tests.pdf_text import pdf_text, squeezed
@@ -57,28 +58,6 @@ SIGNED_PDF = proof_pdf("Demande signée")
 
 def stored_files(media_root: Path) -> list[str]:
     return sorted(str(p.relative_to(media_root)) for p in media_root.rglob("*") if p.is_file())
-
-
-@pytest.fixture
-def company(company_a: Company) -> Company:
-    company_a.waivers_enabled = True
-    company_a.save(update_fields=["waivers_enabled"])
-    return company_a
-
-
-@pytest.fixture
-def membership(company: Company) -> Membership:
-    request = declare(company, hire_date=HIRED, effective_date=HIRED)
-    membership: Membership | None = request.membership
-    assert membership is not None
-    return membership
-
-
-@pytest.fixture
-def member(membership: Membership) -> User:
-    user = membership.employee.user  # the declaration made the employee's login
-    assert user is not None and user.role == Role.MEMBER
-    return user
 
 
 def ask(membership: Membership, by: User | None = None, **overrides: Any) -> Waiver:
@@ -394,25 +373,32 @@ def test_written_request_of_a_yearly_proof_case_says_when_the_next_is_due(
     assert squeezed(CONSEQUENCES_STATEMENT) in text
 
 
-# Grant after the signature
+# The signature: the waiver is to be checked by the insurer
 
 
 @pytest.mark.django_db
-def test_grant_after_signature_waives_the_membership_and_opens_the_request(
+def test_signing_leaves_the_waiver_to_check_and_opens_the_request_for_the_insurer(
     membership: Membership, member: User
 ) -> None:
-    waiver = grant_after_signature(
+    waiver = record_signature(
         waiver=ask(membership, by=member), signed_request_pdf=SIGNED_PDF, by=member
     )
 
     waiver.refresh_from_db()
-    assert waiver.status == WaiverStatus.GRANTED
-    assert waiver.decided_at is not None
+    assert (waiver.status, waiver.decided_at, waiver.decided_by) == (
+        WaiverStatus.SIGNED,
+        None,
+        None,
+    )
+    assert waiver.get_status_display() == "Signée, à vérifier"
     assert waiver.signed_request_pdf.read() == SIGNED_PDF
     assert waiver.signed_request_sha256 == hashlib.sha256(SIGNED_PDF).hexdigest()
     membership.refresh_from_db()
-    assert membership.status == MembershipStatus.WAIVED
-    assert membership.status_changed_at == waiver.decided_at
+    assert membership.status == MembershipStatus.WAIVER_REQUESTED
+    assert membership.get_status_display() == "Dispense demandée - en cours de vérification"
+    affiliation = Request.objects.get(reason=Reason.AFFILIATION)
+    assert affiliation.state == State.WAITING  # until the insurer decides
+    assert membership.invitations.get().revoked_at is None
     request = Request.objects.get(reason=Reason.WAIVER)
     assert waiver.request == request
     assert (request.company_id, request.employee_id, request.membership_id) == (
@@ -432,7 +418,7 @@ def test_grant_after_signature_waives_the_membership_and_opens_the_request(
         (EventKind.WAIVER_SIGNED, member.pk),
     ]
     assert list(
-        AuditEvent.objects.filter(action="waiver_granted").values_list("target_id", "details")
+        AuditEvent.objects.filter(action="waiver_signed").values_list("target_id", "details")
     ) == [
         (
             str(waiver.pk),
@@ -443,25 +429,28 @@ def test_grant_after_signature_waives_the_membership_and_opens_the_request(
             },
         )
     ]
+    assert not AuditEvent.objects.filter(action="waiver_granted").exists()
 
 
 @pytest.mark.django_db
-def test_a_waiver_is_granted_once(membership: Membership) -> None:
+def test_a_waiver_is_signed_once(membership: Membership) -> None:
     waiver = ask(membership)
-    grant_after_signature(waiver=waiver, signed_request_pdf=SIGNED_PDF, by=None)
+    record_signature(waiver=waiver, signed_request_pdf=SIGNED_PDF, by=None)
     with pytest.raises(BusinessError) as error:
-        grant_after_signature(waiver=waiver, signed_request_pdf=SIGNED_PDF, by=None)
+        record_signature(waiver=waiver, signed_request_pdf=SIGNED_PDF, by=None)
     assert error.value.code == "waiver_not_requested"
     assert Request.objects.filter(reason=Reason.WAIVER).count() == 1
 
 
 @pytest.mark.django_db
-def test_second_request_cannot_be_granted_once_waived(membership: Membership) -> None:
+def test_a_second_request_cannot_be_signed_while_the_first_is_checked(
+    membership: Membership,
+) -> None:
     first, second = ask(membership), ask(membership)
-    grant_after_signature(waiver=first, signed_request_pdf=SIGNED_PDF, by=None)
+    record_signature(waiver=first, signed_request_pdf=SIGNED_PDF, by=None)
     with pytest.raises(BusinessError) as error:
-        grant_after_signature(waiver=second, signed_request_pdf=SIGNED_PDF, by=None)
-    assert error.value.code == "waiver_already_granted"
+        record_signature(waiver=second, signed_request_pdf=SIGNED_PDF, by=None)
+    assert error.value.code == "membership_not_pre_enrolled"
     second.refresh_from_db()
     assert second.status == WaiverStatus.REQUESTED
 
@@ -476,7 +465,7 @@ def grant_changed_nothing(waiver: Waiver, membership: Membership, media_root: Pa
     )
     assert membership.status == MembershipStatus.PRE_ENROLLED
     assert not Request.objects.filter(reason=Reason.WAIVER).exists()
-    assert not AuditEvent.objects.filter(action="waiver_granted").exists()
+    assert not AuditEvent.objects.filter(action="waiver_signed").exists()
     assert stored_files(media_root / "waivers" / "signed") == []
 
 
@@ -487,7 +476,7 @@ def test_grant_refuses_a_signed_document_that_is_not_a_complete_pdf(
 ) -> None:
     waiver = ask(membership)
     with pytest.raises(BusinessError) as error:
-        grant_after_signature(waiver=waiver, signed_request_pdf=signed, by=None)
+        record_signature(waiver=waiver, signed_request_pdf=signed, by=None)
     assert error.value.code == "signed_request_invalid"
     grant_changed_nothing(waiver, membership, media_root)
 
@@ -499,7 +488,7 @@ def test_grant_is_refused_when_the_membership_was_signed_meanwhile(
     waiver = ask(membership)
     Membership.objects.filter(pk=membership.pk).update(status=MembershipStatus.SIGNED)
     with pytest.raises(BusinessError) as error:
-        grant_after_signature(waiver=waiver, signed_request_pdf=SIGNED_PDF, by=None)
+        record_signature(waiver=waiver, signed_request_pdf=SIGNED_PDF, by=None)
     assert error.value.code == "membership_not_pre_enrolled"
     waiver.refresh_from_db()
     assert waiver.status == WaiverStatus.REQUESTED
@@ -519,7 +508,7 @@ def test_grant_failing_late_leaves_nothing_saved_and_no_orphan_file(
 
     monkeypatch.setattr("portal.waivers.services.audit.record", broken_audit)
     with pytest.raises(RuntimeError, match="audit log unavailable"):
-        grant_after_signature(waiver=waiver, signed_request_pdf=SIGNED_PDF, by=None)
+        record_signature(waiver=waiver, signed_request_pdf=SIGNED_PDF, by=None)
     assert len(written) == len(before) + 1  # the signed PDF was on disk when it failed
     grant_changed_nothing(waiver, membership, media_root)
     assert stored_files(media_root) == before  # the proof and the request, kept
@@ -543,11 +532,11 @@ def waiver_envelope(waiver: Waiver) -> tuple[SignatureEnvelope, str]:
 
 
 def test_the_waivers_app_registers_what_signing_a_waiver_envelope_does() -> None:
-    assert effect_of(Purpose.WAIVER) is grant_signed_waiver
+    assert effect_of(Purpose.WAIVER) is record_signed_waiver
 
 
 @pytest.mark.django_db
-def test_the_right_code_grants_the_waiver_with_the_signed_request(
+def test_the_right_code_signs_the_waiver_for_the_insurer_to_check(
     membership: Membership, member: User
 ) -> None:
     waiver = ask(membership, by=member)
@@ -555,9 +544,9 @@ def test_the_right_code_grants_the_waiver_with_the_signed_request(
     signed = verify_code(envelope=envelope, code=code, meta=META, by=member)
     waiver.refresh_from_db()
     membership.refresh_from_db()
-    assert (signed.status, waiver.status) == (EnvelopeStatus.SIGNED, WaiverStatus.GRANTED)
+    assert (signed.status, waiver.status) == (EnvelopeStatus.SIGNED, WaiverStatus.SIGNED)
     assert waiver.signed_request_pdf.read() == signed.documents.get().signed_file.read()
-    assert membership.status == MembershipStatus.WAIVED
+    assert membership.status == MembershipStatus.WAIVER_REQUESTED
     assert Request.objects.get(reason=Reason.WAIVER).created_by == member
 
 
@@ -593,7 +582,7 @@ def test_signing_a_waiver_already_decided_is_refused_and_nothing_is_signed(
     waiver = ask(membership)
     envelope, code = waiver_envelope(waiver)
     Waiver.objects.filter(pk=waiver.pk).update(
-        status=WaiverStatus.REFUSED, decided_at=timezone.now()
+        status=WaiverStatus.REFUSED, decided_at=timezone.now(), refusal_reason="Illisible"
     )
     with pytest.raises(BusinessError) as error:
         verify_code(envelope=envelope, code=code, meta=META)
@@ -616,7 +605,8 @@ def test_waiver_protects_its_employee_and_membership() -> None:
 
 @pytest.mark.django_db
 def test_deleting_an_employee_with_a_waiver_is_refused(membership: Membership) -> None:
-    waiver = grant_after_signature(waiver=ask(membership), signed_request_pdf=SIGNED_PDF, by=None)
+    waiver = record_signature(waiver=ask(membership), signed_request_pdf=SIGNED_PDF, by=None)
+    waiver = grant_waiver(waiver_id=waiver.pk, by=make_user("agent@x.example", Role.STAFF))
     with pytest.raises(ProtectedError) as error:
         Employee.objects.filter(pk=membership.employee_id).delete()
     assert waiver in error.value.protected_objects
