@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.template import Context, engines
+
 
 @dataclass
 class Rendered:
@@ -19,6 +21,13 @@ class Rendered:
     # (file name, content) of a PDF attachment, e.g. a letter.
     attachment: tuple[str, bytes] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def render_text(template_name: str, context: dict[str, Any]) -> str:
+    """A plain-text template (subject, text body, letter text), rendered without HTML escaping:
+    "L'attestation" and "N'Diaye" stay as typed (the HTML bodies are escaped as usual)."""
+    template = engines["django"].get_template(template_name)
+    return str(template.template.render(Context(context, autoescape=False)))  # type: ignore[attr-defined]
 
 
 Renderer = Callable[..., Rendered]

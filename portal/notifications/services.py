@@ -10,18 +10,19 @@ from django.template.loader import render_to_string
 
 from portal.core.bulk import insert_rows
 from portal.notifications.models import Channel, OutboundMessage
+from portal.notifications.rendering import render_text
 from portal.notifications.tasks import deliver_message, deliver_messages
 
 
 def send_email(*, to: str, template: str, context: dict[str, Any]) -> OutboundMessage:
     """Queue the e-mail `emails/<template>_{subject.txt,body.txt,body.html}` to `to`."""
     context = {**context, "brand": settings.PORTAL_BRAND, "site_url": settings.SITE_URL}
-    subject = render_to_string(f"emails/{template}_subject.txt", context)
+    subject = render_text(f"emails/{template}_subject.txt", context)
     message = OutboundMessage.objects.create(
         channel=Channel.EMAIL,
         recipient=to,
         subject=" ".join(subject.split()),
-        body_text=render_to_string(f"emails/{template}_body.txt", context),
+        body_text=render_text(f"emails/{template}_body.txt", context),
         body_html=render_to_string(f"emails/{template}_body.html", context),
         template=template,
     )

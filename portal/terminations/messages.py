@@ -6,7 +6,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from portal.documents.rendering import render_pdf
-from portal.notifications.rendering import Rendered, register
+from portal.notifications.rendering import Rendered, register, render_text
 from portal.terminations.models import Termination
 from portal.terminations.rules import portability_start
 
@@ -46,8 +46,8 @@ def render_portability_email(termination_id: int) -> Rendered:
     termination = _termination(termination_id)
     context = _context(termination)
     return Rendered(
-        subject=" ".join(render_to_string("emails/portability_subject.txt", context).split()),
-        body_text=render_to_string("emails/portability_body.txt", context),
+        subject=" ".join(render_text("emails/portability_subject.txt", context).split()),
+        body_text=render_text("emails/portability_body.txt", context),
         body_html=render_to_string("emails/portability_body.html", context),
         attachment=("attestation-portabilite.pdf", portability_certificate(termination)),
     )

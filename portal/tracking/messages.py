@@ -11,7 +11,7 @@ from django.utils import timezone
 from portal.documents.rendering import render_pdf
 from portal.enrollment.models import Invitation, Membership
 from portal.enrollment.services import invitation_url, provisional_password
-from portal.notifications.rendering import Rendered, register
+from portal.notifications.rendering import Rendered, register, render_text
 
 
 def _brand() -> dict[str, object]:
@@ -33,8 +33,8 @@ def render_invitation(invitation_id: int, template: str = "invitation") -> Rende
         "days_left": invitation.days_left(timezone.localdate()),
     }
     return Rendered(
-        subject=" ".join(render_to_string(f"emails/{template}_subject.txt", context).split()),
-        body_text=render_to_string(f"emails/{template}_body.txt", context),
+        subject=" ".join(render_text(f"emails/{template}_subject.txt", context).split()),
+        body_text=render_text(f"emails/{template}_body.txt", context),
         body_html=render_to_string(f"emails/{template}_body.html", context),
     )
 
@@ -60,7 +60,7 @@ def render_letter_login(membership_id: int) -> Rendered:
     context["identifier"] = user.identifier
     return Rendered(
         subject="Votre identifiant",
-        body_text=render_to_string("letters/login.txt", context),
+        body_text=render_text("letters/login.txt", context),
         attachment=(
             "identifiant.pdf",
             render_pdf("letters/login.html", context, title="Votre identifiant"),
@@ -79,7 +79,7 @@ def render_letter_password(membership_id: int) -> Rendered:
     context["password"] = password
     return Rendered(
         subject="Votre mot de passe provisoire",
-        body_text=render_to_string("letters/password.txt", context),
+        body_text=render_text("letters/password.txt", context),
         attachment=(
             "mot-de-passe.pdf",
             render_pdf("letters/password.html", context, title="Votre mot de passe provisoire"),

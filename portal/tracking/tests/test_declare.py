@@ -262,3 +262,15 @@ def test_an_employee_without_email_logs_in_with_the_letters(
     assert response["Location"] == reverse("accounts:choose_password")  # then their own
     assert services.INVITATION_DAYS == 60
     assert PASSWORD
+
+
+@pytest.mark.django_db
+def test_text_emails_keep_apostrophes_as_typed_and_the_html_escapes_them(
+    company_a: Company,
+) -> None:
+    declare(company_a, last_name="N'Diaye", first_name="Aïssa")
+    email = mail.outbox[-1]
+    assert "Aïssa N'DIAYE, nous vous souhaitons la bienvenue !" in email.body
+    assert "&#x27;" not in email.body and "&amp;" not in email.body
+    html_body = str(email.alternatives[0][0])
+    assert "N&#x27;DIAYE" in html_body
