@@ -116,7 +116,7 @@ def test_the_header_shows_the_company_once_in_the_drop_down_with_several(
 )
 def test_counts_take_the_french_plural(count: int, forms: str, expected: str) -> None:
     assert counted(count, forms) == expected
-    rendered = Template('{{ n|compte:forms }}').render(Context({"n": count, "forms": forms}))
+    rendered = Template("{{ n|compte:forms }}").render(Context({"n": count, "forms": forms}))
     assert rendered == expected
 
 
