@@ -105,9 +105,11 @@ def test_main_pages_do_not_scroll_sideways_at_1280_and_390_px(
     company = Company.objects.get(legal_name="BOULANGERIES MARTIN SAS")
     employee = Employee.objects.filter(company=company).order_by("last_name").first()
     assert employee is not None
+    group = InsuredGroup.objects.filter(contract__company=company).order_by("code").first()
+    assert group is not None
     ImportBatch.objects.create(  # a row in "Historique des imports", with a long file name
         company=company,
-        insured_group=InsuredGroup.objects.filter(contract__company=company).first(),
+        insured_group=group,
         created_by=User.objects.get(email="rh@demo.example"),
         filename="salaries-boulangeries-martin-novembre-2026-definitif.xlsx",
         total_rows=120,

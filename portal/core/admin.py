@@ -56,10 +56,10 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     list_filter = ["action"]
     list_select_related = ["actor"]
     search_fields = ["action", "target_id"]
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         *(f.name for f in AuditEvent._meta.fields if f.name not in {"id", "details"}),
         "readable_details",
-    ]
+    )
 
     @admin.display(description="détails")
     def readable_details(self, event: AuditEvent) -> SafeString:

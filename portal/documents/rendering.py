@@ -12,11 +12,11 @@ from typing import Any
 
 import fontpkg_noto_sans
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from fontTools import subset
 from fontTools.ttLib import TTFont
 from fontTools.varLib import instancer
-from django.contrib.staticfiles import finders
 from fpdf import FPDF
 from fpdf.fonts import TextStyle
 

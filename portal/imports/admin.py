@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
+from portal.companies.models import InsuredGroup
 from portal.imports import services
 from portal.imports.models import ImportBatch
 
@@ -20,7 +21,7 @@ class ImportBatchForm(forms.ModelForm[ImportBatch]):
         group = self.fields.get("insured_group")
         if isinstance(group, forms.ModelChoiceField):
             # Each choice names its company (InsuredGroup.__str__), in one query.
-            group.queryset = group.queryset.select_related("contract__company").order_by(
+            group.queryset = InsuredGroup.objects.select_related("contract__company").order_by(
                 "contract__company__legal_name", "code"
             )
 
