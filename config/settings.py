@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -29,7 +30,9 @@ if ENVIRONMENT not in {"production", "demo", "test"}:
     raise ImproperlyConfigured("PORTAL_ENV must be production, demo or test.")
 DEMO = ENVIRONMENT == "demo"
 
-DEBUG = env_bool("DJANGO_DEBUG", default=DEMO)
+# The demo runs as production does (DEBUG off: the styled 403/404 pages, no URL list); only its
+# development outbox differs. DJANGO_DEBUG=1 turns Django's debug pages on for development.
+DEBUG = env_bool("DJANGO_DEBUG")
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 if ENVIRONMENT == "production":
     if not SECRET_KEY or len(SECRET_KEY) < 50:
@@ -96,6 +99,7 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            "builtins": ["portal.core.templatetags.portal"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -274,9 +278,27 @@ OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 5)
 # The /dev/outbox/ page exists in the demo only.
 DEV_OUTBOX = DEMO
 
+# The brand: the insurer's name, its logo (a path under static/) and two colours (#rrggbb), used by
+# the pages (CSS custom properties in base.html, the logo in the header) and the PDFs alike.
+BRAND_NAME = env("BRAND_NAME", env("INSURER_NAME", "Mutuelle Démo"))
+BRAND_LOGO = env("BRAND_LOGO", "brand/logo.svg")
+BRAND_PRIMARY_COLOR = env("BRAND_PRIMARY_COLOR", "#0b4f8a")
+BRAND_ACCENT_COLOR = env("BRAND_ACCENT_COLOR", "#b34700")
+for _name, _colour in (
+    ("BRAND_PRIMARY_COLOR", BRAND_PRIMARY_COLOR),
+    ("BRAND_ACCENT_COLOR", BRAND_ACCENT_COLOR),
+):
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", _colour):
+        raise ImproperlyConfigured(f"{_name} must be a colour written #rrggbb.")
+if not BRAND_LOGO or BRAND_LOGO.startswith(("/", "http:", "https:")) or ".." in BRAND_LOGO:
+    raise ImproperlyConfigured("BRAND_LOGO must be a file path under static/ (brand/logo.svg).")
+
 # Branding and help contacts (the user guide's numbers are examples).
 PORTAL_BRAND = {
-    "insurer_name": env("INSURER_NAME", "Mutuelle Démo"),
+    "insurer_name": BRAND_NAME,
+    "logo": BRAND_LOGO,
+    "primary_color": BRAND_PRIMARY_COLOR,
+    "accent_color": BRAND_ACCENT_COLOR,
     # The creditor's address printed on SEPA mandates (rules.md R6.1).
     "insurer_address": env("INSURER_ADDRESS", "1 rue de la Démo, 75002 PARIS"),
     "space_name": env("SPACE_NAME", "Mon Entreprise"),

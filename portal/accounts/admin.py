@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from portal.accounts.models import OneTimeLink, User
 from portal.accounts.services import send_welcome_link, set_login_active
+from portal.core.plural import counted
 
 
 @admin.register(User)
@@ -38,7 +39,7 @@ class UserAdmin(admin.ModelAdmin[User]):
         for user in queryset.filter(is_active=True).exclude(email=""):
             send_welcome_link(user=user, by=request.user)  # type: ignore[arg-type]
             count += 1
-        self.message_user(request, f"{count} lien(s) envoyé(s).", messages.SUCCESS)
+        self.message_user(request, counted(count, "lien envoyé") + ".", messages.SUCCESS)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         if not change:

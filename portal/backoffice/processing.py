@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from portal.accounts.models import User
 from portal.core.admin import ReadOnlyAdminMixin
 from portal.core.errors import BusinessError
+from portal.core.plural import counted
 from portal.signatures.journey import close_enrollment, send_back_enrollment
 from portal.terminations.services import cancel_termination, close_termination
 from portal.tracking.models import Reason, Request, RequestEvent
@@ -96,7 +97,7 @@ class RequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Request]):
             else:
                 done += 1
         if done:
-            self.message_user(request, f"{done} demande(s) clôturée(s).", messages.SUCCESS)
+            self.message_user(request, counted(done, "demande clôturée") + ".", messages.SUCCESS)
 
     @admin.action(description="Renvoyer au salarié pour correction…")
     def send_back_enrollments(

@@ -22,6 +22,7 @@ from portal.companies.models import (
     ProductRate,
 )
 from portal.companies.services import EMAIL_TAKEN
+from portal.core.plural import counted
 
 
 @admin.register(AccountManager)
@@ -191,4 +192,4 @@ class CorrespondentAdmin(admin.ModelAdmin[Correspondent]):
         for user in queryset.filter(is_active=True).exclude(email=""):
             send_welcome_link(user=user, by=request.user)  # type: ignore[arg-type]
             count += 1
-        self.message_user(request, f"{count} lien(s) envoyé(s).", messages.SUCCESS)
+        self.message_user(request, counted(count, "lien envoyé") + ".", messages.SUCCESS)

@@ -118,7 +118,8 @@ class Contract(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number} — {self.get_kind_display()}"
+        # With its company: the back office lists every company's contracts together.
+        return f"{self.number} — {self.get_kind_display()} — {self.company}"
 
 
 class ProductKind(models.TextChoices):
@@ -237,7 +238,8 @@ class InsuredGroup(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} — {self.label}"
+        # Every company has its "01ENSP — Non-cadres": the back office names the company too.
+        return f"{self.code} — {self.label} — {self.contract.company}"
 
 
 class Correspondent(User):

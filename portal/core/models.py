@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class AuditEvent(models.Model):
@@ -33,7 +34,7 @@ class AuditEvent(models.Model):
         ordering = ["-occurred_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%d/%m/%Y %H:%M} {self.action}"
+        return f"{timezone.localtime(self.occurred_at):%d/%m/%Y %H:%M} {self.action}"
 
 
 class PostalCode(models.Model):

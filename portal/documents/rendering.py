@@ -12,11 +12,13 @@ from typing import Any
 
 import fontpkg_noto_sans
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from fontTools import subset
 from fontTools.ttLib import TTFont
 from fontTools.varLib import instancer
 from fpdf import FPDF
+from fpdf.fonts import TextStyle
 
 FONT_DIR = Path(fontpkg_noto_sans.__file__).resolve().parent / "files"
 FONT = "NotoSans"
@@ -60,8 +62,36 @@ def static_font(style: str) -> Path:
     return target
 
 
+HEADINGS = {"h1": 15, "h2": 12.5, "h3": 11, "h4": 10}
+
+
+def brand_tag_styles() -> dict[str, TextStyle]:
+    """Headings in the brand's primary colour (fpdf2's default is dark red), as on the site."""
+    colour = settings.PORTAL_BRAND["primary_color"]
+    return {
+        tag: TextStyle(
+            font_family=FONT,
+            font_style="B",
+            font_size_pt=size,
+            color=colour,
+            t_margin=4,
+            b_margin=2,
+        )
+        for tag, size in HEADINGS.items()
+    }
+
+
+@functools.cache
+def brand_logo() -> str | None:
+    """The brand's logo file (settings.BRAND_LOGO, a static file), or None when it is missing."""
+    found = finders.find(settings.PORTAL_BRAND["logo"])
+    if isinstance(found, list):
+        found = found[0] if found else None
+    return str(found) if found else None
+
+
 class PortalPDF(FPDF):
-    """An A4 page with the insurer's name in the footer and page numbers."""
+    """An A4 page with the brand's logo and rule at the top, its name and page numbers below."""
 
     def __init__(self, title: str) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
@@ -74,10 +104,24 @@ class PortalPDF(FPDF):
         self.set_auto_page_break(auto=True, margin=18)
         self.set_margins(15, 15, 15)
 
+    def header(self) -> None:
+        # Drawn inside the top margin: the content (and a letter's address window) does not move.
+        logo = brand_logo()
+        if logo:
+            self.image(logo, x=15, y=4, h=9)
+        self.set_draw_color(settings.PORTAL_BRAND["accent_color"])
+        self.set_line_width(0.6)
+        self.line(15, 13.5, 195, 13.5)
+        self.set_draw_color(0)
+        self.set_line_width(0.2)
+        self.set_y(15)
+
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(FONT, "", 8)
+        self.set_text_color(settings.PORTAL_BRAND["primary_color"])
         self.cell(0, 6, f"{settings.PORTAL_BRAND['insurer_name']} — {self.doc_title}", align="L")
+        self.set_text_color(0)
         self.cell(0, 6, f"Page {self.page_no()}/{{nb}}", align="R")
 
 
@@ -87,5 +131,5 @@ def render_pdf(template: str, context: dict[str, Any], *, title: str) -> bytes:
     pdf = PortalPDF(title)
     pdf.add_page()
     pdf.set_font(FONT, "", 10)
-    pdf.write_html(html, font_family=FONT)
+    pdf.write_html(html, font_family=FONT, tag_styles=brand_tag_styles())
     return bytes(pdf.output())

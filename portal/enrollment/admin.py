@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import URLPattern, path, reverse
@@ -34,6 +35,14 @@ class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline[Membership, Emplo
         "status",
         "end_date",
     )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
+        # The contract and the group name their company: loaded with the rows.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("contract__company", "insured_group__contract__company")
+        )
 
 
 class EmployeeCorrectionForm(forms.Form):
@@ -144,7 +153,7 @@ class MembershipAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Membership]):
     list_display = ["member_number", "employee", "contract", "insured_group", "status"]
     list_filter = ["status"]
     search_fields = ["member_number", "employee__last_name"]
-    list_select_related = ["employee", "contract", "insured_group"]
+    list_select_related = ["employee", "contract__company", "insured_group__contract__company"]
 
 
 @admin.register(Invitation)

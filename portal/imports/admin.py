@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
+from portal.companies.models import InsuredGroup
 from portal.imports import services
 from portal.imports.models import ImportBatch
 
@@ -14,6 +15,15 @@ class ImportBatchForm(forms.ModelForm[ImportBatch]):
     class Meta:
         model = ImportBatch
         fields = ["company", "insured_group", "file"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        group = self.fields.get("insured_group")
+        if isinstance(group, forms.ModelChoiceField):
+            # Each choice names its company (InsuredGroup.__str__), in one query.
+            group.queryset = InsuredGroup.objects.select_related("contract__company").order_by(
+                "contract__company__legal_name", "code"
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -41,7 +51,7 @@ class ImportBatchAdmin(admin.ModelAdmin[ImportBatch]):
     ]
     list_filter = ["status"]
     search_fields = ["company__legal_name", "filename"]
-    list_select_related = ["company", "insured_group"]
+    list_select_related = ["company", "insured_group__contract__company"]
     autocomplete_fields = ["company"]
 
     # A batch is started through the service; then only its processing moves it.

@@ -57,7 +57,7 @@ class ImportBatch(models.Model):
         indexes = [models.Index(fields=["company", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.filename} ({self.created_at:%d/%m/%Y %H:%M})"
+        return f"{self.filename} ({timezone.localtime(self.created_at):%d/%m/%Y %H:%M})"
 
     @property
     def percent(self) -> int:

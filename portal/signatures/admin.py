@@ -12,7 +12,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from portal.core import audit
-from portal.core.admin import ReadOnlyAdminMixin
+from portal.core.admin import ReadOnlyAdminMixin, readable_details
 from portal.core.audit import AuditAction
 from portal.signatures.models import (
     ConsentRecord,
@@ -41,7 +41,18 @@ class ConsentInline(ReadOnlyAdminMixin, admin.TabularInline[ConsentRecord, Any])
 class EvidenceEventInline(ReadOnlyAdminMixin, admin.TabularInline[EvidenceEvent, Any]):
     model = EvidenceEvent
     extra = 0
-    fields = readonly_fields = ("at", "kind", "phone_masked", "ip_address", "user_agent", "details")
+    fields = readonly_fields = (
+        "at",
+        "kind",
+        "phone_masked",
+        "ip_address",
+        "user_agent",
+        "readable_details",
+    )
+
+    @admin.display(description="détails")
+    def readable_details(self, event: EvidenceEvent) -> str:
+        return readable_details(event.details)
 
 
 def _evidence_response(envelope: SignatureEnvelope, request: HttpRequest) -> HttpResponse:
@@ -144,5 +155,9 @@ class EvidenceEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[EvidenceEvent]):
         "phone_masked",
         "ip_address",
         "user_agent",
-        "details",
+        "readable_details",
     )
+
+    @admin.display(description="détails")
+    def readable_details(self, event: EvidenceEvent) -> str:
+        return readable_details(event.details)

@@ -199,7 +199,7 @@ class OneTimeCode(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Code du {self.sent_at:%d/%m/%Y %H:%M}"
+        return f"Code du {timezone.localtime(self.sent_at):%d/%m/%Y %H:%M}"
 
 
 class EvidenceKind(models.TextChoices):
@@ -235,4 +235,4 @@ class EvidenceEvent(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.at:%d/%m/%Y %H:%M:%S} {self.get_kind_display()}"
+        return f"{timezone.localtime(self.at):%d/%m/%Y %H:%M:%S} {self.get_kind_display()}"

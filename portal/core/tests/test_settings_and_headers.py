@@ -103,3 +103,51 @@ def test_pages_carry_security_headers(client: Client) -> None:
 def test_private_pages_are_not_cached(client_a: Client, company_a: Company) -> None:
     response = client_a.get(reverse("employer:home", args=[company_a.pk]))
     assert response["Cache-Control"] == "no-store"
+
+
+def print_settings(*names: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PORTAL_"))}
+    code = "import django; django.setup(); from django.conf import settings; " + "; ".join(
+        f"print(repr(settings.{name}))" for name in names
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_demo_runs_with_debug_off_and_keeps_its_outbox() -> None:
+    result = print_settings("DEBUG", "DEV_OUTBOX", "WHITENOISE_USE_FINDERS", PORTAL_ENV="demo")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True", "True"]
+
+
+def test_a_brand_colour_not_written_rrggbb_is_refused() -> None:
+    result = load_settings(PORTAL_ENV="demo", BRAND_PRIMARY_COLOR="blue")
+    assert result.returncode == 1
+    assert "BRAND_PRIMARY_COLOR must be a colour written #rrggbb." in result.stderr
+
+
+def test_the_brand_is_read_from_its_settings() -> None:
+    result = print_settings(
+        "PORTAL_BRAND['insurer_name']",
+        "PORTAL_BRAND['logo']",
+        "PORTAL_BRAND['primary_color']",
+        "PORTAL_BRAND['accent_color']",
+        PORTAL_ENV="demo",
+        BRAND_NAME="Mutuelle Exemple",
+        BRAND_LOGO="brand/exemple.svg",
+        BRAND_PRIMARY_COLOR="#123456",
+        BRAND_ACCENT_COLOR="#abcdef",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "'Mutuelle Exemple'",
+        "'brand/exemple.svg'",
+        "'#123456'",
+        "'#abcdef'",
+    ]

@@ -106,8 +106,8 @@ def test_xlsx_round_trip_declares_valid_rows_and_rejects_the_others(
     content = xlsx_from_template(client_a, company_a, rows(3, bad_nir_at=1))
     page = text(upload(client_a, company_a, "salaries.xlsx", content))
     assert "Confirmation des salariés renseignés" in page
-    assert "✓ 2 salarié(s) validé(s)." in page
-    assert "⚠ 1 salarié(s) en erreur :" in page
+    assert "✓ 2 salariés validés." in page
+    assert "⚠ 1 salarié en erreur :" in page
     assert "NOMBA Jean" in page
     assert "Colonne « N° de sécurité sociale » : Le numéro de sécurité sociale est invalide" in page
     assert "Ceci n'est qu'un aperçu." in page
@@ -134,13 +134,13 @@ def test_xlsx_round_trip_declares_valid_rows_and_rejects_the_others(
     fixed = io.BytesIO()
     sheet.parent.save(fixed)
     page = text(upload(client_a, company_a, "salaries-rejet.xlsx", fixed.getvalue()))
-    assert "✓ 1 salarié(s) validé(s)." in page
+    assert "✓ 1 salarié validé." in page
     assert Employee.objects.filter(company=company_a).count() == 3
 
     # The original file again: nobody is declared twice.
     page = text(upload(client_a, company_a, "salaries.xlsx", content))
-    assert "✓ 0 salarié(s) validé(s)." in page
-    assert "⚠ 3 salarié(s) en erreur :" in page
+    assert "✓ 0 salarié validé." in page
+    assert "⚠ 3 salariés en erreur :" in page
     assert "est déjà déclaré" in page
     assert Employee.objects.filter(company=company_a).count() == 3
 
@@ -157,7 +157,7 @@ def test_csv_in_windows_1252_with_commas_is_read(client_a: Client, company_a: Co
     line[2] = "Hélène"
     writer.writerow(line)
     page = text(upload(client_a, company_a, "salaries.csv", out.getvalue().encode("cp1252")))
-    assert "✓ 1 salarié(s) validé(s)." in page
+    assert "✓ 1 salarié validé." in page
     assert Employee.objects.get().first_name == "Hélène"
 
 

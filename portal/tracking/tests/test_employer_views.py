@@ -135,7 +135,7 @@ def test_declaring_two_employees_by_form_with_the_suggested_address(
     assert review.count("Modifier") == 2 and review.count("Supprimer") == 2
 
     done = text(client_a.post(url("review", company_a), {"valider": "1"}))
-    assert "✓ 2 salarié(s) validé(s)." in done
+    assert "✓ 2 salariés validés." in done
     assert "identifiant et mot de passe provisoire envoyés par deux courriers" in done
     elodie = Employee.objects.get(last_name="DURAND")
     assert (elodie.street_name, elodie.city, elodie.insee_code) == (
@@ -341,11 +341,11 @@ def test_two_submissions_of_the_same_list_declare_once_even_without_identifiers(
     key = f"declarations:{company_a.pk}"
     snapshot = client_a.session[key]  # what a second tab still holds
     first = text(client_a.post(url("review", company_a), {"valider": "1"}))
-    assert "✓ 1 salarié(s) validé(s)." in first
+    assert "✓ 1 salarié validé." in first
     session = client_a.session
     session[key] = snapshot
     session.save()
     second = text(client_a.post(url("review", company_a), {"valider": "1"}))
-    assert "✓ 1 salarié(s) validé(s)." in second
+    assert "✓ 1 salarié validé." in second
     assert Employee.objects.filter(company=company_a).count() == 1
     assert Request.objects.filter(company=company_a).count() == 1

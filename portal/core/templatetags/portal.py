@@ -1,0 +1,15 @@
+"""Template filters of every page (a builtin: no {% load %} needed)."""
+
+from __future__ import annotations
+
+from django import template
+
+from portal.core.plural import counted
+
+register = template.Library()
+
+
+@register.filter
+def compte(count: int | None, forms: str) -> str:
+    """{{ n|compte:"demande" }} → "0 demande", "1 demande", "2 demandes" (French plural)."""
+    return counted(count or 0, forms)
