@@ -270,6 +270,7 @@ def test_text_emails_keep_apostrophes_as_typed_and_the_html_escapes_them(
 ) -> None:
     declare(company_a, last_name="N'Diaye", first_name="Aïssa")
     email = mail.outbox[-1]
+    assert isinstance(email, EmailMultiAlternatives)
     assert "Aïssa N'DIAYE, nous vous souhaitons la bienvenue !" in email.body
     assert "&#x27;" not in email.body and "&amp;" not in email.body
     html_body = str(email.alternatives[0][0])
