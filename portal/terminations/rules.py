@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from enum import StrEnum
 
-from portal.enrollment.rules import FieldProblem
+from portal.enrollment.rules import FieldProblem, check_retroactivity
 
 
 class TerminationMotif(StrEnum):
@@ -82,7 +82,8 @@ FIELD_LABELS: Mapping[str, str] = {
     "motif": "Motif de résiliation",
 }
 
-# How far back an employer may date a termination in the portal. R3.8: the insurer must send the
+# How far back an employer may date a termination in the portal (and an affiliation's effective
+# date: one rule, settings.RETROACTIVE_MAX_DAYS, whose default this is). R3.8: the insurer must send the
 # loi Evin offer within 2 months of the end of the contract, and R3.7: some agreements give the
 # employer 1 month to send the portability form; the monthly DSN of month M, filed on the 5th or
 # 15th of M+1, reports an end up to ~6 weeks late [knowledge]. Two months (62 days: two 31-day
@@ -275,17 +276,15 @@ def check_termination(
                 "près de la fin du contrat de travail.",
             )
         )
-    earliest = today - timedelta(days=max_retroactive_days)
-    if termination_date < earliest:
-        problems.append(
-            FieldProblem(
-                "termination_date",
-                "termination_too_old",
-                f"La « Date de résiliation » ne peut pas être antérieure au {_dmy(earliest)} "
-                f"({max_retroactive_days} jours avant aujourd'hui). Vérifiez l'année ; pour "
-                "une résiliation plus ancienne, contactez votre service relation entreprise.",
-            )
-        )
+    # The same retroactivity rule as an affiliation's effective date (settings
+    # RETROACTIVE_MAX_DAYS).
+    problems += check_retroactivity(
+        termination_date,
+        today=today,
+        max_days=max_retroactive_days,
+        field="termination_date",
+        label=FIELD_LABELS["termination_date"],
+    )
     return problems
 
 

@@ -66,7 +66,7 @@ def terminate_membership(
         already_terminated=membership.status == MembershipStatus.TERMINATED
         or membership.terminations.filter(undone_at=None).exists(),
         today=today,
-        max_retroactive_days=settings.TERMINATION_MAX_RETROACTIVE_DAYS,
+        max_retroactive_days=settings.RETROACTIVE_MAX_DAYS,
         max_future_days=settings.TERMINATION_MAX_FUTURE_DAYS,
     )
     opens = not problems and rules.opens_portability(motif)
