@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from portal.enrollment.rules import FieldProblem, check_retroactivity
+from portal.terminations.errors import TerminationError
 
 
 class TerminationMotif(StrEnum):
@@ -120,6 +121,25 @@ def opens_portability(motif: TerminationMotif | str) -> bool:
     employer "Souhaitez-vous activer la portabilité ?".
     """
     return TerminationMotif(motif) in PORTABILITY_MOTIFS
+
+
+def check_portability(motif: TerminationMotif | str, answer: bool | None) -> list[FieldProblem]:
+    """ "Souhaitez-vous activer la portabilité ?" is asked for the 3 motifs that open it, and
+    for them only: it must be answered for those, and "Oui" is refused for any other motif
+    (never silently dropped). `answer` is None when the question was not answered."""
+    try:
+        parsed = TerminationMotif(motif)
+    except ValueError:
+        return []  # the motif's own problem is reported by `check_termination`
+    if parsed in PORTABILITY_MOTIFS:
+        if answer is None:
+            return [FieldProblem.of(TerminationError.PORTABILITY_ANSWER_REQUIRED, "portability")]
+        return []
+    if answer:
+        return [
+            FieldProblem.of(TerminationError.PORTABILITY_NOT_OPEN, "portability", motif=parsed.label)
+        ]
+    return []
 
 
 # --- Dates --------------------------------------------------------------------------------------

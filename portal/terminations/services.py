@@ -14,7 +14,6 @@ from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.enrollment.models import Membership, MembershipStatus
-from portal.enrollment.rules import FieldProblem
 from portal.enrollment.services import (
     move_membership,
     reinstate_invitations,
@@ -30,13 +29,6 @@ from portal.tracking.services import move_request, open_request
 
 # The termination broke at least one rule: its `problems` list them by form field.
 TerminationRejected = BusinessError
-
-
-PORTABILITY_ANSWER_REQUIRED = FieldProblem(
-    "portability",
-    "required",
-    "Indiquez si vous souhaitez activer la portabilité : ce motif y ouvre droit.",
-)
 
 
 @transaction.atomic(durable=True)
@@ -69,9 +61,9 @@ def terminate_membership(
         max_retroactive_days=settings.RETROACTIVE_MAX_DAYS,
         max_future_days=settings.TERMINATION_MAX_FUTURE_DAYS,
     )
+    if not any(p.code == "already_terminated" for p in problems):
+        problems += rules.check_portability(motif, portability)
     opens = not problems and rules.opens_portability(motif)
-    if opens and portability is None:
-        problems.append(PORTABILITY_ANSWER_REQUIRED)
     if problems:
         raise BusinessError.of(problems)
     assert hire_date is not None and termination_date is not None
@@ -83,6 +75,7 @@ def terminate_membership(
         source=Source.FORM,
         by=by,
         now=now,
+        note=f"Motif : {rules.TerminationMotif(motif).label}",
     )
     with_portability = bool(opens and portability)
     try:

@@ -55,6 +55,7 @@ class NewRequest(NamedTuple):
     search_name_reversed: str
     submission_key: str | None = None
     events: tuple[str, ...] = ()
+    note: str = ""  # with "Demande créée", e.g. a termination's motif
 
 
 _REQUEST_COLUMNS = [
@@ -112,9 +113,9 @@ def open_requests(
     )
     insert_rows(
         RequestEvent,
-        ["request_id", "kind", "actor_id", "at"],
+        ["request_id", "kind", "actor_id", "at", "note"],
         [
-            (request_id, kind, by_id, now)
+            (request_id, kind, by_id, now, row.note[:300] if kind == EventKind.CREATED else "")
             for request_id, row in zip(request_ids, rows, strict=True)
             for kind in (EventKind.CREATED, *row.events)
         ],
@@ -138,8 +139,10 @@ def open_request(
     by: User | None,
     now: datetime | None = None,
     events: tuple[str, ...] = (),
+    note: str = "",
 ) -> Request:
-    """Open one request about `membership`'s employee (see `open_requests`)."""
+    """Open one request about `membership`'s employee (see `open_requests`); `note` goes with
+    its "Demande créée" event."""
     employee = membership.employee
     (request_id,) = open_requests(
         company_id=employee.company_id,
@@ -152,6 +155,7 @@ def open_request(
                 employee.search_name,
                 employee.search_name_reversed,
                 events=events,
+                note=note,
             )
         ],
         by=by,

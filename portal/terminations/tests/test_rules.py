@@ -16,6 +16,7 @@ from portal.terminations.rules import (
     PORTABILITY_MOTIFS,
     TerminationMotif,
     add_months,
+    check_portability,
     check_termination,
     dependants_cover_end,
     evin_request_deadline,
@@ -483,3 +484,22 @@ def test_several_date_problems_are_reported_together() -> None:
         ("termination_date", "termination_before_hire"),
         ("termination_date", "too_retroactive"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("motif", "answer", "expected"),
+    [
+        (M.DISMISSAL_OR_MUTUAL_AGREEMENT, None, [("portability", "portability_answer_required")]),
+        (M.END_OF_FIXED_TERM_OR_TRIAL, True, []),
+        (M.RESIGNATION_WITH_PORTABILITY, False, []),
+        (M.RESIGNATION, True, [("portability", "portability_not_open")]),
+        (M.RETIREMENT, True, [("portability", "portability_not_open")]),
+        (M.RESIGNATION, None, []),
+        (M.DEATH, False, []),
+        ("unknown", True, []),
+    ],
+)
+def test_portability_is_answered_for_the_three_motifs_and_refused_for_the_others(
+    motif: str, answer: bool | None, expected: list[tuple[str, str]]
+) -> None:
+    assert codes(check_portability(motif, answer)) == expected
