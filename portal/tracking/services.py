@@ -333,7 +333,9 @@ def send_reminder(
     automatic: bool = False,
     now: datetime | None = None,
 ) -> Request:
-    """E-mail the employee their link again (a fresh 60-day link if the old one expired)."""
+    """E-mail the employee their link again (a fresh 60-day link if the old one expired); an
+    employee without e-mail gets the two letters again (login, and a new provisional password,
+    set when it is printed). At most one reminder a day."""
     request = (
         Request.objects.select_for_update(of=("self",))
         .select_related("membership__employee", "membership__contract__company")
@@ -344,8 +346,6 @@ def send_reminder(
     membership = request.membership
     assert membership is not None
     employee = membership.employee
-    if not employee.email:
-        raise BusinessError(TrackingError.REMINDER_NO_EMAIL)
     now = now or timezone.now()
     today = timezone.localdate(now)
     invitation = membership.invitations.filter(revoked_at=None, used_at=None).first()
@@ -359,9 +359,19 @@ def send_reminder(
     invitation.reminders += 1
     invitation.last_reminder_at = now
     invitation.save(update_fields=["reminders", "last_reminder_at"])
-    queue_rendered_later([_invitation_email(invitation.pk, employee.email, "invitation_reminder")])
+    if employee.email:
+        messages = [_invitation_email(invitation.pk, employee.email, "invitation_reminder")]
+    else:
+        address = "\n".join(employee.letter_address_lines())
+        messages = [
+            PendingMessage(Channel.LETTER, address, template, {"membership_id": membership.pk})
+            for template in ("letter_login", "letter_password")
+        ]
+    queue_rendered_later(messages)
     kind = EventKind.AUTO_REMINDER_SENT if automatic else EventKind.REMINDER_SENT
     _event(request, kind, by, now)
+    if not employee.email:
+        _event(request, EventKind.LETTERS_SENT, by, now)
     if renewed:
         _event(request, EventKind.LINK_RENEWED, by, now)
     request.updated_at = now
