@@ -137,7 +137,9 @@ def check_portability(motif: TerminationMotif | str, answer: bool | None) -> lis
         return []
     if answer:
         return [
-            FieldProblem.of(TerminationError.PORTABILITY_NOT_OPEN, "portability", motif=parsed.label)
+            FieldProblem.of(
+                TerminationError.PORTABILITY_NOT_OPEN, "portability", motif=parsed.label
+            )
         ]
     return []
 

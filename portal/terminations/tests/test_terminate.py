@@ -442,7 +442,9 @@ def test_only_the_three_portability_motifs_carry_the_marker_that_shows_the_quest
     client_a: Client, company_a: Company, membership: Membership
 ) -> None:
     page = text(client_a.get(reverse("terminations:terminate", args=[company_a.pk, membership.pk])))
-    marked = re.findall(r'<input type="radio" name="motif" value="(\w+)"[^>]*data-opens-portability', page)
+    marked = re.findall(
+        r'<input type="radio" name="motif" value="(\w+)"[^>]*data-opens-portability', page
+    )
     assert sorted(marked) == [
         "dismissal_or_mutual_agreement",
         "end_of_fixed_term_or_trial",

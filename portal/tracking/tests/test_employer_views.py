@@ -369,7 +369,10 @@ def test_remind_an_employee_without_email_sends_the_two_letters_again(
     )
     letters = OutboundMessage.objects.filter(channel=Channel.LETTER).order_by("id")
     assert [m.template for m in letters] == ["letter_login", "letter_password"] * 2
-    assert [m.subject for m in letters[2:]] == ["Votre identifiant", "Votre mot de passe provisoire"]
+    assert [m.subject for m in letters[2:]] == [
+        "Votre identifiant",
+        "Votre mot de passe provisoire",
+    ]
     assert mail.outbox == []
     kinds = list(request.events.values_list("kind", flat=True))
     assert kinds[-2:] == [EventKind.REMINDER_SENT, EventKind.LETTERS_SENT]
