@@ -84,12 +84,12 @@ FIELD_LABELS: Mapping[str, str] = {
 }
 
 # How far back an employer may date a termination in the portal (and an affiliation's effective
-# date: one rule, settings.RETROACTIVE_MAX_DAYS, whose default this is). R3.8: the insurer must send the
-# loi Evin offer within 2 months of the end of the contract, and R3.7: some agreements give the
-# employer 1 month to send the portability form; the monthly DSN of month M, filed on the 5th or
-# 15th of M+1, reports an end up to ~6 weeks late [knowledge]. Two months (62 days: two 31-day
-# months) absorb that; an older end goes to the insurer's staff, who can weigh claims already
-# paid after it. [verify]
+# date: one rule, settings.RETROACTIVE_MAX_DAYS, whose default this is). R3.8: the insurer must
+# send the loi Evin offer within 2 months of the end of the contract, and R3.7: some agreements
+# give the employer 1 month to send the portability form; the monthly DSN of month M, filed on
+# the 5th or 15th of M+1, reports an end up to ~6 weeks late [knowledge]. Two months (62 days:
+# two 31-day months) absorb that; an older end goes to the insurer's staff, who can weigh claims
+# already paid after it. [verify]
 MAX_RETROACTIVE_DAYS = 62
 # How far ahead: the longest usual notice (préavis) — 1 or 2 months by law for a dismissal
 # (C. trav. L1234-1), also applied to retirement (L1237-6, L1237-10), 3 months for executives in
