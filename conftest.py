@@ -235,7 +235,7 @@ def declare(company: Company, by: User | None = None, **overrides: Any) -> Any:
             declaration=declaration(company, **overrides),
             source=Source.FORM,
             by=by,
-            today=date(2024, 6, 1),
+            today=date(2024, 4, 1),
         )
 
 

@@ -321,9 +321,13 @@ SEPA_MANDATE_PREFIX = env("SEPA_MANDATE_PREFIX", "ADH")
 if ENVIRONMENT == "production" and not SEPA_CREDITOR_ID:
     raise ImproperlyConfigured("SEPA_CREDITOR_ID must be set in production.")
 
-# Terminations: how far back and ahead of today a termination date may be (rules defaults:
-# portal/terminations/rules.py).
-TERMINATION_MAX_RETROACTIVE_DAYS = env_int("TERMINATION_MAX_RETROACTIVE_DAYS", 62)
+# Retroactivity: how many days before today an affiliation's "Date d'effet du contrat" and a
+# termination's "Date de résiliation" may be (one rule, portal/enrollment/rules.py; older dates
+# go to the insurer's staff). TERMINATION_MAX_RETROACTIVE_DAYS is its former name, still read.
+RETROACTIVE_MAX_DAYS = env_int(
+    "RETROACTIVE_MAX_DAYS", env_int("TERMINATION_MAX_RETROACTIVE_DAYS", 62)
+)
+# How far ahead of today a termination date may be (default: portal/terminations/rules.py).
 TERMINATION_MAX_FUTURE_DAYS = env_int("TERMINATION_MAX_FUTURE_DAYS", 92)
 
 LANGUAGE_CODE = "fr"

@@ -26,7 +26,17 @@ def test_terminate_with_portability_then_undo(page: Page, demo: None) -> None:
     ).to_be_visible()
     end = timezone.localdate() - timedelta(days=5)
     page.get_by_label(re.compile("^Date de résiliation")).fill(end.isoformat())
+    # "Souhaitez-vous activer la portabilité ?" only for the 3 motifs that open it.
+    question = page.get_by_role("group", name="Souhaitez-vous activer la portabilité ?")
+    expect(question).to_be_hidden()
+    page.get_by_label("Démission", exact=True).check()
+    expect(question).to_be_hidden()
+    page.get_by_label(re.compile("^Démission ouvrant droit à la portabilité")).check()
+    expect(question).to_be_visible()
+    page.get_by_label("Départ en retraite").check()
+    expect(question).to_be_hidden()
     page.get_by_label(re.compile("^Licenciement / Rupture conventionnelle")).check()
+    expect(question).to_be_visible()
     page.get_by_label("Oui", exact=True).check()
     page.get_by_role("button", name="Envoyer").click()
 
@@ -40,7 +50,9 @@ def test_terminate_with_portability_then_undo(page: Page, demo: None) -> None:
     expect(page.get_by_text(f"Radié - {end:%d/%m/%Y}")).to_be_visible()
 
     page.goto(f"/entreprises/{employee.company_id}/mes-collaborateurs/{employee.pk}/")
-    page.get_by_role("button", name="Annuler la résiliation").click()
+    page.get_by_role("link", name="Annuler la résiliation").click()
+    expect(page.get_by_text("Confirmez-vous l'annulation de la résiliation ?")).to_be_visible()
+    page.get_by_role("button", name="Confirmer l'annulation").click()
     expect(
         page.get_by_text("La résiliation a été annulée : l'adhésion est rétablie.")
     ).to_be_visible()

@@ -15,7 +15,10 @@ from portal.tracking.queries import name_matches
 def employees_of(
     company: Company, *, status: str = "", group: str = "", name: str = ""
 ) -> QuerySet[Employee]:
-    """The company's employees by name, filtered as "Mes collaborateurs" asks."""
+    """The company's employees by name, filtered as "Mes collaborateurs" asks.
+
+    Ordered by the accent-free key (`search_name`, "nom prénom"), so PÉLISSIER comes before
+    PETIT on SQLite and PostgreSQL alike, whatever the database's collation."""
     employees = Employee.objects.filter(company=company)
     memberships = Membership.objects.filter(employee=OuterRef("pk"))
     if status:
@@ -31,7 +34,7 @@ def employees_of(
                 "-effective_date", "-id"
             ),
         )
-    ).order_by("last_name", "first_name", "id")
+    ).order_by("search_name", "id")
 
 
 def get_employee_for_company(company: Company, employee_id: int) -> Employee:
@@ -63,7 +66,7 @@ def export_rows(company: Company) -> Iterator[list[object]]:
     """
     memberships = (
         Membership.objects.filter(employee__company=company)
-        .order_by("employee__last_name", "employee__first_name", "employee_id", "id")
+        .order_by("employee__search_name", "employee_id", "id")
         .values_list(
             "employee__last_name",
             "employee__first_name",

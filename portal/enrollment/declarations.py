@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Protocol
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Max, QuerySet
@@ -33,6 +34,7 @@ from portal.core.nir import (
 from portal.core.postal import communes_for, find_commune
 from portal.enrollment.errors import EnrollmentError
 from portal.enrollment.models import Civility, Employee, Membership, MembershipStatus
+from portal.enrollment.rules import check_retroactivity
 
 CIVILITIES = frozenset(Civility.values)
 FUND_CODE_RE = re.compile(r"^\d{9}$")
@@ -173,6 +175,18 @@ def validate_declaration(
         ):
             field_name = "hire_date" if problem.code == "hire_before_14" else "effective_date"
             result.add(field_name, [problem])
+    if d.effective_date and lookups.employee is None:
+        # A new affiliation only: correcting a declared employee's data keeps their dates.
+        result.add(
+            "effective_date",
+            check_retroactivity(
+                d.effective_date,
+                today=today,
+                max_days=settings.RETROACTIVE_MAX_DAYS,
+                field="effective_date",
+                label=REQUIRED["effective_date"],
+            ),
+        )
 
     if d.email:
         try:
@@ -252,7 +266,10 @@ class Existing:
 
 
 class Lookups(Protocol):
-    """What validation asks the database."""
+    """What validation asks the database; `employee` is the one whose data is re-checked (a
+    correction), None for a new declaration."""
+
+    employee: Employee | None
 
     def group(self, group_id: int) -> InsuredGroup | None: ...
     def communes(self, postal_code: str) -> list[PostalRow]: ...
@@ -318,6 +335,7 @@ class PreloadedLookups:
 
     def __init__(self, company: Company) -> None:
         self.company = company
+        self.employee: Employee | None = None  # a file declares new employees only
         self._groups = {
             g.pk: g
             for g in InsuredGroup.objects.select_related("contract").filter(

@@ -53,6 +53,12 @@ class EnrollmentError(ErrorCode):
         "postal_code_unknown",
         "Le code postal {postal_code} n'existe pas : vérifiez-le.",
     )
+    TOO_RETROACTIVE = (
+        "too_retroactive",
+        "La « {label} » ({day}) ne peut pas être antérieure au {earliest} : la rétroactivité est "
+        "limitée à {days} jours avant aujourd'hui. Vérifiez l'année ; pour une date plus "
+        "ancienne, contactez votre service relation entreprise.",
+    )
     CITY_MISMATCH = (
         "city_mismatch",
         "La ville ne correspond pas au code postal {postal_code}. Communes possibles : {communes}.",

@@ -11,7 +11,7 @@ import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from portal.core.errors import Problem
@@ -59,6 +59,27 @@ EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 SPOUSE_MINIMUM_AGE = 16
 MAXIMUM_TWIN_RANK = 9
 FUND_CODE_RE = re.compile(r"\d{9}")  # régime (2) + caisse (3) + centre (4), R1.11
+
+
+def check_retroactivity(
+    day: date, *, today: date, max_days: int, field: str, label: str
+) -> list[Problem]:
+    """The one retroactivity rule (settings.RETROACTIVE_MAX_DAYS): an affiliation's effective
+    date and a termination's date may be at most `max_days` before today; an older one is the
+    insurer staff's to weigh (contributions and claims already settled)."""
+    earliest = today - timedelta(days=max_days)
+    if day >= earliest:
+        return []
+    return [
+        Problem.of(
+            EnrollmentError.TOO_RETROACTIVE,
+            field,
+            label=label,
+            day=day.strftime("%d/%m/%Y"),
+            earliest=earliest.strftime("%d/%m/%Y"),
+            days=max_days,
+        )
+    ]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,17 @@ class TerminationError(ErrorCode):
         "undo_reason_required",
         "Indiquez à l'employeur le motif de l'annulation.",
     )
+    PORTABILITY_ANSWER_REQUIRED = (
+        "portability_answer_required",
+        "Indiquez si vous souhaitez activer la portabilité : ce motif y ouvre droit.",
+    )
+    PORTABILITY_NOT_OPEN = (
+        "portability_not_open",
+        "Le motif « {motif} » n'ouvre pas droit à la portabilité : seuls les motifs « Fin "
+        "Contrat à Durée Déterminée / Fin de période d'essai », « Licenciement / Rupture "
+        "conventionnelle » et « Démission ouvrant droit à la portabilité » y ouvrent droit. "
+        "Choisissez l'un d'eux ou ne demandez pas la portabilité.",
+    )
     ALREADY_TERMINATED = (
         "already_terminated",
         "Ce collaborateur est déjà radié : son contrat ne peut pas être résilié une seconde fois. "
@@ -54,14 +65,4 @@ class TerminationError(ErrorCode):
         "termination_too_far_ahead",
         "La « Date de résiliation » ne peut pas dépasser le {latest} ({days} jours après "
         "aujourd'hui). Saisissez la résiliation plus près de la fin du contrat de travail.",
-    )
-    TERMINATION_TOO_OLD = (
-        "termination_too_old",
-        "La « Date de résiliation » ne peut pas être antérieure au {earliest} ({days} jours "
-        "avant aujourd'hui). Vérifiez l'année ; pour une résiliation plus ancienne, contactez "
-        "votre service relation entreprise.",
-    )
-    PORTABILITY_ANSWER_REQUIRED = (
-        "portability_answer_required",
-        "Indiquez si vous souhaitez activer la portabilité : ce motif y ouvre droit.",
     )

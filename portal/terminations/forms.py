@@ -19,6 +19,18 @@ def _motif_label(motif: TerminationMotif) -> str:
     )
 
 
+class MotifSelect(forms.RadioSelect):
+    """The motifs, those opening portability marked `data-opens-portability`: the page shows
+    "Souhaitez-vous activer la portabilité ?" only when one of them is checked (CSS `:has()`,
+    no JavaScript); the server refuses "Oui" with any other motif."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option: dict[str, Any] = super().create_option(*args, **kwargs)
+        if option["value"] in PORTABILITY_MOTIFS:
+            option["attrs"]["data-opens-portability"] = ""
+        return option
+
+
 class TerminationForm(forms.Form):
     hire_date = forms.DateField(
         label="Date d'embauche",
@@ -35,7 +47,7 @@ class TerminationForm(forms.Form):
     motif = forms.ChoiceField(
         label="Veuillez sélectionner un motif de résiliation",
         choices=[(m.value, _motif_label(m)) for m in TerminationMotif],
-        widget=forms.RadioSelect,
+        widget=MotifSelect,
         required=False,
     )
     portability = forms.ChoiceField(
@@ -49,6 +61,11 @@ class TerminationForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in ("hire_date", "termination_date", "motif"):
             self.fields[name].widget.attrs["aria-required"] = "true"
+
+    def portability_shown(self) -> bool:
+        """Whether the page shows the portability question whatever the motif checked: when
+        it is refused, so that its error is seen."""
+        return bool(self.errors.get("portability"))
 
     def portability_answer(self) -> bool | None:
         return {"oui": True, "non": False}.get(self.cleaned_data.get("portability") or "")

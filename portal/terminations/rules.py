@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from portal.core.errors import Problem
+from portal.enrollment.rules import check_retroactivity
 from portal.terminations.errors import TerminationError
 
 
@@ -83,12 +84,13 @@ FIELD_LABELS: Mapping[str, str] = {
     "motif": "Motif de résiliation",
 }
 
-# How far back an employer may date a termination in the portal. R3.8: the insurer must send the
-# loi Evin offer within 2 months of the end of the contract, and R3.7: some agreements give the
-# employer 1 month to send the portability form; the monthly DSN of month M, filed on the 5th or
-# 15th of M+1, reports an end up to ~6 weeks late [knowledge]. Two months (62 days: two 31-day
-# months) absorb that; an older end goes to the insurer's staff, who can weigh claims already
-# paid after it. [verify]
+# How far back an employer may date a termination in the portal (and an affiliation's effective
+# date: one rule, settings.RETROACTIVE_MAX_DAYS, whose default this is). R3.8: the insurer must
+# send the loi Evin offer within 2 months of the end of the contract, and R3.7: some agreements
+# give the employer 1 month to send the portability form; the monthly DSN of month M, filed on
+# the 5th or 15th of M+1, reports an end up to ~6 weeks late [knowledge]. Two months (62 days:
+# two 31-day months) absorb that; an older end goes to the insurer's staff, who can weigh claims
+# already paid after it. [verify]
 MAX_RETROACTIVE_DAYS = 62
 # How far ahead: the longest usual notice (préavis) — 1 or 2 months by law for a dismissal
 # (C. trav. L1234-1), also applied to retirement (L1237-6, L1237-10), 3 months for executives in
@@ -120,6 +122,25 @@ def opens_portability(motif: TerminationMotif | str) -> bool:
     employer "Souhaitez-vous activer la portabilité ?".
     """
     return TerminationMotif(motif) in PORTABILITY_MOTIFS
+
+
+def check_portability(motif: TerminationMotif | str, answer: bool | None) -> list[Problem]:
+    """ "Souhaitez-vous activer la portabilité ?" is asked for the 3 motifs that open it, and
+    for them only: it must be answered for those, and "Oui" is refused for any other motif
+    (never silently dropped). `answer` is None when the question was not answered."""
+    try:
+        parsed = TerminationMotif(motif)
+    except ValueError:
+        return []  # the motif's own problem is reported by `check_termination`
+    if parsed in PORTABILITY_MOTIFS:
+        if answer is None:
+            return [Problem.of(TerminationError.PORTABILITY_ANSWER_REQUIRED, "portability")]
+        return []
+    if answer:
+        return [
+            Problem.of(TerminationError.PORTABILITY_NOT_OPEN, "portability", motif=parsed.label)
+        ]
+    return []
 
 
 # --- Dates --------------------------------------------------------------------------------------
@@ -269,16 +290,15 @@ def check_termination(
                 days=max_future_days,
             )
         )
-    earliest = today - timedelta(days=max_retroactive_days)
-    if termination_date < earliest:
-        problems.append(
-            Problem.of(
-                TerminationError.TERMINATION_TOO_OLD,
-                "termination_date",
-                earliest=_dmy(earliest),
-                days=max_retroactive_days,
-            )
-        )
+    # The same retroactivity rule as an affiliation's effective date (settings
+    # RETROACTIVE_MAX_DAYS).
+    problems += check_retroactivity(
+        termination_date,
+        today=today,
+        max_days=max_retroactive_days,
+        field="termination_date",
+        label=FIELD_LABELS["termination_date"],
+    )
     return problems
 
 

@@ -12,7 +12,7 @@ from portal.accounts.models import User
 from portal.companies.models import Company
 from portal.core import audit
 from portal.core.audit import AuditAction
-from portal.core.errors import BusinessError, Problem
+from portal.core.errors import BusinessError
 from portal.enrollment.models import Membership, MembershipStatus
 from portal.enrollment.services import (
     move_membership,
@@ -26,10 +26,6 @@ from portal.terminations.errors import TerminationError
 from portal.terminations.models import Termination
 from portal.tracking.models import EventKind, Reason, Request, Source, State
 from portal.tracking.services import move_request, open_request
-
-PORTABILITY_ANSWER_REQUIRED = Problem.of(
-    TerminationError.PORTABILITY_ANSWER_REQUIRED, "portability"
-)
 
 
 @transaction.atomic(durable=True)
@@ -59,12 +55,12 @@ def terminate_membership(
         already_terminated=membership.status == MembershipStatus.TERMINATED
         or membership.terminations.filter(undone_at=None).exists(),
         today=today,
-        max_retroactive_days=settings.TERMINATION_MAX_RETROACTIVE_DAYS,
+        max_retroactive_days=settings.RETROACTIVE_MAX_DAYS,
         max_future_days=settings.TERMINATION_MAX_FUTURE_DAYS,
     )
+    if not any(p.code == "already_terminated" for p in problems):
+        problems += rules.check_portability(motif, portability)
     opens = not problems and rules.opens_portability(motif)
-    if opens and portability is None:
-        problems.append(PORTABILITY_ANSWER_REQUIRED)
     if problems:
         raise BusinessError.of(problems)
     assert hire_date is not None and termination_date is not None
@@ -76,6 +72,7 @@ def terminate_membership(
         source=Source.FORM,
         by=by,
         now=now,
+        note=f"Motif : {rules.TerminationMotif(motif).label}",
     )
     with_portability = bool(opens and portability)
     try:

@@ -75,9 +75,23 @@ def terminate(request: AuthenticatedRequest, company: Company, membership_id: in
 
 @company_view
 def undo(request: AuthenticatedRequest, company: Company, termination_id: int) -> HttpResponse:
-    """Undo a termination still "En cours" (POST only)."""
+    """ "Annuler la résiliation": GET asks for confirmation (nothing is written), POST undoes
+    the termination while it is still "En cours"."""
     if request.method != "POST":
-        raise Http404
+        termination = (
+            Termination.objects.select_related("membership__employee", "request")
+            .filter(pk=termination_id, membership__contract__company=company, undone_at=None)
+            .first()
+        )
+        if termination is None:
+            raise Http404("Résiliation introuvable.")
+        context = company_context(request, company, "employees")
+        context.update(
+            termination=termination,
+            membership=termination.membership,
+            employee=termination.membership.employee,
+        )
+        return render(request, "terminations/undo_confirm.html", context)
     try:
         membership = services.undo_termination(
             company=company, termination_id=termination_id, by=request.user

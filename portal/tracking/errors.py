@@ -12,10 +12,6 @@ class TrackingError(ErrorCode):
         "reminder_not_waiting",
         "Seule une affiliation en attente du salarié peut être relancée.",
     )
-    REMINDER_NO_EMAIL = (
-        "reminder_no_email",
-        "Ce salarié n'a pas d'adresse e-mail : il a reçu ses identifiants par courrier.",
-    )
     CANCELLATION_REASON_REQUIRED = (
         "cancellation_reason_required",
         "Indiquez pourquoi cette déclaration est annulée.",

@@ -24,7 +24,9 @@ def name_matches(text: str) -> Q:
 def requests_of(
     company: Company, *, state: str = "", reason: str = "", name: str = ""
 ) -> QuerySet[Request]:
-    """The company's requests, newest first, filtered as "Mes demandes" asks."""
+    """The company's requests, newest first, filtered as "Mes demandes" asks; those created at
+    the same moment (one file) by the accent-free name (`search_name`: PÉLISSIER, PETIT, PUYOT),
+    the same on SQLite and PostgreSQL."""
     requests = Request.objects.filter(company=company)
     if state:
         requests = requests.filter(state=state)
@@ -41,7 +43,7 @@ def requests_of(
                 to_attr="open_invitations",
             )
         )
-        .order_by("-created_at", "-id")
+        .order_by("-created_at", "search_name", "-id")
     )
 
 

@@ -52,6 +52,7 @@ class NewRequest(NamedTuple):
     search_name_reversed: str
     submission_key: str | None = None
     events: tuple[str, ...] = ()
+    note: str = ""  # with "Demande créée", e.g. a termination's motif
 
 
 _REQUEST_COLUMNS = [
@@ -109,9 +110,9 @@ def open_requests(
     )
     insert_rows(
         RequestEvent,
-        ["request_id", "kind", "actor_id", "at"],
+        ["request_id", "kind", "actor_id", "at", "note"],
         [
-            (request_id, kind, by_id, now)
+            (request_id, kind, by_id, now, row.note[:300] if kind == EventKind.CREATED else "")
             for request_id, row in zip(request_ids, rows, strict=True)
             for kind in (EventKind.CREATED, *row.events)
         ],
@@ -135,8 +136,10 @@ def open_request(
     by: User | None,
     now: datetime | None = None,
     events: tuple[str, ...] = (),
+    note: str = "",
 ) -> Request:
-    """Open one request about `membership`'s employee (see `open_requests`)."""
+    """Open one request about `membership`'s employee (see `open_requests`); `note` goes with
+    its "Demande créée" event."""
     employee = membership.employee
     (request_id,) = open_requests(
         company_id=employee.company_id,
@@ -149,6 +152,7 @@ def open_request(
                 employee.search_name,
                 employee.search_name_reversed,
                 events=events,
+                note=note,
             )
         ],
         by=by,
@@ -326,7 +330,9 @@ def send_reminder(
     automatic: bool = False,
     now: datetime | None = None,
 ) -> Request:
-    """E-mail the employee their link again (a fresh 60-day link if the old one expired)."""
+    """E-mail the employee their link again (a fresh 60-day link if the old one expired); an
+    employee without e-mail gets the two letters again (login, and a new provisional password,
+    set when it is printed). At most one reminder a day."""
     request = (
         Request.objects.select_for_update(of=("self",))
         .select_related("membership__employee", "membership__contract__company")
@@ -337,8 +343,6 @@ def send_reminder(
     membership = request.membership
     assert membership is not None
     employee = membership.employee
-    if not employee.email:
-        raise BusinessError(TrackingError.REMINDER_NO_EMAIL)
     now = now or timezone.now()
     today = timezone.localdate(now)
     invitation = membership.invitations.filter(revoked_at=None, used_at=None).first()
@@ -352,9 +356,19 @@ def send_reminder(
     invitation.reminders += 1
     invitation.last_reminder_at = now
     invitation.save(update_fields=["reminders", "last_reminder_at"])
-    queue_rendered_later([_invitation_email(invitation.pk, employee.email, "invitation_reminder")])
+    if employee.email:
+        messages = [_invitation_email(invitation.pk, employee.email, "invitation_reminder")]
+    else:
+        address = "\n".join(employee.letter_address_lines())
+        messages = [
+            PendingMessage(Channel.LETTER, address, template, {"membership_id": membership.pk})
+            for template in ("letter_login", "letter_password")
+        ]
+    queue_rendered_later(messages)
     kind = EventKind.AUTO_REMINDER_SENT if automatic else EventKind.REMINDER_SENT
     _event(request, kind, by, now)
+    if not employee.email:
+        _event(request, EventKind.LETTERS_SENT, by, now)
     if renewed:
         _event(request, EventKind.LINK_RENEWED, by, now)
     request.updated_at = now

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import importlib
 import io
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from conftest import declare, make_nir, text
@@ -27,6 +28,9 @@ from portal.imports.models import ImportBatch, ImportRow, ImportStatus
 from portal.tracking.models import Request, Source
 
 HEADERS_COUNT = 19
+
+# Hired and covered 10 days ago: within the retroactivity limit (settings.RETROACTIVE_MAX_DAYS).
+RECENT = (timezone.localdate() - timedelta(days=10)).strftime("%d/%m/%Y")
 
 
 def rows(count: int, *, start: int = 0, bad_nir_at: int | None = None) -> list[list[Any]]:
@@ -53,8 +57,8 @@ def rows(count: int, *, start: int = 0, bad_nir_at: int | None = None) -> list[l
                 "FRANCE",
                 f"jean{i}@example.org",
                 f"M{i:04d}",
-                "01/03/2024",
-                "01/03/2024",
+                RECENT,
+                RECENT,
                 "Non",
             ]
         )
@@ -302,7 +306,7 @@ def test_a_bad_nir_has_the_same_code_and_message_at_every_door(
             "alsace_moselle": "non",
         },
         company=company_a,
-        today=date(2024, 6, 1),
+        today=date(2024, 4, 1),
         others=[],
     )
     assert not form.is_valid()

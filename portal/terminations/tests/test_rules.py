@@ -16,6 +16,7 @@ from portal.terminations.rules import (
     PORTABILITY_MOTIFS,
     TerminationMotif,
     add_months,
+    check_portability,
     check_termination,
     dependants_cover_end,
     evin_request_deadline,
@@ -393,7 +394,7 @@ def test_termination_before_hire_message_quotes_both_dates() -> None:
 @pytest.mark.parametrize(
     ("offset", "expected"),
     [
-        (-MAX_RETROACTIVE_DAYS - 1, [("termination_date", "termination_too_old")]),
+        (-MAX_RETROACTIVE_DAYS - 1, [("termination_date", "too_retroactive")]),
         (-MAX_RETROACTIVE_DAYS, []),
         (0, []),
         (MAX_FUTURE_DAYS, []),
@@ -408,11 +409,11 @@ def test_date_windows_at_their_edges(offset: int, expected: list[Any]) -> None:
     ("retroactive", "future", "offset", "expected"),
     [
         (10, 5, -10, []),
-        (10, 5, -11, [("termination_date", "termination_too_old")]),
+        (10, 5, -11, [("termination_date", "too_retroactive")]),
         (10, 5, 5, []),
         (10, 5, 6, [("termination_date", "termination_too_far_ahead")]),
         (0, 0, 0, []),
-        (0, 0, -1, [("termination_date", "termination_too_old")]),
+        (0, 0, -1, [("termination_date", "too_retroactive")]),
         (0, 0, 1, [("termination_date", "termination_too_far_ahead")]),
     ],
 )
@@ -429,7 +430,11 @@ def test_date_windows_come_from_the_arguments(
 
 def test_window_messages_give_the_limit_dates() -> None:
     [too_old] = check(termination_date=date(2025, 1, 1))
-    assert "antérieure au 14/04/2025 (62 jours avant aujourd'hui)" in too_old.message
+    assert too_old.message == (
+        "La « Date de résiliation » (01/01/2025) ne peut pas être antérieure au 14/04/2025 : "
+        "la rétroactivité est limitée à 62 jours avant aujourd'hui. Vérifiez l'année ; pour une "
+        "date plus ancienne, contactez votre service relation entreprise."
+    )
     [too_far] = check(termination_date=date(2026, 1, 1))
     assert "dépasser le 15/09/2025 (92 jours après aujourd'hui)" in too_far.message
 
@@ -456,7 +461,7 @@ def test_default_windows() -> None:
         (0, []),
         (1, [("termination_date", "death_in_future")]),
         (MAX_FUTURE_DAYS + 1, [("termination_date", "death_in_future")]),
-        (-MAX_RETROACTIVE_DAYS - 1, [("termination_date", "termination_too_old")]),
+        (-MAX_RETROACTIVE_DAYS - 1, [("termination_date", "too_retroactive")]),
     ],
 )
 def test_death_date_cannot_be_in_the_future(offset: int, expected: list[Any]) -> None:
@@ -477,5 +482,24 @@ def test_several_date_problems_are_reported_together() -> None:
     assert codes(problems) == [
         ("motif", "motif_invalid"),
         ("termination_date", "termination_before_hire"),
-        ("termination_date", "termination_too_old"),
+        ("termination_date", "too_retroactive"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("motif", "answer", "expected"),
+    [
+        (M.DISMISSAL_OR_MUTUAL_AGREEMENT, None, [("portability", "portability_answer_required")]),
+        (M.END_OF_FIXED_TERM_OR_TRIAL, True, []),
+        (M.RESIGNATION_WITH_PORTABILITY, False, []),
+        (M.RESIGNATION, True, [("portability", "portability_not_open")]),
+        (M.RETIREMENT, True, [("portability", "portability_not_open")]),
+        (M.RESIGNATION, None, []),
+        (M.DEATH, False, []),
+        ("unknown", True, []),
+    ],
+)
+def test_portability_is_answered_for_the_three_motifs_and_refused_for_the_others(
+    motif: str, answer: bool | None, expected: list[tuple[str, str]]
+) -> None:
+    assert codes(check_portability(motif, answer)) == expected

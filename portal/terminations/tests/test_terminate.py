@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -408,3 +409,86 @@ def test_an_undo_does_not_revive_a_link_the_employee_already_used(
     services.undo_termination(company=company_a, termination_id=termination.pk, by=None)
     invitation.refresh_from_db()
     assert invitation.revoked_at is not None
+
+
+@pytest.mark.django_db
+def test_portability_yes_with_a_resignation_is_refused_on_the_question_with_a_clear_message(
+    client_a: Client, company_a: Company, membership: Membership
+) -> None:
+    response = terminate(client_a, company_a, membership, motif="resignation", portability="oui")
+    assert response.status_code == 200
+    page = text(response)
+    assert (
+        "Le motif « Démission » n'ouvre pas droit à la portabilité : seuls les motifs « Fin "
+        "Contrat à Durée Déterminée / Fin de période d'essai », « Licenciement / Rupture "
+        "conventionnelle » et « Démission ouvrant droit à la portabilité » y ouvrent droit. "
+        "Choisissez l'un d'eux ou ne demandez pas la portabilité."
+    ) in page
+    # The refused question stays on screen, whatever motif is checked, so its error is seen.
+    assert "portability-question portability-question--shown" in page
+    assert not Termination.objects.exists()
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.ACTIVE
+
+
+@pytest.mark.django_db
+def test_a_portability_motif_needs_the_answer_and_others_accept_no(
+    client_a: Client, company_a: Company, membership: Membership
+) -> None:
+    page = text(terminate(client_a, company_a, membership, portability=""))
+    assert "Indiquez si vous souhaitez activer la portabilité : ce motif y ouvre droit." in page
+    assert not Termination.objects.exists()
+    terminate(client_a, company_a, membership, motif="retirement", portability="non")
+    assert Termination.objects.get().portability is False
+
+
+@pytest.mark.django_db
+def test_only_the_three_portability_motifs_carry_the_marker_that_shows_the_question(
+    client_a: Client, company_a: Company, membership: Membership
+) -> None:
+    page = text(client_a.get(reverse("terminations:terminate", args=[company_a.pk, membership.pk])))
+    marked = re.findall(
+        r'<input type="radio" name="motif" value="(\w+)"[^>]*data-opens-portability', page
+    )
+    assert sorted(marked) == [
+        "dismissal_or_mutual_agreement",
+        "end_of_fixed_term_or_trial",
+        "resignation_with_portability",
+    ]
+    assert 'class="card portability-question" ' in page
+
+
+@pytest.mark.django_db
+def test_the_termination_timeline_says_its_motif(
+    client_a: Client, company_a: Company, membership: Membership
+) -> None:
+    terminate(client_a, company_a, membership, motif="retirement", portability="")
+    created = Termination.objects.get().request.events.get(kind=EventKind.CREATED)
+    assert created.note == "Motif : Départ en retraite"
+    page = text(
+        client_a.get(reverse("employer:employee", args=[company_a.pk, membership.employee_id]))
+    )
+    assert "Demande créée : Motif : Départ en retraite" in page
+
+
+@pytest.mark.django_db
+def test_cancelling_a_termination_asks_for_confirmation_first(
+    client_a: Client, company_a: Company, membership: Membership
+) -> None:
+    terminate(client_a, company_a, membership)
+    termination = Termination.objects.get()
+    url = reverse("terminations:undo", args=[company_a.pk, termination.pk])
+    employee_page = text(
+        client_a.get(reverse("employer:employee", args=[company_a.pk, membership.employee_id]))
+    )
+    assert f'href="{url}">Annuler la résiliation</a>' in employee_page
+    confirm = text(client_a.get(url))
+    assert "Confirmez-vous l'annulation de la résiliation ?" in confirm
+    assert "motif : Licenciement / Rupture conventionnelle" in confirm
+    termination.refresh_from_db()
+    assert termination.undone_at is None  # GET writes nothing
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.TERMINATED
+    assert client_a.post(url).status_code == 302
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.ACTIVE

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import template
+from django.utils import timezone
 
 from portal.core.nir import format_nir
 from portal.enrollment.models import SPOUSE_KINDS, DependantKind, Membership, MembershipStatus
@@ -25,6 +27,31 @@ def days_left(request: Request, today: date) -> int | None:
         return 0
     days: int = invitations[0].days_left(today)
     return days
+
+
+@dataclass(frozen=True)
+class ReminderState:
+    """ "Relancer": when the last reminder went, and whether another may go today."""
+
+    last: datetime | None
+    next_day: date | None  # the first day another reminder is possible, if not today
+
+    @property
+    def blocked(self) -> bool:
+        return self.next_day is not None
+
+
+@register.filter
+def reminder(request: Request, today: date) -> ReminderState:
+    """One reminder a day (`send_reminder`): after today's, "Relancer" waits for tomorrow."""
+    invitations = getattr(request.membership, "open_invitations", None)
+    if invitations is None and request.membership is not None:
+        invitations = list(request.membership.invitations.filter(used_at=None, revoked_at=None))
+    last = invitations[0].last_reminder_at if invitations else None
+    if last is None:
+        return ReminderState(None, None)
+    day = timezone.localdate(last)
+    return ReminderState(last, day + timedelta(days=1) if day >= today else None)
 
 
 @register.filter

@@ -23,7 +23,7 @@ from portal.notifications.models import Channel, OutboundMessage
 from portal.tracking.models import EventKind, Reason, Request, Source, State
 from portal.tracking.services import declare_employee
 
-TODAY = date(2024, 6, 1)
+TODAY = date(2024, 4, 1)
 
 
 def codes(company: Company, **overrides: object) -> dict[str, list[str]]:
@@ -61,7 +61,7 @@ def test_real_names_are_accepted(company_a: Company, name: str) -> None:
         ({"effective_date": date(2024, 2, 1)}, {"effective_date": ["effective_before_hire"]}),
         (
             {"hire_date": date(2023, 6, 1), "effective_date": date(2023, 6, 1)},
-            {"effective_date": ["effective_before_contract"]},
+            {"effective_date": ["effective_before_contract", "too_retroactive"]},
         ),
         ({"email": "pas-un-email"}, {"email": ["email_invalid"]}),
         ({"city": "Lyon"}, {"city": ["city_mismatch"]}),
@@ -80,9 +80,40 @@ def test_declaration_rules(
 
 
 @pytest.mark.django_db
-def test_another_company_group_is_refused(company_a: Company, company_b: Company) -> None:
-    group_b = company_b.contracts.get().insured_groups.get()
-    assert codes(company_a, insured_group_id=group_b.pk) == {"insured_group_id": ["group_unknown"]}
+def test_an_effective_date_at_most_62_days_back_is_accepted_and_one_day_older_refused(
+    company_a: Company,
+) -> None:
+    hired = date(2024, 1, 2)
+    assert codes(company_a, hire_date=hired, effective_date=date(2024, 1, 30)) == {}
+    result = validate_declaration(
+        declaration(company_a, hire_date=hired, effective_date=date(2024, 1, 29)),
+        company=company_a,
+        today=TODAY,
+    )
+    assert [(p.field, p.code, p.message) for p in result.errors] == [
+        (
+            "effective_date",
+            "too_retroactive",
+            "La « Date d'effet du contrat » (29/01/2024) ne peut pas être antérieure au "
+            "30/01/2024 : la rétroactivité est limitée à 62 jours avant aujourd'hui. Vérifiez "
+            "l'année ; pour une date plus ancienne, contactez votre service relation entreprise.",
+        )
+    ]
+
+
+@pytest.mark.django_db
+def test_an_affiliation_18_months_back_is_refused_by_the_setting_shared_with_terminations(
+    company_a: Company, settings: Any
+) -> None:
+    def problems() -> list[str]:
+        result = validate_declaration(
+            declaration(company_a), company=company_a, today=date(2025, 9, 1)
+        )
+        return [f"{p.field}:{p.code}" for p in result.errors]
+
+    assert problems() == ["effective_date:too_retroactive"]  # 01/03/2024, 18 months back
+    settings.RETROACTIVE_MAX_DAYS = 600
+    assert problems() == []
 
 
 @pytest.mark.django_db

@@ -14,8 +14,12 @@ from django.utils import timezone
 from conftest import declare, link_in, make_nir, text
 from portal.companies.models import Company
 from portal.enrollment.models import Employee, Invitation
+from portal.notifications.models import Channel, OutboundMessage
 from portal.tracking.models import EventKind, Request
 from portal.tracking.services import run_daily_reminders
+
+# Hired and covered 10 days ago: within the retroactivity limit (settings.RETROACTIVE_MAX_DAYS).
+RECENT = (timezone.localdate() - timedelta(days=10)).isoformat()
 
 
 def form_data(company: Company, **overrides: Any) -> dict[str, Any]:
@@ -34,8 +38,8 @@ def form_data(company: Company, **overrides: Any) -> dict[str, Any]:
         "country": "FRANCE",
         "email": "elodie.durand@example.org",
         "employee_number": "E-42",
-        "hire_date": "2024-09-01",
-        "effective_date": "2024-09-01",
+        "hire_date": RECENT,
+        "effective_date": RECENT,
         "insured_group_id": str(group.pk),
         "alsace_moselle": "non",
     }
@@ -349,3 +353,52 @@ def test_two_submissions_of_the_same_list_declare_once_even_without_identifiers(
     assert "✓ 1 salarié validé." in second
     assert Employee.objects.filter(company=company_a).count() == 1
     assert Request.objects.filter(company=company_a).count() == 1
+
+
+@pytest.mark.django_db
+def test_remind_an_employee_without_email_sends_the_two_letters_again(
+    client_a: Client, company_a: Company, django_capture_on_commit_callbacks: Any
+) -> None:
+    request = declare(company_a, email="")
+    assert "Relancer" in text(client_a.get(url("requests", company_a)))
+    with django_capture_on_commit_callbacks(execute=True):
+        page = text(client_a.post(url("remind", company_a, request.pk)))
+    assert (
+        "Les courriers de relance (identifiant et nouveau mot de passe provisoire) permettant au "
+        "salarié de finaliser son affiliation vont lui être envoyés." in page
+    )
+    letters = OutboundMessage.objects.filter(channel=Channel.LETTER).order_by("id")
+    assert [m.template for m in letters] == ["letter_login", "letter_password"] * 2
+    assert [m.subject for m in letters[2:]] == [
+        "Votre identifiant",
+        "Votre mot de passe provisoire",
+    ]
+    assert mail.outbox == []
+    kinds = list(request.events.values_list("kind", flat=True))
+    assert kinds[-2:] == [EventKind.REMINDER_SENT, EventKind.LETTERS_SENT]
+
+
+@pytest.mark.django_db
+def test_after_todays_reminder_relancer_is_disabled_with_the_last_and_next_dates(
+    client_a: Client, company_a: Company, correspondent_a: Any
+) -> None:
+    request = declare(company_a)
+    remind_url = url("remind", company_a, request.pk)
+    client_a.post(remind_url)
+    sent = Invitation.objects.get(membership=request.membership).last_reminder_at
+    assert sent is not None
+    local = timezone.localtime(sent)
+    tomorrow = local.date() + timedelta(days=1)
+    page = text(client_a.get(url("requests", company_a)))
+    assert (
+        f"Dernière relance le {local:%d/%m/%Y à %H:%M} · prochaine relance possible le "
+        f"{tomorrow:%d/%m/%Y}" in page
+    )
+    assert re.search(r'<button type="button" class="button button--small" disabled', page)
+    assert f'action="{remind_url}"' not in page
+    with time_machine.travel(local.replace(hour=9) + timedelta(days=1)):
+        client_a.force_login(correspondent_a)
+        page = text(client_a.get(url("requests", company_a)))
+    assert f"Dernière relance le {local:%d/%m/%Y à %H:%M}</p>" in page
+    assert "prochaine relance possible" not in page
+    assert f'action="{remind_url}"' in page
