@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from conftest import link_in
@@ -38,8 +39,10 @@ def fill_employee(
     page.get_by_label("Ville").fill(city)
     page.get_by_label("Email").fill(email)
     page.get_by_label("Matricule").fill(number)
-    page.get_by_label(re.compile(r"^Date d'embauche")).fill("2026-12-01")
-    page.get_by_label(re.compile(r"^Date d'effet du contrat")).fill("2026-12-01")
+    page.get_by_label(re.compile(r"^Date d'embauche")).fill(timezone.localdate().isoformat())
+    page.get_by_label(re.compile(r"^Date d'effet du contrat")).fill(
+        timezone.localdate().isoformat()
+    )
     page.get_by_label(re.compile(r"^Groupe d'assurés")).select_option(index=1)
     page.get_by_role("group", name=re.compile("Régime local Alsace Moselle")).get_by_label(
         "Non"
@@ -92,7 +95,7 @@ def test_declare_two_employees_remind_and_activate(page: Page, demo: None) -> No
     expect(page.get_by_role("heading", name="Paul MARTIN")).to_be_visible()
     page.get_by_role("button", name="Valider", exact=True).click()
 
-    expect(page.get_by_text("✓ 2 salarié(s) validé(s).")).to_be_visible()
+    expect(page.get_by_text("✓ 2 salariés validés.")).to_be_visible()
     letters = OutboundMessage.objects.filter(channel=Channel.LETTER, recipient__contains="MARTIN")
     assert [m.subject for m in letters.order_by("id")] == [
         "Votre identifiant",

@@ -9,12 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management import call_command
+from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from conftest import make_nir
 from e2e.conftest import log_in
 from portal.backoffice.demo import DEMO_PASSWORD
+
+# Hired and covered today: within the retroactivity limit whenever the suite runs.
+TODAY = timezone.localdate().strftime("%d/%m/%Y")
 
 
 def test_import_a_file_watch_progress_and_get_the_rejection_file(
@@ -50,8 +54,8 @@ def test_import_a_file_watch_progress_and_get_the_rejection_file(
             "FRANCE",
             "elodie.durand@example.org",
             "E-1",
-            "01/12/2026",
-            "01/12/2026",
+            TODAY,
+            TODAY,
             "Non",
         ],
         [
@@ -71,8 +75,8 @@ def test_import_a_file_watch_progress_and_get_the_rejection_file(
             "FRANCE",
             "paul.martin@example.org",
             "E-2",
-            "01/12/2026",
-            "01/12/2026",
+            TODAY,
+            TODAY,
             "Non",
         ],
     ]
@@ -94,8 +98,8 @@ def test_import_a_file_watch_progress_and_get_the_rejection_file(
     expect(page.get_by_role("heading", name="Confirmation des salariés renseignés")).to_be_visible(
         timeout=15_000
     )
-    expect(page.get_by_text("✓ 1 salarié(s) validé(s).")).to_be_visible()
-    expect(page.get_by_text("⚠ 1 salarié(s) en erreur :")).to_be_visible()
+    expect(page.get_by_text("✓ 1 salarié validé.")).to_be_visible()
+    expect(page.get_by_text("⚠ 1 salarié en erreur :")).to_be_visible()
     expect(page.get_by_role("cell", name="MARTIN Paul")).to_be_visible()
     with page.expect_download() as rejection_info:
         page.get_by_role("link", name="Télécharger le fichier de rejet").click()

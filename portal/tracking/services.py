@@ -360,9 +360,14 @@ def send_reminder(
         messages = [_invitation_email(invitation.pk, employee.email, "invitation_reminder")]
     else:
         address = "\n".join(employee.letter_address_lines())
+        user = employee.user
+        # Once the employee has replaced the provisional password with their own, a reminder
+        # must not reset it: only the login letter goes again.
+        chose_own = user.last_login is not None and not user.password_change_required
+        letters = ("letter_login",) if chose_own else ("letter_login", "letter_password")
         messages = [
             PendingMessage(Channel.LETTER, address, template, {"membership_id": membership.pk})
-            for template in ("letter_login", "letter_password")
+            for template in letters
         ]
     queue_rendered_later(messages)
     kind = EventKind.AUTO_REMINDER_SENT if automatic else EventKind.REMINDER_SENT

@@ -402,3 +402,26 @@ def test_after_todays_reminder_relancer_is_disabled_with_the_last_and_next_dates
     assert f"Dernière relance le {local:%d/%m/%Y à %H:%M}</p>" in page
     assert "prochaine relance possible" not in page
     assert f'action="{remind_url}"' in page
+
+
+@pytest.mark.django_db
+def test_a_letter_reminder_keeps_the_password_the_employee_already_chose(
+    client_a: Client, company_a: Company, django_capture_on_commit_callbacks: Any
+) -> None:
+    request = declare(company_a, email="")
+    user = request.employee.user
+    user.set_password("Mon-Propre-Secret-9?")
+    user.password_change_required = False
+    user.last_login = timezone.now()
+    user.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        page = text(client_a.post(url("remind", company_a, request.pk)))
+    assert (
+        "Le courrier de relance (identifiant ; le salarié a déjà choisi son mot de passe) "
+        "permettant au salarié de finaliser son affiliation va lui être envoyé." in page
+    )
+    letters = OutboundMessage.objects.filter(channel=Channel.LETTER).order_by("id")
+    assert [m.template for m in letters] == ["letter_login", "letter_password", "letter_login"]
+    user.refresh_from_db()
+    assert user.check_password("Mon-Propre-Secret-9?")
+    assert user.password_change_required is False
