@@ -363,7 +363,9 @@ def send_reminder(
         user = employee.user
         # Once the employee has replaced the provisional password with their own, a reminder
         # must not reset it: only the login letter goes again.
-        chose_own = user.last_login is not None and not user.password_change_required
+        chose_own = (
+            user is not None and user.last_login is not None and not user.password_change_required
+        )
         letters = ("letter_login",) if chose_own else ("letter_login", "letter_password")
         messages = [
             PendingMessage(Channel.LETTER, address, template, {"membership_id": membership.pk})
