@@ -30,7 +30,10 @@ def _unescape(raw: bytes) -> bytes:
     )
 
 
-def _unicode_map(font: Any) -> dict[int, str]:
+def _unicode_map(font: Any) -> dict[int, str] | None:
+    """The font's 2-byte glyph map; None for a standard font (one byte a character)."""
+    if "/ToUnicode" not in font:
+        return None
     data = font["/ToUnicode"].data
     return {
         int(code, 16): bytes.fromhex(text.decode()).decode("utf-16-be")
@@ -54,12 +57,15 @@ def pdf_text(pdf: bytes) -> str:
             name[1:]: _unicode_map(ref.get_object())
             for name, ref in page["/Resources"]["/Font"].items()
         }
-        mapping: dict[int, str] = {}
+        mapping: dict[int, str] | None = {}
         for match in _TOKEN_RE.finditer(_contents(page)):
             if match.group(1):
                 mapping = fonts[match.group(1).decode()]
                 continue
             codes = _unescape(match.group(2))
+            if mapping is None:
+                fragments.append(codes.decode("latin-1"))
+                continue
             fragments.append(
                 "".join(
                     mapping.get(int.from_bytes(codes[i : i + 2], "big"), "?")
