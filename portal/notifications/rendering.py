@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.template import Context, engines
+from django.template import Context, Engine
 
 
 @dataclass
@@ -26,8 +26,8 @@ class Rendered:
 def render_text(template_name: str, context: dict[str, Any]) -> str:
     """A plain-text template (subject, text body, letter text), rendered without HTML escaping:
     "L'attestation" and "N'Diaye" stay as typed (the HTML bodies are escaped as usual)."""
-    template = engines["django"].get_template(template_name)
-    return str(template.template.render(Context(context, autoescape=False)))  # type: ignore[attr-defined]
+    template = Engine.get_default().get_template(template_name)
+    return template.render(Context(context, autoescape=False))
 
 
 Renderer = Callable[..., Rendered]
