@@ -18,7 +18,8 @@ from django.utils.html import format_html
 from portal.accounts.models import User
 from portal.core.admin import ReadOnlyAdminMixin
 from portal.core.errors import BusinessError
-from portal.enrollment.models import Civility, Employee, Invitation, Membership
+from portal.enrollment.forms import EmployeeDetailsForm
+from portal.enrollment.models import Employee, Invitation, Membership
 from portal.enrollment.services import CORRECTABLE_FIELDS, correct_employee
 
 CORRECT_LABEL = "Corriger le salarié"
@@ -45,26 +46,11 @@ class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline[Membership, Emplo
         )
 
 
-class EmployeeCorrectionForm(forms.Form):
-    """What staff may correct about an employee, and why (kept in the audit log)."""
+class EmployeeCorrectionForm(EmployeeDetailsForm):
+    """What staff may correct about an employee — the declaration's own fields, checked by the
+    declaration's rules in `correct_employee` — and why (kept in the audit log)."""
 
-    civility = forms.ChoiceField(label="Civilité", choices=Civility.choices)
-    last_name = forms.CharField(label="Nom", max_length=80)
-    first_name = forms.CharField(label="Prénom", max_length=80)
-    birth_date = forms.DateField(label="Date de naissance")
-    nir = forms.CharField(label="N° de sécurité sociale", max_length=21, required=False)
-    fund_code = forms.CharField(label="Organisme de rattachement", max_length=12, required=False)
     alsace_moselle = forms.BooleanField(label="Régime local Alsace Moselle", required=False)
-    street_number = forms.CharField(label="Numéro", max_length=10, required=False)
-    street_name = forms.CharField(label="Libellé de la voie", max_length=60, required=False)
-    staircase_floor = forms.CharField(label="Escalier / étage", max_length=60, required=False)
-    building = forms.CharField(label="Bâtiment / résidence", max_length=60, required=False)
-    locality = forms.CharField(label="Lieu-dit", max_length=60, required=False)
-    postal_code = forms.CharField(label="Code postal", max_length=10, required=False)
-    city = forms.CharField(label="Ville", max_length=60, required=False)
-    country = forms.CharField(label="Pays", max_length=38, required=False)
-    email = forms.CharField(label="E-mail", max_length=254, required=False)
-    employee_number = forms.CharField(label="Matricule", max_length=30, required=False)
     reason = forms.CharField(
         label="Motif de la correction",
         widget=forms.Textarea(attrs={"rows": 3, "cols": 70}),

@@ -31,7 +31,10 @@ class PersonForm(forms.Form):
     )
 
 
-class DeclarationForm(PersonForm):
+class EmployeeDetailsForm(PersonForm):
+    """The employee's identity, address and contact as the employer declares them (and as
+    staff correct them): the fields of the guide's "Renseigner les salariés" form."""
+
     nir = forms.CharField(
         label="N° de sécurité sociale",
         max_length=25,
@@ -66,6 +69,9 @@ class DeclarationForm(PersonForm):
         help_text="Le numéro de paie du salarié : il permet de croiser nos fichiers avec "
         "vos fichiers de paie.",
     )
+
+
+class DeclarationForm(EmployeeDetailsForm):
     hire_date = forms.DateField(
         label="Date d'embauche",
         widget=DATE_WIDGET,
