@@ -11,14 +11,6 @@ from portal.enrollment.forms import DATE_WIDGET, YES_NO
 from portal.terminations.rules import PORTABILITY_MOTIFS, TerminationMotif
 
 
-def _motif_label(motif: TerminationMotif) -> str:
-    return (
-        f"{motif.label} (ouvre droit à la portabilité)"
-        if motif in PORTABILITY_MOTIFS
-        else motif.label
-    )
-
-
 class MotifSelect(forms.RadioSelect):
     """The motifs, those opening portability marked `data-opens-portability`: the page shows
     "Souhaitez-vous activer la portabilité ?" only when one of them is checked (CSS `:has()`,
@@ -28,6 +20,7 @@ class MotifSelect(forms.RadioSelect):
         option: dict[str, Any] = super().create_option(*args, **kwargs)
         if option["value"] in PORTABILITY_MOTIFS:
             option["attrs"]["data-opens-portability"] = ""
+            option["opens_portability"] = True  # the page marks it (one legend explains)
         return option
 
 
@@ -46,7 +39,7 @@ class TerminationForm(forms.Form):
     )
     motif = forms.ChoiceField(
         label="Veuillez sélectionner un motif de résiliation",
-        choices=[(m.value, _motif_label(m)) for m in TerminationMotif],
+        choices=[(m.value, m.label) for m in TerminationMotif],
         widget=MotifSelect,
         required=False,
     )
