@@ -210,7 +210,7 @@ def declaration(company: Company, **overrides: Any) -> EmployeeDeclaration:
         birth_date=date(1985, 5, 14),
         hire_date=date(2024, 3, 1),
         effective_date=date(2024, 3, 1),
-        insured_group_id=group.pk,
+        insured_group_ids=[group.pk],
         alsace_moselle=False,
         nir=make_nir(),
         fund_code="011751234",

@@ -41,7 +41,7 @@ def declare_and_open_link(page: Page) -> Membership:
             first_name="Hugo",
             hire_date=date(2026, 11, 2),
             effective_date=date(2026, 11, 2),
-            insured_group_id=group.pk,
+            insured_group_ids=[group.pk],
             nir=nir(),
             email="hugo.garnier@example.org",
             employee_number="",

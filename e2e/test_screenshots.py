@@ -71,7 +71,7 @@ def member_first_step(page: Page) -> str:
             first_name="Hugo",
             hire_date=date(2026, 11, 2),
             effective_date=date(2026, 11, 2),
-            insured_group_id=group.pk,
+            insured_group_ids=[group.pk],
             nir=make_nir(order="987"),
             email="hugo.garnier@example.org",
             employee_number="",

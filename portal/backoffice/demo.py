@@ -343,7 +343,7 @@ def declare_demo_employees(company: Company, by: User) -> None:
             birth_date=birth,
             hire_date=start,
             effective_date=start,
-            insured_group_id=group.pk,
+            insured_group_ids=[group.pk],
             alsace_moselle=False,
             nir=demo_nir(civility, birth, place, order),
             street_number=str(10 + order),

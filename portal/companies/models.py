@@ -78,6 +78,14 @@ class ContractKind(models.TextChoices):
     PROVIDENT = "provident", "Prévoyance"
 
 
+# The usual standard clause of French group provident contracts (Code des assurances L132-8).
+STANDARD_BENEFICIARY_CLAUSE = (
+    "Mon conjoint non séparé de corps judiciairement, ou mon partenaire lié par un pacte civil "
+    "de solidarité, à défaut mes enfants nés ou à naître, vivants ou représentés, par parts "
+    "égales entre eux, à défaut mes héritiers."
+)
+
+
 class Contract(models.Model):
     """A group contract of a company: health ("complémentaire santé") or provident."""
 
@@ -105,6 +113,16 @@ class Contract(models.Model):
     dependants_keep_cover_months = models.PositiveSmallIntegerField(
         "maintien des bénéficiaires après décès (mois)", default=0
     )
+    # Provident: the employee designates who receives the death benefit when enrolling.
+    beneficiary_designation = models.BooleanField(
+        "désignation des bénéficiaires en cas de décès",
+        default=False,
+        help_text="Prévoyance : le salarié choisit en adhérant la clause bénéficiaire du capital "
+        "décès (la clause type du contrat ou une clause nominative).",
+    )
+    standard_clause = models.TextField(
+        "clause bénéficiaire type", default=STANDARD_BENEFICIARY_CLAUSE, blank=True
+    )
 
     class Meta:
         verbose_name = "contrat"
@@ -120,6 +138,10 @@ class Contract(models.Model):
     def __str__(self) -> str:
         # With its company: the back office lists every company's contracts together.
         return f"{self.number} — {self.get_kind_display()} — {self.company}"
+
+    @property
+    def is_health(self) -> bool:
+        return self.kind == ContractKind.HEALTH
 
 
 class ProductKind(models.TextChoices):

@@ -28,6 +28,13 @@ SPOUSE_KINDS = frozenset(
 )
 
 
+class BeneficiaryClause(TextChoices):
+    """Who receives the death benefit of a provident contract ("clause bénéficiaire")."""
+
+    STANDARD = "standard", "Clause type"
+    NAMED = "named", "Clause nominative"
+
+
 class DebitFrequency(TextChoices):
     """How often the employee's contributions are debited (guide: "Fréquence de prélèvement")."""
 

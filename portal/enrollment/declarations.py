@@ -58,7 +58,8 @@ class EmployeeDeclaration:
     birth_date: date | None
     hire_date: date | None
     effective_date: date | None
-    insured_group_id: int | None
+    # "Groupe d'assurés": one per contract the employee joins (health, provident, or both).
+    insured_group_ids: list[int]
     alsace_moselle: bool | None
     nir: str = ""
     fund_code: str = ""
@@ -105,9 +106,9 @@ REQUIRED = {
     "birth_date": "Date de naissance",
     "hire_date": "Date d'embauche",
     "effective_date": "Date d'effet du contrat",
-    "insured_group_id": "Groupe d'assurés",
     "alsace_moselle": "Régime local Alsace Moselle",
 }
+GROUPS_FIELD = "insured_group_ids"
 
 
 def normalise(declaration: EmployeeDeclaration) -> EmployeeDeclaration:
@@ -151,11 +152,7 @@ def validate_declaration(
     if d.civility and d.civility not in CIVILITIES:
         result.error("civility", EnrollmentError.CIVILITY_INVALID)
 
-    group = None
-    if d.insured_group_id is not None:
-        group = lookups.group(d.insured_group_id)
-        if group is None:
-            result.error("insured_group_id", EnrollmentError.GROUP_UNKNOWN)
+    groups = _validate_groups(d, result, lookups)
 
     if d.birth_date:
         result.add("birth_date", check_birth_date(d.birth_date, today=today))
@@ -166,11 +163,12 @@ def validate_declaration(
         result.add("nir", warnings, warning=True)
     if d.fund_code and not FUND_CODE_RE.match(d.fund_code):
         result.error("fund_code", EnrollmentError.FUND_CODE_FORMAT)
-    if d.hire_date and d.effective_date and group is not None:
+    if d.hire_date and d.effective_date and groups:
+        # The latest start of the contracts joined: covered by each from its own start.
         for problem in check_employment_dates(
             hire_date=d.hire_date,
             effective_date=d.effective_date,
-            contract_start=group.contract.start_date,
+            contract_start=max(g.contract.start_date for g in groups),
             birth_date=d.birth_date,
         ):
             field_name = "hire_date" if problem.code == "hire_before_14" else "effective_date"
@@ -196,6 +194,34 @@ def validate_declaration(
     _validate_address(d, result, lookups)
     _check_duplicates(d, company, result, lookups)
     return result
+
+
+def _validate_groups(
+    d: EmployeeDeclaration, result: ValidationResult, lookups: Lookups
+) -> list[InsuredGroup]:
+    """The insured groups declared: at least one, known, at most one per contract."""
+    d.insured_group_ids = list(dict.fromkeys(d.insured_group_ids))
+    if not d.insured_group_ids:
+        result.error(GROUPS_FIELD, EnrollmentError.GROUP_REQUIRED)
+        return []
+    groups = []
+    for group_id in d.insured_group_ids:
+        group = lookups.group(group_id)
+        if group is None:
+            result.error(GROUPS_FIELD, EnrollmentError.GROUP_UNKNOWN)
+            return []
+        groups.append(group)
+    contracts = [g.contract_id for g in groups]
+    for group in groups:
+        if contracts.count(group.contract_id) > 1:
+            result.error(
+                GROUPS_FIELD, EnrollmentError.GROUPS_SAME_CONTRACT, contract=group.contract.number
+            )
+            return []
+    # Health first: the membership that carries the dossier (dependants, bank details).
+    groups.sort(key=lambda g: (not g.contract.is_health, g.contract.number))
+    d.insured_group_ids = [g.pk for g in groups]
+    return groups
 
 
 def _validate_address(d: EmployeeDeclaration, result: ValidationResult, lookups: Lookups) -> None:

@@ -25,6 +25,34 @@ class EnrollmentError(ErrorCode):
         "group_unknown",
         "Ce groupe d'assurés n'existe pas pour votre entreprise : choisissez-en un dans la liste.",
     )
+    DEPENDANTS_HEALTH_ONLY = (
+        "dependants_health_only",
+        "Votre contrat de prévoyance couvre le salarié seul : il n'y a pas de bénéficiaire à "
+        "déclarer.",
+    )
+    CLAUSE_REQUIRED = (
+        "clause_required",
+        "Choisissez la clause bénéficiaire de votre contrat de prévoyance : la clause type ou "
+        "une clause nominative.",
+    )
+    DESIGNATION_REQUIRED = (
+        "designation_required",
+        "Indiquez les bénéficiaires de votre clause nominative (nom, prénom, date de naissance, "
+        "part de chacun).",
+    )
+    DESIGNATION_TOO_LONG = (
+        "designation_too_long",
+        "La clause nominative ne peut dépasser {max} caractères.",
+    )
+    GROUP_REQUIRED = (
+        "group_required",
+        "Choisissez le groupe d'assurés du salarié pour au moins un de vos contrats.",
+    )
+    GROUPS_SAME_CONTRACT = (
+        "groups_same_contract",
+        "Un salarié appartient à un seul groupe d'assurés par contrat ({contract}) : "
+        "n'en choisissez qu'un.",
+    )
     FUND_CODE_FORMAT = (
         "fund_code_format",
         "L'organisme de rattachement compte 9 chiffres (régime, caisse, centre) : recopiez-le "

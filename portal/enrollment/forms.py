@@ -7,12 +7,49 @@ from typing import Any
 
 from django import forms
 
-from portal.companies.models import Company, InsuredGroup
-from portal.enrollment.declarations import EmployeeDeclaration, validate_declaration
+from portal.companies.models import Company, Contract, ContractKind, InsuredGroup
+from portal.enrollment.declarations import (
+    GROUPS_FIELD,
+    EmployeeDeclaration,
+    validate_declaration,
+)
 from portal.enrollment.models import Civility
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 YES_NO = [("oui", "Oui"), ("non", "Non")]
+
+
+def group_fields(company: Company) -> dict[str, forms.TypedChoiceField]:
+    """ "Groupe d'assurés": one list per contract of the company, health first, named
+    `group_<contract id>`. With several contracts, each offers "Non concerné(e)": the employee
+    joins the contracts their category belongs to (at least one, checked by the rules)."""
+    contracts = sorted(
+        Contract.objects.filter(company=company).prefetch_related("insured_groups"),
+        key=lambda c: (c.kind != ContractKind.HEALTH, c.number),
+    )
+    several = len(contracts) > 1
+    fields = {}
+    for contract in contracts:
+        choices: list[tuple[object, str]] = [
+            ("", "Non concerné(e) par ce contrat" if several else "Choisissez un groupe")
+        ]
+        choices += [
+            (g.pk, f"{g.code} — {g.label}")
+            for g in sorted(contract.insured_groups.all(), key=lambda g: g.code)
+        ]
+        label = "Groupe d'assurés"
+        if several:
+            label += f" — {contract.get_kind_display()} (contrat n° {contract.number})"
+        field = forms.TypedChoiceField(
+            label=label, coerce=int, required=False, empty_value=None, choices=choices
+        )
+        field.contract = contract  # type: ignore[attr-defined]  # read by the templates
+        fields[f"group_{contract.pk}"] = field
+    return fields
+
+
+def chosen_groups(data: dict[str, Any], names: list[str]) -> list[int]:
+    return [data[name] for name in names if data.get(name) is not None]
 
 
 class PersonForm(forms.Form):
@@ -84,9 +121,6 @@ class DeclarationForm(EmployeeDetailsForm):
         required=False,
         error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
     )
-    insured_group_id = forms.TypedChoiceField(
-        label="Groupe d'assurés", coerce=int, required=False, empty_value=None
-    )
     alsace_moselle = forms.ChoiceField(
         label="Régime local Alsace Moselle",
         choices=YES_NO,
@@ -102,7 +136,6 @@ class DeclarationForm(EmployeeDetailsForm):
         "birth_date",
         "hire_date",
         "effective_date",
-        "insured_group_id",
         "alsace_moselle",
     }
 
@@ -122,20 +155,33 @@ class DeclarationForm(EmployeeDetailsForm):
         self.warnings: list[str] = []
         # Pages that help fix an error (the employee already declared).
         self.links: list[str] = []
-        groups = (
-            InsuredGroup.objects.filter(contract__company=company)
-            .select_related("contract")
-            .order_by("contract__kind", "code")
-        )
-        choices: list[tuple[object, str]] = [("", "Choisissez un groupe")]
-        choices += [
-            (g.pk, f"{g.code} — {g.label} ({g.contract.get_kind_display()})") for g in groups
-        ]
-        group_field = self.fields["insured_group_id"]
-        assert isinstance(group_field, forms.TypedChoiceField)
-        group_field.choices = choices
+        self.fields.update(group_fields(company))
+        self.group_names = [name for name in self.fields if name.startswith("group_")]
         for name in self.REQUIRED:
             self.fields[name].widget.attrs["aria-required"] = "true"
+        if len(self.group_names) == 1:
+            self.fields[self.group_names[0]].widget.attrs["aria-required"] = "true"
+
+    @property
+    def group_boxes(self) -> list[forms.BoundField]:
+        """The "Groupe d'assurés" lists, one per contract."""
+        return [self[name] for name in self.group_names]
+
+    @property
+    def several_contracts(self) -> bool:
+        return len(self.group_names) > 1
+
+    @staticmethod
+    def initial_groups(company: Company, group_ids: list[int]) -> dict[str, int]:
+        """The lists' initial values for declared groups (editing a draft)."""
+        groups = InsuredGroup.objects.filter(pk__in=group_ids, contract__company=company)
+        return {f"group_{g.contract_id}": g.pk for g in groups}
+
+    def field_of(self, problem_field: str) -> str | None:
+        """The form field that shows a rule's problem (the groups' on the first list)."""
+        if problem_field == GROUPS_FIELD:
+            return self.group_names[0] if self.group_names else None
+        return problem_field if problem_field in self.fields else None
 
     def to_declaration(self) -> EmployeeDeclaration:
         data = self.cleaned_data
@@ -147,7 +193,7 @@ class DeclarationForm(EmployeeDetailsForm):
             birth_date=data.get("birth_date"),
             hire_date=data.get("hire_date"),
             effective_date=data.get("effective_date"),
-            insured_group_id=data.get("insured_group_id"),
+            insured_group_ids=chosen_groups(data, self.group_names),
             alsace_moselle=alsace,
             nir=data.get("nir") or "",
             fund_code=data.get("fund_code") or "",
@@ -170,7 +216,7 @@ class DeclarationForm(EmployeeDetailsForm):
         declaration = self.to_declaration()
         result = validate_declaration(declaration, company=self.company, today=self.today)
         for problem in result.errors:
-            self.add_error(problem.field, problem.message)
+            self.add_error(self.field_of(problem.field), problem.message)
             if problem.link:
                 self.links.append(problem.link)
         for other in self.others:

@@ -4,6 +4,7 @@ per step, each saved when submitted so that the employee can leave and resume.""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -20,12 +21,14 @@ from portal.core.crypto import digest
 from portal.core.errors import BusinessError, Problem
 from portal.documents.rendering import render_pdf
 from portal.enrollment import banking, rules
+from portal.enrollment.choices import BeneficiaryClause
 from portal.enrollment.declarations import (
     DatabaseLookups,
     EmployeeDeclaration,
     ValidationResult,
     validate_declaration,
 )
+from portal.enrollment.dossiers import Dossier
 from portal.enrollment.errors import EnrollmentError
 from portal.enrollment.models import (
     JOURNEY_ORDER,
@@ -34,6 +37,7 @@ from portal.enrollment.models import (
     Dependant,
     Employee,
     FamilyStatus,
+    Invitation,
     JourneyStep,
     Membership,
 )
@@ -52,8 +56,12 @@ def get_membership_for_member(user: User, membership_id: int) -> Membership:
 
 def online_deadline_passed(membership: Membership, now: datetime) -> bool:
     """The employee had 60 days from their (latest) invitation to enroll online; then the
-    paper form, or a new link from the employer (guide: "Le lien est actif 60 jours")."""
-    deadlines = membership.invitations.filter(revoked_at=None).values_list("expires_at", flat=True)
+    paper form, or a new link from the employer (guide: "Le lien est actif 60 jours").
+
+    The link is the dossier's (sent for its lead): it counts for every contract joined."""
+    deadlines = Invitation.objects.filter(
+        membership__employee_id=membership.employee_id, revoked_at=None
+    ).values_list("expires_at", flat=True)
     return bool(deadlines) and now >= max(deadlines)
 
 
@@ -68,10 +76,13 @@ def lock_for_change(membership: Membership) -> Membership:
 
 
 def mark_done(membership: Membership, step: JourneyStep) -> None:
-    """Record `step` as done (steps done later stay done: "Modifier" goes back and forth)."""
-    if not membership.step_done(step):
-        membership.journey_step = step
-        membership.save(update_fields=["journey_step"])
+    """Record `step` as done for the whole dossier (steps done later stay done: "Modifier"
+    goes back and forth)."""
+    for member in Dossier.of(membership).memberships:
+        target = membership if member.pk == membership.pk else member
+        if not target.step_done(step):
+            target.journey_step = step
+            target.save(update_fields=["journey_step"])
 
 
 def next_step(membership: Membership) -> JourneyStep:
@@ -175,7 +186,7 @@ def check_profile(membership: Membership, profile: Profile, *, today: date) -> P
         birth_date=profile.birth_date,
         hire_date=employee.hire_date,
         effective_date=membership.effective_date,
-        insured_group_id=membership.insured_group_id,
+        insured_group_ids=[membership.insured_group_id],
         alsace_moselle=profile.alsace_moselle,
         nir=profile.nir,
         fund_code=profile.fund_code,
@@ -338,8 +349,12 @@ def save_dependant(
     by: User,
     today: date,
 ) -> Dependant:
-    """ "Enregistrer" a dependant (new or edited); refused with every problem found."""
+    """ "Enregistrer" a dependant (new or edited); refused with every problem found.
+
+    Dependants are covered by the health contract: a provident-only dossier has none."""
     locked = lock_for_change(membership)
+    if not locked.contract.is_health:
+        raise BusinessError(EnrollmentError.DEPENDANTS_HEALTH_ONLY)
     problems = check_dependant(locked, facts, address, editing=dependant_id, today=today)
     if problems:
         raise BusinessError.of(problems)
@@ -458,9 +473,78 @@ def offers(membership: Membership) -> list[Offer]:
     return choices
 
 
+@dataclass(frozen=True)
+class ClauseChoice:
+    """A provident membership's beneficiary clause as the employee chose it."""
+
+    clause: str  # a BeneficiaryClause value, "" when not chosen
+    designation: str = ""  # the named clause's text
+
+
+@dataclass(frozen=True)
+class ProvidentCover:
+    """A provident contract in "Mes garanties": no option to choose, the cover shown, and
+    the beneficiary clause where the contract asks for it."""
+
+    membership: Membership
+    product: Product
+    asks_clause: bool
+    standard_clause: str
+
+
+def provident_covers(dossier: Dossier) -> list[ProvidentCover]:
+    return [
+        ProvidentCover(
+            membership=m,
+            product=m.insured_group.base_product,
+            asks_clause=m.contract.beneficiary_designation,
+            standard_clause=m.contract.standard_clause,
+        )
+        for m in dossier.provident
+    ]
+
+
+DESIGNATION_MAX = 1000
+
+
+def check_clauses(dossier: Dossier, clauses: Mapping[int, ClauseChoice]) -> list[Problem]:
+    """Every provident contract that asks for it has its clause; a named one names someone."""
+    problems = []
+    for cover in provident_covers(dossier):
+        if not cover.asks_clause:
+            continue
+        pk = cover.membership.pk
+        choice = clauses.get(pk, ClauseChoice(""))
+        if choice.clause not in BeneficiaryClause.values:
+            problems.append(Problem.of(EnrollmentError.CLAUSE_REQUIRED, f"clause_{pk}"))
+        elif choice.clause == BeneficiaryClause.NAMED:
+            text = " ".join(choice.designation.split())
+            if not text:
+                problems.append(
+                    Problem.of(EnrollmentError.DESIGNATION_REQUIRED, f"designation_{pk}")
+                )
+            elif len(text) > DESIGNATION_MAX:
+                problems.append(
+                    Problem.of(
+                        EnrollmentError.DESIGNATION_TOO_LONG,
+                        f"designation_{pk}",
+                        max=str(DESIGNATION_MAX),
+                    )
+                )
+    return problems
+
+
 @transaction.atomic(durable=True)
-def choose_coverage(*, membership: Membership, option_id: int | None, by: User) -> Membership:
-    """ "Mes garanties" → "Suivant": the choice applies to the member and every dependant."""
+def choose_coverage(
+    *,
+    membership: Membership,
+    option_id: int | None,
+    by: User,
+    clauses: Mapping[int, ClauseChoice] | None = None,
+) -> Membership:
+    """ "Mes garanties" → "Suivant": the health choice applies to the member and every
+    dependant; each provident contract records its beneficiary clause where it asks for it.
+    Refused with every problem at once, nothing saved."""
     locked = lock_for_change(membership)
     if not locked.step_done(JourneyStep.DEPENDANTS):
         raise BusinessError(EnrollmentError.DEPENDANTS_FIRST)
@@ -469,9 +553,29 @@ def choose_coverage(*, membership: Membership, option_id: int | None, by: User) 
         option = locked.insured_group.option_products.filter(pk=option_id).first()
         if option is None:
             raise BusinessError(EnrollmentError.OPTION_UNKNOWN)
+    dossier = Dossier.of(locked, lock=True)
+    clauses = clauses or {}
+    problems = check_clauses(dossier, clauses)
+    if problems:
+        raise BusinessError.of(problems)
     locked.option = option
     locked.coverage_chosen = True
     locked.save(update_fields=["option", "coverage_chosen"])
+    chosen_clauses = {}
+    for cover in provident_covers(dossier):
+        member = locked if cover.membership.pk == locked.pk else cover.membership
+        choice = clauses.get(member.pk, ClauseChoice("")) if cover.asks_clause else None
+        member.beneficiary_clause = choice.clause if choice else ""
+        member.beneficiary_designation = (
+            " ".join(choice.designation.split())
+            if choice and choice.clause == BeneficiaryClause.NAMED
+            else ""
+        )
+        member.coverage_chosen = True
+        member.save(
+            update_fields=["beneficiary_clause", "beneficiary_designation", "coverage_chosen"]
+        )
+        chosen_clauses[member.pk] = member.beneficiary_clause
     mark_done(locked, JourneyStep.COVERAGE)
     audit.record(
         AuditAction.COVERAGE_CHOSEN,
@@ -479,6 +583,7 @@ def choose_coverage(*, membership: Membership, option_id: int | None, by: User) 
         target=locked,
         company_id=locked.contract.company_id,
         option=option.code if option else None,
+        clauses=chosen_clauses,  # the kind of clause only, never the people named
     )
     return locked
 
@@ -542,18 +647,23 @@ def debit_schedule(mandate: DebitMandate | None, costs: rules.Costs) -> dict[str
 
 
 def dossier_pdf(membership: Membership) -> bytes:
-    """ "Mon bulletin d'inscription": the enrollment form, and the SEPA mandate when the
-    employee pays something, in one PDF to sign."""
-    employee = membership.employee
-    mandate = DebitMandate.objects.filter(membership=membership).select_related("account").first()
-    costs = current_costs(membership)
+    """ "Mon bulletin d'inscription": one bulletin per contract joined, and the SEPA mandate
+    when the employee pays something, in one PDF signed once."""
+    dossier = Dossier.of(membership)
+    lead = dossier.lead
+    employee = lead.employee
+    mandate = DebitMandate.objects.filter(membership=lead).select_related("account").first()
+    costs = current_costs(lead)
     context = {
-        "membership": membership,
+        "dossier": dossier,
+        "membership": lead,
+        "health": dossier.health,
+        "provident": provident_covers(dossier),
         "employee": employee,
         "company": employee.company,
-        "dependants": list(membership.dependants.all()),
-        "base": membership.insured_group.base_product,
-        "option": membership.option,
+        "dependants": list(lead.dependants.all()),
+        "base": lead.insured_group.base_product,
+        "option": lead.option,
         "costs": costs,
         "mandate": mandate,
         **debit_schedule(mandate, costs),

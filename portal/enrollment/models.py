@@ -14,6 +14,7 @@ from portal.core.crypto import EncryptedCharField
 
 # Re-exported: `from portal.enrollment.models import DependantKind` keeps working.
 from portal.enrollment.choices import SPOUSE_KINDS as SPOUSE_KINDS
+from portal.enrollment.choices import BeneficiaryClause as BeneficiaryClause
 from portal.enrollment.choices import Civility as Civility
 from portal.enrollment.choices import DebitFrequency as DebitFrequency
 from portal.enrollment.choices import DependantKind as DependantKind
@@ -196,6 +197,12 @@ class Membership(models.Model):
         verbose_name="option choisie",
     )
     coverage_chosen = models.BooleanField("garantie choisie", default=False)
+    # Provident "Mes garanties": who receives the death benefit, where the contract asks.
+    beneficiary_clause = models.CharField(
+        "clause bénéficiaire", max_length=10, choices=BeneficiaryClause.choices, blank=True
+    )
+    # A named clause's text: the people designated (personal data, encrypted at rest).
+    beneficiary_designation = EncryptedCharField("bénéficiaires désignés", blank=True)
     # Unticked by default: offers by e-mail / SMS (CNIL: prior consent).
     offers_consent_at = models.DateTimeField(
         "accord pour recevoir des offres le", null=True, blank=True

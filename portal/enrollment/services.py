@@ -101,7 +101,10 @@ EMPLOYEE_COLUMNS = (
 
 
 class PreEnrolled(NamedTuple):
-    """A new pre-enrollment, as `pre_enroll` wrote it (no model instance: files are large)."""
+    """A new pre-enrollment, as `pre_enroll` wrote it (no model instance: files are large).
+
+    `membership_id` is the dossier's lead membership (health when joined): it carries the
+    affiliation request and the invitation for every contract the employee joins."""
 
     employee_id: int
     membership_id: int
@@ -163,7 +166,8 @@ def pre_enroll(
 ) -> list[PreEnrolled]:
     """Create the employees, their logins and their memberships, in bulk (same order).
 
-    Each employee is covered from the effective date. Called inside the declaring
+    Each employee joins each declared insured group's contract (one membership each) from the
+    effective date. Called inside the declaring
     transaction, after `validate_declaration` passed for every declaration.
     """
     count = len(declarations)
@@ -183,8 +187,26 @@ def pre_enroll(
         for d, user_id in zip(declarations, user_ids, strict=True)
     ]
     employee_ids = insert_rows(Employee, EMPLOYEE_COLUMNS, employees, ids=True)
-    membership_ids = reserve_ids(Membership, count)
-    contracts = {pk: group.contract_id for pk, group in groups.items()}
+    # One membership per contract joined; the first (health when joined) leads the dossier.
+    membership_ids = reserve_ids(Membership, sum(len(d.insured_group_ids) for d in declarations))
+    rows, leads, next_id = [], [], iter(membership_ids)
+    for d, employee_id in zip(declarations, employee_ids, strict=True):
+        for position, group_id in enumerate(d.insured_group_ids):
+            membership_id = next(next_id)
+            if position == 0:
+                leads.append(membership_id)
+            group = groups[group_id]
+            rows.append(
+                (
+                    membership_id,
+                    employee_id,
+                    group.contract_id,
+                    group_id,
+                    member_number(membership_id),
+                    d.effective_date,
+                    now,
+                )
+            )
     insert_rows(
         Membership,
         [
@@ -196,27 +218,12 @@ def pre_enroll(
             "effective_date",
             "status_changed_at",
         ],
-        [
-            (
-                membership_id,
-                employee_id,
-                contracts[d.insured_group_id],  # type: ignore[index]  # validated
-                d.insured_group_id,
-                member_number(membership_id),
-                d.effective_date,
-                now,
-            )
-            for d, employee_id, membership_id in zip(
-                declarations, employee_ids, membership_ids, strict=True
-            )
-        ],
+        rows,
     )
     audit.record(
         AuditAction.EMPLOYEES_PRE_ENROLLED, by=by, company_id=company.pk, memberships=membership_ids
     )
-    return [
-        PreEnrolled(*values) for values in zip(employee_ids, membership_ids, employees, strict=True)
-    ]
+    return [PreEnrolled(*values) for values in zip(employee_ids, leads, employees, strict=True)]
 
 
 def invitation_expiry(sent_at: datetime) -> datetime:
@@ -347,6 +354,18 @@ def move_membership(
     return membership
 
 
+def others_to_enroll(membership: Membership) -> bool:
+    """The employee still has another contract of their dossier to enroll in (e.g. the
+    provident contract when the health one is waived or terminated)."""
+    return (
+        Membership.objects.filter(
+            employee_id=membership.employee_id, status=MembershipStatus.PRE_ENROLLED
+        )
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
 def revoke_invitations(*, membership_id: int, now: datetime) -> list[int]:
     """The membership's unused links stop working; the ids of those revoked (to reinstate)."""
     ids = list(
@@ -395,7 +414,9 @@ def _declaration_of(employee: Employee, membership: Membership) -> EmployeeDecla
         **values,
         hire_date=employee.hire_date,
         effective_date=membership.effective_date,
-        insured_group_id=membership.insured_group_id,
+        insured_group_ids=list(
+            employee.memberships.order_by("pk").values_list("insured_group_id", flat=True)
+        ),
     )
 
 

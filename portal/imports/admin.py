@@ -14,24 +14,30 @@ from portal.imports.models import ImportBatch
 class ImportBatchForm(forms.ModelForm[ImportBatch]):
     class Meta:
         model = ImportBatch
-        fields = ["company", "insured_group", "file"]
+        fields = ["company", "insured_group", "other_groups", "file"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        group = self.fields.get("insured_group")
-        if isinstance(group, forms.ModelChoiceField):
-            # Each choice names its company (InsuredGroup.__str__), in one query.
-            group.queryset = InsuredGroup.objects.select_related("contract__company").order_by(
-                "contract__company__legal_name", "code"
-            )
+        for name in ("insured_group", "other_groups"):
+            field = self.fields.get(name)
+            if isinstance(field, forms.ModelChoiceField):
+                # Each choice names its company (InsuredGroup.__str__), in one query.
+                field.queryset = InsuredGroup.objects.select_related("contract__company").order_by(
+                    "contract__company__legal_name", "code"
+                )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         company, group = data.get("company"), data.get("insured_group")
-        if company and group and group.contract.company_id != company.pk:
-            self.add_error(
-                "insured_group", "Ce groupe d'assurés n'appartient pas à cette entreprise."
-            )
+        others = list(data.get("other_groups") or [])
+        if company and group:
+            groups = [group, *others]
+            if any(g.contract.company_id != company.pk for g in groups):
+                self.add_error(
+                    "insured_group", "Ce groupe d'assurés n'appartient pas à cette entreprise."
+                )
+            elif len({g.contract_id for g in groups}) != len(groups):
+                self.add_error("other_groups", "Un seul groupe d'assurés par contrat.")
         return data
 
 
@@ -73,7 +79,7 @@ class ImportBatchAdmin(admin.ModelAdmin[ImportBatch]):
             return
         batch = services.start_import(
             company=form.cleaned_data["company"],
-            group=form.cleaned_data["insured_group"],
+            groups=[form.cleaned_data["insured_group"], *form.cleaned_data["other_groups"]],
             upload=form.cleaned_data["file"],
             by=request.user,  # type: ignore[arg-type]
         )

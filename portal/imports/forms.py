@@ -5,23 +5,13 @@ from typing import Any
 from django import forms
 
 from portal.companies.models import Company, InsuredGroup
-
-
-class GroupChoiceField(forms.ModelChoiceField[InsuredGroup]):
-    def label_from_instance(self, obj: InsuredGroup) -> str:
-        return f"{obj.code} — {obj.label} ({obj.contract.get_kind_display()})"
+from portal.enrollment.forms import chosen_groups, group_fields
 
 
 class ImportForm(forms.Form):
-    insured_group = GroupChoiceField(
-        label="Groupe d'assurés",
-        queryset=InsuredGroup.objects.none(),
-        empty_label="Sélectionnez le groupe d'assurés",
-        error_messages={
-            "required": "Sélectionnez le groupe d'assurés des salariés du fichier.",
-            "invalid_choice": "Ce groupe d'assurés n'existe pas pour votre entreprise.",
-        },
-    )
+    """ "Ajouter des salariés — Fichier": the insured groups of the file's employees (one
+    list per contract of the company) and the completed file."""
+
     file = forms.FileField(
         label="Fichier complété",
         help_text="Modèle Excel (.xlsx, .xls, .ods) ou CSV complété.",
@@ -35,10 +25,40 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["insured_group"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = (
-            InsuredGroup.objects.filter(contract__company=company)
-            .select_related("contract")
-            .order_by("contract__kind", "code")
+        self.company = company
+        groups = group_fields(company)
+        self.group_names = list(groups)
+        # The lists come first, as in the guide ("Sélectionnez le groupe d'assurés ...").
+        self.fields = {**groups, **self.fields}
+        for name in self.group_names:
+            field = self.fields[name]
+            field.error_messages["invalid_choice"] = (
+                "Ce groupe d'assurés n'existe pas pour votre entreprise."
+            )
+
+    @property
+    def group_boxes(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.group_names]
+
+    @property
+    def several_contracts(self) -> bool:
+        return len(self.group_names) > 1
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.group_names and not chosen_groups(data, self.group_names):
+            self.add_error(
+                self.group_names[0],
+                "Sélectionnez le groupe d'assurés des salariés du fichier"
+                + (" (au moins un contrat)." if self.several_contracts else "."),
+            )
+        return data
+
+    def groups(self) -> list[InsuredGroup]:
+        """The chosen groups, health first (the lead of each employee's dossier)."""
+        ids = chosen_groups(self.cleaned_data, self.group_names)
+        found = InsuredGroup.objects.filter(pk__in=ids, contract__company=self.company)
+        return sorted(
+            found.select_related("contract"),
+            key=lambda g: (not g.contract.is_health, g.contract.number),
         )

@@ -23,8 +23,16 @@ class ImportBatch(models.Model):
     company = models.ForeignKey(
         Company, on_delete=models.PROTECT, related_name="imports", verbose_name="entreprise"
     )
+    # The first group (health when chosen) leads each employee's dossier; with a company's
+    # other contracts, the file's employees also join `other_groups` (one per contract).
     insured_group = models.ForeignKey(
         InsuredGroup, on_delete=models.PROTECT, related_name="+", verbose_name="groupe d'assurés"
+    )
+    other_groups = models.ManyToManyField(
+        InsuredGroup,
+        blank=True,
+        related_name="+",
+        verbose_name="groupes d'assurés des autres contrats",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -58,6 +66,12 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({timezone.localtime(self.created_at):%d/%m/%Y %H:%M})"
+
+    @property
+    def groups(self) -> list[InsuredGroup]:
+        """Every insured group the file's employees join, the lead first."""
+        others = sorted(self.other_groups.all(), key=lambda g: (g.contract.number, g.pk))
+        return [self.insured_group, *others]
 
     @property
     def percent(self) -> int:

@@ -42,7 +42,7 @@ from portal.tracking.models import Source
 from portal.tracking.services import declare_employees
 
 # Problems that concern no column of the file.
-OTHER_FIELDS = {"insured_group_id": "Groupe d'assurés"}
+OTHER_FIELDS = {"insured_group_ids": "Groupe d'assurés"}
 
 
 def process(batch_id: int, *, max_chunks: int | None = None) -> ImportBatch:
@@ -82,7 +82,7 @@ def process(batch_id: int, *, max_chunks: int | None = None) -> ImportBatch:
     return batch
 
 
-def to_declaration(values: dict[str, Any], group: InsuredGroup) -> EmployeeDeclaration:
+def to_declaration(values: dict[str, Any], groups: list[InsuredGroup]) -> EmployeeDeclaration:
     def day(key: str) -> date | None:
         value = values.get(key)
         return value if isinstance(value, date) else None
@@ -97,7 +97,7 @@ def to_declaration(values: dict[str, Any], group: InsuredGroup) -> EmployeeDecla
         birth_date=day("birth_date"),
         hire_date=day("hire_date"),
         effective_date=day("effective_date"),
-        insured_group_id=group.pk,
+        insured_group_ids=[g.pk for g in groups],
         alsace_moselle=values.get("alsace_moselle"),
         nir=text("nir"),
         fund_code=text("fund_code"),
@@ -132,6 +132,7 @@ def _declare(batch: ImportBatch, employees: EmployeeFile, max_chunks: int | None
     start = batch.processed_rows
     lookups = PreloadedLookups(batch.company)
     today = timezone.localdate()
+    groups = batch.groups
     rows = employees.rows(skip=start)
     chunks = 0
     while part := list(itertools.islice(rows, settings.IMPORT_CHUNK_ROWS)):
@@ -148,7 +149,7 @@ def _declare(batch: ImportBatch, employees: EmployeeFile, max_chunks: int | None
             accepted: list[EmployeeDeclaration] = []
             rejected: list[tuple[int, int, str, list[dict[str, str]]]] = []
             for row in part:
-                declaration, errors = _check(row, batch, today, lookups)
+                declaration, errors = _check(row, batch, groups, today, lookups)
                 if declaration is not None:
                     accepted.append(declaration)
                 else:
@@ -172,12 +173,16 @@ def _declare(batch: ImportBatch, employees: EmployeeFile, max_chunks: int | None
 
 
 def _check(
-    row: ParsedRow, batch: ImportBatch, today: date, lookups: PreloadedLookups
+    row: ParsedRow,
+    batch: ImportBatch,
+    groups: list[InsuredGroup],
+    today: date,
+    lookups: PreloadedLookups,
 ) -> tuple[EmployeeDeclaration | None, list[Problem]]:
     """The row's declaration if every rule accepts it, else its problems (cells first)."""
     if row.problems:
         return None, list(row.problems)
-    declaration = to_declaration(row.values, batch.insured_group)
+    declaration = to_declaration(row.values, groups)
     result = validate_declaration(declaration, company=batch.company, today=today, lookups=lookups)
     if not result.ok:
         return None, list(result.errors)

@@ -18,11 +18,24 @@ from portal.imports.tasks import process_import
 
 @transaction.atomic
 def start_import(
-    *, company: Company, group: InsuredGroup, upload: UploadedFile[bytes], by: User | None
+    *,
+    company: Company,
+    groups: list[InsuredGroup],
+    upload: UploadedFile[bytes],
+    by: User | None,
 ) -> ImportBatch:
-    """Store the uploaded file and queue its processing (the page then shows the progress)."""
-    if group.contract.company_id != company.pk:
+    """Store the uploaded file and queue its processing (the page then shows the progress).
+
+    `groups`: the insured groups the file's employees join, at most one per contract, the
+    lead (health when chosen) first."""
+    contracts = [g.contract_id for g in groups]
+    if (
+        not groups
+        or any(g.contract.company_id != company.pk for g in groups)
+        or len(set(contracts)) != len(contracts)
+    ):
         raise BusinessError(ImportFileError.IMPORT_GROUP_UNKNOWN)
+    group = groups[0]
     if upload.size is not None and upload.size > settings.IMPORT_MAX_BYTES:
         raise BusinessError(
             ImportFileError.UPLOAD_TOO_LARGE, megabytes=settings.IMPORT_MAX_BYTES // (1024 * 1024)
@@ -31,6 +44,7 @@ def start_import(
     batch = ImportBatch(company=company, insured_group=group, created_by=by, filename=name)
     batch.file.save(name, upload, save=False)
     batch.save()
+    batch.other_groups.set(groups[1:])
     audit.record(AuditAction.IMPORT_STARTED, by=by, target=batch, company_id=company.pk)
     transaction.on_commit(lambda: process_import.enqueue(batch.pk))
     return batch

@@ -20,6 +20,7 @@ def _batch(company: Company, batch_id: int) -> ImportBatch:
     batch = (
         ImportBatch.objects.filter(company=company, pk=batch_id)
         .select_related("insured_group", "created_by")
+        .prefetch_related("other_groups__contract")
         .first()
     )
     if batch is None:
@@ -38,7 +39,7 @@ def upload(request: AuthenticatedRequest, company: Company) -> HttpResponse:
         try:
             batch = services.start_import(
                 company=company,
-                group=form.cleaned_data["insured_group"],
+                groups=form.groups(),
                 upload=form.cleaned_data["file"],
                 by=request.user,
             )
@@ -94,9 +95,11 @@ def rejection_file(request: AuthenticatedRequest, company: Company, batch_id: in
 @company_view
 def history(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """Every import of the company: who, when, file, group, counts, rejection file."""
-    batches = ImportBatch.objects.filter(company=company).select_related(
-        "insured_group", "created_by"
-    )[:100]
+    batches = (
+        ImportBatch.objects.filter(company=company)
+        .select_related("insured_group", "created_by")
+        .prefetch_related("other_groups__contract")[:100]
+    )
     context = company_context(request, company, "requests")
     context["batches"] = batches
     return render(request, "imports/history.html", context)

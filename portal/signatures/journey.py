@@ -10,6 +10,7 @@ from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.core.transactions import within_business_event
+from portal.enrollment.dossiers import Dossier
 from portal.enrollment.models import DebitMandate, JourneyStep, Membership, MembershipStatus
 from portal.enrollment.services import move_membership
 from portal.notifications.services import send_email
@@ -21,8 +22,10 @@ from portal.tracking.services import move_request
 
 @within_business_event
 def sign_enrollment(*, envelope: SignatureEnvelope, by: User | None) -> Membership:
-    """The employee signed their dossier by SMS code: the membership is "signed", the SEPA
-    mandate too, and the affiliation request goes "En cours" for the insurer to check.
+    """The employee signed their dossier by SMS code: every membership of the dossier (one per
+    contract joined: "La signature entraîne une validation de l'ensemble du dossier") is
+    "signed", the SEPA mandate too, and the affiliation request goes "En cours" for the
+    insurer to check. Returns the dossier's lead.
 
     The effect of signing an enrollment envelope (registered in `SignaturesConfig.ready()`):
     it commits with the signature or not at all. Refused unless the membership is still
@@ -34,15 +37,17 @@ def sign_enrollment(*, envelope: SignatureEnvelope, by: User | None) -> Membersh
     if membership.status != MembershipStatus.PRE_ENROLLED:
         raise BusinessError(SignatureError.ENROLLMENT_NOT_SIGNABLE)
     now = timezone.now()
-    membership = move_membership(
-        membership.pk,
-        MembershipStatus.SIGNED,
-        by=by,
-        now=now,
-        signed_at=envelope.signed_at,
-        journey_step=JourneyStep.SIGNATURE,
-    )
-    DebitMandate.objects.filter(membership=membership, signed_at=None).update(
+    dossier = Dossier.of(membership, lock=True)
+    for member in dossier.memberships:
+        move_membership(
+            member.pk,
+            MembershipStatus.SIGNED,
+            by=by,
+            now=now,
+            signed_at=envelope.signed_at,
+            journey_step=JourneyStep.SIGNATURE,
+        )
+    DebitMandate.objects.filter(membership_id__in=dossier.ids, signed_at=None).update(
         signed_at=envelope.signed_at
     )
     request = _affiliation_request(membership, State.WAITING)
@@ -54,40 +59,51 @@ def sign_enrollment(*, envelope: SignatureEnvelope, by: User | None) -> Membersh
         target=membership,
         company_id=membership.contract.company_id,
         envelope=envelope.pk,
+        memberships=dossier.ids,
         affiliation_request=request.pk if request else None,
     )
+    membership.refresh_from_db()
     return membership
 
 
 def _affiliation_request(membership: Membership, state: str) -> Request | None:
+    """The employee's affiliation request (one per declaration, for every contract joined)."""
     return (
         Request.objects.select_for_update()
-        .filter(membership=membership, reason=Reason.AFFILIATION, state=state)
+        .filter(employee_id=membership.employee_id, reason=Reason.AFFILIATION, state=state)
+        .order_by("-pk")
         .first()
     )
 
 
 @transaction.atomic(durable=True)
 def close_enrollment(*, membership: Membership, by: User) -> Membership:
-    """The insurer checked a signed enrollment: the request is "Clôturée" and the membership
-    "Mis en gestion"."""
+    """The insurer checked a signed dossier: the request is "Clôturée" and every membership
+    of the dossier "Mis en gestion"."""
     locked = Membership.objects.select_for_update().get(pk=membership.pk)
     if locked.status != MembershipStatus.SIGNED:
         raise BusinessError(SignatureError.CLOSE_NOT_SIGNED)
     now = timezone.now()
-    locked = move_membership(locked.pk, MembershipStatus.ACTIVE, by=by, now=now)
+    dossier = Dossier.of(locked, lock=True)
+    for member in dossier.memberships:
+        move_membership(member.pk, MembershipStatus.ACTIVE, by=by, now=now)
+    locked.refresh_from_db()
     request = _affiliation_request(locked, State.IN_PROGRESS)
     if request is not None:
         move_request(request, State.CLOSED, event=EventKind.CLOSED, by=by, now=now)
     audit.record(
-        AuditAction.ENROLLMENT_CLOSED, by=by, target=locked, company_id=locked.contract.company_id
+        AuditAction.ENROLLMENT_CLOSED,
+        by=by,
+        target=locked,
+        company_id=locked.contract.company_id,
+        memberships=dossier.ids,
     )
     return locked
 
 
 @transaction.atomic(durable=True)
 def send_back_enrollment(*, membership: Membership, reason: str, by: User) -> Membership:
-    """The insurer sends a signed enrollment back to the employee to correct: it becomes
+    """The insurer sends a signed dossier back to the employee to correct: it becomes
     editable again and must be signed anew; the signed dossier stays as evidence ("renvoyé")."""
     reason = " ".join(reason.split())
     if not reason:
@@ -96,18 +112,21 @@ def send_back_enrollment(*, membership: Membership, reason: str, by: User) -> Me
     if locked.status != MembershipStatus.SIGNED:
         raise BusinessError(SignatureError.RETURN_NOT_SIGNED)
     now = timezone.now()
-    locked = move_membership(
-        locked.pk,
-        MembershipStatus.PRE_ENROLLED,
-        by=by,
-        now=now,
-        signed_at=None,
-        journey_step=JourneyStep.BANK,  # every step stays filled in; only signing remains
-    )
+    dossier = Dossier.of(locked, lock=True)
+    for member in dossier.memberships:
+        move_membership(
+            member.pk,
+            MembershipStatus.PRE_ENROLLED,
+            by=by,
+            now=now,
+            signed_at=None,
+            journey_step=JourneyStep.BANK,  # every step stays filled in; only signing remains
+        )
+    locked.refresh_from_db()
     SignatureEnvelope.objects.filter(
-        membership=locked, purpose=Purpose.ENROLLMENT, status=EnvelopeStatus.SIGNED
+        membership_id__in=dossier.ids, purpose=Purpose.ENROLLMENT, status=EnvelopeStatus.SIGNED
     ).update(status=EnvelopeStatus.RETURNED)
-    DebitMandate.objects.filter(membership=locked).update(signed_at=None)
+    DebitMandate.objects.filter(membership_id__in=dossier.ids).update(signed_at=None)
     request = _affiliation_request(locked, State.IN_PROGRESS)
     if request is not None:
         move_request(request, State.WAITING, event=EventKind.SENT_BACK, by=by, now=now)
@@ -124,5 +143,6 @@ def send_back_enrollment(*, membership: Membership, reason: str, by: User) -> Me
         target=locked,
         company_id=locked.contract.company_id,
         reason=reason,
+        memberships=dossier.ids,
     )
     return locked

@@ -16,6 +16,7 @@ from portal.core.errors import BusinessError
 from portal.enrollment.models import Membership, MembershipStatus
 from portal.enrollment.services import (
     move_membership,
+    others_to_enroll,
     reinstate_invitations,
     revoke_invitations,
 )
@@ -106,15 +107,22 @@ def terminate_membership(
         membership.pk, MembershipStatus.TERMINATED, by=by, now=now, end_date=termination_date
     )
     # Still pre-enrolled: the invitation link stops working, the affiliation will not come.
-    # Both are recorded, to be reopened if the termination is undone.
-    termination.revoked_invitation_ids = revoke_invitations(membership_id=membership.pk, now=now)
-    waiting = (
-        Request.objects.filter(
-            membership=membership, reason=Reason.AFFILIATION, state=State.WAITING
+    # Both are recorded, to be reopened if the termination is undone. Unless the dossier
+    # has another contract still to enroll in: the link and the affiliation are for it too.
+    waiting = None
+    if not others_to_enroll(membership):
+        termination.revoked_invitation_ids = revoke_invitations(
+            membership_id=membership.pk, now=now
         )
-        .order_by("pk")
-        .first()
-    )
+        waiting = (
+            Request.objects.filter(
+                employee_id=membership.employee_id,
+                reason=Reason.AFFILIATION,
+                state=State.WAITING,
+            )
+            .order_by("pk")
+            .first()
+        )
     if waiting is not None:
         move_request(waiting, State.CANCELLED, event=EventKind.MEMBER_TERMINATED, by=by, now=now)
     termination.cancelled_affiliation = waiting

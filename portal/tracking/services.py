@@ -263,8 +263,9 @@ def declare_employees(
     groups = {
         g.pk: g
         for g in InsuredGroup.objects.filter(
-            pk__in={d.insured_group_id for d in declarations}, contract__company=company
-        )
+            pk__in={pk for d in declarations for pk in d.insured_group_ids},
+            contract__company=company,
+        ).select_related("contract")
     }
     enrolled = pre_enroll(company=company, declarations=declarations, groups=groups, by=by, now=now)
     keys = submission_keys or [None] * len(enrolled)

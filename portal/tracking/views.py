@@ -85,9 +85,9 @@ def declare(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     initial: dict[str, Any] = {"country": "FRANCE"}
     pending = _load(request, PENDING)
     if index is not None:
-        initial = _initial(from_session(drafts[index]))
+        initial = _initial(from_session(drafts[index]), company)
     elif pending and pending.get("company") == company.pk and "retour" in request.GET:
-        initial = _initial(from_session(pending["declaration"]))
+        initial = _initial(from_session(pending["declaration"]), company)
     form = DeclarationForm(
         request.POST or None,
         initial=initial,
@@ -109,9 +109,10 @@ def declare(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     return render(request, "tracking/declare_form.html", context)
 
 
-def _initial(d: EmployeeDeclaration) -> dict[str, Any]:
+def _initial(d: EmployeeDeclaration, company: Company) -> dict[str, Any]:
     values = to_session(d)
     values["alsace_moselle"] = {True: "oui", False: "non"}.get(d.alsace_moselle)  # type: ignore[arg-type]
+    values.update(DeclarationForm.initial_groups(company, d.insured_group_ids))
     return values
 
 
@@ -159,7 +160,10 @@ def review(request: AuthenticatedRequest, company: Company) -> HttpResponse:
         return redirect("tracking:review", company.pk)
     if request.method == "POST" and "valider" in request.POST:
         return _declare_all(request, company, drafts)
-    groups = {g.pk: g for g in InsuredGroup.objects.filter(contract__company=company)}
+    groups = {
+        g.pk: g
+        for g in InsuredGroup.objects.filter(contract__company=company).select_related("contract")
+    }
     entries = [(i, from_session(d)) for i, d in enumerate(drafts)]
     context = company_context(request, company, "requests")
     context.update(entries=entries, groups=groups, step=2)

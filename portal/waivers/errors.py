@@ -8,6 +8,11 @@ from portal.core.errors import ErrorCode
 class WaiverError(ErrorCode):
     """Asking for a waiver and granting it."""
 
+    WAIVER_HEALTH_ONLY = (
+        "waiver_health_only",
+        "La dispense d'adhésion concerne la complémentaire santé seulement : l'adhésion au "
+        "contrat de prévoyance est obligatoire.",
+    )
     WAIVERS_DISABLED = (
         "waivers_disabled",
         "Votre employeur ne propose pas la demande de dispense en ligne : adressez-vous à "

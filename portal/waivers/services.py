@@ -26,7 +26,7 @@ from portal.core.uploads import (
 )
 from portal.documents.rendering import render_pdf
 from portal.enrollment.models import Membership, MembershipStatus
-from portal.enrollment.services import move_membership, revoke_invitations
+from portal.enrollment.services import move_membership, others_to_enroll, revoke_invitations
 from portal.notifications.services import send_email
 from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
 from portal.tracking.models import EventKind, Reason, Request, Source, State
@@ -44,14 +44,19 @@ PROOF_EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 
 def offered_cases(membership: Membership) -> list[WaiverCase]:
     """The cases this employee may choose: those of the contract's kind, facultative ones
-    only if its acte provides them. What the waiver form lists and `request_waiver` accepts."""
+    only if its acte provides them. What the waiver form lists and `request_waiver` accepts.
+    None for a provident contract: the waivers apply to the health contract only."""
     contract = membership.contract
+    if not contract.is_health:
+        return []
     return rules.cases_for(contract.kind, contract.optional_waivers)
 
 
 def _check_membership(membership: Membership) -> None:
     if not membership.contract.company.waivers_enabled:
         raise BusinessError(WaiverError.WAIVERS_DISABLED)
+    if not membership.contract.is_health:
+        raise BusinessError(WaiverError.WAIVER_HEALTH_ONLY)
     if membership.status == MembershipStatus.WAIVED:
         raise BusinessError(WaiverError.WAIVER_ALREADY_GRANTED)
     if membership.status != MembershipStatus.PRE_ENROLLED:
@@ -258,12 +263,14 @@ def grant_waiver(*, waiver_id: int, by: User) -> Waiver:
     membership = move_membership(membership.pk, MembershipStatus.WAIVED, by=by, now=now)
     move_request(request, State.CLOSED, event=EventKind.WAIVER_GRANTED, by=by, now=now)
     # The affiliation waiting for the employee will not come: it ends "Annulée", with the
-    # waiver as the reason in its timeline; the link stops working.
-    for waiting in Request.objects.filter(
-        membership=membership, reason=Reason.AFFILIATION, state=State.WAITING
-    ):
-        move_request(waiting, State.CANCELLED, event=EventKind.WAIVER_GRANTED, by=by, now=now)
-    revoke_invitations(membership_id=membership.pk, now=now)
+    # waiver as the reason in its timeline; the link stops working. Unless the dossier has
+    # another contract to enroll in (provident): the affiliation and the link wait for it.
+    if not others_to_enroll(membership):
+        for waiting in Request.objects.filter(
+            employee_id=membership.employee_id, reason=Reason.AFFILIATION, state=State.WAITING
+        ):
+            move_request(waiting, State.CANCELLED, event=EventKind.WAIVER_GRANTED, by=by, now=now)
+        revoke_invitations(membership_id=membership.pk, now=now)
     _tell_employee(waiver, membership, "waiver_granted")
     audit.record(
         AuditAction.WAIVER_GRANTED,

@@ -81,7 +81,7 @@ def upload(client: Client, company: Company, name: str, content: bytes) -> Any:
     group = company.contracts.get().insured_groups.get()
     return client.post(
         reverse("imports:upload", args=[company.pk]),
-        {"insured_group": group.pk, "file": SimpleUploadedFile(name, content)},
+        {f"group_{group.contract_id}": group.pk, "file": SimpleUploadedFile(name, content)},
         follow=True,
     )
 
@@ -302,7 +302,7 @@ def test_a_bad_nir_has_the_same_code_and_message_at_every_door(
             "email": "cedric.simon@example.org",
             "hire_date": "2024-03-01",
             "effective_date": "2024-03-01",
-            "insured_group_id": str(group.pk),
+            f"group_{group.contract_id}": str(group.pk),
             "alsace_moselle": "non",
         },
         company=company_a,

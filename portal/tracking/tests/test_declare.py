@@ -70,7 +70,8 @@ def test_real_names_are_accepted(company_a: Company, name: str) -> None:
             {"email": "", "street_name": "", "street_number": "", "postal_code": "", "city": ""},
             {"street_name": ["address_required"]},
         ),
-        ({"insured_group_id": 999_999}, {"insured_group_id": ["group_unknown"]}),
+        ({"insured_group_ids": [999_999]}, {"insured_group_ids": ["group_unknown"]}),
+        ({"insured_group_ids": []}, {"insured_group_ids": ["group_required"]}),
     ],
 )
 def test_declaration_rules(

@@ -40,7 +40,7 @@ def form_data(company: Company, **overrides: Any) -> dict[str, Any]:
         "employee_number": "E-42",
         "hire_date": RECENT,
         "effective_date": RECENT,
-        "insured_group_id": str(group.pk),
+        f"group_{group.contract_id}": str(group.pk),
         "alsace_moselle": "non",
     }
     data.update(overrides)

@@ -206,19 +206,22 @@ def test_facultative_case_needs_the_contract_to_provide_it(membership: Membershi
 
 
 @pytest.mark.django_db
-def test_provident_contract_offers_no_health_only_case(company: Company, base_product: Any) -> None:
+def test_a_provident_contract_offers_no_waiver_the_health_contract_only(
+    company: Company, base_product: Any
+) -> None:
     contract = Contract.objects.create(
         company=company, number="P0001", kind=ContractKind.PROVIDENT, start_date=date(2024, 1, 1)
     )
     group = InsuredGroup.objects.create(
         contract=contract, code="PREV", label="Tous", base_product=base_product
     )
-    request = declare(company, insured_group_id=group.pk, hire_date=HIRED, effective_date=HIRED)
+    request = declare(company, insured_group_ids=[group.pk], hire_date=HIRED, effective_date=HIRED)
     provident = request.membership
-    assert [c.code for c in offered_cases(provident)] == ["due_before_plan"]
+    assert offered_cases(provident) == []
     with pytest.raises(BusinessError) as error:
-        ask(provident)
-    assert error.value.code == "waiver_case_not_offered"
+        ask(provident, case_code="due_before_plan")
+    assert error.value.code == "waiver_health_only"
+    assert Waiver.objects.count() == 0
 
 
 @pytest.mark.django_db
