@@ -63,6 +63,25 @@ class Dossier:
     def __len__(self) -> int:
         return len(self.memberships)
 
+    @property
+    def offer_phrase(self) -> str:
+        """ "une complémentaire santé collective", "... et un contrat de prévoyance collectifs"."""
+        return offer_phrase(self.health is not None, bool(self.provident))
+
+    @property
+    def joining_phrase(self) -> str:
+        """ "à la complémentaire santé et au contrat de prévoyance" (your enrollment ...)."""
+        parts = (["à la complémentaire santé"] if self.health is not None else []) + (
+            ["au contrat de prévoyance"] if self.provident else []
+        )
+        return " et ".join(parts)
+
+
+def offer_phrase(health: bool, provident: bool) -> str:
+    if health and provident:
+        return "une complémentaire santé et un contrat de prévoyance collectifs"
+    return "une complémentaire santé collective" if health else "un contrat de prévoyance collectif"
+
 
 def lead_of(membership: Membership) -> Membership:
     """The membership that leads `membership`'s dossier (itself when alone or health)."""

@@ -18,6 +18,7 @@ from portal.accounts.models import Role, User
 from portal.companies.models import Product
 from portal.core.errors import BusinessError
 from portal.enrollment import bank_details, journey
+from portal.enrollment.dossiers import Dossier
 from portal.enrollment.models import (
     JOURNEY_ORDER,
     JourneyStep,
@@ -56,6 +57,7 @@ def member_view(view: View) -> View:
 
 
 def step_context(membership: Membership, step: JourneyStep, **extra: Any) -> dict[str, Any]:
+    dossier = Dossier.of(membership)
     # Once signed (or waived) the steps are read-only: the bar links to none of them.
     editable = membership.editable_by_employee
     steps = [
@@ -69,7 +71,25 @@ def step_context(membership: Membership, step: JourneyStep, **extra: Any) -> dic
         }
         for i, s in enumerate(JOURNEY_ORDER)
     ]
-    return {"membership": membership, "employee": membership.employee, "steps": steps, **extra}
+    return {
+        "membership": membership,
+        "employee": membership.employee,
+        "steps": steps,
+        "dossier": dossier,
+        "contracts_sentence": contracts_sentence(dossier),
+        **extra,
+    }
+
+
+def contracts_sentence(dossier: Dossier) -> str:
+    """ "une complémentaire santé et un contrat de prévoyance": what the company subscribed
+    for the employee, as "Mes garanties" says it."""
+    parts = []
+    if dossier.health is not None:
+        parts.append("une complémentaire santé")
+    if dossier.provident:
+        parts.append("un contrat de prévoyance")
+    return " et ".join(parts)
 
 
 def step_url(membership: Membership, step: JourneyStep) -> str:
@@ -89,6 +109,10 @@ def closed_response(request: HttpRequest, membership: Membership) -> HttpRespons
     if not membership.editable_by_employee:
         messages.info(request, journey.SIGNED_ALREADY)
         return redirect(finished_url(membership))
+    lead = Dossier.of(membership).lead
+    if lead.pk != membership.pk:
+        # The dossier's steps are its lead's (the health contract's): one journey, one URL.
+        return redirect("journey:resume", lead.pk)
     if journey.online_deadline_passed(membership, timezone.now()):
         return render(
             request,
@@ -104,7 +128,8 @@ def resume(request: HttpRequest, membership: Membership) -> HttpResponse:
     """ "Finaliser mon adhésion": back where the employee left off."""
     if not membership.editable_by_employee:
         return redirect(finished_url(membership))
-    return redirect(step_url(membership, journey.next_step(membership)))
+    lead = Dossier.of(membership).lead
+    return redirect(step_url(lead, journey.next_step(lead)))
 
 
 @member_view
@@ -227,15 +252,27 @@ def remove_dependant(
 
 @member_view
 def coverage(request: HttpRequest, membership: Membership) -> HttpResponse:
-    """ "Mes garanties": the offered choices as cards, with what each costs the employee."""
+    """ "Mes garanties": the health choices as cards, with what each costs the employee; each
+    provident contract's cover, and its beneficiary clause where the contract asks for it."""
     if (response := closed_response(request, membership)) is not None:
         return response
     if not membership.step_done(JourneyStep.DEPENDANTS):
         return redirect(step_url(membership, journey.next_step(membership)))
-    choices = journey.offers(membership)
+    dossier = Dossier.of(membership)
+    choices = journey.offers(membership) if dossier.health is not None else []
+    covers = journey.provident_covers(dossier)
+    errors: dict[str, str] = {}
     error = ""
     if request.method == "POST":
-        raw = request.POST.get("option", "")
+        raw = request.POST.get("option", "") if choices else "base"
+        clauses = {
+            c.membership.pk: journey.ClauseChoice(
+                request.POST.get(f"clause_{c.membership.pk}", ""),
+                request.POST.get(f"designation_{c.membership.pk}", ""),
+            )
+            for c in covers
+            if c.asks_clause
+        }
         if raw not in {"base", *(str(o.option.pk) for o in choices if o.option)}:
             error = "Choisissez une des garanties proposées."
         else:
@@ -244,18 +281,45 @@ def coverage(request: HttpRequest, membership: Membership) -> HttpResponse:
                     membership=membership,
                     option_id=None if raw == "base" else int(raw),
                     by=current_user(request),
+                    clauses=clauses,
                 )
             except BusinessError as failure:
-                error = failure.message
+                errors = {p.field: p.message for p in failure.problems}
+                error = "" if errors.keys() - {""} else failure.message
             else:
                 return redirect(step_url(membership, JourneyStep.BANK))
+        posted = {pk: (choice.clause, choice.designation) for pk, choice in clauses.items()}
+    else:
+        posted = {
+            c.membership.pk: (
+                c.membership.beneficiary_clause,
+                c.membership.beneficiary_designation,
+            )
+            for c in covers
+        }
     selected = (
         ("base" if membership.option_id is None else str(membership.option_id))
         if membership.coverage_chosen
         else ""
     )
+    if request.method == "POST" and choices:
+        selected = request.POST.get("option", selected)
     context = step_context(
-        membership, JourneyStep.COVERAGE, offers=choices, selected=selected, error=error
+        membership,
+        JourneyStep.COVERAGE,
+        offers=choices,
+        selected=selected,
+        error=error,
+        covers=[
+            {
+                "cover": c,
+                "clause": posted.get(c.membership.pk, ("", ""))[0],
+                "designation": posted.get(c.membership.pk, ("", ""))[1],
+                "clause_error": errors.get(f"clause_{c.membership.pk}", ""),
+                "designation_error": errors.get(f"designation_{c.membership.pk}", ""),
+            }
+            for c in covers
+        ],
     )
     return render(request, "journey/coverage.html", context)
 
@@ -264,9 +328,12 @@ def coverage(request: HttpRequest, membership: Membership) -> HttpResponse:
 def coverage_table(
     request: HttpRequest, membership: Membership, product_id: int
 ) -> HttpResponse | FileResponse:
-    """ "Voir les garanties": the coverage table of a product offered to the member."""
-    group = membership.insured_group
-    offered = [group.base_product_id, *group.option_products.values_list("pk", flat=True)]
+    """ "Voir les garanties": the coverage table of a product offered to the member (by any
+    contract of their dossier)."""
+    offered = []
+    for member in Dossier.of(membership).memberships:
+        group = member.insured_group
+        offered += [group.base_product_id, *group.option_products.values_list("pk", flat=True)]
     if product_id not in offered:
         raise Http404
     product = Product.objects.get(pk=product_id)

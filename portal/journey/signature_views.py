@@ -15,6 +15,7 @@ from portal.core.errors import BusinessError
 from portal.core.nir import format_nir
 from portal.enrollment import journey
 from portal.enrollment.banking import mask_iban
+from portal.enrollment.dossiers import Dossier
 from portal.enrollment.models import (
     AccountPurpose,
     BankAccount,
@@ -103,6 +104,7 @@ def summary(request: HttpRequest, membership: Membership) -> HttpResponse:
         benefits_account=_shown_account(benefits),
         nir=_shown_nir(membership.employee.nir),
         costs=costs,
+        covers=journey.provident_covers(Dossier.of(membership)),
     )
     return render(request, "journey/summary.html", context)
 
@@ -176,7 +178,7 @@ def bulletin(request: HttpRequest, membership: Membership) -> HttpResponse:
         envelope=envelope,
         consents=journey.BULLETIN_CONSENTS,
         error=error,
-        bulletins=1,
+        bulletins=len(Dossier.of(membership)),
     )
     return render(request, "journey/bulletin.html", context)
 
@@ -298,8 +300,8 @@ def waiver(request: HttpRequest, membership: Membership) -> HttpResponse:
     if (response := closed_response(request, membership)) is not None:
         return response
     company = membership.contract.company
-    if not company.waivers_enabled:
-        raise Http404
+    if not company.waivers_enabled or not membership.contract.is_health:
+        raise Http404  # waivers are for the health contract only
     cases = waiver_services.offered_cases(membership)
     errors: dict[str, list[str]] = {}
     chosen = request.POST.get("case", "")

@@ -18,6 +18,7 @@ from portal.accounts.forms import ChoosePasswordForm
 from portal.accounts.models import Role, User
 from portal.core.errors import BusinessError
 from portal.enrollment import services
+from portal.enrollment.dossiers import Dossier
 from portal.enrollment.models import Employee, Membership, MembershipStatus
 
 
@@ -44,7 +45,12 @@ def activate(request: HttpRequest, token: str) -> HttpResponse:
         request.session.set_expiry(0)
         # "Continuer": straight to the enrollment steps ("Mon profil").
         return redirect("journey:resume", membership.pk)
-    return render(request, "journey/activate.html", {"form": form, "employee": employee})
+    context = {
+        "form": form,
+        "employee": employee,
+        "offer_phrase": Dossier.of(invitation.membership).offer_phrase,
+    }
+    return render(request, "journey/activate.html", context)
 
 
 @login_required

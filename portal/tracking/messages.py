@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from portal.documents.rendering import render_pdf
+from portal.enrollment.dossiers import Dossier
 from portal.enrollment.models import Invitation, Membership
 from portal.enrollment.services import invitation_url, provisional_password
 from portal.notifications.rendering import Rendered, register, render_text
@@ -24,8 +25,11 @@ def render_invitation(invitation_id: int, template: str = "invitation") -> Rende
         "membership__employee", "membership__contract__company"
     ).get(pk=invitation_id)
     membership = invitation.membership
+    dossier = Dossier.of(membership)
     context = {
         **_brand(),
+        "offer_phrase": dossier.offer_phrase,
+        "joining_phrase": dossier.joining_phrase,
         "employee": membership.employee,
         "company": membership.contract.company,
         "membership": membership,
