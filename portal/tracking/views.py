@@ -148,7 +148,9 @@ def confirm_address(request: AuthenticatedRequest, company: Company) -> HttpResp
         several = len(suggestion.choices) > 1
         if several and choice not in {value for value, _label in suggestion.choices}:
             error = Problem.of(
-                EnrollmentError.COMMUNE_CHOICE_REQUIRED, "commune", postal_code=declaration.postal_code
+                EnrollmentError.COMMUNE_CHOICE_REQUIRED,
+                "commune",
+                postal_code=declaration.postal_code,
             ).message
         else:
             if suggestion.city_mismatch or request.POST.get("choix") == "suggeree":

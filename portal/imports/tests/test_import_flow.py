@@ -381,7 +381,9 @@ def test_imported_addresses_are_saved_like_the_forms_confirmed_one_with_city_cor
     lines[0][7], lines[0][13] = "rue de l'Église", "France"
     lines[1][12] = "Lyon"  # 75002 serves Paris only: corrected
     lines[2][11:13] = ["73000", "Lyon"]  # 73000 serves six communes: rejected
-    page = text(upload(client_a, company_a, "salaries.xlsx", xlsx_from_template(client_a, company_a, lines)))
+    page = text(
+        upload(client_a, company_a, "salaries.xlsx", xlsx_from_template(client_a, company_a, lines))
+    )
     assert "✓ 2 salariés validés." in page
     assert "Adresses corrigées avant l'enregistrement :" in page
     assert (
@@ -395,7 +397,14 @@ def test_imported_addresses_are_saved_like_the_forms_confirmed_one_with_city_cor
         "MONTAGNOLE, SONNAZ.</td></tr>" in page
     )
     saved = {
-        e.last_name: (e.street_number, e.street_name, e.postal_code, e.city, e.insee_code, e.country)
+        e.last_name: (
+            e.street_number,
+            e.street_name,
+            e.postal_code,
+            e.city,
+            e.insee_code,
+            e.country,
+        )
         for e in Employee.objects.filter(company=company_a)
     }
     assert saved == {

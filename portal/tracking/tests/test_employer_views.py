@@ -456,7 +456,9 @@ def test_a_wrong_city_is_suggested_as_the_official_commune_and_saved_once_confir
 def test_a_wrong_city_of_a_several_communes_postal_code_is_a_choice_with_the_closest_checked(
     client_a: Client, company_a: Company
 ) -> None:
-    client_a.post(url("declare", company_a), form_data(company_a, postal_code="73000", city="Chanbery"))
+    client_a.post(
+        url("declare", company_a), form_data(company_a, postal_code="73000", city="Chanbery")
+    )
     html = client_a.get(url("confirm_address", company_a)).content.decode()
     choices = re.findall(r'name="commune" value="([^"]+)"[^>]*?( checked)?>', html)
     assert choices == [
