@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from conftest import link_in
 from e2e.conftest import log_in
 from portal.backoffice.demo import DEMO_PASSWORD
+from portal.enrollment.models import Employee
 from portal.notifications.models import Channel, OutboundMessage
 
 
@@ -128,3 +129,48 @@ def test_declare_two_employees_remind_and_activate(page: Page, demo: None) -> No
     # "Continuer" leads straight to the first enrollment step, prefilled by the employer.
     expect(page.get_by_role("heading", name="Mon profil")).to_be_visible()
     expect(page.get_by_label("Prénom")).to_have_value("Élodie")
+
+
+def test_a_wrong_city_is_confirmed_among_the_postal_codes_communes(page: Page, demo: None) -> None:
+    log_in(page, "rh2@demo.example", DEMO_PASSWORD)
+    page.get_by_role("link", name="Ajouter des salariés").click()
+    page.get_by_label("Formulaire").check()
+    page.get_by_role("button", name="Poursuivre").click()
+    fill_employee(
+        page,
+        civility="Madame",
+        last="Durand",
+        first="Élodie",
+        birth="1990-02-03",
+        nir="2 90 02 69 123 045 12",
+        street="rue de la Gare",
+        postal="73000",
+        city="Chanbery",
+        email="elodie.durand@example.org",
+        number="E-42",
+    )
+    page.get_by_role("button", name="Valider").click()
+    expect(page.get_by_role("heading", name="Valider l'adresse du collaborateur")).to_be_visible()
+    expect(page.get_by_text("Pouvez-vous confirmer cette adresse ?")).to_be_visible()
+    expect(page.get_by_text("73000 Chanbery")).to_be_visible()  # Adresse indiquée
+    communes = page.get_by_role("group", name="Commune")
+    expect(communes.get_by_role("radio")).to_have_count(6)
+    expect(communes.get_by_label("73000 CHAMBERY")).to_be_checked()
+
+    # "Précédent": the form as typed, to correct it.
+    page.get_by_role("link", name="Précédent").click()
+    expect(page.get_by_label("Ville")).to_have_value("Chanbery")
+    page.get_by_role("button", name="Valider").click()
+
+    communes = page.get_by_role("group", name="Commune")
+    communes.get_by_label("73000 BASSENS").check()
+    page.get_by_role("button", name="Valider l'adresse").click()
+    expect(page.get_by_role("heading", name="Vérifier les informations saisies")).to_be_visible()
+    page.get_by_role("button", name="Valider").click()
+    expect(page.get_by_text("✓ 1 salarié validé.")).to_be_visible()
+    employee = Employee.objects.get(last_name="DURAND")
+    assert (employee.street_name, employee.city, employee.insee_code) == (
+        "RUE DE LA GARE",
+        "BASSENS",
+        "73031",
+    )

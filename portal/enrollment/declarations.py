@@ -6,6 +6,7 @@ once, with one code and one French message, attached to the form's field name.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -20,7 +21,13 @@ from django.urls import reverse
 
 from portal.accounts.models import User
 from portal.companies.models import Company, InsuredGroup
-from portal.core.addresses import POSTAL_CODE_RE, PostalRow, afnor_line, match_commune
+from portal.core.addresses import (
+    POSTAL_CODE_RE,
+    PostalRow,
+    afnor_line,
+    commune_key,
+    match_commune,
+)
 from portal.core.bulk import present_values
 from portal.core.crypto import digest
 from portal.core.errors import Problem
@@ -31,7 +38,7 @@ from portal.core.nir import (
     check_nir,
     normalise_nir,
 )
-from portal.core.postal import communes_for, find_commune
+from portal.core.postal import communes_for
 from portal.enrollment.errors import EnrollmentError
 from portal.enrollment.models import Civility, Employee, Membership, MembershipStatus
 from portal.enrollment.rules import check_retroactivity
@@ -74,7 +81,8 @@ class EmployeeDeclaration:
     email: str = ""
     employee_number: str = ""
     # Not typed by anyone: the official commune's INSEE code, set by `validate_declaration`
-    # when it recognises the postal code and city ("" abroad or without an address).
+    # when it recognises the postal code and city ("" abroad or without an address). A door
+    # that had the commune confirmed (the form's address page) keeps it when it matches the city.
     insee_code: str = ""
 
     @property
@@ -86,6 +94,11 @@ class EmployeeDeclaration:
 class ValidationResult:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    # The official commune of the address, once recognised (None abroad or without one).
+    commune: PostalRow | None = None
+    # With `suggest_commune`: the communes of a known postal code that the city does not
+    # match, for the door to have one confirmed (empty otherwise).
+    communes: list[PostalRow] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -122,7 +135,6 @@ def normalise(declaration: EmployeeDeclaration) -> EmployeeDeclaration:
     d.employee_number = d.employee_number.strip()
     d.postal_code = d.postal_code.strip()
     d.country = afnor_line(d.country) or "FRANCE"
-    d.insee_code = ""  # found again from the address by `validate_declaration`
     return d
 
 
@@ -132,11 +144,18 @@ def validate_declaration(
     company: Company,
     today: date,
     lookups: Lookups | None = None,
+    suggest_commune: bool = False,
 ) -> ValidationResult:
     """Every rule of a declaration; the result lists problems by field (nothing is saved).
 
     `lookups` answers the questions that need the database; a file import passes a
     `PreloadedLookups` so that 100,000 rows cost a few queries, with the same rules.
+
+    A city that does not match its known postal code: when the postal code serves one
+    commune, the declaration takes it (a "Ville corrigée" warning); when it serves several,
+    the error lists them. `suggest_commune` is for a door that has the employer confirm the
+    suggested commune (the form's "Valider l'adresse du collaborateur"): the mismatch is then
+    no problem and `result.communes` lists the communes to choose from.
     """
     lookups = lookups or DatabaseLookups(company)
     d = normalise(declaration)
@@ -191,7 +210,7 @@ def validate_declaration(
             validate_email(d.email)
         except ValidationError:
             result.error("email", EnrollmentError.EMAIL_INVALID)
-    _validate_address(d, result, lookups)
+    _validate_address(d, result, lookups, suggest_commune=suggest_commune)
     _check_duplicates(d, company, result, lookups)
     return result
 
@@ -224,7 +243,10 @@ def _validate_groups(
     return groups
 
 
-def _validate_address(d: EmployeeDeclaration, result: ValidationResult, lookups: Lookups) -> None:
+def _validate_address(
+    d: EmployeeDeclaration, result: ValidationResult, lookups: Lookups, *, suggest_commune: bool
+) -> None:
+    confirmed, d.insee_code = d.insee_code, ""  # found again from the address below
     any_part = any([d.street_name, d.street_number, d.locality, d.postal_code, d.city])
     if not d.email and not d.has_address:
         result.error("street_name", EnrollmentError.ADDRESS_REQUIRED)
@@ -245,13 +267,57 @@ def _validate_address(d: EmployeeDeclaration, result: ValidationResult, lookups:
         result.error("postal_code", EnrollmentError.POSTAL_CODE_FORMAT)
     elif not communes:
         result.error("postal_code", EnrollmentError.POSTAL_CODE_UNKNOWN, postal_code=d.postal_code)
-    elif (official := match_commune(d.city, communes)) is None:
+    elif (official := official_commune(d.city, communes, confirmed)) is not None:
+        result.commune = official
+        d.insee_code = official.insee_code
+    elif suggest_commune:
+        result.communes = communes
+    elif len(communes) == 1:
+        (official,) = communes
+        typed, d.city = d.city, afnor_line(official.routing_label)
+        result.commune = official
+        d.insee_code = official.insee_code
+        result.warnings.append(
+            Problem.of(
+                EnrollmentError.CITY_CORRECTED,
+                "city",
+                city=typed,
+                postal_code=d.postal_code,
+                commune=d.city,
+            )
+        )
+    else:
         names = ", ".join(sorted({r.routing_label for r in communes}))
         result.error(
             "city", EnrollmentError.CITY_MISMATCH, postal_code=d.postal_code, communes=names
         )
-    else:
-        d.insee_code = official.insee_code
+
+
+def official_commune(
+    city: str, communes: list[PostalRow], insee_code: str = ""
+) -> PostalRow | None:
+    """The commune of `communes` that `city` names: the one of `insee_code` (a commune the
+    employer confirmed) when it matches, else the first that matches."""
+    confirmed = [r for r in communes if r.insee_code == insee_code] if insee_code else []
+    return match_commune(city, confirmed) or match_commune(city, communes)
+
+
+def closest_commune(city: str, communes: list[PostalRow]) -> PostalRow:
+    """The commune whose name is closest to the typed `city` (the one preselected)."""
+    wanted = commune_key(city)
+
+    def likeness(row: PostalRow) -> float:
+        return max(
+            difflib.SequenceMatcher(None, wanted, commune_key(name)).ratio()
+            for name in (row.routing_label, row.commune)
+        )
+
+    return max(sorted(communes, key=commune_choice), key=likeness)
+
+
+def commune_choice(row: PostalRow) -> str:
+    """How a commune is named in a choice between the communes of a postal code."""
+    return f"{row.insee_code}:{row.routing_label}"
 
 
 def _check_duplicates(
@@ -479,10 +545,33 @@ class AddressSuggestion:
     given: list[str]
     suggested: list[str]
     fields: dict[str, str]
+    # The city does not match the postal code: the employer picks the commune among these
+    # (value, "code postal + commune" line), `selected` preselected; the typed address is not
+    # an answer then.
+    choices: list[tuple[str, str]] = field(default_factory=list)
+    selected: str = ""
 
     @property
     def differs(self) -> bool:
         return self.given != self.suggested
+
+    @property
+    def city_mismatch(self) -> bool:
+        return bool(self.choices)
+
+    @property
+    def suggested_before_city(self) -> list[str]:
+        """The suggested lines above the "code postal + commune" line (a choice then)."""
+        return self.suggested[: self._city_index]
+
+    @property
+    def suggested_after_city(self) -> list[str]:
+        return self.suggested[self._city_index + 1 :]
+
+    @property
+    def _city_index(self) -> int:
+        line = f"{self.fields['postal_code']} {self.fields['city']}".strip()
+        return self.suggested.index(line) if line in self.suggested else len(self.suggested)
 
 
 def address_lines(d: EmployeeDeclaration) -> list[str]:
@@ -491,18 +580,44 @@ def address_lines(d: EmployeeDeclaration) -> list[str]:
     return [line.strip() for line in [*lines, d.country] if line and line.strip()]
 
 
-def suggest_address(d: EmployeeDeclaration) -> AddressSuggestion:
-    """The address as typed and as AFNOR NF Z10-011 writes it, with the official commune."""
-    official = find_commune(d.postal_code, d.city) if d.country == "FRANCE" else None
+def afnor_address(d: EmployeeDeclaration, commune: PostalRow | None) -> dict[str, str]:
+    """The address fields as AFNOR NF Z10-011 writes them, with the official commune: what
+    the form's confirmed address and an imported row save."""
     fields = {
         name: afnor_line(getattr(d, name))
         for name in ["street_number", "street_name", "staircase_floor", "building", "locality"]
     }
     fields["postal_code"] = d.postal_code
-    fields["city"] = afnor_line(official.routing_label if official else d.city)
+    fields["city"] = afnor_line(commune.routing_label if commune else d.city)
     fields["country"] = afnor_line(d.country)
-    fields["insee_code"] = official.insee_code if official else ""
-    suggested = EmployeeDeclaration(
-        **{**asdict(d), **{k: v for k, v in fields.items() if k != "insee_code"}}
+    fields["insee_code"] = commune.insee_code if commune else ""
+    return fields
+
+
+def apply_address(d: EmployeeDeclaration, fields: dict[str, str]) -> EmployeeDeclaration:
+    """`d` with the address `fields` of `afnor_address` (INSEE code included)."""
+    return EmployeeDeclaration(**{**asdict(d), **fields})
+
+
+def suggest_address(d: EmployeeDeclaration, choice: str = "") -> AddressSuggestion:
+    """The address as typed and as AFNOR NF Z10-011 writes it, with the official commune.
+
+    A city that does not match its postal code is replaced by the postal code's commune; when
+    there are several, by the one of `choice` (a `commune_choice`), else the closest by name.
+    """
+    communes = communes_for(d.postal_code) if d.country == "FRANCE" else []
+    official = official_commune(d.city, communes, d.insee_code) if d.city else None
+    choices: list[tuple[str, str]] = []
+    selected = ""
+    if official is None and communes:
+        by_choice = {commune_choice(r): r for r in communes}
+        official = by_choice.get(choice) or closest_commune(d.city, communes)
+        selected = commune_choice(official)
+        choices = [
+            (value, f"{row.postal_code} {afnor_line(row.routing_label)}")
+            for value, row in sorted(by_choice.items(), key=lambda item: item[1].routing_label)
+        ]
+    fields = afnor_address(d, official)
+    return AddressSuggestion(
+        address_lines(d), address_lines(apply_address(d, fields)), fields, choices, selected
     )
-    return AddressSuggestion(address_lines(d), address_lines(suggested), fields)

@@ -91,6 +91,16 @@ class EnrollmentError(ErrorCode):
         "city_mismatch",
         "La ville ne correspond pas au code postal {postal_code}. Communes possibles : {communes}.",
     )
+    CITY_CORRECTED = (
+        "city_corrected",
+        "Ville corrigée : « {city} » ne correspond pas au code postal {postal_code}, sa seule "
+        "commune « {commune} » a été retenue.",
+    )
+    COMMUNE_CHOICE_REQUIRED = (
+        "commune_choice_required",
+        "Le code postal {postal_code} dessert plusieurs communes : choisissez celle du "
+        "collaborateur.",
+    )
     EMAIL_TAKEN = (
         "email_taken",
         "Cette adresse e-mail est déjà celle d'un autre compte : indiquez une adresse propre au "

@@ -214,7 +214,10 @@ class DeclarationForm(EmployeeDetailsForm):
         if self.errors:
             return data
         declaration = self.to_declaration()
-        result = validate_declaration(declaration, company=self.company, today=self.today)
+        # The city is confirmed on the next page, "Valider l'adresse du collaborateur".
+        result = validate_declaration(
+            declaration, company=self.company, today=self.today, suggest_commune=True
+        )
         for problem in result.errors:
             self.add_error(self.field_of(problem.field), problem.message)
             if problem.link:

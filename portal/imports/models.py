@@ -104,3 +104,25 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"Ligne {self.number}"
+
+
+class ImportCorrection(models.Model):
+    """A line of an import file that was declared with a correction the report shows (the
+    only commune of its postal code instead of a city that does not match it)."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="corrections")
+    number = models.PositiveIntegerField("ligne")
+    name = models.CharField("nom et prénom du salarié", max_length=300)
+    # What was corrected: a list of `{field, code, message}` (`Problem.as_dict`).
+    warnings = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = "ligne corrigée"
+        verbose_name_plural = "lignes corrigées"
+        ordering = ["batch", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "number"], name="unique_import_correction")
+        ]
+
+    def __str__(self) -> str:
+        return f"Ligne {self.number}"

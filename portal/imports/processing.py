@@ -26,11 +26,14 @@ from portal.core.errors import Problem
 from portal.enrollment.declarations import (
     EmployeeDeclaration,
     PreloadedLookups,
+    afnor_address,
+    apply_address,
     validate_declaration,
 )
+from portal.enrollment.errors import EnrollmentError
 from portal.imports.columns import COLUMNS_BY_KEY
 from portal.imports.errors import CELL_CODES
-from portal.imports.models import ImportBatch, ImportRow, ImportStatus
+from portal.imports.models import ImportBatch, ImportCorrection, ImportRow, ImportStatus
 from portal.imports.reading import (
     EmployeeFile,
     FileRefused,
@@ -148,10 +151,15 @@ def _declare(batch: ImportBatch, employees: EmployeeFile, max_chunks: int | None
                 return  # another worker is on this file
             accepted: list[EmployeeDeclaration] = []
             rejected: list[tuple[int, int, str, list[dict[str, str]]]] = []
+            corrected: list[tuple[int, int, str, list[dict[str, str]]]] = []
             for row in part:
                 declaration, errors = _check(row, batch, groups, today, lookups)
                 if declaration is not None:
                     accepted.append(declaration)
+                    if errors:  # the corrections the report shows
+                        name = f"{declaration.last_name.upper()} {declaration.first_name}"
+                        warnings = [problem.as_dict() for problem in errors]
+                        corrected.append((batch.pk, row.number, name, warnings))
                 else:
                     stored = [problem.as_dict() for problem in errors]
                     rejected.append((batch.pk, row.number, json.dumps(row.raw), stored))
@@ -164,6 +172,7 @@ def _declare(batch: ImportBatch, employees: EmployeeFile, max_chunks: int | None
                 )
                 lookups.seen(max(d.employee_id for d in declared))
             insert_rows(ImportRow, ["batch_id", "number", "raw", "errors"], rejected)
+            insert_rows(ImportCorrection, ["batch_id", "number", "name", "warnings"], corrected)
             start += len(part)
             batch.processed_rows = start
             batch.declared_count = locked.declared_count + len(accepted)
@@ -179,15 +188,19 @@ def _check(
     today: date,
     lookups: PreloadedLookups,
 ) -> tuple[EmployeeDeclaration | None, list[Problem]]:
-    """The row's declaration if every rule accepts it, else its problems (cells first)."""
+    """The row's declaration if every rule accepts it, with its corrections; else its
+    problems (cells first). An accepted address is normalised like the form's confirmed one
+    (AFNOR, official commune and INSEE code)."""
     if row.problems:
         return None, list(row.problems)
     declaration = to_declaration(row.values, groups)
     result = validate_declaration(declaration, company=batch.company, today=today, lookups=lookups)
     if not result.ok:
         return None, list(result.errors)
+    if declaration.has_address:
+        declaration = apply_address(declaration, afnor_address(declaration, result.commune))
     lookups.accept(declaration, f"{declaration.first_name} {declaration.last_name}")
-    return declaration, []
+    return declaration, [p for p in result.warnings if p.code == EnrollmentError.CITY_CORRECTED]
 
 
 def _finish(batch: ImportBatch) -> None:
@@ -210,6 +223,14 @@ def _finish(batch: ImportBatch) -> None:
         declared=batch.declared_count,
         rejected=batch.rejected_count,
     )
+
+
+def corrections(batch: ImportBatch, limit: int = 20) -> list[tuple[str, str]]:
+    """ "Nom et Prénom du salarié | Correction" for the first rows declared corrected."""
+    return [
+        (row.name, " ; ".join(describe(problem) for problem in row.warnings))
+        for row in ImportCorrection.objects.filter(batch=batch).order_by("number")[:limit]
+    ]
 
 
 def preview(batch: ImportBatch, limit: int = 20) -> list[tuple[str, str]]:

@@ -73,6 +73,7 @@ def batch_detail(request: AuthenticatedRequest, company: Company, batch_id: int)
         batch=batch,
         step=3 if batch.status == ImportStatus.DONE else 2,
         preview=processing.preview(batch) if batch.status == ImportStatus.DONE else [],
+        corrections=processing.corrections(batch) if batch.status == ImportStatus.DONE else [],
     )
     return render(request, "imports/batch.html", context)
 

@@ -19,13 +19,14 @@ from portal.accounts.http import AuthenticatedRequest
 from portal.companies.access import company_context, company_view
 from portal.companies.models import Company, InsuredGroup
 from portal.core.crypto import decrypt, encrypt
-from portal.core.errors import BusinessError
+from portal.core.errors import BusinessError, Problem
 from portal.enrollment.declarations import (
     EmployeeDeclaration,
     from_session,
     suggest_address,
     to_session,
 )
+from portal.enrollment.errors import EnrollmentError
 from portal.enrollment.forms import DeclarationForm
 from portal.tracking import queries, services
 from portal.tracking.models import Reason, Request, Source, State
@@ -131,20 +132,34 @@ def _keep_pending(request: HttpRequest, company: Company) -> HttpResponse:
 
 @company_view
 def confirm_address(request: AuthenticatedRequest, company: Company) -> HttpResponse:
-    """ "Valider l'adresse du collaborateur": the address as typed or as AFNOR writes it."""
+    """ "Valider l'adresse du collaborateur": the address as typed or as AFNOR writes it.
+
+    A city that does not match its postal code leaves only the suggested address, with the
+    postal code's commune; when it serves several, the employer picks one (the closest to
+    what was typed preselected). "Précédent" goes back to the form as typed.
+    """
     pending = _load(request, PENDING)
     if not pending or pending.get("company") != company.pk:
         return redirect("tracking:declare", company.pk)
     declaration = from_session(pending["declaration"])
-    suggestion = suggest_address(declaration)
+    choice = request.POST.get("commune", "")
+    suggestion = suggest_address(declaration, choice)
+    error = ""
     if request.method == "POST":
-        if request.POST.get("choix") == "suggeree":
-            values = {k: v for k, v in suggestion.fields.items() if k != "insee_code"}
-            pending["declaration"] = {**pending["declaration"], **values}
-            _store(request, PENDING, pending)
-        return _keep_pending(request, company)
+        several = len(suggestion.choices) > 1
+        if several and choice not in {value for value, _label in suggestion.choices}:
+            error = Problem.of(
+                EnrollmentError.COMMUNE_CHOICE_REQUIRED,
+                "commune",
+                postal_code=declaration.postal_code,
+            ).message
+        else:
+            if suggestion.city_mismatch or request.POST.get("choix") == "suggeree":
+                pending["declaration"] = {**pending["declaration"], **suggestion.fields}
+                _store(request, PENDING, pending)
+            return _keep_pending(request, company)
     context = company_context(request, company, "requests")
-    context.update(suggestion=suggestion, step=2)
+    context.update(suggestion=suggestion, step=2, error=error)
     return render(request, "tracking/declare_address.html", context)
 
 

@@ -371,3 +371,46 @@ def test_rows_rejected_before_problems_had_codes_keep_their_text_under_the_legac
 
     assert ImportRow.objects.get().errors == [{"field": "", "code": "legacy", "message": old}]
     assert processing.preview(batch) == [("Ligne 2", old)]
+
+
+@pytest.mark.django_db
+def test_imported_addresses_are_saved_like_the_forms_confirmed_one_with_city_corrections(
+    client_a: Client, company_a: Company
+) -> None:
+    lines = rows(3)
+    lines[0][7], lines[0][13] = "rue de l'Église", "France"
+    lines[1][12] = "Lyon"  # 75002 serves Paris only: corrected
+    lines[2][11:13] = ["73000", "Lyon"]  # 73000 serves six communes: rejected
+    page = text(
+        upload(client_a, company_a, "salaries.xlsx", xlsx_from_template(client_a, company_a, lines))
+    )
+    assert "✓ 2 salariés validés." in page
+    assert "Adresses corrigées avant l'enregistrement :" in page
+    assert (
+        "<tr><td>NOMBA Jean</td><td>Colonne « Ville » : Ville corrigée : « Lyon » ne correspond "
+        "pas au code postal 75002, sa seule commune « PARIS » a été retenue.</td></tr>" in page
+    )
+    assert "⚠ 1 salarié en erreur :" in page
+    assert (
+        "<tr><td>NOMCA Jean</td><td>Colonne « Ville » : La ville ne correspond pas au code "
+        "postal 73000. Communes possibles : BARBERAZ, BASSENS, CHAMBERY, JACOB-BELLECOMBETTE, "
+        "MONTAGNOLE, SONNAZ.</td></tr>" in page
+    )
+    saved = {
+        e.last_name: (
+            e.street_number,
+            e.street_name,
+            e.postal_code,
+            e.city,
+            e.insee_code,
+            e.country,
+        )
+        for e in Employee.objects.filter(company=company_a)
+    }
+    assert saved == {
+        "NOMAA": ("3", "RUE DE L EGLISE", "75002", "PARIS", "75102", "FRANCE"),
+        "NOMBA": ("3", "RUE DE LA PAIX", "75002", "PARIS", "75102", "FRANCE"),
+    }
+    batch = ImportBatch.objects.get()
+    assert list(batch.corrections.values_list("number", "name")) == [(3, "NOMBA Jean")]
+    assert [p["code"] for p in batch.corrections.get().warnings] == ["city_corrected"]

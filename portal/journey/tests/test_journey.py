@@ -901,3 +901,37 @@ def test_the_waiver_request_speaks_in_the_employees_voice(
     assert squeezed("Je bénéficie déjà d'une couverture santé collective") in flat
     assert squeezed("Je joins le justificatif de ma situation : attestation.pdf") in flat
     assert re.search(r"\b[Vv](ous|otre|os)\b", words) is None, words
+
+
+@pytest.mark.django_db
+def test_a_wrong_city_in_the_profile_is_corrected_to_the_postal_codes_only_commune(
+    member: Client, membership: Membership
+) -> None:
+    data = {**PROFILE, "postal_code": "92000", "city": "Lyon"}
+    page = text(member.post(url("profile", membership), data))
+    assert (
+        "Ville corrigée : « Lyon » ne correspond pas au code postal 92000, sa seule commune "
+        "« NANTERRE » a été retenue." in page
+    )
+    assert "Souhaitez-vous continuer ?" in page
+    fill_profile(member, membership, postal_code="92000", city="Lyon")
+    employee = membership.employee
+    employee.refresh_from_db()
+    assert (employee.postal_code, employee.city, employee.insee_code) == (
+        "92000",
+        "NANTERRE",
+        "92050",
+    )
+
+
+@pytest.mark.django_db
+def test_a_wrong_city_of_a_several_communes_postal_code_blocks_the_profile(
+    member: Client, membership: Membership
+) -> None:
+    page = text(fill_profile(member, membership, postal_code="49000", city="Lyon"))
+    assert (
+        "La ville ne correspond pas au code postal 49000. Communes possibles : ANGERS, ECOUFLANT."
+        in page
+    )
+    membership.refresh_from_db()
+    assert membership.journey_step == ""

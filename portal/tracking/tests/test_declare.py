@@ -35,6 +35,60 @@ def codes(company: Company, **overrides: object) -> dict[str, list[str]]:
 
 
 @pytest.mark.django_db
+def test_a_city_not_of_a_one_commune_postal_code_is_corrected_with_a_warning(
+    company_a: Company,
+) -> None:
+    d = declaration(company_a, postal_code="92000", city="Lyon")
+    result = validate_declaration(d, company=company_a, today=TODAY)
+    assert result.errors == []
+    assert (d.city, d.insee_code) == ("NANTERRE", "92050")
+    assert [(p.field, p.code, p.message) for p in result.warnings] == [
+        (
+            "city",
+            "city_corrected",
+            "Ville corrigée : « Lyon » ne correspond pas au code postal 92000, sa seule commune "
+            "« NANTERRE » a été retenue.",
+        )
+    ]
+
+
+@pytest.mark.django_db
+def test_a_city_not_of_a_several_communes_postal_code_is_an_error_listing_them(
+    company_a: Company,
+) -> None:
+    d = declaration(company_a, postal_code="49000", city="Lyon")
+    result = validate_declaration(d, company=company_a, today=TODAY)
+    assert [p.message for p in result.errors] == [
+        "La ville ne correspond pas au code postal 49000. Communes possibles : ANGERS, ECOUFLANT."
+    ]
+    assert d.insee_code == ""
+
+
+@pytest.mark.django_db
+def test_a_door_that_confirms_the_commune_gets_the_candidates_and_no_problem(
+    company_a: Company,
+) -> None:
+    d = declaration(company_a, postal_code="49000", city="Lyon")
+    result = validate_declaration(d, company=company_a, today=TODAY, suggest_commune=True)
+    assert (result.errors, result.warnings) == ([], [])
+    assert sorted(r.insee_code for r in result.communes) == ["49007", "49129"]
+    assert (d.city, d.insee_code) == ("Lyon", "")
+    unknown = declaration(company_a, postal_code="00000", city="Lyon")
+    result = validate_declaration(unknown, company=company_a, today=TODAY, suggest_commune=True)
+    assert [p.code for p in result.errors] == ["postal_code_unknown"]
+
+
+@pytest.mark.django_db
+def test_a_confirmed_insee_code_is_kept_when_it_matches_the_city(company_a: Company) -> None:
+    d = declaration(company_a, postal_code="49000", city="ECOUFLANT", insee_code="49129")
+    assert validate_declaration(d, company=company_a, today=TODAY).ok
+    assert d.insee_code == "49129"
+    stale = declaration(company_a, postal_code="49000", city="ANGERS", insee_code="49129")
+    assert validate_declaration(stale, company=company_a, today=TODAY).ok
+    assert stale.insee_code == "49007"
+
+
+@pytest.mark.django_db
 def test_a_complete_declaration_is_valid(company_a: Company) -> None:
     assert codes(company_a) == {}
 
@@ -64,7 +118,7 @@ def test_real_names_are_accepted(company_a: Company, name: str) -> None:
             {"effective_date": ["effective_before_contract", "too_retroactive"]},
         ),
         ({"email": "pas-un-email"}, {"email": ["email_invalid"]}),
-        ({"city": "Lyon"}, {"city": ["city_mismatch"]}),
+        ({"postal_code": "73000", "city": "Lyon"}, {"city": ["city_mismatch"]}),
         ({"postal_code": "00000"}, {"postal_code": ["postal_code_unknown"]}),
         (
             {"email": "", "street_name": "", "street_number": "", "postal_code": "", "city": ""},

@@ -425,3 +425,82 @@ def test_a_letter_reminder_keeps_the_password_the_employee_already_chose(
     user.refresh_from_db()
     assert user.check_password("Mon-Propre-Secret-9?")
     assert user.password_change_required is False
+
+
+@pytest.mark.django_db
+def test_a_wrong_city_is_suggested_as_the_official_commune_and_saved_once_confirmed(
+    client_a: Client, company_a: Company
+) -> None:
+    data = form_data(company_a, postal_code="92000", city="Lyon", street_name="rue Gambetta")
+    response = client_a.post(url("declare", company_a), data)
+    assert response["Location"] == url("confirm_address", company_a)
+    page = text(client_a.get(url("confirm_address", company_a)))
+    assert "Pouvez-vous confirmer cette adresse ?" in page
+    assert "92000 Lyon" in page  # Adresse indiquée
+    assert "92000 NANTERRE" in page  # Adresse suggérée
+    assert 'value="indiquee"' not in page  # the typed city is no answer
+    response = client_a.post(url("confirm_address", company_a), {"choix": "indiquee"})
+    assert response["Location"] == url("review", company_a)
+    done = text(client_a.post(url("review", company_a), {"valider": "1"}))
+    assert "✓ 1 salarié validé." in done
+    employee = Employee.objects.get(last_name="DURAND")
+    assert (employee.street_name, employee.postal_code, employee.city, employee.insee_code) == (
+        "RUE GAMBETTA",
+        "92000",
+        "NANTERRE",
+        "92050",
+    )
+
+
+@pytest.mark.django_db
+def test_a_wrong_city_of_a_several_communes_postal_code_is_a_choice_with_the_closest_checked(
+    client_a: Client, company_a: Company
+) -> None:
+    client_a.post(
+        url("declare", company_a), form_data(company_a, postal_code="73000", city="Chanbery")
+    )
+    html = client_a.get(url("confirm_address", company_a)).content.decode()
+    choices = re.findall(r'name="commune" value="([^"]+)"[^>]*?( checked)?>', html)
+    assert choices == [
+        ("73029:BARBERAZ", ""),
+        ("73031:BASSENS", ""),
+        ("73065:CHAMBERY", " checked"),
+        ("73137:JACOB-BELLECOMBETTE", ""),
+        ("73160:MONTAGNOLE", ""),
+        ("73288:SONNAZ", ""),
+    ]
+    assert "73000 JACOB BELLECOMBETTE" in text(client_a.get(url("confirm_address", company_a)))
+    page = text(client_a.post(url("confirm_address", company_a), {"choix": "suggeree"}))
+    assert (
+        "Le code postal 73000 dessert plusieurs communes : choisissez celle du collaborateur."
+        in page
+    )
+    assert f"declarations:{company_a.pk}" not in client_a.session
+    response = client_a.post(url("confirm_address", company_a), {"commune": "73031:BASSENS"})
+    assert response["Location"] == url("review", company_a)
+    client_a.post(url("review", company_a), {"valider": "1"})
+    employee = Employee.objects.get(last_name="DURAND")
+    assert (employee.city, employee.insee_code) == ("BASSENS", "73031")
+
+
+@pytest.mark.django_db
+def test_previous_on_the_address_page_goes_back_to_the_form_as_typed(
+    client_a: Client, company_a: Company
+) -> None:
+    client_a.post(url("declare", company_a), form_data(company_a, postal_code="73000", city="Lyon"))
+    page = client_a.get(url("confirm_address", company_a)).content.decode()
+    back = url("declare", company_a) + "?retour=1"
+    assert f'href="{back}"' in page
+    form = client_a.get(back).content.decode()
+    assert 'name="city" value="Lyon"' in form
+    assert 'name="postal_code" value="73000"' in form
+    assert "rue de l&#x27;Église" in form
+
+
+@pytest.mark.django_db
+def test_an_unknown_postal_code_stays_a_blocking_error_on_the_form(
+    client_a: Client, company_a: Company
+) -> None:
+    page = text(client_a.post(url("declare", company_a), form_data(company_a, postal_code="00000")))
+    assert "Le code postal 00000 n'existe pas : vérifiez-le." in page
+    assert "declaration_pending" not in client_a.session

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('companies', '0004_two_contracts'),
-        ('imports', '0004_rejected_row_problems_with_codes'),
+        ('imports', '0005_import_corrections'),
     ]
 
     operations = [
