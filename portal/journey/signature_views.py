@@ -297,11 +297,11 @@ def done(request: HttpRequest, membership: Membership) -> HttpResponse:
 @member_view
 def waiver(request: HttpRequest, membership: Membership) -> HttpResponse:
     """ "Demander une dispense d'adhésion": the legal case, its proof, the end date it implies."""
-    if (response := closed_response(request, membership)) is not None:
-        return response
     company = membership.contract.company
     if not company.waivers_enabled or not membership.contract.is_health:
         raise Http404  # waivers are for the health contract only
+    if (response := closed_response(request, membership)) is not None:
+        return response
     cases = waiver_services.offered_cases(membership)
     errors: dict[str, list[str]] = {}
     chosen = request.POST.get("case", "")

@@ -19,10 +19,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from conftest import declare, make_nir, text
-from portal.companies.models import Company
+from portal.companies.models import Company, Contract, ContractKind, InsuredGroup
 from portal.core.errors import BusinessError, CoreError, Problem
 from portal.enrollment.forms import DeclarationForm
-from portal.enrollment.models import Employee
+from portal.enrollment.models import Employee, Membership
 from portal.imports import processing
 from portal.imports.models import ImportBatch, ImportRow, ImportStatus
 from portal.tracking.models import Request, Source
@@ -414,3 +414,51 @@ def test_imported_addresses_are_saved_like_the_forms_confirmed_one_with_city_cor
     batch = ImportBatch.objects.get()
     assert list(batch.corrections.values_list("number", "name")) == [(3, "NOMBA Jean")]
     assert [p["code"] for p in batch.corrections.get().warnings] == ["city_corrected"]
+
+
+@pytest.mark.django_db
+def test_a_file_declares_each_employee_in_every_contract_chosen_health_leading(
+    client_a: Client, company_a: Company, base_product: Any
+) -> None:
+    health = company_a.contracts.get().insured_groups.get()
+    provident_contract = Contract.objects.create(
+        company=company_a, number="P0001", kind=ContractKind.PROVIDENT, start_date=date(2024, 1, 1)
+    )
+    provident = InsuredGroup.objects.create(
+        contract=provident_contract, code="PREV01", label="Cadres", base_product=base_product
+    )
+    page = text(client_a.get(reverse("imports:upload", args=[company_a.pk])))
+    assert "Groupe d'assurés — Complémentaire Santé (contrat n° A0001)" in page
+    assert "Groupe d'assurés — Prévoyance (contrat n° P0001)" in page
+    content = xlsx_from_template(client_a, company_a, rows(2))
+    nothing = client_a.post(
+        reverse("imports:upload", args=[company_a.pk]),
+        {"file": SimpleUploadedFile("s.xlsx", content)},
+    )
+    assert "Sélectionnez le groupe d'assurés des salariés du fichier (au moins un contrat)." in (
+        text(nothing)
+    )
+    assert ImportBatch.objects.count() == 0
+    client_a.post(
+        reverse("imports:upload", args=[company_a.pk]),
+        {
+            f"group_{provident_contract.pk}": provident.pk,
+            f"group_{health.contract_id}": health.pk,
+            "file": SimpleUploadedFile("s.xlsx", content),
+        },
+        follow=True,
+    )
+    batch = ImportBatch.objects.get()
+    assert [g.code for g in batch.groups] == ["02ENSP", "PREV01"]
+    assert batch.declared_count == 2
+    kinds = sorted(
+        Membership.objects.values_list("employee__last_name", "contract__kind").order_by("pk")
+    )
+    assert kinds == [
+        ("NOMAA", "health"),
+        ("NOMAA", "provident"),
+        ("NOMBA", "health"),
+        ("NOMBA", "provident"),
+    ]
+    leads = Request.objects.values_list("membership__contract__kind", flat=True)
+    assert list(leads) == ["health", "health"]

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import declare, file_copy_of_the_database, in_threads, text
-from portal.companies.models import Company
+from portal.companies.models import Company, Contract, ContractKind, InsuredGroup
 from portal.core.errors import BusinessError
 from portal.enrollment.models import Dependant, Invitation, Membership, MembershipStatus
 from portal.enrollment.services import get_invitation
@@ -145,6 +145,30 @@ def test_a_pre_enrolled_employee_who_leaves_loses_the_invitation_link(
     assert request.state == State.CANCELLED
     with pytest.raises(BusinessError):
         get_invitation(invitation.token)
+
+
+@pytest.mark.django_db
+def test_ending_the_health_contract_keeps_the_link_and_affiliation_of_the_provident_one(
+    client_a: Client, company_a: Company
+) -> None:
+    health = InsuredGroup.objects.get(contract__company=company_a)
+    contract = Contract.objects.create(
+        company=company_a, number="P0001", kind=ContractKind.PROVIDENT, start_date=date(2024, 1, 1)
+    )
+    provident = InsuredGroup.objects.create(
+        contract=contract, code="PREV01", label="Cadres", base_product=health.base_product
+    )
+    request = declare(company_a, insured_group_ids=[health.pk, provident.pk])
+    invitation = request.membership.invitations.get()
+    terminate(client_a, company_a, request.membership, motif="resignation", portability="")
+    request.refresh_from_db()
+    assert request.state == State.WAITING
+    assert get_invitation(invitation.token) == invitation
+    statuses = Membership.objects.order_by("pk").values_list("contract__kind", "status")
+    assert list(statuses) == [
+        ("health", MembershipStatus.TERMINATED),
+        ("provident", MembershipStatus.PRE_ENROLLED),
+    ]
 
 
 @pytest.mark.django_db
