@@ -18,8 +18,8 @@ from pytest_django.live_server_helper import LiveServer
 
 from conftest import declaration, link_in, make_nir
 from portal.accounts.models import User
-from portal.companies.models import Company, InsuredGroup
-from portal.enrollment.models import Employee
+from portal.companies.models import Company, ContractKind, InsuredGroup
+from portal.enrollment.models import Employee, JourneyStep, Membership
 from portal.imports.models import ImportBatch
 from portal.tracking.models import Source
 from portal.tracking.services import declare_employee
@@ -60,9 +60,13 @@ def shoot(page: Page, name: str, url: str) -> list[str]:
 
 
 def member_first_step(page: Page) -> str:
-    """A new employee of the demo opens their link and chooses a password: their first step."""
+    """A new employee of the demo (health and provident) opens their link and chooses a
+    password: their first step."""
     company = Company.objects.get(legal_name="BOULANGERIES MARTIN SAS")
     group = InsuredGroup.objects.get(contract__company=company, code="02ENSP")
+    provident = InsuredGroup.objects.get(
+        contract__company=company, contract__kind=ContractKind.PROVIDENT
+    )
     declare_employee(
         company=company,
         declaration=declaration(
@@ -71,7 +75,7 @@ def member_first_step(page: Page) -> str:
             first_name="Hugo",
             hire_date=date(2026, 11, 2),
             effective_date=date(2026, 11, 2),
-            insured_group_ids=[group.pk],
+            insured_group_ids=[group.pk, provident.pk],
             nir=make_nir(order="987"),
             email="hugo.garnier@example.org",
             employee_number="",
@@ -133,6 +137,12 @@ def test_main_pages_do_not_scroll_sideways_at_1280_and_390_px(
     page = member.new_page()
     step = member_first_step(page)
     overflowing += shoot(page, "journey-step", step)
+    # "Mes garanties" with the health cards and the provident clause (steps before it done).
+    lead = Membership.objects.get(
+        employee__last_name="GARNIER", contract__kind=ContractKind.HEALTH
+    )
+    Membership.objects.filter(employee=lead.employee).update(journey_step=JourneyStep.DEPENDANTS)
+    overflowing += shoot(page, "journey-coverage", reverse("journey:coverage", args=[lead.pk]))
     overflowing += shoot(page, "member-space", reverse("journey:space"))
     member.close()
 
