@@ -185,9 +185,11 @@ def bulletin(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @member_view
 def bulletin_pdf(request: HttpRequest, membership: Membership) -> HttpResponse | FileResponse:
-    """ "Télécharger mon bulletin d'adhésion": the dossier shown (signed, once signed)."""
+    """ "Télécharger mon bulletin d'adhésion": the dossier shown (signed, once signed). The
+    dossier is its lead's: the provident membership signed with it downloads the same one."""
+    lead = Dossier.of(membership).lead
     envelope = (
-        SignatureEnvelope.objects.filter(membership=membership, purpose=Purpose.ENROLLMENT)
+        SignatureEnvelope.objects.filter(membership=lead, purpose=Purpose.ENROLLMENT)
         .exclude(status=EnvelopeStatus.ABANDONED)
         .order_by("-pk")
         .first()

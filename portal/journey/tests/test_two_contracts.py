@@ -314,6 +314,10 @@ def test_one_signature_signs_the_dossier_of_two_bulletins(member: Client, lead: 
     assert statuses == [(MembershipStatus.SIGNED, JourneyStep.SIGNATURE)] * 2
     assert SignatureEnvelope.objects.filter(status=EnvelopeStatus.SIGNED).count() == 1
     assert Request.objects.get().state == State.IN_PROGRESS
+    # "Mon dossier d'adhésion signé" from either contract's card: the one signed dossier.
+    for membership in (lead, provident):
+        signed = member.get(url("bulletin_pdf", membership))
+        assert signed["Content-Disposition"].endswith('"dossier-adhesion-signe.pdf"')
 
 
 @pytest.mark.django_db
