@@ -31,7 +31,14 @@ from portal.companies.models import (
 )
 from portal.documents.rendering import render_pdf
 from portal.enrollment.declarations import EmployeeDeclaration
-from portal.enrollment.models import BeneficiaryClause, JourneyStep, Membership, MembershipStatus
+from portal.enrollment.models import (
+    BeneficiaryClause,
+    Dependant,
+    DependantKind,
+    JourneyStep,
+    Membership,
+    MembershipStatus,
+)
 from portal.enrollment.services import move_membership
 from portal.tracking.models import EventKind, Reason, Request, Source, State
 from portal.tracking.services import declare_employee, move_request
@@ -513,9 +520,40 @@ def declare_demo_employees(company: Company, by: User) -> None:
         if status != MembershipStatus.PRE_ENROLLED:
             _reach_demo_status(request, list(targets), status, by)
             _choose_clauses(memberships, named=spec.last_name == "Pélissier")
+            if lead.contract.is_health and spec.last_name in DEMO_FAMILIES:
+                _enroll_family(lead, spec.last_name)
         elif spec.last_name == "N'Diaye":
             lead.journey_step = JourneyStep.DEPENDANTS
             lead.save(update_fields=["journey_step"])
+
+
+# The family and option chosen online by two enrolled employees (the health contract covers
+# the dependants; the employer sees their roles only: "Conjoint", "Enfant").
+DEMO_FAMILIES = {
+    "Pélissier": [
+        (DependantKind.PACS_PARTNER, "M", "Marc", date(1988, 5, 3)),
+        (DependantKind.CHILD, "MME", "Jade", date(2019, 10, 14)),
+        (DependantKind.CHILD, "M", "Hugo", date(2022, 2, 8)),
+    ],
+    "Fabre": [(DependantKind.SPOUSE, "MME", "Claire", date(1985, 6, 19))],
+}
+
+
+def _enroll_family(membership: Membership, last_name: str) -> None:
+    Dependant.objects.bulk_create(
+        Dependant(
+            membership=membership,
+            kind=kind,
+            civility=civility,
+            last_name=last_name.upper(),
+            first_name=first_name,
+            birth_date=birth,
+        )
+        for kind, civility, first_name, birth in DEMO_FAMILIES[last_name]
+    )
+    membership.option = Product.objects.get(code="NIS/AN00010")
+    membership.coverage_chosen = True
+    membership.save(update_fields=["option", "coverage_chosen"])
 
 
 def _choose_clauses(memberships: list[Membership], *, named: bool) -> None:

@@ -277,3 +277,13 @@ def test_demo_has_employees_in_every_combination_of_health_and_provident() -> No
     # Signed provident memberships chose their beneficiary clause; one named it.
     signed = Membership.objects.filter(contract__kind="provident", status__in=["signed", "active"])
     assert set(signed.values_list("beneficiary_clause", flat=True)) == {"standard", "named"}
+    # Two enrolled families on the health contract, with the option chosen.
+    families = Membership.objects.filter(dependants__isnull=False).distinct()
+    assert sorted(
+        families.values_list("employee__last_name", "contract__kind", "option__code")
+    ) == [
+        ("FABRE", "health", "NIS/AN00010"),
+        ("FABRE", "health", "NIS/AN00010"),
+        ("PÉLISSIER", "health", "NIS/AN00010"),
+        ("PÉLISSIER", "health", "NIS/AN00010"),
+    ]  # at BOULANGERIES MARTIN SAS and ATELIER NUMERIQUE DUPONT
