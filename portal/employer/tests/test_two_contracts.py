@@ -184,7 +184,7 @@ def test_employee_page_costs_14_queries_with_one_contract_or_two_and_a_family(
     assert Membership.objects.filter(employee_id=two.employee_id).count() == 2
 
 
-def numbered(i: int) -> dict[str, str]:
+def numbered(i: int) -> dict[str, Any]:
     return {
         "nir": make_nir(order=f"{i + 1:03d}"),
         "email": f"s{i}@example.org",
