@@ -45,10 +45,30 @@ def test_correspondent_visits_every_page_downloads_a_coverage_table_and_logs_out
 
     menu.get_by_role("link", name="Mes collaborateurs").click()
     expect(page.get_by_text("Mis en gestion - Date d'effet 01/01/2024")).to_be_visible()
-    expect(page.get_by_text("Radié - 30/06/2026")).to_be_visible()
+    # Each contract's status on the employee's row: health and provident.
+    lenoir = page.locator(".row").filter(has_text="Didier LENOIR")
+    expect(lenoir).to_contain_text("Complémentaire Santé : Radié - 30/06/2026")
+    expect(lenoir).to_contain_text("Prévoyance : Radié - 30/06/2026")
     page.get_by_role("link", name="Monique PUYOT").click()
     expect(page.get_by_role("heading", name="Informations contrat")).to_be_visible()
     expect(page.get_by_text("Régime général")).to_be_visible()
+    # Two contracts, the beneficiaries by role only (guide: their names do not appear).
+    menu.get_by_role("link", name="Mes collaborateurs").click()
+    page.get_by_role("link", name="Isabelle PÉLISSIER").click()
+    health = page.get_by_role("region", name="Informations contrat — Complémentaire Santé")
+    expect(health).to_contain_text("Produit(s)NIS/CHN0010, NIS/AN00010")
+    expect(
+        health.get_by_text("Conjoint Produit(s) : NIS/CHN0010, NIS/AN00010 GA : 02ENSP")
+    ).to_be_visible()
+    expect(
+        health.get_by_text("Enfant Produit(s) : NIS/CHN0010, NIS/AN00010 GA : 02ENSP")
+    ).to_be_visible()
+    provident = page.get_by_role("region", name="Informations contrat — Prévoyance")
+    expect(provident).to_contain_text("GAP01")
+    expect(provident).to_contain_text("Produit(s)PRV/DC0010")
+    expect(page.get_by_text("Marc")).to_have_count(0)
+    expect(page.get_by_text("Jade")).to_have_count(0)
+    expect(page.get_by_text("héritiers")).to_have_count(0)
     menu.get_by_role("link", name="Mes collaborateurs").click()
     with page.expect_download() as export_info:
         page.get_by_role("link", name="CSV").click()

@@ -19,8 +19,9 @@ cat <<MSG
   Back-office : http://127.0.0.1:$PORT/backoffice/
 
   Identifiants (mot de passe : Demo-2026!)
-    rh@demo.example     correspondant RH de deux entreprises
-    rh2@demo.example    correspondant RH de la troisième entreprise
+    rh@demo.example     correspondant RH de trois entreprises (santé et prévoyance,
+                        santé seule, prévoyance seule)
+    rh2@demo.example    correspondant RH d'ATELIER NUMERIQUE DUPONT (santé seule)
     staff@demo.example  gestionnaire de la mutuelle (back-office)
 
   Parcours salarié : dans la boîte d'envoi, ouvrez l'e-mail « Votre nouvelle mutuelle

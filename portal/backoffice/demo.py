@@ -31,9 +31,16 @@ from portal.companies.models import (
 )
 from portal.documents.rendering import render_pdf
 from portal.enrollment.declarations import EmployeeDeclaration
-from portal.enrollment.models import JourneyStep, Membership, MembershipStatus
+from portal.enrollment.models import (
+    BeneficiaryClause,
+    Dependant,
+    DependantKind,
+    JourneyStep,
+    Membership,
+    MembershipStatus,
+)
 from portal.enrollment.services import move_membership
-from portal.tracking.models import EventKind, Request, Source, State
+from portal.tracking.models import EventKind, Reason, Request, Source, State
 from portal.tracking.services import declare_employee, move_request
 from portal.waivers.services import grant_waiver, record_signature, request_waiver
 
@@ -260,6 +267,19 @@ def _load_demo_data() -> None:
             waivers_enabled=False,
             contracts=[("02985501", ContractKind.HEALTH, date(2026, 1, 1))],
         ),
+        dict(
+            legal_name="CABINET ROCHE CONSEIL",
+            siret=siret("5123456780001"),
+            trade_name="Roche Conseil",
+            address_street="3 PLACE BELLECOUR",
+            postal_code="69002",
+            city="LYON",
+            phone="04 78 22 33 44",
+            email="rh@roche-conseil.example",
+            account_manager=managers[1],
+            waivers_enabled=False,
+            contracts=[("P0977001", ContractKind.PROVIDENT, date(2024, 1, 1))],
+        ),
     ]
     companies: list[Company] = []
     for spec in companies_spec:
@@ -267,8 +287,15 @@ def _load_demo_data() -> None:
         company, _ = Company.objects.update_or_create(siret=spec["siret"], defaults=spec)
         companies.append(company)
         for number, kind, start in contracts:  # type: ignore[attr-defined]
+            # Provident: the employee designates the death benefit's beneficiaries.
             contract, _ = Contract.objects.update_or_create(
-                number=number, defaults={"company": company, "kind": kind, "start_date": start}
+                number=number,
+                defaults={
+                    "company": company,
+                    "kind": kind,
+                    "start_date": start,
+                    "beneficiary_designation": kind == ContractKind.PROVIDENT,
+                },
             )
             if kind == ContractKind.HEALTH:
                 groups = [
@@ -276,8 +303,13 @@ def _load_demo_data() -> None:
                     ("01ENSP", "Non-cadres", [products["NIS/AN00010"]]),
                 ]
                 base = products["NIS/CHN0010"]
+            elif len(contracts) > 1:  # type: ignore[arg-type]
+                # Beside a health contract, provident covers the executives only: the
+                # non-executives join the health contract alone.
+                groups = [("P01", "Cadres", [])]
+                base = products["PRV/DC0010"]
             else:
-                groups = [("P01", "Ensemble du personnel", [])]
+                groups = [("P01", "Cadres", []), ("P02", "Non-cadres", [])]
                 base = products["PRV/DC0010"]
             for code, label, options in groups:
                 group, _ = InsuredGroup.objects.update_or_create(
@@ -292,26 +324,134 @@ def _load_demo_data() -> None:
                 group.option_products.set(options)
 
     rh = create_user("rh@demo.example", Role.CORRESPONDENT, "Sophie", "Lambert")
-    rh.companies.add(companies[0], companies[1])
+    rh.companies.add(companies[0], companies[1], companies[3])
     rh2 = create_user("rh2@demo.example", Role.CORRESPONDENT, "Marc", "Petit")
     rh2.companies.add(companies[2])
     create_user("staff@demo.example", Role.STAFF, "Nadia", "Garnier")
     declare_demo_employees(companies[0], rh)
     declare_demo_employees(companies[2], rh2)
+    declare_demo_employees(companies[3], rh)
 
 
-# (civility, last name, first name, birth, place, email, status, hire) of the demo employees.
+@dataclass(frozen=True)
+class DemoEmployee:
+    """A demo employee: the insured groups of their category, their status in each contract.
+
+    A company declares them in the groups it has: health and provident where it has both,
+    the one contract it has otherwise. `health` or `provident` is that contract's status."""
+
+    civility: str
+    last_name: str
+    first_name: str
+    birth: date
+    place: str
+    has_email: bool
+    hire: date
+    groups: tuple[str, ...]
+    health: str
+    provident: str
+
+
+CADRE = ("02ENSP", "P01")  # health and provident
+NON_CADRE = ("01ENSP", "P02")  # health only beside a health contract (provident: cadres)
+PRE, SIGNED, ACTIVE, TERMINATED = "pre_enrolled", "signed", "active", "terminated"
+WAIVED, WAIVER_REQUESTED = "waived", "waiver_requested"
 DEMO_EMPLOYEES = [
-    ("MME", "Puyot", "Monique", date(1978, 4, 12), "75115", True, "active", date(2024, 1, 1)),
-    ("M", "Lenoir", "Didier", date(1969, 11, 3), "69123", True, "terminated", date(2024, 1, 1)),
-    ("MME", "Pélissier", "Isabelle", date(1990, 7, 21), "33063", True, "signed", date(2025, 9, 1)),
-    ("M", "Simon", "Cédric", date(1971, 9, 4), "92050", True, "pre_enrolled", date(2026, 10, 1)),
-    ("MME", "N'Diaye", "Awa", date(1995, 2, 17), "2A004", False, "pre_enrolled", date(2026, 11, 2)),
-    ("M", "Roussel", "Thomas", date(1988, 6, 30), "44109", True, "waived", date(2026, 9, 1)),
-    # Signed a waiver request: the insurer has its proof to check ("Dispense" "En cours").
-    ("MME", "Garcia", "Léa", date(1992, 3, 8), "13055", True, "waiver_requested", date(2026, 9, 1)),
+    DemoEmployee(
+        "MME",
+        "Puyot",
+        "Monique",
+        date(1978, 4, 12),
+        "75115",
+        True,
+        date(2024, 1, 1),
+        NON_CADRE,
+        ACTIVE,
+        ACTIVE,
+    ),
+    DemoEmployee(
+        "M",
+        "Lenoir",
+        "Didier",
+        date(1969, 11, 3),
+        "69123",
+        True,
+        date(2024, 1, 1),
+        CADRE,
+        TERMINATED,
+        TERMINATED,
+    ),
+    DemoEmployee(
+        "MME",
+        "Pélissier",
+        "Isabelle",
+        date(1990, 7, 21),
+        "33063",
+        True,
+        date(2025, 9, 1),
+        CADRE,
+        SIGNED,
+        SIGNED,
+    ),
+    DemoEmployee(
+        "M", "Simon", "Cédric", date(1971, 9, 4), "92050", True, date(2026, 10, 1), CADRE, PRE, PRE
+    ),
+    # Halfway through the online enrollment: profile and dependants done.
+    DemoEmployee(
+        "MME",
+        "N'Diaye",
+        "Awa",
+        date(1995, 2, 17),
+        "2A004",
+        False,
+        date(2026, 11, 2),
+        CADRE,
+        PRE,
+        PRE,
+    ),
+    # Health waived (checked and granted), then the provident enrollment signed.
+    DemoEmployee(
+        "M",
+        "Roussel",
+        "Thomas",
+        date(1988, 6, 30),
+        "44109",
+        True,
+        date(2026, 9, 1),
+        CADRE,
+        WAIVED,
+        SIGNED,
+    ),
+    # Signed a waiver request: the insurer has its proof to check ("Dispense" "En cours");
+    # the provident enrollment waits for her.
+    DemoEmployee(
+        "MME",
+        "Garcia",
+        "Léa",
+        date(1992, 3, 8),
+        "13055",
+        True,
+        date(2026, 9, 1),
+        CADRE,
+        WAIVER_REQUESTED,
+        PRE,
+    ),
+    DemoEmployee(
+        "M",
+        "Fabre",
+        "Julien",
+        date(1983, 12, 1),
+        "31555",
+        True,
+        date(2024, 3, 1),
+        CADRE,
+        ACTIVE,
+        ACTIVE,
+    ),
 ]
 WAIVER_STATUSES = {MembershipStatus.WAIVED, MembershipStatus.WAIVER_REQUESTED}
+# Pélissier named the beneficiaries of her death benefit; the others took the standard clause.
+NAMED_CLAUSE = "Mon époux Marc Pélissier, né le 03/05/1988, à défaut mes héritiers."
 
 
 def demo_nir(civility: str, birth: date, place: str, order: int) -> str:
@@ -319,90 +459,152 @@ def demo_nir(civility: str, birth: date, place: str, order: int) -> str:
     return body + nir.calc_check_digits(body + "00")
 
 
+def demo_contracts(company: Company, spec: DemoEmployee) -> list[tuple[InsuredGroup, str]]:
+    """The groups `spec` joins in `company` with the status each reaches, health first; a
+    waiver only where the company enables them."""
+    found = []
+    for group in (
+        InsuredGroup.objects.filter(contract__company=company, code__in=spec.groups)
+        .select_related("contract")
+        .order_by("contract__kind")
+    ):
+        status = spec.health if group.contract.is_health else spec.provident
+        if status in WAIVER_STATUSES and not company.waivers_enabled:
+            return []  # an employee who would waive: not declared without waivers
+        found.append((group, status))
+    return found
+
+
 def declare_demo_employees(company: Company, by: User) -> None:
-    """Employees in every state (the statuses after pre-enrollment are set for the demo)."""
+    """Employees in every state and combination of contracts (the statuses after
+    pre-enrollment are set for the demo)."""
     if company.employees.exists():
         return
     domain = company.email.split("@")[-1]
-    for order, (civility, last, first, birth, place, has_email, status, hire) in enumerate(
-        DEMO_EMPLOYEES, start=1
-    ):
-        if status in WAIVER_STATUSES and not company.waivers_enabled:
+    for order, spec in enumerate(DEMO_EMPLOYEES, start=1):
+        joined = demo_contracts(company, spec)
+        if not joined:
             continue
-        groups = InsuredGroup.objects.filter(contract__company=company)
-        if status in WAIVER_STATUSES:  # a waiver is of the health contract
-            groups = groups.filter(contract__kind=ContractKind.HEALTH)
-        group = groups.order_by("code").last()
-        assert group is not None
-        start = max(hire, group.contract.start_date)
-        email = f"{first}.{last}@{domain}".lower().replace("'", "").replace("é", "e")
+        start = max(spec.hire, *(group.contract.start_date for group, _ in joined))
+        email = f"{spec.first_name}.{spec.last_name}@{domain}".lower()
         declaration = EmployeeDeclaration(
-            civility=civility,
-            last_name=last,
-            first_name=first,
-            birth_date=birth,
+            civility=spec.civility,
+            last_name=spec.last_name,
+            first_name=spec.first_name,
+            birth_date=spec.birth,
             hire_date=start,
             effective_date=start,
-            insured_group_ids=[group.pk],
+            insured_group_ids=[group.pk for group, _ in joined],
             alsace_moselle=False,
-            nir=demo_nir(civility, birth, place, order),
+            nir=demo_nir(spec.civility, spec.birth, spec.place, order),
             street_number=str(10 + order),
             street_name="RUE DE LA REPUBLIQUE",
             postal_code="69002",
             city="LYON",
-            email=email if has_email else "",
+            email=email.replace("'", "").replace("é", "e") if spec.has_email else "",
             employee_number=f"{company.pk:02d}{order:04d}",
         )
         request = declare_employee(
             company=company, declaration=declaration, source=Source.FORM, by=by, today=start
         )
-        membership = request.membership
-        assert membership is not None
-        if status in WAIVER_STATUSES:
-            continue  # `demo_waivers`, after this transaction: each step is a business event
+        lead = request.membership
+        assert lead is not None
+        ids = {group.pk: status for group, status in joined}
+        memberships = list(Membership.objects.filter(employee_id=request.employee_id))
+        # A waiver comes first (`demo_waivers`, after this transaction: each step its own
+        # business event); the contracts of the dossier move together, the request with them.
+        targets = {m.pk: ids[m.insured_group_id] for m in memberships}
+        if any(status in WAIVER_STATUSES for status in targets.values()):
+            continue
+        status = targets[lead.pk]
         if status != MembershipStatus.PRE_ENROLLED:
-            _reach_demo_status(request, status, by)
-        elif last == "N'Diaye":
-            # Halfway through the online enrollment: profile and dependants done.
-            membership.journey_step = JourneyStep.DEPENDANTS
-            membership.save(update_fields=["journey_step"])
+            _reach_demo_status(request, list(targets), status, by)
+            _choose_clauses(memberships, named=spec.last_name == "Pélissier")
+            if lead.contract.is_health and spec.last_name in DEMO_FAMILIES:
+                _enroll_family(lead, spec.last_name)
+        elif spec.last_name == "N'Diaye":
+            lead.journey_step = JourneyStep.DEPENDANTS
+            lead.save(update_fields=["journey_step"])
 
 
-def _reach_demo_status(request: Request, status: str, by: User) -> None:
-    """Move a declared employee on to `status` through the owners of the states, with the
-    same timeline as a real journey (the demo has no signed envelope or waiver to sign)."""
-    membership_id = request.membership_id
-    assert membership_id is not None
-    now = timezone.now()
-    move_membership(
-        membership_id,
-        MembershipStatus.SIGNED,
-        by=by,
-        now=now,
-        signed_at=now,
-        journey_step=JourneyStep.SIGNATURE,
+# The family and option chosen online by two enrolled employees (the health contract covers
+# the dependants; the employer sees their roles only: "Conjoint", "Enfant").
+DEMO_FAMILIES = {
+    "Pélissier": [
+        (DependantKind.PACS_PARTNER, "M", "Marc", date(1988, 5, 3)),
+        (DependantKind.CHILD, "MME", "Jade", date(2019, 10, 14)),
+        (DependantKind.CHILD, "M", "Hugo", date(2022, 2, 8)),
+    ],
+    "Fabre": [(DependantKind.SPOUSE, "MME", "Claire", date(1985, 6, 19))],
+}
+
+
+def _enroll_family(membership: Membership, last_name: str) -> None:
+    Dependant.objects.bulk_create(
+        Dependant(
+            membership=membership,
+            kind=kind,
+            civility=civility,
+            last_name=last_name.upper(),
+            first_name=first_name,
+            birth_date=birth,
+        )
+        for kind, civility, first_name, birth in DEMO_FAMILIES[last_name]
     )
+    membership.option = Product.objects.get(code="NIS/AN00010")
+    membership.coverage_chosen = True
+    membership.save(update_fields=["option", "coverage_chosen"])
+
+
+def _choose_clauses(memberships: list[Membership], *, named: bool) -> None:
+    """The beneficiary clause chosen when enrolling, where the provident contract asks."""
+    for membership in memberships:
+        if membership.contract.beneficiary_designation:
+            membership.beneficiary_clause = (
+                BeneficiaryClause.NAMED if named else BeneficiaryClause.STANDARD
+            )
+            membership.beneficiary_designation = NAMED_CLAUSE if named else ""
+            membership.save(update_fields=["beneficiary_clause", "beneficiary_designation"])
+
+
+def _reach_demo_status(request: Request, membership_ids: list[int], status: str, by: User) -> None:
+    """Move a declared employee's dossier on to `status` through the owners of the states,
+    with the same timeline as a real journey (the demo has no signed envelope)."""
+    now = timezone.now()
+    for membership_id in membership_ids:
+        move_membership(
+            membership_id,
+            MembershipStatus.SIGNED,
+            by=by,
+            now=now,
+            signed_at=now,
+            journey_step=JourneyStep.SIGNATURE,
+        )
     move_request(request, State.IN_PROGRESS, event=EventKind.SIGNED, by=by, now=now)
     if status == MembershipStatus.SIGNED:
         return
-    move_membership(membership_id, MembershipStatus.ACTIVE, by=by, now=now)
+    for membership_id in membership_ids:
+        move_membership(membership_id, MembershipStatus.ACTIVE, by=by, now=now)
     move_request(request, State.CLOSED, event=EventKind.CLOSED, by=by, now=now)
     if status == MembershipStatus.TERMINATED:
-        move_membership(
-            membership_id, MembershipStatus.TERMINATED, by=by, now=now, end_date=date(2026, 6, 30)
-        )
+        for membership_id in membership_ids:
+            move_membership(
+                membership_id,
+                MembershipStatus.TERMINATED,
+                by=by,
+                now=now,
+                end_date=date(2026, 6, 30),
+            )
 
 
 def demo_waivers() -> None:
     """The demo's waivers, through the waiver services: one signed and awaiting the insurer's
     check, one checked and granted by the demo staff. Safe to run twice."""
     staff = User.objects.get(email="staff@demo.example")
-    for last, first, status in [
-        (row[1], row[2], row[6]) for row in DEMO_EMPLOYEES if row[6] in WAIVER_STATUSES
-    ]:
+    for spec in [row for row in DEMO_EMPLOYEES if row.health in WAIVER_STATUSES]:
         for membership in Membership.objects.filter(
-            employee__last_name__iexact=last,
-            employee__first_name__iexact=first,
+            employee__last_name__iexact=spec.last_name,
+            employee__first_name__iexact=spec.first_name,
             status=MembershipStatus.PRE_ENROLLED,
             contract__kind=ContractKind.HEALTH,  # waivers are for the health contract
             contract__company__waivers_enabled=True,
@@ -426,5 +628,36 @@ def demo_waivers() -> None:
                 waiver = record_signature(
                     waiver=waiver, signed_request_pdf=signed, by=employee.user
                 )
-            if status == MembershipStatus.WAIVED:
+            if spec.health == MembershipStatus.WAIVED:
                 grant_waiver(waiver_id=waiver.pk, by=staff)
+            if spec.provident == MembershipStatus.SIGNED:
+                _sign_provident_after_waiver(employee.pk, by=employee.user)
+
+
+def _sign_provident_after_waiver(employee_id: int, *, by: User | None) -> None:
+    """The health contract waived, the employee enrolls in the provident one and signs."""
+    with transaction.atomic(durable=True):
+        provident = list(
+            Membership.objects.filter(
+                employee_id=employee_id,
+                status=MembershipStatus.PRE_ENROLLED,
+                contract__kind=ContractKind.PROVIDENT,
+            ).select_related("contract")
+        )
+        waiting = Request.objects.filter(
+            employee_id=employee_id, reason=Reason.AFFILIATION, state=State.WAITING
+        ).first()
+        if not provident or waiting is None:
+            return
+        now = timezone.now()
+        for membership in provident:
+            move_membership(
+                membership.pk,
+                MembershipStatus.SIGNED,
+                by=by,
+                now=now,
+                signed_at=now,
+                journey_step=JourneyStep.SIGNATURE,
+            )
+        move_request(waiting, State.IN_PROGRESS, event=EventKind.SIGNED, by=by, now=now)
+        _choose_clauses(provident, named=False)

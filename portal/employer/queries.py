@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 
-from portal.companies.models import Company
+from portal.companies.models import Company, ContractKind
 from portal.enrollment.models import Employee, Membership, MembershipStatus
 from portal.tracking.queries import name_matches
 
@@ -31,7 +31,7 @@ def employees_of(
         Prefetch(
             "memberships",
             queryset=Membership.objects.select_related("insured_group", "contract").order_by(
-                "-effective_date", "-id"
+                "contract__kind", "-effective_date", "-id"
             ),
         )
     ).order_by("search_name", "id")
@@ -49,6 +49,7 @@ EXPORT_HEADER = [
     "Prénom",
     "N° adhérent",
     "N° contrat",
+    "Contrat",
     "Groupe d'assurés",
     "Statut",
     "Date d'effet",
@@ -62,7 +63,8 @@ EXPORT_HEADER = [
 def export_rows(company: Company) -> Iterator[list[object]]:
     """One row per membership of the company's employees, read in chunks (constant memory).
 
-    Only what the employer may know (rules.md R8.3): no NIR, no dependants, no bank details.
+    "Contrat" is the contract's kind ("Complémentaire Santé" / "Prévoyance"). Only what the
+    employer may know (rules.md R8.3): no NIR, no dependants, no bank details.
     """
     memberships = (
         Membership.objects.filter(employee__company=company)
@@ -72,6 +74,7 @@ def export_rows(company: Company) -> Iterator[list[object]]:
             "employee__first_name",
             "member_number",
             "contract__number",
+            "contract__kind",
             "insured_group__code",
             "status",
             "effective_date",
@@ -81,8 +84,10 @@ def export_rows(company: Company) -> Iterator[list[object]]:
             "employee__email",
         )
     )
+    kinds = dict(ContractKind.choices)
     labels = dict(MembershipStatus.choices)
     for row in memberships.iterator(chunk_size=2000):
         values: list[object] = list(row)
-        values[5] = labels[str(values[5])]
+        values[4] = kinds[str(values[4])]
+        values[6] = labels[str(values[6])]
         yield values

@@ -16,6 +16,7 @@ from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.documents.exports import csv_lines, xlsx_file
 from portal.employer import queries
+from portal.employer.contracts import contract_blocks
 from portal.enrollment.models import MembershipStatus
 from portal.tracking.queries import PAGE_SIZE, requests_of, timeline
 
@@ -32,7 +33,8 @@ def home(request: AuthenticatedRequest, company: Company) -> HttpResponse:
 
 @company_view
 def employees_list(request: AuthenticatedRequest, company: Company) -> HttpResponse:
-    """Mes collaborateurs: name, member number, status with date; filters and search."""
+    """Mes collaborateurs: name, member number, each contract's status with its date; filters
+    and search."""
     status = request.GET.get("statut", "")
     group = request.GET.get("groupe", "")
     name = request.GET.get("nom", "").strip()
@@ -64,13 +66,10 @@ def employees_list(request: AuthenticatedRequest, company: Company) -> HttpRespo
 def employee_detail(
     request: AuthenticatedRequest, company: Company, employee_id: int
 ) -> HttpResponse:
-    """The employee page: contract information, employee information, their requests."""
+    """The employee page: each contract's information (products per beneficiary role, never a
+    name), employee information, their requests."""
     employee = queries.get_employee_for_company(company, employee_id)
-    memberships = list(
-        employee.memberships.select_related("contract", "insured_group__base_product").order_by(
-            "-effective_date"
-        )
-    )
+    blocks = contract_blocks(employee)
     employee_requests = [
         (item, timeline(item))
         for item in employee.requests.filter(company=company)
@@ -82,7 +81,7 @@ def employee_detail(
         AuditAction.EMPLOYEE_VIEWED, by=request.user, target=employee, company_id=company.pk
     )
     context = company_context(request, company, "employees")
-    context.update(employee=employee, memberships=memberships, employee_requests=employee_requests)
+    context.update(employee=employee, blocks=blocks, employee_requests=employee_requests)
     return render(request, "employer/employee.html", context)
 
 

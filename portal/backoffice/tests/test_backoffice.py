@@ -189,10 +189,11 @@ def test_product_coverage_table_must_be_a_pdf(staff_client: Client) -> None:
 def test_demo_data_loads_twice_with_the_same_result() -> None:
     load_demo()
     load_demo()
-    assert Company.objects.count() == 3
-    assert Contract.objects.filter(kind="provident").count() == 1
+    assert Company.objects.count() == 4
+    assert Contract.objects.filter(kind="provident").count() == 2
+    assert not Contract.objects.filter(kind="provident", beneficiary_designation=False).exists()
     rh = User.objects.get(email="rh@demo.example")
-    assert rh.companies.count() == 2
+    assert rh.companies.count() == 3
     assert rh.check_password(DEMO_PASSWORD)
     assert User.objects.get(email="rh2@demo.example").companies.count() == 1
     assert User.objects.get(email="staff@demo.example").is_staff
@@ -211,9 +212,78 @@ def test_demo_data_loads_twice_with_the_same_result() -> None:
         Waiver.objects.values_list("employee__last_name", "membership__contract__kind", "status")
     ) == [("GARCIA", "health", "signed"), ("ROUSSEL", "health", "granted")]
     # The waivers' employees only where waivers are enabled; one employee halfway through.
-    assert Employee.objects.count() == 12
-    assert Membership.objects.filter(journey_step="dependants", status="pre_enrolled").count() == 2
-    assert Employee.objects.filter(email="").count() == 2  # letters in the outbox
+    assert Employee.objects.count() == 22
+    assert Membership.objects.filter(journey_step="dependants", status="pre_enrolled").count() == 3
+    assert Employee.objects.filter(email="").count() == 3  # letters in the outbox
     for product in Product.objects.all():
         with product.coverage_table.open("rb") as handle:
             assert handle.read(5) == b"%PDF-"
+
+
+def contracts_by_employee(company: str) -> dict[str, tuple[str, str]]:
+    """Each demo employee of `company`: (health status, provident status), "" where none."""
+    found: dict[str, dict[str, str]] = {}
+    for last_name, kind, status in Membership.objects.filter(
+        employee__company__legal_name=company
+    ).values_list("employee__last_name", "contract__kind", "status"):
+        found.setdefault(last_name, {})[kind] = status
+    return {
+        name: (kinds.get("health", ""), kinds.get("provident", "")) for name, kinds in found.items()
+    }
+
+
+@pytest.mark.django_db
+def test_demo_has_employees_in_every_combination_of_health_and_provident() -> None:
+    load_demo()
+    load_demo()
+    # Both contracts: each status on both; health only (the non-executives, whom the
+    # provident contract does not cover); health waived while provident waits or is signed.
+    assert contracts_by_employee("BOULANGERIES MARTIN SAS") == {
+        "PUYOT": ("active", ""),
+        "LENOIR": ("terminated", "terminated"),
+        "PÉLISSIER": ("signed", "signed"),
+        "SIMON": ("pre_enrolled", "pre_enrolled"),
+        "N'DIAYE": ("pre_enrolled", "pre_enrolled"),
+        "ROUSSEL": ("waived", "signed"),
+        "GARCIA": ("waiver_requested", "pre_enrolled"),
+        "FABRE": ("active", "active"),
+    }
+    # A health-only company (no waivers) and a provident-only one.
+    assert set(contracts_by_employee("ATELIER NUMERIQUE DUPONT").values()) == {
+        ("active", ""),
+        ("terminated", ""),
+        ("signed", ""),
+        ("pre_enrolled", ""),
+    }
+    assert contracts_by_employee("CABINET ROCHE CONSEIL") == {
+        "PUYOT": ("", "active"),
+        "LENOIR": ("", "terminated"),
+        "PÉLISSIER": ("", "signed"),
+        "SIMON": ("", "pre_enrolled"),
+        "N'DIAYE": ("", "pre_enrolled"),
+        "ROUSSEL": ("", "signed"),
+        "GARCIA": ("", "pre_enrolled"),
+        "FABRE": ("", "active"),
+    }
+    assert not Contract.objects.filter(company__legal_name="CABINET ROCHE CONSEIL", kind="health")
+    # The halfway one's dossier leads from the health membership; its provident one waits.
+    awa = Membership.objects.filter(
+        employee__last_name="N'DIAYE", employee__company__legal_name="BOULANGERIES MARTIN SAS"
+    )
+    assert sorted(awa.values_list("contract__kind", "journey_step")) == [
+        ("health", "dependants"),
+        ("provident", ""),
+    ]
+    # Signed provident memberships chose their beneficiary clause; one named it.
+    signed = Membership.objects.filter(contract__kind="provident", status__in=["signed", "active"])
+    assert set(signed.values_list("beneficiary_clause", flat=True)) == {"standard", "named"}
+    # Two enrolled families on the health contract, with the option chosen.
+    families = Membership.objects.filter(dependants__isnull=False).distinct()
+    assert sorted(
+        families.values_list("employee__last_name", "contract__kind", "option__code")
+    ) == [
+        ("FABRE", "health", "NIS/AN00010"),
+        ("FABRE", "health", "NIS/AN00010"),
+        ("PÉLISSIER", "health", "NIS/AN00010"),
+        ("PÉLISSIER", "health", "NIS/AN00010"),
+    ]  # at BOULANGERIES MARTIN SAS and ATELIER NUMERIQUE DUPONT

@@ -97,7 +97,8 @@ def test_export_csv_streams_every_employee_with_neutralised_formulas(
     content = response.getvalue().decode("utf-8")
     lines = content.splitlines()
     assert (
-        lines[0] == "\ufeffNom;Prénom;N° adhérent;N° contrat;Groupe d'assurés;Statut;Date d'effet;"
+        lines[0] == "\ufeffNom;Prénom;N° adhérent;N° contrat;Contrat;Groupe d'assurés;Statut;"
+        "Date d'effet;"
         "Date de fin;Matricule;Date d'embauche;Email"
     )
     assert lines[1].startswith("ABEL;Cédric;")
@@ -120,8 +121,9 @@ def test_export_xlsx_has_typed_cells_and_no_formula(client_a: Client, company_a:
     sheet = load_workbook(BytesIO(response.getvalue())).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Nom"
-    assert rows[1][8] == "'=1+1"
-    assert rows[1][6].date() == date(2024, 3, 1)
+    assert rows[1][4] == "Complémentaire Santé"
+    assert rows[1][9] == "'=1+1"
+    assert rows[1][7].date() == date(2024, 3, 1)
 
 
 @pytest.mark.django_db

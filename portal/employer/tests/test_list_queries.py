@@ -68,7 +68,7 @@ def test_my_employees_page_costs_9_queries_with_3_or_30_employees(
 
 
 @pytest.mark.django_db
-def test_employee_page_costs_15_queries_with_3_or_30_timeline_events(
+def test_employee_page_costs_14_queries_with_3_or_30_timeline_events(
     client_a: Client, company_a: Company, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     declare_employees(company_a, 0, 3)
@@ -86,7 +86,7 @@ def test_employee_page_costs_15_queries_with_3_or_30_timeline_events(
         client_a,
         lambda: reverse("employer:employee", args=[company_a.pk, employee.pk]),
         add_events,
-        15,
+        14,
         django_assert_num_queries,
     )
     assert request.events.count() == 30
