@@ -501,7 +501,7 @@ def test_the_employer_sees_the_progress_but_not_the_dependants_names(
         client_a.get(reverse("employer:employee", args=[company_a.pk, membership.employee_id]))
     )
     assert "Léa" not in page and "Léa" not in employee_page
-    assert "<dt>Liste des bénéficiaires</dt><dd>1 enfant</dd>" in employee_page
+    assert "Enfant Produit(s) : NIS/CHN0010 GA : 02ENSP" in employee_page
 
 
 def attestation_pdf() -> bytes:
