@@ -138,9 +138,7 @@ def test_main_pages_do_not_scroll_sideways_at_1280_and_390_px(
     step = member_first_step(page)
     overflowing += shoot(page, "journey-step", step)
     # "Mes garanties" with the health cards and the provident clause (steps before it done).
-    lead = Membership.objects.get(
-        employee__last_name="GARNIER", contract__kind=ContractKind.HEALTH
-    )
+    lead = Membership.objects.get(employee__last_name="GARNIER", contract__kind=ContractKind.HEALTH)
     Membership.objects.filter(employee=lead.employee).update(journey_step=JourneyStep.DEPENDANTS)
     overflowing += shoot(page, "journey-coverage", reverse("journey:coverage", args=[lead.pk]))
     overflowing += shoot(page, "member-space", reverse("journey:space"))
