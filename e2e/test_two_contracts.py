@@ -37,10 +37,10 @@ def test_declare_in_both_contracts_and_sign_the_two_bulletins_at_once(
     page.get_by_role("button", name="Poursuivre").click()
 
     page.get_by_label("Monsieur", exact=True).check()
-    page.get_by_label(re.compile(r"^Nom")).fill("Fabre")
+    page.get_by_label(re.compile(r"^Nom")).fill("Marchal")
     page.get_by_label(re.compile(r"^Prénom")).fill("Julien")
     page.get_by_label(re.compile(r"^Date de naissance")).fill("1987-09-12")
-    page.get_by_label("Email").fill("julien.fabre@example.org")
+    page.get_by_label("Email").fill("julien.marchal@example.org")
     today = timezone.localdate().isoformat()
     page.get_by_label(re.compile(r"^Date d'embauche")).fill(today)
     page.get_by_label(re.compile(r"^Date d'effet du contrat")).fill(today)
@@ -54,12 +54,12 @@ def test_declare_in_both_contracts_and_sign_the_two_bulletins_at_once(
     page.get_by_role("button", name="Valider").click()
     expect(page.get_by_role("heading", name="Vérifier les informations saisies")).to_be_visible()
     expect(page.get_by_text("02ENSP — Cadres (Complémentaire Santé)")).to_be_visible()
-    expect(page.get_by_text(re.compile(r"— Ensemble du personnel \(Prévoyance\)"))).to_be_visible()
+    expect(page.get_by_text("P01 — Cadres (Prévoyance)")).to_be_visible()
     page.get_by_role("button", name="Valider").click()
     expect(page.get_by_text("Julien", exact=False).first).to_be_visible()
 
     # The employee opens the link of the e-mail: one journey for both contracts.
-    invitation = next(m for m in mail.outbox if m.to == ["julien.fabre@example.org"])
+    invitation = next(m for m in mail.outbox if m.to == ["julien.marchal@example.org"])
     assert "une complémentaire santé et un contrat de prévoyance collectifs" in invitation.body
     page.context.clear_cookies()
     page.goto(link_in(r"https?://\S+/adhesion/[^/\s]+/", invitation.body))
@@ -94,7 +94,7 @@ def test_declare_in_both_contracts_and_sign_the_two_bulletins_at_once(
     expect(page.get_by_text("Choisissez la clause bénéficiaire", exact=False)).to_be_visible()
     page.get_by_role("radio", name="Clause nominative").check()
     page.get_by_label(re.compile("^Bénéficiaires désignés")).fill(
-        "Claire FABRE, née le 04/05/1960, 100 %"
+        "Claire MARCHAL, née le 04/05/1960, 100 %"
     )
     page.get_by_role("button", name="Suivant").click()
 
@@ -104,7 +104,7 @@ def test_declare_in_both_contracts_and_sign_the_two_bulletins_at_once(
     page.get_by_role("link", name="Suivant").click()
     coverage = page.locator("section[aria-labelledby=s-coverage]")
     expect(coverage).to_contain_text("Clause bénéficiaire en cas de décès : Clause nominative")
-    expect(coverage).to_contain_text("Claire FABRE, née le 04/05/1960, 100 %")
+    expect(coverage).to_contain_text("Claire MARCHAL, née le 04/05/1960, 100 %")
     page.get_by_role("button", name="Valider").click()
 
     expect(page.get_by_role("heading", name="Mon bulletin d'inscription")).to_be_visible()
@@ -130,7 +130,7 @@ def test_declare_in_both_contracts_and_sign_the_two_bulletins_at_once(
     page.get_by_role("button", name="Signer").click()
     expect(page.get_by_role("heading", name="Votre adhésion est terminée !")).to_be_visible()
 
-    statuses = Membership.objects.filter(employee__last_name="FABRE").values_list(
+    statuses = Membership.objects.filter(employee__last_name="MARCHAL").values_list(
         "contract__kind", "status"
     )
     assert sorted(statuses) == [
