@@ -224,10 +224,8 @@ def _apply_end(
         value=reason,
     )
 
-    def outcome(
-        kind: OutcomeKind, code: DsnEndError, *, ok: bool = False, **params: object
-    ) -> Outcome:
-        return _replace(base, kind=kind, code="" if ok else str(code), message=code.text(**params))
+    def outcome(kind: OutcomeKind, code: DsnEndError, **params: object) -> Outcome:
+        return _replace(base, kind=kind, code=str(code), message=code.text(**params))
 
     if reason in TRANSFERS:
         return [outcome(OutcomeKind.NO_CHANGE, DsnEndError.END_TRANSFER, motif=reason)]
