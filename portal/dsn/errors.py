@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from portal.core.errors import ErrorCode
+
 
 class Severity(StrEnum):
     FATAL = "fatal"
@@ -200,3 +202,128 @@ class DsnRefused(Exception):
         first = fatal[0] if fatal else (self.findings[0] if self.findings else None)
         self.message = "Le fichier DSN est refusé" + (f" : {first.message}" if first else ".")
         super().__init__(self.message)
+
+
+# --- Ends of contract (S21.G00.62) --------------------------------------------------------------
+
+# Business codes of the compte rendu métier (dsn.md §4, GEREP's): an end of contract that could
+# not be applied ("impossibilité de radier"), and one reported for information.
+CRM_END_ERROR = "EFCT98"
+CRM_END_INFORMATION = "IFCT99"
+
+
+class DsnEndError(ErrorCode):
+    """What applying a DSN end of contract (S21.G00.62) says about one individual."""
+
+    END_TERMINATED = (
+        "dsn_end_terminated",
+        "Résiliation au {termination_date} (motif DSN {motif} : {label}), portabilité : "
+        "{portability}.",
+    )
+    END_UNDONE = (
+        "dsn_end_undone",
+        "Annulation de la fin de contrat (motif 099) : la résiliation au {termination_date} "
+        "est annulée, l'adhésion est rétablie.",
+    )
+    END_TRANSFER = (
+        "dsn_end_transfer",
+        "Transfert du contrat de travail sans rupture (motif {motif}) : l'affiliation est "
+        "maintenue, aucune résiliation n'est faite.",
+    )
+    END_AFFILIATION_KEPT = (
+        "dsn_end_affiliation_kept",
+        "Maintien de l'affiliation au contrat collectif (S21.G00.62.016 = 01) : l'affiliation "
+        "continue, aucune résiliation n'est faite.",
+    )
+    END_ALREADY_APPLIED = (
+        "dsn_end_already_applied",
+        "Cette fin de contrat a déjà été prise en compte (résiliation au {termination_date}) : "
+        "aucun changement.",
+    )
+    END_ALREADY_TERMINATED = (
+        "dsn_end_already_terminated",
+        "Ce salarié est déjà radié dans le portail (au {end_date}) : aucun changement.",
+    )
+    END_NO_CURRENT_MEMBERSHIP = (
+        "dsn_end_no_current_membership",
+        "Ce salarié n'a aucune adhésion en cours dans le portail : aucune résiliation n'est "
+        "nécessaire.",
+    )
+    END_PERSON_UNKNOWN = (
+        "dsn_end_person_unknown",
+        "Impossibilité de radier : aucun salarié de l'entreprise n'a ce numéro de sécurité "
+        "sociale dans le portail. Vérifiez le numéro déclaré.",
+    )
+    END_INCOMPLETE = (
+        "dsn_end_incomplete",
+        "La fin du contrat n'indique pas sa date (S21.G00.62.001) ou son motif "
+        "(S21.G00.62.002) : la résiliation est à traiter par nos services.",
+    )
+    END_MOTIF_REVIEW = (
+        "dsn_end_motif_review",
+        "Le motif de rupture {motif} ({label}) ne dit pas si la portabilité est ouverte : la "
+        "résiliation est à traiter par nos services, elle n'est pas faite automatiquement.",
+    )
+    END_MOTIF_UNKNOWN = (
+        "dsn_end_motif_unknown",
+        "Le motif de rupture {motif} n'est pas connu du portail : la résiliation est à traiter "
+        "par nos services, elle n'est pas faite automatiquement.",
+    )
+    END_CANCELLATION_NOTHING_TO_UNDO = (
+        "dsn_end_cancellation_nothing_to_undo",
+        "Annulation de la fin de contrat (motif 099) : aucune résiliation faite depuis la DSN "
+        "pour ce contrat de travail (N° {number}, débuté le {start_date}) n'a été trouvée.",
+    )
+    END_CANCELLATION_ALREADY_APPLIED = (
+        "dsn_end_cancellation_already_applied",
+        "Annulation de la fin de contrat (motif 099) déjà prise en compte : la résiliation "
+        "avait été annulée, aucun changement.",
+    )
+    END_CANCELLATION_TOO_LATE = (
+        "dsn_end_cancellation_too_late",
+        "Annulation de la fin de contrat (motif 099) : la résiliation au {termination_date} a "
+        "déjà été traitée par nos services et ne peut plus être annulée automatiquement.",
+    )
+    END_ABSENT_FROM_MONTHLY = (
+        "dsn_end_absent_from_monthly",
+        "Ce salarié a une adhésion en cours dans le portail mais n'est pas déclaré dans la DSN "
+        "mensuelle, sans fin de contrat : vérifiez sa situation (il n'est pas radié "
+        "automatiquement).",
+    )
+    END_ABSENT_WITHOUT_NIR = (
+        "dsn_end_absent_without_nir",
+        "Ce salarié a une adhésion en cours mais aucun numéro de sécurité sociale dans le "
+        "portail : il ne peut pas être rapproché de la DSN mensuelle. Complétez son numéro.",
+    )
+
+    @property
+    def crm_code(self) -> str:
+        """The compte rendu métier's business code of this return."""
+        return CRM_END_INFORMATION if self in _END_INFORMATION else CRM_END_ERROR
+
+
+_END_INFORMATION = frozenset(
+    {
+        DsnEndError.END_TERMINATED,
+        DsnEndError.END_UNDONE,
+        DsnEndError.END_TRANSFER,
+        DsnEndError.END_AFFILIATION_KEPT,
+        DsnEndError.END_ALREADY_APPLIED,
+        DsnEndError.END_ALREADY_TERMINATED,
+        DsnEndError.END_NO_CURRENT_MEMBERSHIP,
+        DsnEndError.END_CANCELLATION_ALREADY_APPLIED,
+    }
+)
+
+
+def end_crm_code(code: str) -> str:
+    """The CRM business code of an end-of-contract outcome's `code`: a termination refused by
+    a rule (its own code, e.g. too retroactive) cannot be applied, `EFCT98`; one applied
+    without a remark (code "") has none."""
+    if not code:
+        return ""
+    known = _END_CODES.get(code)
+    return known.crm_code if known is not None else CRM_END_ERROR
+
+
+_END_CODES: dict[str, DsnEndError] = {code.value: code for code in DsnEndError}

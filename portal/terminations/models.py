@@ -44,6 +44,10 @@ class Termination(models.Model):
         verbose_name="affiliation annulée",
     )
     revoked_invitation_ids = models.JSONField("liens révoqués", default=list, blank=True)
+    # Made from a DSN end of contract (S21.G00.62): the keyed digest of that employment
+    # contract (NIR, S21.G00.40.001 start, S21.G00.40.009 number), by which a later DSN repeating
+    # it is recognised, and its motif 099 undoes it. "" for the form's.
+    dsn_key = models.CharField("clé du contrat DSN", max_length=64, blank=True, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -1,8 +1,12 @@
-"""Terminating a membership: the one path for the form (and later the DSN)."""
+"""Terminating a membership: the one path for the form and the DSN.
+
+Each business event has its durable service (the form's) and its step (`*_step`), which runs
+inside a larger event's transaction (a DSN declaration applied as a whole)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -13,6 +17,7 @@ from portal.companies.models import Company
 from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
+from portal.core.transactions import within_business_event
 from portal.enrollment.models import Membership, MembershipStatus
 from portal.enrollment.services import (
     move_membership,
@@ -43,6 +48,36 @@ def terminate_membership(
 ) -> Termination:
     """ "Résilier le contrat" → "Envoyer": the cover of the member (and of their dependants)
     ends at the termination date; a "Résiliation" (or "Décès") request opens "En cours"."""
+    return terminate_membership_step(
+        company=company,
+        membership_id=membership_id,
+        hire_date=hire_date,
+        termination_date=termination_date,
+        motif=motif,
+        portability=portability,
+        by=by,
+        today=today,
+    )
+
+
+@within_business_event
+def terminate_membership_step(
+    *,
+    company: Company,
+    membership_id: int,
+    hire_date: date | None,
+    termination_date: date | None,
+    motif: str,
+    portability: bool | None,
+    by: User | None,
+    today: date,
+    source: Source = Source.FORM,
+    dsn_key: str = "",
+    dsn_file_id: int | None = None,
+) -> Termination:
+    """`terminate_membership` as one step of a larger event (a DSN declaration): the same
+    rules and effects. `dsn_key` identifies the DSN employment contract whose end made it
+    (see `Termination.dsn_key`), `dsn_file_id` the file, for the audit log."""
     membership = (
         Membership.objects.select_for_update()
         .select_related("employee", "contract")
@@ -70,7 +105,7 @@ def terminate_membership(
     request = open_request(
         membership=membership,
         reason=Reason.DEATH if death else Reason.TERMINATION,
-        source=Source.FORM,
+        source=source,
         by=by,
         now=now,
         note=f"Motif : {rules.TerminationMotif(motif).label}",
@@ -96,6 +131,7 @@ def terminate_membership(
             else None,
             previous_status=membership.status,
             previous_end_date=membership.end_date,
+            dsn_key=dsn_key,
             created_by=by,
             created_at=now,
         )
@@ -137,8 +173,15 @@ def terminate_membership(
         motif=motif,
         termination_date=termination_date.isoformat(),
         portability=with_portability,
+        source=str(source),
+        **_file_of(dsn_file_id),
     )
     return termination
+
+
+def _file_of(dsn_file_id: int | None) -> dict[str, Any]:
+    """The audit detail naming the DSN file an event came from (none for the form)."""
+    return {} if dsn_file_id is None else {"dsn_file_id": dsn_file_id}
 
 
 def _queue_portability_message(termination: Termination) -> None:
@@ -157,6 +200,15 @@ def _queue_portability_message(termination: Termination) -> None:
 def undo_termination(*, company: Company, termination_id: int, by: User | None) -> Membership:
     """A termination made by mistake (wrong employee, wrong date) is undone while its request
     is still "En cours": the membership is restored exactly as it was."""
+    return undo_termination_step(company=company, termination_id=termination_id, by=by)
+
+
+@within_business_event
+def undo_termination_step(
+    *, company: Company, termination_id: int, by: User | None, dsn_file_id: int | None = None
+) -> Membership:
+    """`undo_termination` as one step of a larger event (a DSN's end of contract cancelled by
+    motif 099)."""
     termination = (
         Termination.objects.select_for_update()
         .select_related("request", "membership")
@@ -168,7 +220,13 @@ def undo_termination(*, company: Company, termination_id: int, by: User | None) 
     now = timezone.now()
     membership = _restore(termination, by, now)
     move_request(request, State.CANCELLED, event=EventKind.TERMINATION_UNDONE, by=by, now=now)
-    audit.record(AuditAction.TERMINATION_UNDONE, by=by, target=membership, company_id=company.pk)
+    audit.record(
+        AuditAction.TERMINATION_UNDONE,
+        by=by,
+        target=membership,
+        company_id=company.pk,
+        **_file_of(dsn_file_id),
+    )
     return membership
 
 
