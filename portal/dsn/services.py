@@ -31,7 +31,8 @@ def receive_file(name: str, data: bytes, by: User | None) -> tuple[DsnFile, bool
         return known, False
     original = (name or "fichier.dsn").replace("\\", "/").rsplit("/", 1)[-1][:200]
     try:
-        with transaction.atomic(durable=True):
+        # A savepoint: the back office's "Ajouter" runs in its own transaction.
+        with transaction.atomic():
             received = DsnFile(
                 original_name=original, sha256=sha256, size=len(data), uploaded_by=by
             )
