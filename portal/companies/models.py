@@ -148,7 +148,7 @@ class Contract(models.Model):
             models.CheckConstraint(
                 condition=models.Q(child_max_age__lte=models.F("child_max_age_extended")),
                 name="child_age_limits_ordered",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

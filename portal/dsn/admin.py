@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
 from django.conf import settings
+from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -34,7 +34,7 @@ class ContractPopulationInline(admin.TabularInline[ContractPopulation, DsnContra
         match = request.resolver_match
         if db_field.name == "insured_group" and field is not None and match is not None:
             contract_id = match.kwargs.get("object_id")
-            if contract_id:
+            if contract_id and field.queryset is not None:
                 field.queryset = field.queryset.filter(contract_id=contract_id)
         return field
 
@@ -74,7 +74,7 @@ class DsnFileForm(forms.ModelForm[DsnFile]):
         upload = self.cleaned_data["upload"]
         if upload.size is not None and upload.size > settings.DSN_MAX_BYTES:
             raise forms.ValidationError(
-                DsnError.FILE_TOO_LARGE.text(megabytes=settings.DSN_MAX_BYTES // (1024 * 1024))
+                DsnError.DSN_FILE_TOO_LARGE.text(megabytes=settings.DSN_MAX_BYTES // (1024 * 1024))
             )
         return upload
 
@@ -94,7 +94,10 @@ def _table(headers: list[str], rows: list[list[Any]]) -> SafeString:
 def _findings(findings: list[dict[str, Any]]) -> SafeString:
     return _table(
         ["Ligne", "Rubrique", "Valeur", "Message"],
-        [[f.get("line") or "", f.get("rubrique"), f.get("value"), f.get("message")] for f in findings],
+        [
+            [f.get("line") or "", f.get("rubrique"), f.get("value"), f.get("message")]
+            for f in findings
+        ],
     )
 
 
@@ -123,7 +126,7 @@ class DsnFileAdmin(admin.ModelAdmin[DsnFile]):
             kwargs["form"] = DsnFileForm
         return super().get_form(request, obj, change, **kwargs)
 
-    def get_fields(self, request: HttpRequest, obj: DsnFile | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: DsnFile | None = None) -> list[str]:  # type: ignore[override]
         if obj is None:
             return ["upload"]
         return [
@@ -148,7 +151,7 @@ class DsnFileAdmin(admin.ModelAdmin[DsnFile]):
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: DsnFile | None = None) -> list[str]:
-        return [] if obj is None else self.get_fields(request, obj)
+        return [] if obj is None else list(self.get_fields(request, obj))
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False  # only its processing moves a file
@@ -208,7 +211,16 @@ class DsnFileAdmin(admin.ModelAdmin[DsnFile]):
                     "{}{}<h4>{}</h4>{}",
                     title,
                     _table(
-                        ["Ligne", "Salarié", "Résultat", "Code", "Message", "Rubrique", "Valeur", "Demande"],
+                        [
+                            "Ligne",
+                            "Salarié",
+                            "Résultat",
+                            "Code",
+                            "Message",
+                            "Rubrique",
+                            "Valeur",
+                            "Demande",
+                        ],
                         rows,
                     ),
                     "Anomalies de lecture",
@@ -237,7 +249,9 @@ class DsnFileAdmin(admin.ModelAdmin[DsnFile]):
         )
         obj.pk = received.pk
         if new:
-            messages.info(request, "Le fichier est en cours de traitement : suivez l'avancement ici.")
+            messages.info(
+                request, "Le fichier est en cours de traitement : suivez l'avancement ici."
+            )
         else:
             messages.warning(
                 request, "Ce fichier a déjà été reçu : il n'est pas intégré une seconde fois."

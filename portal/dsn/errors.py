@@ -206,49 +206,54 @@ class DsnRefused(Exception):
 
 class DsnError(ErrorCode):
     """The intake's business returns (the compte rendu métier's codes, dsn.md §4): what a
-    declaration's data could not be matched to, one French message each."""
+    declaration's data could not be matched to, one French message each. The value is the
+    CRM code in lower case (the house style of codes): `crm` gives it as the CRM writes it."""
 
-    FILE_TOO_LARGE = (
+    @property
+    def crm(self) -> str:
+        return self.value.upper()
+
+    DSN_FILE_TOO_LARGE = (
         "dsn_file_too_large",
         "Le fichier dépasse {megabytes} Mo : il ne peut pas être déposé.",
     )
     UNKNOWN_ESTABLISHMENT = (
-        "EETB01",
+        "eetb01",
         "L'établissement de SIRET {siret} n'est pas une entreprise cliente du portail : la "
         "déclaration n'est pas intégrée.",
     )
     UNKNOWN_CONTRACT_REFERENCE = (
-        "EADH02",
+        "eadh02",
         "La référence contrat {reference} (S21.G00.15.001) ne correspond à aucun contrat de "
         "l'entreprise.",
     )
     UNKNOWN_ORGANISME = (
-        "EADH03",
+        "eadh03",
         "Le code organisme {organisme} (S21.G00.15.002) ne correspond pas au contrat {reference}.",
     )
     UNKNOWN_OPTION = (
-        "EAFF03",
+        "eaff03",
         "Le code option {option} (S21.G00.70.004) n'est pas prévu par le contrat {reference}.",
     )
     UNKNOWN_POPULATION = (
-        "EAFF06",
+        "eaff06",
         "Le code population {population} (S21.G00.70.005) n'est pas prévu par le contrat "
         "{reference}.",
     )
     AFFILIATION_ENDED = (
-        "IAFF15",
+        "iaff15",
         "Fin d'affiliation au {date} (S21.G00.70.015) sans fin du contrat de travail : "
         "à examiner, aucune radiation n'est faite.",
     )
     OPTION_CHANGED = (
-        "IAFF03",
+        "iaff03",
         "Le code option passe de {before} à {after} : changement à examiner, non appliqué.",
     )
     POPULATION_CHANGED = (
-        "IAFF06",
+        "iaff06",
         "Le code population passe de {before} à {after} : changement à examiner, non appliqué.",
     )
-    NIR_MISSING = (
-        "EIND01",
+    DSN_NIR_MISSING = (
+        "eind01",
         "Le salarié n'a pas de NIR valide (S21.G00.30.001) : il ne peut pas être affilié.",
     )

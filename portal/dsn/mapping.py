@@ -133,7 +133,8 @@ def map_adhesions(
     """Each S15 (by its 15.005 id) to a contract of the company; the unknown ones' returns."""
     contracts = {
         c.dsn_reference: c
-        for c in Contract.objects.filter(company=company).exclude(dsn_reference="")
+        for c in Contract.objects.filter(company=company)
+        .exclude(dsn_reference="")
         .prefetch_related("dsn_populations__insured_group__contract", "dsn_options")
     }
     targets: dict[str, _Target] = {}
@@ -200,7 +201,9 @@ def _current_memberships(
     return found
 
 
-def _last_declared(digests: list[str], contract_ids: list[int]) -> dict[tuple[str, int], tuple[str, str]]:
+def _last_declared(
+    digests: list[str], contract_ids: list[int]
+) -> dict[tuple[str, int], tuple[str, str]]:
     """(NIR digest, contract) → (option, population) the last DSN declared for them."""
     found: dict[tuple[str, int], tuple[str, str]] = {}
     for part in _chunks(digests):
@@ -256,7 +259,7 @@ def apply_affiliations(
             outcome = _outcome(
                 OutcomeKind.REJECTED,
                 individual,
-                code=DsnError.NIR_MISSING,
+                code=DsnError.DSN_NIR_MISSING,
                 rubrique=rubrique,
                 record_line=individual.line_of(rubrique) or individual.line,
                 value=individual.nir or "",
@@ -272,7 +275,10 @@ def apply_affiliations(
                 continue
             seen.add(contract.pk)
             result = _check_affiliation(
-                individual, affiliation, target, memberships.get((nir_digest, contract.pk)),
+                individual,
+                affiliation,
+                target,
+                memberships.get((nir_digest, contract.pk)),
                 declared_before.get((nir_digest, contract.pk)),
             )
             if isinstance(result, InsuredGroup):
@@ -297,7 +303,9 @@ def _check_affiliation(
     contract = target.contract
     option, population = affiliation.option or "", affiliation.population or ""
 
-    def result(kind: OutcomeKind, code: DsnError | None, rubrique: str, value: str, **params: object) -> Result:
+    def result(
+        kind: OutcomeKind, code: DsnError | None, rubrique: str, value: str, **params: object
+    ) -> Result:
         line = affiliation.line_of(rubrique) if rubrique else None
         outcome = _outcome(
             kind,
@@ -368,7 +376,9 @@ def _check_affiliation(
 def to_declaration(person: _Joining) -> EmployeeDeclaration:
     """The person's affiliations as the form would declare them (health first)."""
     individual = person.individual
-    entries = sorted(person.entries, key=lambda e: (not e[0].contract.is_health, e[0].contract.number))
+    entries = sorted(
+        person.entries, key=lambda e: (not e[0].contract.is_health, e[0].contract.number)
+    )
     _, _, lead, work = entries[0]
     street = individual.get("S21.G00.30.008") or ""
     match = _STREET_RE.match(street)

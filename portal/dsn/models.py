@@ -179,8 +179,12 @@ class DsnDeclaration(models.Model):
     month = models.DateField("mois déclaré", null=True, blank=True)
     fraction = models.CharField("fraction", max_length=2, blank=True)
     declaration_id = models.CharField("identifiant (S20.G00.96.902)", max_length=30, blank=True)
-    replaced_id = models.CharField("déclaration remplacée (S20.G00.05.006)", max_length=30, blank=True)
-    envoi_id = models.CharField("identifiant de l'envoi (S10.G00.95.900)", max_length=30, blank=True)
+    replaced_id = models.CharField(
+        "déclaration remplacée (S20.G00.05.006)", max_length=30, blank=True
+    )
+    envoi_id = models.CharField(
+        "identifiant de l'envoi (S10.G00.95.900)", max_length=30, blank=True
+    )
     status = models.CharField("état", max_length=10, choices=DeclarationStatus.choices)
     individual_count = models.PositiveIntegerField("individus", default=0)
     affiliation_count = models.PositiveIntegerField("affiliations", default=0)
@@ -214,7 +218,9 @@ class DsnOutcome(models.Model):
         verbose_name="déclaration",
     )
     position = models.PositiveIntegerField("rang")
-    kind = models.CharField("résultat", max_length=20, choices=[(k.value, k.label) for k in OutcomeKind])
+    kind = models.CharField(
+        "résultat", max_length=20, choices=[(k.value, k.label) for k in OutcomeKind]
+    )
     nir = EncryptedCharField("NIR", blank=True)
     nir_digest = models.CharField(max_length=64, blank=True, db_index=True)
     name = models.CharField("nom et prénom", max_length=200, blank=True)

@@ -35,7 +35,13 @@ from portal.dsn.outcomes import Outcome, OutcomeKind
 from portal.dsn.parsing import DeclarationEnded, DeclarationStarted, EnvoiStarted, events
 from portal.enrollment.declarations import PreloadedLookups
 
-COUNTS = ["affiliation_count", "termination_count", "change_count", "anomaly_count", "rejected_count"]
+COUNTS = [
+    "affiliation_count",
+    "termination_count",
+    "change_count",
+    "anomaly_count",
+    "rejected_count",
+]
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -95,16 +101,20 @@ def _read(received: DsnFile, data: bytes) -> bool:
             elif isinstance(event, Finding) and not inside:
                 loose.append(finding_dict(event))
     except DsnRefused as refused:
-        DsnFile.objects.filter(pk=received.pk, status=DsnFileStatus.READING).update(
-            status=DsnFileStatus.REFUSED,
-            refusal=refused.message,
-            findings=[finding_dict(f) for f in refused.findings],
-            finished_at=timezone.now(),
-        )
+        with transaction.atomic(durable=True):
+            DsnFile.objects.filter(pk=received.pk, status=DsnFileStatus.READING).update(
+                status=DsnFileStatus.REFUSED,
+                refusal=refused.message,
+                findings=[finding_dict(f) for f in refused.findings],
+                finished_at=timezone.now(),
+            )
+            audit.record(
+                AuditAction.DSN_FILE_PROCESSED,
+                by=received.uploaded_by,
+                target=received,
+                refused=True,
+            )
         received.refresh_from_db()
-        audit.record(
-            AuditAction.DSN_FILE_PROCESSED, by=received.uploaded_by, target=received, refused=True
-        )
         return False
     DsnFile.objects.filter(pk=received.pk, status=DsnFileStatus.READING).update(
         status=DsnFileStatus.APPLYING,
@@ -137,15 +147,12 @@ def _declarations(data: bytes, skip: int) -> Iterator[tuple[int, Envoi, Declarat
             current = None
 
 
-def _apply(
-    received: DsnFile, data: bytes, max_declarations: int | None, today: date
-) -> None:
-    applied = 0
+def _apply(received: DsnFile, data: bytes, max_declarations: int | None, today: date) -> None:
     lookups: dict[int, PreloadedLookups] = {}
-    for position, envoi, declaration in _declarations(data, received.declarations_done):
+    declarations = _declarations(data, received.declarations_done)
+    for applied, (position, envoi, declaration) in enumerate(declarations):
         if max_declarations is not None and applied >= max_declarations:
             return
-        applied += 1
         with transaction.atomic(durable=True):  # one declaration, one commit: resumable after
             locked = DsnFile.objects.select_for_update().get(pk=received.pk)
             if locked.status != DsnFileStatus.APPLYING or locked.declarations_done != position - 1:
@@ -254,6 +261,7 @@ def _outcome_row(declaration: DsnDeclaration, position: int, result: Result) -> 
     )
 
 
+@transaction.atomic(durable=True)
 def _finish(received: DsnFile) -> None:
     done = DsnFile.objects.filter(pk=received.pk, status=DsnFileStatus.APPLYING).update(
         status=DsnFileStatus.DONE, finished_at=timezone.now()

@@ -23,7 +23,7 @@ def receive_file(name: str, data: bytes, by: User | None) -> tuple[DsnFile, bool
     again."""
     if len(data) > settings.DSN_MAX_BYTES:
         raise BusinessError(
-            DsnError.FILE_TOO_LARGE, megabytes=settings.DSN_MAX_BYTES // (1024 * 1024)
+            DsnError.DSN_FILE_TOO_LARGE, megabytes=settings.DSN_MAX_BYTES // (1024 * 1024)
         )
     sha256 = hashlib.sha256(data).hexdigest()
     known = DsnFile.objects.filter(sha256=sha256).first()

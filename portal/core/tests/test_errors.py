@@ -41,6 +41,7 @@ def test_every_app_with_error_codes_is_found() -> None:
         "AccountError",
         "CompanyError",
         "CoreError",
+        "DsnError",
         "EnrollmentError",
         "ImportFileError",
         "SignatureError",

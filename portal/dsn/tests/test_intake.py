@@ -80,7 +80,10 @@ def employer(manager: AccountManager, base_product: Product) -> Company:
     )
     for contract in (health, provident):
         managers = InsuredGroup.objects.create(
-            contract=contract, code=f"{contract.number}-C", label="Cadres", base_product=base_product
+            contract=contract,
+            code=f"{contract.number}-C",
+            label="Cadres",
+            base_product=base_product,
         )
         staff = InsuredGroup.objects.create(
             contract=contract,
@@ -236,7 +239,10 @@ def test_the_synthetic_sample_affiliates_the_new_hire_with_dependants_and_reject
     assert stored.request_id == request.pk
     assert stored.nir == DUPONT and stored.nir_digest == digest(nir15(DUPONT))
     health = memberships.get(contract__kind=ContractKind.HEALTH)
-    assert [(d.kind, d.last_name, d.first_name, d.birth_date) for d in Dependant.objects.filter(membership=health)] == [
+    assert [
+        (d.kind, d.last_name, d.first_name, d.birth_date)
+        for d in Dependant.objects.filter(membership=health)
+    ] == [
         ("spouse", "DUPONT", "Hélène", date(1987, 4, 20)),
         ("child", "DUPONT", "Lucas", date(2015, 9, 10)),
     ]
@@ -261,6 +267,7 @@ def test_a_person_declared_gets_the_invitation_email_and_a_dsn_request(employer:
         "FAMILLE",
         "CADRES",
     )
+    assert stored.request_id is not None
     request = Request.objects.get(pk=stored.request_id)
     assert (request.reason, request.source, request.company_id) == (
         Reason.AFFILIATION,
@@ -312,7 +319,7 @@ def test_a_changed_option_or_population_is_a_change_reported_not_applied(
     (change,) = DsnOutcome.objects.filter(declaration__file=july)
     assert (change.kind, change.code, change.rubrique, change.value) == (
         OutcomeKind.CHANGE,
-        "IAFF03",
+        "iaff03",
         "S21.G00.70.004",
         "ISOLE",
     )
@@ -322,7 +329,7 @@ def test_a_changed_option_or_population_is_a_change_reported_not_applied(
     august = take_in(
         monthly(person(option="ISOLE", population="NONCADRES"), month="01082025"), "aout.dsn"
     )
-    assert outcomes(august) == [(OutcomeKind.CHANGE, "IAFF06", "DUPONT Jean")]
+    assert outcomes(august) == [(OutcomeKind.CHANGE, "iaff06", "DUPONT Jean")]
     assert Membership.objects.get().insured_group.code == "S0001-C"  # not applied
     assert (july.change_count, DsnFile.objects.get(pk=august.pk).change_count) == (1, 1)
 
@@ -362,7 +369,7 @@ def test_an_unknown_siret_rejects_the_declaration(employer: Company) -> None:
     )
     (rejected,) = DsnOutcome.objects.filter(declaration=declaration)
     assert (rejected.code, rejected.rubrique, rejected.value) == (
-        "EETB01",
+        "eetb01",
         "S21.G00.11.001",
         "12345678900015",
     )
@@ -379,7 +386,7 @@ def test_the_open_neodes_fragment_of_an_unknown_establishment_is_rejected(
 ) -> None:
     received = take_in(JIKEN.read_bytes(), JIKEN.name)
     assert received.status == DsnFileStatus.DONE
-    assert outcomes(received) == [(OutcomeKind.REJECTED, "EETB01", "")]
+    assert outcomes(received) == [(OutcomeKind.REJECTED, "eetb01", "")]
 
 
 @pytest.mark.django_db
@@ -391,18 +398,19 @@ def test_an_unknown_contract_reference_or_organisme_is_a_business_return(
     (rejected,) = DsnOutcome.objects.filter(declaration__file=received)
     assert (rejected.kind, rejected.code, rejected.rubrique, rejected.value) == (
         OutcomeKind.REJECTED,
-        "EADH02",
+        "eadh02",
         "S21.G00.15.001",
         "SANTE-XXX",
     )
     lines = data.decode("latin-1").splitlines()
+    assert rejected.line is not None
     assert lines[rejected.line - 1] == "S21.G00.15.001,'SANTE-XXX'"
     assert rejected.message == (
         "La référence contrat SANTE-XXX (S21.G00.15.001) ne correspond à aucun contrat de "
         "l'entreprise."
     )
     other = take_in(monthly().replace(b"'A99999'", b"'B11111'"), "autre.dsn")
-    assert outcomes(other) == [(OutcomeKind.REJECTED, "EADH03", "")]
+    assert outcomes(other) == [(OutcomeKind.REJECTED, "eadh03", "")]
     assert not Employee.objects.exists()
 
 
@@ -416,8 +424,8 @@ def test_an_unknown_option_or_population_rejects_the_affiliation(employer: Compa
     )
     found = DsnOutcome.objects.filter(declaration__file=received).order_by("position")
     assert [(o.kind, o.code, o.rubrique, o.value, o.name) for o in found] == [
-        (OutcomeKind.REJECTED, "EAFF03", "S21.G00.70.004", "PREMIUM", "DUPONT Jean"),
-        (OutcomeKind.REJECTED, "EAFF06", "S21.G00.70.005", "STAGIAIRES", "MARTIN Zoe"),
+        (OutcomeKind.REJECTED, "eaff03", "S21.G00.70.004", "PREMIUM", "DUPONT Jean"),
+        (OutcomeKind.REJECTED, "eaff06", "S21.G00.70.005", "STAGIAIRES", "MARTIN Zoe"),
     ]
     assert found[1].message == (
         "Le code population STAGIAIRES (S21.G00.70.005) n'est pas prévu par le contrat "
@@ -434,7 +442,7 @@ def test_an_affiliation_ended_without_end_of_contract_is_an_anomaly_for_staff(
     (anomaly,) = DsnOutcome.objects.filter(declaration__file=received)
     assert (anomaly.kind, anomaly.code, anomaly.value) == (
         OutcomeKind.ANOMALY,
-        "IAFF15",
+        "iaff15",
         "30062025",
     )
     assert received.anomaly_count == 1
@@ -530,7 +538,7 @@ def test_staff_upload_a_file_in_the_back_office_and_read_its_report(
     assert received.status == DsnFileStatus.DONE  # the immediate worker of the tests
     page = client.get(response["Location"]).content.decode()
     assert "Déclaration 1 — SIRET 99900000300015" in page
-    assert "EAFF03" in page
+    assert "eaff03" in page
     assert "Le code option PREMIUM (S21.G00.70.004) n&#x27;est pas prévu" in page
 
 
