@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from portal.accounts.models import User
@@ -551,3 +552,38 @@ def test_staff_edit_the_contracts_dsn_parameters(
     response = client.get(f"/backoffice/dsn/dsncontract/{health.pk}/change/")
     assert response.status_code == 200
     assert "Référence contrat DSN (S21.G00.15.001)" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_dsn_dependants_are_prefilled_in_the_employees_mes_beneficiaires(
+    employer: Company, client: Client
+) -> None:
+    spouse = [
+        ("S21.G00.73.003", "01"),
+        ("S21.G00.73.005", "20041987"),
+        ("S21.G00.73.006", "DUPONT"),
+        ("S21.G00.73.007", "2870475999002"),
+        ("S21.G00.73.009", "Hélène Marie"),
+    ]
+    child = [
+        ("S21.G00.73.003", "02"),
+        ("S21.G00.73.005", "10092015"),
+        ("S21.G00.73.006", "DUPONT"),
+        ("S21.G00.73.009", "Lucas"),
+    ]
+    take_in(monthly(person(extra=[*spouse, *child])))
+    membership = Membership.objects.get()
+    assert [
+        (d.kind, d.civility, d.last_name, d.first_name, d.birth_date, d.nir)
+        for d in membership.dependants.all()
+    ] == [
+        ("spouse", "MME", "DUPONT", "Hélène", date(1987, 4, 20), nir15("2870475999002")),
+        ("child", "", "DUPONT", "Lucas", date(2015, 9, 10), ""),
+    ]
+    user = membership.employee.user
+    assert user is not None
+    membership.journey_step = "profile"  # the employee has filled in "Mon profil"
+    membership.save(update_fields=["journey_step"])
+    client.force_login(user)
+    page = client.get(reverse("journey:dependants", args=[membership.pk])).content.decode()
+    assert "Hélène DUPONT" in page and "Lucas DUPONT" in page
