@@ -185,10 +185,10 @@ def _chunks(values: list[str]) -> Iterator[list[str]]:
 
 def _current_memberships(
     company: Company, digests: list[str], contract_ids: list[int]
-) -> dict[tuple[str, int], tuple[int, str]]:
-    """(NIR digest, contract) → (insured group, option code last declared) of the current
-    memberships of these people on these contracts."""
-    found: dict[tuple[str, int], tuple[int, str]] = {}
+) -> dict[tuple[str, int], int]:
+    """(NIR digest, contract) → insured group of the current memberships of these people on
+    these contracts."""
+    found: dict[tuple[str, int], int] = {}
     for part in _chunks(digests):
         rows = Membership.objects.filter(
             employee__company=company,
@@ -197,7 +197,7 @@ def _current_memberships(
             status__in=CURRENT,
         ).values_list("employee__nir_digest", "contract_id", "insured_group_id")
         for nir_digest, contract_id, group_id in rows:
-            found[(nir_digest, contract_id)] = (group_id, "")
+            found[(nir_digest, contract_id)] = group_id
     return found
 
 
@@ -296,7 +296,7 @@ def _check_affiliation(
     individual: Individual,
     affiliation: Affiliation,
     target: _Target,
-    membership: tuple[int, str] | None,
+    group_id: int | None,
     before: tuple[str, str] | None,
 ) -> Result | InsuredGroup:
     """The affiliation's result, or the insured group to join when it is a new one."""
@@ -340,9 +340,8 @@ def _check_affiliation(
             affiliation.get("S21.G00.70.015") or "",
             date=f"{affiliation.end_date:%d/%m/%Y}",
         )
-    if membership is None:
+    if group_id is None:
         return group
-    group_id, _ = membership
     if before is not None and before[1] != population:
         return result(
             OutcomeKind.CHANGE,
@@ -352,13 +351,14 @@ def _check_affiliation(
             before=before[1],
             after=population,
         )
-    if before is None and group_id != group.pk:
+    if before is None and group_id != group.pk:  # declared by the form or a file
+        known = [code for code, g in target.populations.items() if g.pk == group_id]
         return result(
             OutcomeKind.CHANGE,
             DsnError.POPULATION_CHANGED,
             "S21.G00.70.005",
             population,
-            before="(groupe " + str(group_id) + ")",
+            before=known[0] if known else "(aucun)",
             after=population,
         )
     if before is not None and before[0] != option:

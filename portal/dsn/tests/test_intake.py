@@ -587,3 +587,25 @@ def test_the_dsn_dependants_are_prefilled_in_the_employees_mes_beneficiaires(
     client.force_login(user)
     page = client.get(reverse("journey:dependants", args=[membership.pk])).content.decode()
     assert "Hélène DUPONT" in page and "Lucas DUPONT" in page
+
+
+@pytest.mark.django_db
+def test_a_person_declared_by_the_form_in_another_group_is_a_population_change(
+    employer: Company,
+) -> None:
+    from conftest import declare
+
+    declare(
+        employer,
+        nir=nir15(DUPONT),
+        birth_date=date(1985, 3, 15),
+        insured_group_ids=[InsuredGroup.objects.get(code="S0001-NC").pk],
+    )
+    received = take_in(monthly())
+    (change,) = DsnOutcome.objects.filter(declaration__file=received)
+    assert (change.kind, change.code, change.message) == (
+        OutcomeKind.CHANGE,
+        "iaff06",
+        "Le code population passe de NONCADRES à CADRES : changement à examiner, non appliqué.",
+    )
+    assert Membership.objects.get().insured_group.code == "S0001-NC"
