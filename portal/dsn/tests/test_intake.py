@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -552,6 +553,45 @@ def test_staff_edit_the_contracts_dsn_parameters(
     response = client.get(f"/backoffice/dsn/dsncontract/{health.pk}/change/")
     assert response.status_code == 200
     assert "Référence contrat DSN (S21.G00.15.001)" in response.content.decode()
+    populations = list(health.dsn_populations.order_by("pk"))
+    options = list(health.dsn_options.order_by("pk"))
+    group = InsuredGroup.objects.get(code="S0001-NC")
+    data: dict[str, Any] = {
+        "dsn_reference": "SANTE-2026",
+        "dsn_organisme": "A99999",
+        "dsn_delegataire": "",
+        "dsn_populations-TOTAL_FORMS": str(len(populations) + 1),
+        "dsn_populations-INITIAL_FORMS": str(len(populations)),
+        "dsn_options-TOTAL_FORMS": str(len(options)),
+        "dsn_options-INITIAL_FORMS": str(len(options)),
+        f"dsn_populations-{len(populations)}-code": "APPRENTIS",
+        f"dsn_populations-{len(populations)}-insured_group": str(group.pk),
+    }
+    for index, population in enumerate(populations):
+        data[f"dsn_populations-{index}-id"] = str(population.pk)
+        data[f"dsn_populations-{index}-code"] = population.code
+        data[f"dsn_populations-{index}-insured_group"] = str(population.insured_group_id)
+    for index, option in enumerate(options):
+        data[f"dsn_options-{index}-id"] = str(option.pk)
+        data[f"dsn_options-{index}-code"] = option.code
+        data[f"dsn_options-{index}-product"] = str(option.product_id or "")
+    response = client.post(f"/backoffice/dsn/dsncontract/{health.pk}/change/", data)
+    assert response.status_code == 302
+    health.refresh_from_db()
+    assert health.dsn_reference == "SANTE-2026"
+    assert health.dsn_populations.get(code="APPRENTIS").insured_group == group
+
+
+@pytest.mark.django_db
+def test_a_population_mapped_to_another_contracts_group_is_refused(employer: Company) -> None:
+    health = Contract.objects.get(number="S0001")
+    provident_group = InsuredGroup.objects.get(code="P0001-C")
+    mapping = ContractPopulation(contract=health, code="X", insured_group=provident_group)
+    with pytest.raises(ValidationError) as refused:
+        mapping.full_clean()
+    assert refused.value.message_dict == {
+        "insured_group": ["Ce groupe d'assurés n'appartient pas à ce contrat."]
+    }
 
 
 @pytest.mark.django_db
