@@ -87,7 +87,7 @@ class _Joining:
     nir15: str
     entries: list[tuple[_Target, InsuredGroup, Affiliation, WorkContract]] = field(
         default_factory=list
-    )
+    )  # (contract, group joined, its S70, its S40)
 
 
 def nir15(nir13: str | None) -> str:
@@ -373,12 +373,17 @@ def _check_affiliation(
     return result(OutcomeKind.NO_CHANGE, None, "", "")
 
 
+_Entry = tuple[_Target, InsuredGroup, Affiliation, WorkContract]
+
+
+def _health_first(entries: list[_Entry]) -> list[_Entry]:
+    return sorted(entries, key=lambda e: (not e[0].contract.is_health, e[0].contract.number))
+
+
 def to_declaration(person: _Joining) -> EmployeeDeclaration:
     """The person's affiliations as the form would declare them (health first)."""
     individual = person.individual
-    entries = sorted(
-        person.entries, key=lambda e: (not e[0].contract.is_health, e[0].contract.number)
-    )
+    entries = _health_first(person.entries)
     _, _, lead, work = entries[0]
     street = individual.get("S21.G00.30.008") or ""
     match = _STREET_RE.match(street)
@@ -434,7 +439,7 @@ def _rejection(individual: Individual, problems: list[Problem]) -> Outcome:
 
 def _dependants(person: _Joining) -> list[PrefilledDependant]:
     given = []
-    for _, _, affiliation, _ in person.entries:
+    for _, _, affiliation, _ in _health_first(person.entries):
         for dependant in affiliation.dependants:
             kind = DEPENDANT_KINDS.get(dependant.kind or "")
             if kind is None or dependant.birth_date is None or not dependant.last_name:
@@ -494,9 +499,7 @@ def _declare(
         ).select_related("contract")
     }
     for (index, person, _), done in zip(accepted, declared, strict=True):
-        lead_target, _, lead_affiliation, _ = min(
-            person.entries, key=lambda e: (not e[0].contract.is_health, e[0].contract.number)
-        )
+        lead_target, _, lead_affiliation, _ = _health_first(person.entries)[0]
         outcome = results[index].outcome
         results[index] = Result(
             Outcome(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from django.db import transaction
 from django.db.models import F
@@ -65,21 +65,23 @@ def process(
     received = DsnFile.objects.get(pk=file_id)
     if not received.running:
         return received
-    with received.file.open("rb") as handle:
-        data = handle.read()
     if received.status in {DsnFileStatus.QUEUED, DsnFileStatus.READING}:
         DsnFile.objects.filter(pk=file_id, status=DsnFileStatus.QUEUED).update(
             status=DsnFileStatus.READING
         )
-        if not _read(received, data):
-            return received
+        with received.file.open("rb") as handle:  # streamed: the file is never whole in memory
+            if not _read(received, cast(BinaryIO, handle)):
+                return received
     received.refresh_from_db()
     if received.status == DsnFileStatus.APPLYING:
-        _apply(received, data, max_declarations, today or timezone.localdate())
+        with received.file.open("rb") as handle:
+            _apply(
+                received, cast(BinaryIO, handle), max_declarations, today or timezone.localdate()
+            )
     return received
 
 
-def _read(received: DsnFile, data: bytes) -> bool:
+def _read(received: DsnFile, data: BinaryIO) -> bool:
     """The first pass: refuse the file, or count its declarations and note its versions."""
     total = 0
     test = False
@@ -127,7 +129,7 @@ def _read(received: DsnFile, data: bytes) -> bool:
     return True
 
 
-def _declarations(data: bytes, skip: int) -> Iterator[tuple[int, Envoi, Declaration]]:
+def _declarations(data: BinaryIO, skip: int) -> Iterator[tuple[int, Envoi, Declaration]]:
     """(position, envoi, declaration with its individuals) from position `skip` on."""
     envoi: Envoi | None = None
     current: Declaration | None = None
@@ -147,7 +149,7 @@ def _declarations(data: bytes, skip: int) -> Iterator[tuple[int, Envoi, Declarat
             current = None
 
 
-def _apply(received: DsnFile, data: bytes, max_declarations: int | None, today: date) -> None:
+def _apply(received: DsnFile, data: BinaryIO, max_declarations: int | None, today: date) -> None:
     lookups: dict[int, PreloadedLookups] = {}
     declarations = _declarations(data, received.declarations_done)
     for applied, (position, envoi, declaration) in enumerate(declarations):
