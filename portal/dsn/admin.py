@@ -10,8 +10,10 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from portal.core.nir import mask_nir
 from portal.dsn import services
 from portal.dsn.errors import DsnError
+from portal.dsn.mapping import nir15
 from portal.dsn.models import (
     ContractOption,
     ContractPopulation,
@@ -99,6 +101,15 @@ def _findings(findings: list[dict[str, Any]]) -> SafeString:
             for f in findings
         ],
     )
+
+
+NIR_RUBRIQUES = {"S21.G00.30.001", "S21.G00.73.007"}
+
+
+def _shown(rubrique: str, value: str) -> str:
+    """A NIR masked as everywhere in the portal (rules.md R8.1); other values as read."""
+    full = nir15(value) if rubrique in NIR_RUBRIQUES else ""
+    return mask_nir(full) if full else value
 
 
 @admin.register(DsnFile)
@@ -201,7 +212,7 @@ class DsnFileAdmin(admin.ModelAdmin[DsnFile]):
                     o.code,
                     o.message,
                     o.rubrique,
-                    o.value,
+                    _shown(o.rubrique, o.value),
                     self._request_link(o),
                 ]
                 for o in outcomes.get(declaration.pk, [])

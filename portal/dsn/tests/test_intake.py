@@ -542,6 +542,19 @@ def test_staff_upload_a_file_in_the_back_office_and_read_its_report(
     assert "Déclaration 1 — SIRET 99900000300015" in page
     assert "eaff03" in page
     assert "Le code option PREMIUM (S21.G00.70.004) n&#x27;est pas prévu" in page
+    assert DUPONT not in page  # the NIR is masked
+
+
+@pytest.mark.django_db
+def test_the_report_masks_the_nir_of_an_affiliation(
+    employer: Company, staff_user: User, client: Client
+) -> None:
+    received = take_in(monthly())
+    client.force_login(staff_user)
+    page = client.get(f"/backoffice/dsn/dsnfile/{received.pk}/change/").content.decode()
+    assert "Affiliation créée" in page
+    assert "1 85 ** ** *** *** " + nir15(DUPONT)[13:] in page
+    assert DUPONT not in page
 
 
 @pytest.mark.django_db
