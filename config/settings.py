@@ -402,5 +402,8 @@ IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
 # Rows declared per transaction: a worker stopped in the middle loses nothing and resumes.
 IMPORT_CHUNK_ROWS = env_int("IMPORT_CHUNK_ROWS", 2000)
 
+# DSN files received (back office "Fichiers DSN", `manage.py import_dsn`): size limit.
+DSN_MAX_BYTES = env_int("DSN_MAX_MEGABYTES", 200) * 1024 * 1024
+
 # Proof documents of waiver requests (PDF, JPEG, PNG): size limit of one file.
 PROOF_MAX_MEGABYTES = env_int("PROOF_MAX_MEGABYTES", 5)

@@ -123,16 +123,32 @@ class Contract(models.Model):
     standard_clause = models.TextField(
         "clause bénéficiaire type", default=STANDARD_BENEFICIARY_CLAUSE, blank=True
     )
+    # The insurer's "fiche de paramétrage" for the DSN: how the employer's payroll names this
+    # contract in S21.G00.15 (the allowed population and option codes: `dsn` app).
+    dsn_reference = models.CharField(
+        "référence contrat DSN (S21.G00.15.001)", max_length=30, blank=True
+    )
+    dsn_organisme = models.CharField(
+        "code organisme DSN (S21.G00.15.002)", max_length=9, blank=True
+    )
+    dsn_delegataire = models.CharField(
+        "code délégataire DSN (S21.G00.15.003)", max_length=6, blank=True
+    )
 
     class Meta:
         verbose_name = "contrat"
         verbose_name_plural = "contrats"
         ordering = ["company", "kind", "number"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["dsn_reference", "dsn_organisme"],
+                condition=~models.Q(dsn_reference=""),
+                name="unique_dsn_contract_reference",
+            ),
             models.CheckConstraint(
                 condition=models.Q(child_max_age__lte=models.F("child_max_age_extended")),
                 name="child_age_limits_ordered",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -54,6 +54,9 @@ class AuditAction(models.TextChoices):
     # imports
     IMPORT_STARTED = "import_started", "Import démarré"
     IMPORT_FINISHED = "import_finished", "Import terminé"
+    # dsn
+    DSN_FILE_RECEIVED = "dsn_file_received", "Fichier DSN reçu"
+    DSN_FILE_PROCESSED = "dsn_file_processed", "Fichier DSN traité"
     # signatures
     SIGNATURE_ENVELOPE_PREPARED = "signature_envelope_prepared", "Dossier de signature préparé"
     SIGNATURE_CONSENT_RECORDED = "signature_consent_recorded", "Consentement à la signature"

@@ -26,6 +26,7 @@ from portal.core.errors import BusinessError
 from portal.core.nir import normalise_nir
 from portal.dsn import model
 from portal.dsn.errors import DsnEndError
+from portal.dsn.mapping import full_name
 from portal.dsn.outcomes import Outcome, OutcomeKind
 from portal.enrollment.declarations import CURRENT
 from portal.enrollment.models import Employee, Membership, MembershipStatus
@@ -173,7 +174,7 @@ def absent_affiliated(declaration: model.Declaration, *, company: Company) -> li
             Outcome(
                 OutcomeKind.ANOMALY,
                 nir=employee.nir,
-                name=employee.full_name,
+                name=f"{employee.last_name.upper()} {employee.first_name}",
                 code=str(code),
                 message=code.text(),
             )
@@ -396,8 +397,8 @@ def _replace(outcome: Outcome, **changes: Any) -> Outcome:
 
 
 def _name(individual: model.Individual) -> str:
-    last = individual.usage_name or individual.last_name or ""
-    return " ".join(part for part in (individual.first_names or "", last) if part)
+    """ "NOM Prénom", as every outcome of the intake names a person."""
+    return full_name(individual)
 
 
 def _dmy(value: date) -> str:

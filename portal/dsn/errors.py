@@ -327,3 +327,58 @@ def end_crm_code(code: str) -> str:
 
 
 _END_CODES: dict[str, DsnEndError] = {code.value: code for code in DsnEndError}
+
+
+class DsnError(ErrorCode):
+    """The intake's business returns (the compte rendu métier's codes, dsn.md §4): what a
+    declaration's data could not be matched to, one French message each. The value is the
+    CRM code in lower case (the house style of codes): `crm` gives it as the CRM writes it."""
+
+    @property
+    def crm(self) -> str:
+        return self.value.upper()
+
+    DSN_FILE_TOO_LARGE = (
+        "dsn_file_too_large",
+        "Le fichier dépasse {megabytes} Mo : il ne peut pas être déposé.",
+    )
+    UNKNOWN_ESTABLISHMENT = (
+        "eetb01",
+        "L'établissement de SIRET {siret} n'est pas une entreprise cliente du portail : la "
+        "déclaration n'est pas intégrée.",
+    )
+    UNKNOWN_CONTRACT_REFERENCE = (
+        "eadh02",
+        "La référence contrat {reference} (S21.G00.15.001) ne correspond à aucun contrat de "
+        "l'entreprise.",
+    )
+    UNKNOWN_ORGANISME = (
+        "eadh03",
+        "Le code organisme {organisme} (S21.G00.15.002) ne correspond pas au contrat {reference}.",
+    )
+    UNKNOWN_OPTION = (
+        "eaff03",
+        "Le code option {option} (S21.G00.70.004) n'est pas prévu par le contrat {reference}.",
+    )
+    UNKNOWN_POPULATION = (
+        "eaff06",
+        "Le code population {population} (S21.G00.70.005) n'est pas prévu par le contrat "
+        "{reference}.",
+    )
+    AFFILIATION_ENDED = (
+        "iaff15",
+        "Fin d'affiliation au {date} (S21.G00.70.015) sans fin du contrat de travail : "
+        "à examiner, aucune radiation n'est faite.",
+    )
+    OPTION_CHANGED = (
+        "iaff03",
+        "Le code option passe de {before} à {after} : changement à examiner, non appliqué.",
+    )
+    POPULATION_CHANGED = (
+        "iaff06",
+        "Le code population passe de {before} à {after} : changement à examiner, non appliqué.",
+    )
+    DSN_NIR_MISSING = (
+        "eind01",
+        "Le salarié n'a pas de NIR valide (S21.G00.30.001) : il ne peut pas être affilié.",
+    )

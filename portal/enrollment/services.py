@@ -22,6 +22,7 @@ from portal.core.audit import AuditAction
 from portal.core.bulk import insert_rows, present_values, reserve_ids
 from portal.core.crypto import digest
 from portal.core.errors import BusinessError
+from portal.core.transactions import within_business_event
 from portal.enrollment import transitions
 from portal.enrollment.declarations import (
     DatabaseLookups,
@@ -30,6 +31,7 @@ from portal.enrollment.declarations import (
 )
 from portal.enrollment.errors import EnrollmentError
 from portal.enrollment.models import (
+    Dependant,
     Employee,
     Invitation,
     Membership,
@@ -38,6 +40,53 @@ from portal.enrollment.models import (
 )
 
 INVITATION_DAYS = 60  # user guide: the link is personal and valid 60 days
+
+
+class PrefilledDependant(NamedTuple):
+    """A dependant as another door (the DSN's S21.G00.73) gives it: only what it knows; the
+    employee completes and corrects it in "Mes bénéficiaires" before signing."""
+
+    kind: str  # a DependantKind value
+    last_name: str
+    first_name: str
+    birth_date: date
+    nir: str = ""  # 15 characters when known
+
+
+@within_business_event
+def prefill_dependants(
+    *, membership: Membership, dependants: list[PrefilledDependant], by: User | None
+) -> list[int]:
+    """Add the given dependants to a pre-enrolled health membership (its "Mes bénéficiaires"
+    shows them). One step of the declaring event; returns the ids created."""
+    if not dependants or not membership.contract.is_health:
+        return []
+    if membership.status != MembershipStatus.PRE_ENROLLED:
+        return []
+    created = []
+    for given in dependants:
+        civility = {"1": "M", "2": "MME"}.get(given.nir[:1], "")
+        dependant = Dependant.objects.create(
+            membership=membership,
+            kind=given.kind,
+            civility=civility,
+            last_name=" ".join(given.last_name.split()).upper(),
+            first_name=" ".join(given.first_name.split()),
+            birth_date=given.birth_date,
+            nir=given.nir,
+        )
+        created.append(dependant.pk)
+        audit.record(
+            AuditAction.DEPENDANT_SAVED,
+            by=by,
+            target=membership,
+            company_id=membership.contract.company_id,
+            dependant=dependant.pk,
+            kind=dependant.kind,
+            new=True,
+            prefilled=True,
+        )
+    return created
 
 
 def _unique_codes(model: type[Any], field: str, count: int, make: Callable[[], str]) -> list[str]:

@@ -42,6 +42,7 @@ def test_every_app_with_error_codes_is_found() -> None:
         "CompanyError",
         "CoreError",
         "DsnEndError",
+        "DsnError",
         "EnrollmentError",
         "ImportFileError",
         "SignatureError",

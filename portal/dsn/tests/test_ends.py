@@ -123,7 +123,7 @@ def test_a_presumed_eligible_motif_terminates_with_portability(
     )
     assert (outcome.nir, outcome.name, outcome.rubrique, outcome.value) == (
         NIR[:13],
-        "Cédric SIMON",
+        "SIMON Cédric",
         "S21.G00.62.002",
         code,
     )
@@ -369,7 +369,7 @@ def test_an_unknown_person_is_an_anomaly(company_a: Company, member: Membership)
     [outcome] = apply(read(person(OTHER_NIR, motif="043", last="MARTIN")), company_a)
 
     assert kinds([outcome]) == [(OutcomeKind.ANOMALY, "dsn_end_person_unknown")]
-    assert (outcome.nir, outcome.name) == (OTHER_NIR[:13], "Cédric MARTIN")
+    assert (outcome.nir, outcome.name) == (OTHER_NIR[:13], "MARTIN Cédric")
     assert still_active(member)
 
 
@@ -424,7 +424,7 @@ def test_an_affiliated_employee_absent_from_the_monthly_dsn_is_an_anomaly_never_
     outcomes = ends.absent_affiliated(declared, company=company_a)
 
     assert kinds(outcomes) == [(OutcomeKind.ANOMALY, "dsn_end_absent_from_monthly")]
-    assert (outcomes[0].nir, outcomes[0].name) == (NIR, "Cédric SIMON")
+    assert (outcomes[0].nir, outcomes[0].name) == (NIR, "SIMON Cédric")
     assert still_active(member)
 
 

@@ -1,0 +1,284 @@
+"""Processing a DSN file: read it whole once (a refused file changes nothing), then apply its
+declarations one by one, each in one durable transaction that also moves the file's position
+(`declarations_done`). A worker stopped in the middle reads the file again and resumes at that
+position: no declaration is lost or applied twice.
+
+The file is walked as a stream of events: only the declaration being applied is in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any, BinaryIO, cast
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from portal.companies.models import Company
+from portal.core import audit
+from portal.core.audit import AuditAction
+from portal.core.crypto import digest
+from portal.dsn import ends
+from portal.dsn.errors import DsnError, DsnRefused, Finding
+from portal.dsn.mapping import Result, apply_affiliations, nir15
+from portal.dsn.model import Declaration, Envoi, Individual
+from portal.dsn.models import (
+    COUNTERS,
+    DeclarationStatus,
+    DsnDeclaration,
+    DsnFile,
+    DsnFileStatus,
+    DsnOutcome,
+)
+from portal.dsn.outcomes import Outcome, OutcomeKind
+from portal.dsn.parsing import DeclarationEnded, DeclarationStarted, EnvoiStarted, events
+from portal.enrollment.declarations import PreloadedLookups
+
+COUNTS = [
+    "affiliation_count",
+    "termination_count",
+    "change_count",
+    "anomaly_count",
+    "rejected_count",
+]
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    return {
+        "line": finding.line,
+        "rubrique": finding.rubrique or "",
+        "value": finding.value or "",
+        "code": finding.code.value,
+        "message": finding.message,
+        "severity": finding.severity.value,
+    }
+
+
+def process(
+    file_id: int, *, max_declarations: int | None = None, today: date | None = None
+) -> DsnFile:
+    """Run (or resume) a file's intake: safe to call again at any point, even concurrently.
+
+    `max_declarations` stops after applying that many (the rest waits for the next call), as
+    a worker stopped in the middle would."""
+    received = DsnFile.objects.get(pk=file_id)
+    if not received.running:
+        return received
+    if received.status in {DsnFileStatus.QUEUED, DsnFileStatus.READING}:
+        DsnFile.objects.filter(pk=file_id, status=DsnFileStatus.QUEUED).update(
+            status=DsnFileStatus.READING
+        )
+        with received.file.open("rb") as handle:  # streamed: the file is never whole in memory
+            if not _read(received, cast(BinaryIO, handle)):
+                return received
+    received.refresh_from_db()
+    if received.status == DsnFileStatus.APPLYING:
+        with received.file.open("rb") as handle:
+            _apply(
+                received, cast(BinaryIO, handle), max_declarations, today or timezone.localdate()
+            )
+    return received
+
+
+def _read(received: DsnFile, data: BinaryIO) -> bool:
+    """The first pass: refuse the file, or count its declarations and note its versions."""
+    total = 0
+    test = False
+    declared = checked = ""
+    loose: list[dict[str, Any]] = []  # findings outside any declaration
+    inside = False
+    try:
+        for event in events(data):
+            if isinstance(event, EnvoiStarted):
+                test = test or event.envoi.is_test
+                if not checked:
+                    declared = event.envoi.declared_version or ""
+                    checked = event.envoi.checked_version
+            elif isinstance(event, DeclarationStarted):
+                total += 1
+                inside = True
+            elif isinstance(event, DeclarationEnded):
+                inside = False
+            elif isinstance(event, Finding) and not inside:
+                loose.append(finding_dict(event))
+    except DsnRefused as refused:
+        with transaction.atomic(durable=True):
+            DsnFile.objects.filter(pk=received.pk, status=DsnFileStatus.READING).update(
+                status=DsnFileStatus.REFUSED,
+                refusal=refused.message,
+                findings=[finding_dict(f) for f in refused.findings],
+                finished_at=timezone.now(),
+            )
+            audit.record(
+                AuditAction.DSN_FILE_PROCESSED,
+                by=received.uploaded_by,
+                target=received,
+                refused=True,
+            )
+        received.refresh_from_db()
+        return False
+    DsnFile.objects.filter(pk=received.pk, status=DsnFileStatus.READING).update(
+        status=DsnFileStatus.APPLYING,
+        declarations_total=total,
+        declared_version=declared,
+        checked_version=checked,
+        test=test,
+        findings=loose,
+    )
+    return True
+
+
+def _declarations(data: BinaryIO, skip: int) -> Iterator[tuple[int, Envoi, Declaration]]:
+    """(position, envoi, declaration with its individuals) from position `skip` on."""
+    envoi: Envoi | None = None
+    current: Declaration | None = None
+    position = 0
+    for event in events(data):
+        if isinstance(event, EnvoiStarted):
+            envoi = event.envoi
+        elif isinstance(event, DeclarationStarted):
+            position += 1
+            current = event.declaration if position > skip else None
+        elif isinstance(event, Individual):
+            if current is not None:
+                current.individuals.append(event)
+        elif isinstance(event, DeclarationEnded):
+            if current is not None and envoi is not None:
+                yield position, envoi, current
+            current = None
+
+
+def _apply(received: DsnFile, data: BinaryIO, max_declarations: int | None, today: date) -> None:
+    lookups: dict[int, PreloadedLookups] = {}
+    declarations = _declarations(data, received.declarations_done)
+    for applied, (position, envoi, declaration) in enumerate(declarations):
+        if max_declarations is not None and applied >= max_declarations:
+            return
+        with transaction.atomic(durable=True):  # one declaration, one commit: resumable after
+            locked = DsnFile.objects.select_for_update().get(pk=received.pk)
+            if locked.status != DsnFileStatus.APPLYING or locked.declarations_done != position - 1:
+                return  # another worker is on this file
+            _apply_one(locked, position, envoi, declaration, today, lookups)
+    _finish(received)
+
+
+def _apply_one(
+    received: DsnFile,
+    position: int,
+    envoi: Envoi,
+    declaration: Declaration,
+    today: date,
+    lookups: dict[int, PreloadedLookups],
+) -> None:
+    siret = declaration.siret or ""
+    company = Company.objects.filter(siret=siret).first() if siret else None
+    results: list[Result] = []
+    if envoi.is_test:
+        status = DeclarationStatus.TEST  # recorded, never integrated
+    elif company is None:
+        status = DeclarationStatus.REJECTED
+        employer = declaration.employer
+        results.append(
+            Result(
+                Outcome(
+                    kind=OutcomeKind.REJECTED,
+                    code=DsnError.UNKNOWN_ESTABLISHMENT.value,
+                    message=DsnError.UNKNOWN_ESTABLISHMENT.text(siret=siret or "(absent)"),
+                    line=(employer.line_of("S21.G00.11.001") or employer.line)
+                    if employer
+                    else declaration.line,
+                    rubrique="S21.G00.11.001",
+                    value=siret,
+                )
+            )
+        )
+    else:
+        status = DeclarationStatus.APPLIED
+        # Serialises with the form and the files: the duplicate checks see every employee.
+        Company.objects.select_for_update().filter(pk=company.pk).first()
+        if company.pk not in lookups:
+            lookups[company.pk] = PreloadedLookups(company)
+        by = received.uploaded_by
+        results = apply_affiliations(
+            declaration, company=company, by=by, today=today, lookups=lookups[company.pk]
+        )
+        # S62 (ends of contract, 099, transfers) and the individuals absent from a monthly
+        # DSN, in this same transaction.
+        ended = ends.apply_contract_ends(
+            declaration, company=company, by=by, today=today, dsn_file_id=received.pk
+        )
+        results += [Result(o) for o in ended]
+        results += [Result(o) for o in ends.absent_affiliated(declaration, company=company)]
+    counts = dict.fromkeys(COUNTS, 0)
+    for result in results:
+        counter = COUNTERS.get(result.outcome.kind)
+        if counter:
+            counts[counter] += 1
+    stored = DsnDeclaration.objects.create(
+        file=received,
+        position=position,
+        line=declaration.line,
+        siret=siret,
+        company=company,
+        nature=declaration.nature or "",
+        kind=declaration.kind or "",
+        month=declaration.month,
+        fraction=declaration.fraction or "",
+        declaration_id=declaration.declaration_id or "",
+        replaced_id=declaration.replaced_id or "",
+        envoi_id=envoi.envoi_id or "",
+        status=status,
+        individual_count=len(declaration.individuals),
+        findings=[finding_dict(f) for f in declaration.findings],
+        **counts,
+    )
+    DsnOutcome.objects.bulk_create(
+        [_outcome_row(stored, index, result) for index, result in enumerate(results, 1)],
+        batch_size=1000,
+    )
+    DsnFile.objects.filter(pk=received.pk).update(
+        declarations_done=position,
+        individual_count=F("individual_count") + len(declaration.individuals),
+        **{name: F(name) + value for name, value in counts.items() if value},
+    )
+
+
+def _outcome_row(declaration: DsnDeclaration, position: int, result: Result) -> DsnOutcome:
+    outcome = result.outcome
+    full = nir15(outcome.nir)
+    return DsnOutcome(
+        declaration=declaration,
+        position=position,
+        kind=outcome.kind.value,
+        nir=outcome.nir,
+        nir_digest=digest(full) if full else "",
+        name=outcome.name[:200],
+        code=outcome.code,
+        message=outcome.message,
+        line=outcome.line,
+        rubrique=outcome.rubrique,
+        value=outcome.value[:300],
+        request_id=outcome.request_id,
+        contract_id=result.contract_id,
+        option=result.option,
+        population=result.population,
+    )
+
+
+@transaction.atomic(durable=True)
+def _finish(received: DsnFile) -> None:
+    done = DsnFile.objects.filter(pk=received.pk, status=DsnFileStatus.APPLYING).update(
+        status=DsnFileStatus.DONE, finished_at=timezone.now()
+    )
+    received.refresh_from_db()
+    if done:
+        audit.record(
+            AuditAction.DSN_FILE_PROCESSED,
+            by=received.uploaded_by,
+            target=received,
+            declarations=received.declarations_total,
+            affiliations=received.affiliation_count,
+            rejected=received.rejected_count,
+        )

@@ -1,0 +1,52 @@
+"""DSN intake events: a file handed in by staff (back office) or a shell (`import_dsn`)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+
+from portal.accounts.models import User
+from portal.core import audit
+from portal.core.audit import AuditAction
+from portal.core.errors import BusinessError
+from portal.dsn.errors import DsnError
+from portal.dsn.models import DsnFile
+from portal.dsn.tasks import process_dsn_file
+
+
+def receive_file(name: str, data: bytes, by: User | None) -> tuple[DsnFile, bool]:
+    """Store a received file once and queue its processing. Returns the file and whether it
+    is new: the same content again (same SHA-256) is the file already received, not applied
+    again."""
+    if len(data) > settings.DSN_MAX_BYTES:
+        raise BusinessError(
+            DsnError.DSN_FILE_TOO_LARGE, megabytes=settings.DSN_MAX_BYTES // (1024 * 1024)
+        )
+    sha256 = hashlib.sha256(data).hexdigest()
+    known = DsnFile.objects.filter(sha256=sha256).first()
+    if known is not None:
+        return known, False
+    original = (name or "fichier.dsn").replace("\\", "/").rsplit("/", 1)[-1][:200]
+    try:
+        # A savepoint: the back office's "Ajouter" runs in its own transaction.
+        with transaction.atomic():
+            received = DsnFile(
+                original_name=original, sha256=sha256, size=len(data), uploaded_by=by
+            )
+            received.file.save(f"{sha256[:16]}.dsn", ContentFile(data), save=False)
+            received.save()
+            audit.record(
+                AuditAction.DSN_FILE_RECEIVED,
+                by=by,
+                target=received,
+                name=original,
+                sha256=sha256,
+            )
+            transaction.on_commit(lambda: process_dsn_file.enqueue(received.pk))
+    except IntegrityError:  # received meanwhile by another door
+        received.file.delete(save=False)
+        return DsnFile.objects.get(sha256=sha256), False
+    return received, True
