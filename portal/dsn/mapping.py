@@ -15,7 +15,7 @@ from stdnum.fr import nir as stdnum_nir
 from portal.accounts.models import User
 from portal.companies.models import Company, Contract, InsuredGroup
 from portal.core.crypto import digest
-from portal.core.errors import Problem
+from portal.core.errors import BusinessError, Problem
 from portal.dsn.errors import DsnError
 from portal.dsn.model import Affiliation, Declaration, Individual
 from portal.dsn.model import Contract as WorkContract
@@ -29,10 +29,10 @@ from portal.enrollment.declarations import (
     apply_address,
     validate_declaration,
 )
-from portal.enrollment.models import Membership, MembershipStatus
+from portal.enrollment.models import Employee, Membership, MembershipStatus
 from portal.enrollment.services import PrefilledDependant, prefill_dependants
 from portal.tracking.models import Source
-from portal.tracking.services import declare_employees
+from portal.tracking.services import declare_employees, declare_more_contracts
 
 CURRENT = [MembershipStatus.PRE_ENROLLED, MembershipStatus.SIGNED, MembershipStatus.ACTIVE]
 # The outcomes that tell what the insurer knows of an affiliation (a later DSN is compared
@@ -459,6 +459,63 @@ def _dependants(person: _Joining) -> list[PrefilledDependant]:
     return given
 
 
+def _join_existing(
+    joining: list[tuple[int, _Joining]],
+    results: list[Result],
+    *,
+    company: Company,
+    by: User | None,
+    today: date,
+) -> list[tuple[int, _Joining]]:
+    """People already employees of the company in the portal (a current membership on another
+    contract: e.g. the provident contract subscribed after the health one) join the new
+    contracts through `declare_more_contracts`; the others, returned, are declared anew."""
+    employees = {
+        e.nir_digest: e
+        for e in Employee.objects.filter(
+            company=company,
+            nir_digest__in=[digest(p.nir15) for _, p in joining],
+            memberships__status__in=CURRENT,
+        ).distinct()
+    }
+    others = []
+    for index, person in joining:
+        employee = employees.get(digest(person.nir15))
+        if employee is None:
+            others.append((index, person))
+            continue
+        entries = _health_first(person.entries)
+        _, _, lead, work = entries[0]
+        try:
+            request = declare_more_contracts(
+                employee=employee,
+                insured_group_ids=[group.pk for _, group, _, _ in entries],
+                effective_date=lead.start_date or work.start_date,
+                source=Source.DSN,
+                by=by,
+                today=today,
+            )
+        except BusinessError as error:
+            results[index] = Result(_rejection(person.individual, error.problems))
+            continue
+        outcome = results[index].outcome
+        results[index] = Result(
+            Outcome(
+                kind=OutcomeKind.AFFILIATION_CREATED,
+                nir=outcome.nir,
+                name=outcome.name,
+                line=person.individual.line,
+                rubrique="S21.G00.30.001",
+                value=person.individual.nir or "",
+                request_id=request.pk,
+            ),
+            entries[0][0].contract.pk,
+            lead.option or "",
+            lead.population or "",
+        )
+    return others
+
+
 def _declare(
     joining: list[tuple[int, _Joining]],
     results: list[Result],
@@ -469,6 +526,9 @@ def _declare(
     lookups: PreloadedLookups,
 ) -> None:
     """Validate and declare the people to affiliate in one call of the common path."""
+    if not joining:
+        return
+    joining = _join_existing(joining, results, company=company, by=by, today=today)
     if not joining:
         return
     lookups.refresh(p.individual.email or "" for _, p in joining)

@@ -215,6 +215,63 @@ def validate_declaration(
     return result
 
 
+def validate_joining(
+    employee: Employee,
+    *,
+    insured_group_ids: list[int],
+    effective_date: date | None,
+    today: date,
+) -> tuple[ValidationResult, list[InsuredGroup]]:
+    """An employee already declared joins more contracts (the company's new provident
+    contract, or a contract a later DSN declares them in): the groups' rules and the dates'
+    rules of a declaration, and no current membership on those contracts already. The result
+    and the groups, health first."""
+    d = EmployeeDeclaration(
+        civility=employee.civility,
+        last_name=employee.last_name,
+        first_name=employee.first_name,
+        birth_date=employee.birth_date,
+        hire_date=employee.hire_date,
+        effective_date=effective_date,
+        insured_group_ids=list(insured_group_ids),
+        alsace_moselle=employee.alsace_moselle,
+    )
+    result = ValidationResult()
+    if effective_date is None:
+        result.error("effective_date", EnrollmentError.REQUIRED, label=REQUIRED["effective_date"])
+    groups = _validate_groups(d, result, DatabaseLookups(employee.company, employee=employee))
+    if groups and effective_date is not None:
+        for problem in check_employment_dates(
+            hire_date=employee.hire_date,
+            effective_date=effective_date,
+            contract_start=max(g.contract.start_date for g in groups),
+            birth_date=employee.birth_date,
+        ):
+            field_name = "hire_date" if problem.code == "hire_before_14" else "effective_date"
+            result.add(field_name, [problem])
+        result.add(
+            "effective_date",
+            check_retroactivity(
+                effective_date,
+                today=today,
+                max_days=settings.RETROACTIVE_MAX_DAYS,
+                field="effective_date",
+                label=REQUIRED["effective_date"],
+            ),
+        )
+    joined = Membership.objects.filter(
+        employee=employee, status__in=CURRENT, contract__in=[g.contract_id for g in groups]
+    ).select_related("contract")
+    for membership in joined:
+        result.error(
+            GROUPS_FIELD,
+            EnrollmentError.ALREADY_MEMBER,
+            name=employee.full_name,
+            contract=membership.contract.number,
+        )
+    return result, groups
+
+
 def _validate_groups(
     d: EmployeeDeclaration, result: ValidationResult, lookups: Lookups
 ) -> list[InsuredGroup]:

@@ -44,6 +44,11 @@ class EnrollmentError(ErrorCode):
         "designation_too_long",
         "La clause nominative ne peut dépasser {max} caractères.",
     )
+    ALREADY_MEMBER = (
+        "already_member",
+        "{name} est déjà affilié(e) au contrat n° {contract} : choisissez un autre contrat ou "
+        "consultez sa fiche.",
+    )
     GROUP_REQUIRED = (
         "group_required",
         "Choisissez le groupe d'assurés du salarié pour au moins un de vos contrats.",

@@ -275,6 +275,41 @@ def pre_enroll(
     return [PreEnrolled(*values) for values in zip(employee_ids, leads, employees, strict=True)]
 
 
+def add_memberships(
+    *,
+    employee: Employee,
+    groups: list[InsuredGroup],
+    effective_date: date,
+    by: User | None,
+    now: datetime,
+) -> list[int]:
+    """An employee already declared joins more contracts (after `validate_joining`): one
+    membership "En attente d'adhésion" per group, in the groups' order (health first); their
+    ids. Called inside the declaring transaction."""
+    assert transaction.get_connection().in_atomic_block, "add_memberships runs in a transaction"
+    ids = reserve_ids(Membership, len(groups))
+    insert_rows(
+        Membership,
+        [
+            "id",
+            "employee_id",
+            "contract_id",
+            "insured_group_id",
+            "member_number",
+            "effective_date",
+            "status_changed_at",
+        ],
+        [
+            (pk, employee.pk, g.contract_id, g.pk, member_number(pk), effective_date, now)
+            for pk, g in zip(ids, groups, strict=True)
+        ],
+    )
+    audit.record(
+        AuditAction.EMPLOYEES_PRE_ENROLLED, by=by, company_id=employee.company_id, memberships=ids
+    )
+    return ids
+
+
 def invitation_expiry(sent_at: datetime) -> datetime:
     """60 days later at the same Paris wall-clock time: across a change to or from summer time
     the link still expires on the 60th local day ("Il expire dans 60 jours")."""

@@ -50,8 +50,8 @@ def sign_enrollment(*, envelope: SignatureEnvelope, by: User | None) -> Membersh
     DebitMandate.objects.filter(membership_id__in=dossier.ids, signed_at=None).update(
         signed_at=envelope.signed_at
     )
-    request = _affiliation_request(membership, State.WAITING)
-    if request is not None:
+    requests = _affiliation_requests(membership, State.WAITING)
+    for request in requests:
         move_request(request, State.IN_PROGRESS, event=EventKind.SIGNED, by=by, now=now)
     audit.record(
         AuditAction.ENROLLMENT_SIGNED,
@@ -60,19 +60,19 @@ def sign_enrollment(*, envelope: SignatureEnvelope, by: User | None) -> Membersh
         company_id=membership.contract.company_id,
         envelope=envelope.pk,
         memberships=dossier.ids,
-        affiliation_request=request.pk if request else None,
+        affiliation_requests=[r.pk for r in requests],
     )
     membership.refresh_from_db()
     return membership
 
 
-def _affiliation_request(membership: Membership, state: str) -> Request | None:
-    """The employee's affiliation request (one per declaration, for every contract joined)."""
-    return (
+def _affiliation_requests(membership: Membership, state: str) -> list[Request]:
+    """The employee's affiliation requests in `state`: one per declaration, for every contract
+    it joined (a contract joined later has its own, signed in the same dossier)."""
+    return list(
         Request.objects.select_for_update()
         .filter(employee_id=membership.employee_id, reason=Reason.AFFILIATION, state=state)
-        .order_by("-pk")
-        .first()
+        .order_by("pk")
     )
 
 
@@ -88,8 +88,7 @@ def close_enrollment(*, membership: Membership, by: User) -> Membership:
     for member in dossier.memberships:
         move_membership(member.pk, MembershipStatus.ACTIVE, by=by, now=now)
     locked.refresh_from_db()
-    request = _affiliation_request(locked, State.IN_PROGRESS)
-    if request is not None:
+    for request in _affiliation_requests(locked, State.IN_PROGRESS):
         move_request(request, State.CLOSED, event=EventKind.CLOSED, by=by, now=now)
     audit.record(
         AuditAction.ENROLLMENT_CLOSED,
@@ -127,8 +126,7 @@ def send_back_enrollment(*, membership: Membership, reason: str, by: User) -> Me
         membership_id__in=dossier.ids, purpose=Purpose.ENROLLMENT, status=EnvelopeStatus.SIGNED
     ).update(status=EnvelopeStatus.RETURNED)
     DebitMandate.objects.filter(membership_id__in=dossier.ids).update(signed_at=None)
-    request = _affiliation_request(locked, State.IN_PROGRESS)
-    if request is not None:
+    for request in _affiliation_requests(locked, State.IN_PROGRESS):
         move_request(request, State.WAITING, event=EventKind.SENT_BACK, by=by, now=now)
     employee = locked.employee
     if employee.email:

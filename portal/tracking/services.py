@@ -16,12 +16,15 @@ from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.bulk import insert_rows
 from portal.core.errors import BusinessError
+from portal.core.transactions import within_business_event
 from portal.enrollment.declarations import (
     EmployeeDeclaration,
     validate_declaration,
+    validate_joining,
 )
-from portal.enrollment.models import Invitation, Membership, MembershipStatus
+from portal.enrollment.models import Employee, Invitation, Membership, MembershipStatus
 from portal.enrollment.services import (
+    add_memberships,
     issue_invitation,
     issue_invitations,
     move_membership,
@@ -317,6 +320,62 @@ def declare_employees(
         Declared(request_id, e.employee_id)
         for request_id, e in zip(request_ids, enrolled, strict=True)
     ]
+
+
+@within_business_event
+def declare_more_contracts(
+    *,
+    employee: Employee,
+    insured_group_ids: list[int],
+    effective_date: date | None,
+    source: str,
+    by: User | None,
+    today: date,
+) -> Request:
+    """An employee already declared joins more of the company's contracts (a later DSN
+    affiliating them to the provident contract, say): the same rules as a declaration, a
+    membership per contract, an "Affiliation" request "En attente" and a new 60-day link (or
+    the two letters) for the new dossier. A step of the declaring event (the DSN's
+    declaration): it commits with it. Raises `BusinessError` with every problem at once."""
+    result, groups = validate_joining(
+        employee, insured_group_ids=insured_group_ids, effective_date=effective_date, today=today
+    )
+    if not result.ok:
+        raise BusinessError.of(result.errors)
+    assert effective_date is not None
+    now = timezone.now()
+    lead_id, *_ = add_memberships(
+        employee=employee, groups=groups, effective_date=effective_date, by=by, now=now
+    )
+    lead = Membership.objects.select_related("contract").get(pk=lead_id)
+    (invitation_id,) = issue_invitations(membership_ids=[lead_id], now=now)
+    if employee.email:
+        sent = EventKind.INVITATION_SENT
+        messages = [_invitation_email(invitation_id, employee.email, "invitation")]
+    else:
+        sent = EventKind.LETTERS_SENT
+        address = "\n".join(employee.letter_address_lines())
+        messages = [
+            PendingMessage(Channel.LETTER, address, template, {"membership_id": lead_id})
+            for template in ("letter_login", "letter_password")
+        ]
+    request = open_request(
+        membership=lead,
+        reason=Reason.AFFILIATION,
+        source=source,
+        by=by,
+        now=now,
+        events=(sent,),
+    )
+    queue_rendered_later(messages)
+    audit.record(
+        AuditAction.AFFILIATIONS_DECLARED,
+        by=by,
+        company_id=employee.company_id,
+        source=source,
+        requests=[request.pk],
+    )
+    return request
 
 
 REMINDER_ALREADY_SENT = TrackingError.REMINDER_TODAY.message

@@ -40,6 +40,7 @@ from portal.dsn.models import (
 )
 from portal.dsn.outcomes import OutcomeKind
 from portal.dsn.tests import dsn_files
+from portal.enrollment.dossiers import Dossier
 from portal.enrollment.models import (
     Dependant,
     Employee,
@@ -716,3 +717,47 @@ def test_an_affiliated_employee_absent_from_the_monthly_dsn_is_an_anomaly_not_a_
     assert Membership.objects.get(employee__last_name="DUPONT").status == (
         MembershipStatus.PRE_ENROLLED
     )
+
+
+@pytest.mark.django_db
+def test_an_employee_of_the_health_contract_declared_in_the_provident_one_joins_it(
+    employer: Company,
+) -> None:
+    from conftest import declare
+
+    declare(
+        employer,
+        nir=nir15(DUPONT),
+        birth_date=date(1985, 3, 15),
+        hire_date=date(2025, 6, 2),
+        effective_date=date(2025, 6, 2),
+        insured_group_ids=[InsuredGroup.objects.get(code="S0001-C").pk],
+    )
+    provident_adhesion = [
+        ("S21.G00.15.001", "PREV-COLL-0002"),
+        ("S21.G00.15.002", "P9999"),
+        ("S21.G00.15.004", "01"),
+        ("S21.G00.15.005", "2"),
+    ]
+    provident_affiliation = [
+        ("S21.G00.70.005", "CADRES"),
+        ("S21.G00.70.012", "2"),
+        ("S21.G00.70.013", "2"),
+    ]
+    body = [*dsn_files.declaration(), *provident_adhesion, *person(), *provident_affiliation]
+    received = take_in(dsn_files.build(body))
+    assert sorted(kind for kind, _, _ in outcomes(received)) == [
+        OutcomeKind.AFFILIATION_CREATED,
+        OutcomeKind.NO_CHANGE,
+    ]
+    memberships = Membership.objects.order_by("pk").values_list("contract__number", "status")
+    assert list(memberships) == [
+        ("S0001", MembershipStatus.PRE_ENROLLED),
+        ("P0001", MembershipStatus.PRE_ENROLLED),
+    ]
+    assert Employee.objects.count() == 1
+    sources = Request.objects.order_by("pk").values_list("membership__contract__number", "source")
+    assert list(sources) == [("S0001", Source.FORM), ("P0001", Source.DSN)]
+    # Still to enroll in both: one dossier, led by the health membership.
+    provident = Membership.objects.get(contract__number="P0001")
+    assert Dossier.of(provident).lead.contract.number == "S0001"

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -42,7 +43,8 @@ from portal.journey.tests.test_journey import (
     url,
 )
 from portal.signatures.models import EnvelopeStatus, SignatureEnvelope
-from portal.tracking.models import Reason, Request, State
+from portal.tracking.models import Reason, Request, Source, State
+from portal.tracking.services import declare_more_contracts
 from portal.waivers.models import Waiver
 from portal.waivers.services import grant_waiver
 from portal.waivers.tests.pdf_text import pdf_text, squeezed
@@ -431,3 +433,38 @@ def test_a_granted_health_waiver_keeps_the_affiliation_and_link_for_the_providen
     assert (lead.status, provident.status) == (MembershipStatus.WAIVED, MembershipStatus.SIGNED)
     affiliation.refresh_from_db()
     assert affiliation.state == State.IN_PROGRESS
+
+
+@pytest.mark.django_db
+def test_a_contract_joined_later_is_signed_in_the_same_dossier_with_both_requests(
+    client: Client, company_a: Company, health_group: InsuredGroup, provident_group: InsuredGroup
+) -> None:
+    request = declare(company_a, insured_group_ids=[health_group.pk])
+    health = Membership.objects.get(pk=request.membership_id)
+    with transaction.atomic(durable=True):
+        later = declare_more_contracts(
+            employee=health.employee,
+            insured_group_ids=[provident_group.pk],
+            effective_date=health.effective_date,
+            source=Source.DSN,
+            by=None,
+            today=date(2024, 4, 1),
+        )
+    assert later.membership is not None and later.membership.contract == provident_group.contract
+    with pytest.raises(BusinessError) as twice, transaction.atomic(durable=True):
+        declare_more_contracts(
+            employee=health.employee,
+            insured_group_ids=[provident_group.pk],
+            effective_date=health.effective_date,
+            source=Source.DSN,
+            by=None,
+            today=date(2024, 4, 1),
+        )
+    assert twice.value.code == "already_member"
+    user = health.employee.user
+    assert user is not None
+    client.force_login(user)
+    ready_to_sign(client, health, {f"clause_{later.membership_id}": "standard"})
+    sign(client, health)
+    assert set(Request.objects.values_list("state", flat=True)) == {State.IN_PROGRESS}
+    assert set(Membership.objects.values_list("status", flat=True)) == {MembershipStatus.SIGNED}
