@@ -190,7 +190,7 @@ class DsnFileAdmin(admin.ModelAdmin[DsnFile]):
             (
                 reverse("admin:dsn_dsnfile_crm", args=[obj.pk, d.position]),
                 d.position,
-                d.crm.name.rsplit("/", 1)[-1],
+                d.crm_file_name,
                 d.crm_return_code,
             )
             for d in obj.declarations.exclude(crm="").order_by("position")
@@ -231,7 +231,7 @@ class DsnFileAdmin(admin.ModelAdmin[DsnFile]):
         response = FileResponse(
             declaration.crm.open("rb"),
             as_attachment=True,
-            filename=declaration.crm.name.rsplit("/", 1)[-1],
+            filename=declaration.crm_file_name,
             content_type="application/xml; charset=ISO-8859-1",
         )
         response["X-Content-Type-Options"] = "nosniff"

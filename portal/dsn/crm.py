@@ -98,9 +98,7 @@ def _label(rubrique: str) -> str:
     return spec.name if spec is not None else rubrique
 
 
-def outcome_returns(
-    outcomes: Iterable[DsnOutcome], contracts: dict[int, Contract]
-) -> list[Return]:
+def outcome_returns(outcomes: Iterable[DsnOutcome], contracts: dict[int, Contract]) -> list[Return]:
     """A return per outcome with a code (an affiliation created or no change has none)."""
     returns = []
     for outcome in outcomes:

@@ -216,6 +216,11 @@ class DsnDeclaration(models.Model):
     def __str__(self) -> str:
         return f"Déclaration {self.position} — {self.siret or 'SIRET inconnu'}"
 
+    @property
+    def crm_file_name(self) -> str:
+        """The CRM's own name (dsn.md §4 convention), without its folder; "" when none."""
+        return (self.crm.name or "").rsplit("/", 1)[-1]
+
 
 class DsnOutcome(models.Model):
     """What applying a declaration did for one individual (or about one S15 block)."""
