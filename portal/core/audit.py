@@ -57,6 +57,7 @@ class AuditAction(models.TextChoices):
     # dsn
     DSN_FILE_RECEIVED = "dsn_file_received", "Fichier DSN reçu"
     DSN_FILE_PROCESSED = "dsn_file_processed", "Fichier DSN traité"
+    DSN_CRM_DOWNLOADED = "dsn_crm_downloaded", "Compte rendu métier DSN téléchargé"
     # signatures
     SIGNATURE_ENVELOPE_PREPARED = "signature_envelope_prepared", "Dossier de signature préparé"
     SIGNATURE_CONSENT_RECORDED = "signature_consent_recorded", "Consentement à la signature"

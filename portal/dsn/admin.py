@@ -5,11 +5,15 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.nir import mask_nir
 from portal.dsn import services
 from portal.dsn.errors import DsnError
@@ -18,6 +22,7 @@ from portal.dsn.models import (
     ContractOption,
     ContractPopulation,
     DsnContract,
+    DsnDeclaration,
     DsnFile,
     DsnOutcome,
 )
@@ -158,6 +163,7 @@ class DsnFileAdmin(admin.ModelAdmin[DsnFile]):
             "anomaly_count",
             "rejected_count",
             "file_findings",
+            "crm_files",
             "report",
         ]
 
@@ -177,6 +183,60 @@ class DsnFileAdmin(admin.ModelAdmin[DsnFile]):
     @admin.display(description="anomalies de lecture du fichier")
     def file_findings(self, obj: DsnFile) -> SafeString:
         return _findings(obj.findings)
+
+    @admin.display(description="comptes rendus métier (CRM)")
+    def crm_files(self, obj: DsnFile) -> SafeString:
+        links = [
+            (
+                reverse("admin:dsn_dsnfile_crm", args=[obj.pk, d.position]),
+                d.position,
+                d.crm_file_name,
+                d.crm_return_code,
+            )
+            for d in obj.declarations.exclude(crm="").order_by("position")
+        ]
+        if not links:
+            return format_html("<p>{}</p>", "Aucun.")
+        return format_html_join(
+            "",
+            '<p><a href="{}">Déclaration {} : {}</a> (code retour {})</p>',
+            links,
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        download = path(
+            "<int:file_id>/crm/<int:position>/",
+            self.admin_site.admin_view(self.crm_view),
+            name="dsn_dsnfile_crm",
+        )
+        return [download, *super().get_urls()]
+
+    def crm_view(self, request: HttpRequest, file_id: int, position: int) -> FileResponse:
+        """A declaration's compte rendu métier, as an attachment (staff who may see the file);
+        it holds the declared NIRs: every download is audited (rules.md R8.6)."""
+        received = get_object_or_404(DsnFile, pk=file_id)
+        if not self.has_view_permission(request, received):
+            raise PermissionDenied
+        declaration = get_object_or_404(DsnDeclaration, file=received, position=position)
+        if not declaration.crm:
+            raise Http404
+        audit.record(
+            AuditAction.DSN_CRM_DOWNLOADED,
+            by=request.user,
+            target=declaration,
+            company_id=declaration.company_id,
+            request=request,
+            file=received.pk,
+        )
+        response = FileResponse(
+            declaration.crm.open("rb"),
+            as_attachment=True,
+            filename=declaration.crm_file_name,
+            content_type="application/xml; charset=ISO-8859-1",
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     @admin.display(description="déclarations et résultats")
     def report(self, obj: DsnFile) -> SafeString:

@@ -382,3 +382,70 @@ class DsnError(ErrorCode):
         "eind01",
         "Le salarié n'a pas de NIR valide (S21.G00.30.001) : il ne peut pas être affilié.",
     )
+
+
+# --- Compte rendu métier (CRM) codes --------------------------------------------------------
+# The official CRM code list was not found (dsn.md §5): the portal's own codes for what has
+# none in GEREP's list, in its shape (E… error, I… information; a block letter code, a rank).
+
+# The parser's findings in a declaration: syntax (ESYN), structure (ESTR), format of a value
+# (EFMT), norm version (INRM), warnings on the encoding (IFMT); the whole-file ones (EFIC)
+# never reach a CRM (a refused file has no declaration) but keep a code all the same.
+FINDING_CRM_CODES: dict[FindingCode, str] = {
+    FindingCode.EMPTY_FILE: "EFIC01",
+    FindingCode.BINARY_FILE: "EFIC02",
+    FindingCode.NOT_A_DSN: "EFIC03",
+    FindingCode.TRUNCATED: "EFIC04",
+    FindingCode.MISSING_TOTAL: "EFIC05",
+    FindingCode.TOTAL_RUBRIQUES: "EFIC06",
+    FindingCode.TOTAL_DECLARATIONS: "EFIC07",
+    FindingCode.BROKEN_ACCENTS: "IFMT01",
+    FindingCode.MIXED_ENCODINGS: "IFMT02",
+    FindingCode.LINE_SYNTAX: "ESYN01",
+    FindingCode.LINE_TOO_LONG: "ESYN02",
+    FindingCode.APOSTROPHE_IN_VALUE: "IFMT03",
+    FindingCode.DOUBLED_APOSTROPHE: "IFMT04",
+    FindingCode.EMPTY_VALUE: "ESYN03",
+    FindingCode.UNKNOWN_BLOCK: "ESTR01",
+    FindingCode.UNKNOWN_RUBRIQUE: "ESTR02",
+    FindingCode.ORPHAN_BLOCK: "ESTR03",
+    FindingCode.BLOCK_OUT_OF_ORDER: "ESTR04",
+    FindingCode.BLOCK_REPEATED: "ESTR05",
+    FindingCode.RUBRIQUE_OUT_OF_ORDER: "ESTR06",
+    FindingCode.MISSING_BLOCK: "ESTR07",
+    FindingCode.MISSING_RUBRIQUE: "ESTR08",
+    FindingCode.VALUE_LENGTH: "EFMT01",
+    FindingCode.VALUE_PATTERN: "EFMT02",
+    FindingCode.VALUE_ENUMERATION: "EFMT03",
+    FindingCode.VALUE_DATE: "EFMT04",
+    FindingCode.MISSING_NORM_VERSION: "INRM01",
+    FindingCode.UNKNOWN_NORM_VERSION: "INRM02",
+    FindingCode.TOO_MANY_FINDINGS: "IFMT99",
+}
+assert set(FINDING_CRM_CODES) == set(FindingCode)
+
+# A rule of the declaration path (the form's own codes, e.g. `name_invalid`) refusing an
+# individual, by the block of the rubrique it is about; an end of contract refused by a rule
+# is GEREP's EFCT98 ("impossibilité de radier").
+RULE_CRM_CODES: dict[str, str] = {
+    "S21.G00.30": "EIND02",  # the individual's identity, address, e-mail
+    "S21.G00.40": "ECTR01",  # the work contract (its start date)
+    "S21.G00.62": CRM_END_ERROR,
+    "S21.G00.70": "EAFF01",  # the affiliation (its start date)
+}
+RULE_CRM_DEFAULT = "EIND02"
+
+
+def outcome_crm_code(code: str, rubrique: str) -> str:
+    """The CRM business code of an individual's outcome (its stored `code` and `rubrique`);
+    "" for an outcome without a remark."""
+    if not code:
+        return ""
+    if code in _DSN_CODES:
+        return _DSN_CODES[code].crm
+    if code in _END_CODES:
+        return _END_CODES[code].crm_code
+    return RULE_CRM_CODES.get(rubrique[:10], RULE_CRM_DEFAULT)
+
+
+_DSN_CODES: dict[str, DsnError] = {code.value: code for code in DsnError}

@@ -157,6 +157,11 @@ COUNTERS = {
 }
 
 
+def crm_path(instance: DsnDeclaration, filename: str) -> str:
+    """One folder per declaration: the CRM keeps its convention name (dsn.md §4), unchanged."""
+    return f"dsn/crm/{instance.file_id}/{instance.position}/{filename}"
+
+
 class DsnDeclaration(models.Model):
     """One declaration (S20) of a file, applied in one transaction."""
 
@@ -195,6 +200,10 @@ class DsnDeclaration(models.Model):
     # The parser's findings in this declaration, with their line numbers.
     findings = models.JSONField("anomalies de lecture", default=list, blank=True)
     applied_at = models.DateTimeField("traitée le", default=timezone.now)
+    # The compte rendu métier (dsn/crm.py), written in the declaration's transaction; none
+    # for a test envoi.
+    crm = models.FileField("compte rendu métier (CRM)", upload_to=crm_path, blank=True)
+    crm_return_code = models.CharField("code retour du CRM", max_length=1, blank=True)
 
     class Meta:
         verbose_name = "déclaration DSN"
@@ -206,6 +215,11 @@ class DsnDeclaration(models.Model):
 
     def __str__(self) -> str:
         return f"Déclaration {self.position} — {self.siret or 'SIRET inconnu'}"
+
+    @property
+    def crm_file_name(self) -> str:
+        """The CRM's own name (dsn.md §4 convention), without its folder; "" when none."""
+        return (self.crm.name or "").rsplit("/", 1)[-1]
 
 
 class DsnOutcome(models.Model):

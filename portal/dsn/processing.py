@@ -20,7 +20,7 @@ from portal.companies.models import Company
 from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.crypto import digest
-from portal.dsn import ends
+from portal.dsn import crm, ends
 from portal.dsn.errors import DsnError, DsnRefused, Finding
 from portal.dsn.mapping import Result, apply_affiliations, nir15
 from portal.dsn.model import Declaration, Envoi, Individual
@@ -234,7 +234,7 @@ def _apply_one(
         findings=[finding_dict(f) for f in declaration.findings],
         **counts,
     )
-    DsnOutcome.objects.bulk_create(
+    rows = DsnOutcome.objects.bulk_create(
         [_outcome_row(stored, index, result) for index, result in enumerate(results, 1)],
         batch_size=1000,
     )
@@ -243,6 +243,9 @@ def _apply_one(
         individual_count=F("individual_count") + len(declaration.individuals),
         **{name: F(name) + value for name, value in counts.items() if value},
     )
+    # The compte rendu métier, stored with the declaration in this transaction (none for a
+    # test envoi).
+    crm.store(envoi, declaration, stored, rows)
 
 
 def _outcome_row(declaration: DsnDeclaration, position: int, result: Result) -> DsnOutcome:
