@@ -190,9 +190,7 @@ def identity_differences(outcome: DsnOutcome, employee: Employee) -> list[Differ
         differences.append(Difference("Prénom", given[0], employee.first_name))
     born = outcome.declared_birth_date
     if born is not None and born != employee.birth_date:
-        differences.append(
-            Difference("Date de naissance", _dmy(born), _dmy(employee.birth_date))
-        )
+        differences.append(Difference("Date de naissance", _dmy(born), _dmy(employee.birth_date)))
     return differences
 
 

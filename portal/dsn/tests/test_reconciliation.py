@@ -12,7 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from conftest import declare, make_nir, make_user, text
+from conftest import declare, make_nir, text
 from portal.accounts.models import User
 from portal.companies.models import Company, Contract, InsuredGroup
 from portal.dsn.models import ContractOption, ContractPopulation, DsnOutcome
@@ -235,7 +235,9 @@ def test_another_companys_hr_gets_404_and_never_sees_the_reconciliation(
 
 
 @pytest.mark.django_db
-def test_an_employee_and_staff_are_refused(client: Client, scene: Company, staff_user: User) -> None:
+def test_an_employee_and_staff_are_refused(
+    client: Client, scene: Company, staff_user: User
+) -> None:
     employee_user = Employee.objects.get(company=scene, last_name="LEROY").user
     assert employee_user is not None
     url = reverse("dsn:reconciliation", args=[scene.pk])
@@ -307,4 +309,3 @@ def test_mes_demandes_filters_by_origine_and_shows_only_the_companys_dsn_request
     client.force_login(correspondent_b)
     beta = text(client.get(reverse("tracking:requests", args=[company_b.pk]), {"origine": "dsn"}))
     assert "Bruno DURAND" in beta and "Anne LEROY" not in beta
-
