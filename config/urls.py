@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("portal.journey.urls")),
     path("", include("portal.imports.urls")),
     path("", include("portal.terminations.urls")),
+    path("", include("portal.dsn.urls")),
     path("backoffice/login/", backoffice_login),
     path("backoffice/", admin.site.urls),
     # Demo only: the view answers 404 unless settings.DEV_OUTBOX.

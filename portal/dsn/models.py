@@ -238,6 +238,11 @@ class DsnOutcome(models.Model):
     nir = EncryptedCharField("NIR", blank=True)
     nir_digest = models.CharField(max_length=64, blank=True, db_index=True)
     name = models.CharField("nom et prénom", max_length=200, blank=True)
+    # The identity as declared (S21.G00.30.002 / .004 / .006), compared with the portal's by
+    # the employer's "Rapprochement DSN".
+    declared_last_name = models.CharField("nom déclaré", max_length=80, blank=True)
+    declared_first_names = models.CharField("prénoms déclarés", max_length=80, blank=True)
+    declared_birth_date = models.DateField("date de naissance déclarée", null=True, blank=True)
     code = models.CharField("code retour", max_length=40, blank=True)
     message = models.TextField("message", blank=True)
     line = models.PositiveIntegerField("ligne", null=True, blank=True)

@@ -234,8 +234,13 @@ def _apply_one(
         findings=[finding_dict(f) for f in declaration.findings],
         **counts,
     )
+    # The declared identities, for the employer's "Rapprochement DSN" (by the outcome's NIR).
+    identities = {i.nir: i for i in declaration.individuals if i.nir}
     rows = DsnOutcome.objects.bulk_create(
-        [_outcome_row(stored, index, result) for index, result in enumerate(results, 1)],
+        [
+            _with_identity(_outcome_row(stored, index, result), identities)
+            for index, result in enumerate(results, 1)
+        ],
         batch_size=1000,
     )
     DsnFile.objects.filter(pk=received.pk).update(
@@ -268,6 +273,17 @@ def _outcome_row(declaration: DsnDeclaration, position: int, result: Result) -> 
         option=result.option,
         population=result.population,
     )
+
+
+def _with_identity(row: DsnOutcome, identities: dict[str, Individual]) -> DsnOutcome:
+    """The outcome with its individual's identity as declared (none for an S15 return or an
+    absent employee)."""
+    individual = identities.get(row.nir) if row.nir else None
+    if individual is not None:
+        row.declared_last_name = (individual.last_name or "")[:80]
+        row.declared_first_names = (individual.first_names or "")[:80]
+        row.declared_birth_date = individual.birth_date
+    return row
 
 
 @transaction.atomic(durable=True)

@@ -22,7 +22,7 @@ def name_matches(text: str) -> Q:
 
 
 def requests_of(
-    company: Company, *, state: str = "", reason: str = "", name: str = ""
+    company: Company, *, state: str = "", reason: str = "", name: str = "", source: str = ""
 ) -> QuerySet[Request]:
     """The company's requests, newest first, filtered as "Mes demandes" asks; those created at
     the same moment (one file) by the accent-free name (`search_name`: PÉLISSIER, PETIT, PUYOT),
@@ -32,6 +32,8 @@ def requests_of(
         requests = requests.filter(state=state)
     if reason:
         requests = requests.filter(reason=reason)
+    if source:
+        requests = requests.filter(source=source)
     if name:
         requests = requests.filter(name_matches(name))
     return (

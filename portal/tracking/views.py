@@ -238,12 +238,16 @@ def requests_list(request: AuthenticatedRequest, company: Company) -> HttpRespon
     state = request.GET.get("etat", "")
     reason = request.GET.get("motif", "")
     name = request.GET.get("nom", "").strip()
+    source = request.GET.get("origine", "")
+    if source not in Source.values:
+        source = ""
     if state not in State.values:
         state = ""
     if reason not in Reason.values or (reason == Reason.WAIVER and not company.waivers_enabled):
         reason = ""
     page = Paginator(
-        queries.requests_of(company, state=state, reason=reason, name=name), queries.PAGE_SIZE
+        queries.requests_of(company, state=state, reason=reason, name=name, source=source),
+        queries.PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     context = company_context(request, company, "requests")
     context.update(
@@ -253,6 +257,8 @@ def requests_list(request: AuthenticatedRequest, company: Company) -> HttpRespon
         name=name,
         states=State.choices,
         reasons=Reason.choices,
+        source=source,
+        sources=Source.choices,
         today=timezone.localdate(),
     )
     return render(request, "tracking/requests.html", context)

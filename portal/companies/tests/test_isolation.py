@@ -111,6 +111,7 @@ def test_the_walk_finds_the_employer_pages() -> None:
         "imports:batch",
         "imports:rejection_file",
         "imports:history",
+        "dsn:reconciliation",
     } <= names
 
 
