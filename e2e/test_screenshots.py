@@ -129,6 +129,7 @@ def test_main_pages_do_not_scroll_sideways_at_1280_and_390_px(
         ("employee", reverse("employer:employee", args=[company.pk, employee.pk])),
         ("declaration-form", reverse("tracking:declare", args=[company.pk])),
         ("import-history", reverse("imports:history", args=[company.pk])),
+        ("dsn-reconciliation", reverse("dsn:reconciliation", args=[company.pk])),
     ]:
         overflowing += shoot(page, name, url)
     hr.close()
