@@ -16,6 +16,7 @@ from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.bulk import insert_rows
 from portal.core.errors import BusinessError
+from portal.core.transactions import within_business_event
 from portal.enrollment.declarations import (
     EmployeeDeclaration,
     validate_declaration,
@@ -440,6 +441,15 @@ def cancel_declaration(
 ) -> Request:
     """A declaration made by mistake (not a termination): while the affiliation is "En
     attente", the employer cancels it with a reason; the invitation link stops working."""
+    return cancel_declaration_step(company=company, request_id=request_id, reason=reason, by=by)
+
+
+@within_business_event
+def cancel_declaration_step(
+    *, company: Company, request_id: int, reason: str, by: User | None
+) -> Request:
+    """`cancel_declaration` as one step of a larger event (a DSN declaration cancelled or
+    replaced by the next one, annule et remplace)."""
     reason = " ".join(reason.split())
     if not reason:
         raise BusinessError(TrackingError.CANCELLATION_REASON_REQUIRED)
