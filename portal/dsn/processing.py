@@ -180,7 +180,7 @@ def _apply_one(
         # Serialises with the form and the files: the duplicate checks see every employee.
         Company.objects.select_for_update().filter(pk=company.pk).first()
         # Annule et remplace, duplicates, order independence (`replacing.py`).
-        replacement = replacing.plan(declaration, company)
+        replacement = replacing.plan(declaration, company, received.pk)
     if envoi.is_test:
         status = DeclarationStatus.TEST  # recorded, never integrated
     elif company is None:

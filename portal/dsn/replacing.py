@@ -47,6 +47,8 @@ CANCELLING = "04"  # annule
 KIND = "S20.G00.05.002"
 SEQUENCE = "S20.G00.05.004"
 REPLACED_ID = "S20.G00.05.006"
+# Declarations that do not count as received for the duplicate rule.
+NOT_RECEIVED = [DeclarationStatus.REJECTED, DeclarationStatus.TEST, DeclarationStatus.DUPLICATE]
 
 
 @dataclass
@@ -109,9 +111,17 @@ def _sequence(value: str) -> int:
     return int(value) if value.isdigit() else -1
 
 
-def plan(declaration: Declaration, company: Company) -> Plan:
-    """Recognise a duplicate, an outdated declaration or a refused cancellation, or find the
-    earlier declarations this one replaces or cancels. Reads only."""
+def _taken_into_account(stored: DsnDeclaration) -> bool:
+    """Not wholly rejected (e.g. every contract reference unknown): a declaration the insurer
+    did not take into account at all is sent again as it was, and applied then."""
+    outcomes = stored.outcomes.all()
+    return not outcomes.exists() or outcomes.exclude(kind=OutcomeKind.REJECTED).exists()
+
+
+def plan(declaration: Declaration, company: Company, file_id: int) -> Plan:
+    """Recognise a duplicate (the same declaration received in another file), an outdated
+    declaration or a refused cancellation, or find the earlier declarations this one replaces
+    or cancels. Reads only."""
     kind = declaration.kind or ""
     sequence = declaration.sequence or ""
     monthly = _is_monthly(declaration)
@@ -120,12 +130,16 @@ def plan(declaration: Declaration, company: Company) -> Plan:
             same = _same_slot(declaration, company)
         else:
             same = _stored(company).filter(siret=declaration.siret or "").exclude(nature=MONTHLY)
-        original = (
-            same.filter(sequence=sequence)
-            .exclude(status__in=[DeclarationStatus.REJECTED, DeclarationStatus.TEST])
-            .exclude(status=DeclarationStatus.DUPLICATE)
-            .order_by("pk")
-            .first()
+        original = next(
+            (
+                d
+                for d in same.filter(sequence=sequence)
+                .exclude(file_id=file_id)
+                .exclude(status__in=NOT_RECEIVED)
+                .order_by("pk")
+                if _taken_into_account(d)
+            ),
+            None,
         )
         if original is not None:
             return Plan(
@@ -233,9 +247,7 @@ def _plan_signalement(declaration: Declaration, company: Company, kind: str) -> 
         DsnReplaceError.CANCELLED_NOT_RECEIVED if cancels else DsnReplaceError.REPLACED_NOT_RECEIVED
     )
     return Plan(
-        results=[
-            _about(declaration, OutcomeKind.NO_CHANGE, code, REPLACED_ID, replaced=replaced)
-        ],
+        results=[_about(declaration, OutcomeKind.NO_CHANGE, code, REPLACED_ID, replaced=replaced)],
         cancels=cancels,
     )
 
