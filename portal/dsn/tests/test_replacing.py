@@ -365,8 +365,11 @@ def test_the_same_files_again_are_recognised_and_change_nothing() -> None:
     [
         order
         for order in permutations(FILES)
-        # the original before its replacement (the other way, the original is outdated)
+        # The original before its replacement (the other way, the original is outdated:
+        # above). And the end of contract repeated once the person is known: an end received
+        # before any affiliation is an anomaly for staff (person unknown), not kept for later.
         if order.index("june") < order.index("june-bis")
+        and order.index("june") < max(order.index("fctu"), order.index("july"))
     ],
 )
 def test_the_files_taken_in_another_order_leave_the_same_state(order: tuple[str, ...]) -> None:
