@@ -311,7 +311,7 @@ def undo_earlier(
             _about(declaration, OutcomeKind.NO_CHANGE, code, REPLACED_ID, **_received(earlier))
         )
     rows = DsnOutcome.objects.filter(
-        declaration__in=plan.earlier,
+        declaration__in=_lineage(plan.earlier),
         kind__in=[
             OutcomeKind.AFFILIATION_CREATED,
             OutcomeKind.TERMINATION_CREATED,
@@ -349,6 +349,24 @@ def undo_earlier(
         if result is not None:
             results.append(Result(result, row.contract_id, row.option, row.population))
     return results
+
+
+def _lineage(earlier: list[DsnDeclaration]) -> set[int]:
+    """The earlier declarations and those they replaced, and so on: what a replacement kept
+    by declaring it again is still what it produced."""
+    ids = {d.pk for d in earlier}
+    frontier = set(ids)
+    while frontier:
+        frontier = (
+            set(
+                DsnDeclaration.objects.filter(
+                    superseded_by__in=frontier, status=DeclarationStatus.REPLACED
+                ).values_list("pk", flat=True)
+            )
+            - ids
+        )
+        ids |= frontier
+    return ids
 
 
 def _kind(base: Outcome, kind: OutcomeKind, code: DsnReplaceError, **params: object) -> Outcome:

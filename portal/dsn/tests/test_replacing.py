@@ -143,6 +143,28 @@ def test_a_monthly_replacement_withdraws_the_waiting_affiliation_it_no_longer_de
     assert Request.objects.get(employee__last_name="DUPONT").state == State.WAITING
 
 
+def test_a_second_replacement_withdraws_what_the_first_kept_from_the_original() -> None:
+    take_in(sent(decl(person(), martin())), "juin.dsn")
+    take_in(sent(decl(person(), martin(), kind="03", sequence="2")), "juin-bis.dsn")
+    second = take_in(sent(decl(person(), kind="03", sequence="3")), "juin-ter.dsn")
+
+    assert [(kind, code, name) for kind, code, name in outcomes(second)] == [
+        (OutcomeKind.NO_CHANGE, "dsn_replaced", ""),
+        (OutcomeKind.AFFILIATION_UNDONE, "dsn_affiliation_withdrawn", "MARTIN Paul"),
+        (OutcomeKind.NO_CHANGE, "", "DUPONT Jean"),
+    ]
+    assert state()[0] == [("DUPONT", MembershipStatus.PRE_ENROLLED)]
+    assert list(
+        DsnDeclaration.objects.order_by("pk").values_list(
+            "status", "superseded_by__file__original_name"
+        )
+    ) == [
+        (DeclarationStatus.REPLACED, "juin-bis.dsn"),
+        (DeclarationStatus.REPLACED, "juin-ter.dsn"),
+        (DeclarationStatus.APPLIED, None),
+    ]
+
+
 def test_an_affiliation_no_longer_waiting_is_an_anomaly_for_staff_not_undone() -> None:
     take_in(sent(decl(person(), martin())), "juin.dsn")
     Membership.objects.filter(employee__last_name="MARTIN").update(status=MembershipStatus.ACTIVE)
