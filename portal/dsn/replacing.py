@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from portal.accounts.models import User
@@ -442,7 +442,10 @@ def mark_earlier(plan: Plan, stored: DsnDeclaration) -> None:
     """The earlier declarations are now replaced (or cancelled) by `stored`."""
     if not plan.earlier:
         return
-    status = DeclarationStatus.CANCELLED if plan.cancels else DeclarationStatus.REPLACED
-    DsnDeclaration.objects.filter(
-        Q(pk__in=[d.pk for d in plan.earlier]), status=DeclarationStatus.APPLIED
-    ).update(status=status, superseded_by=stored)
+    earlier = DsnDeclaration.objects.filter(
+        pk__in=[d.pk for d in plan.earlier], status=DeclarationStatus.APPLIED
+    )
+    if plan.cancels:
+        earlier.update(status=DeclarationStatus.CANCELLED, superseded_by=stored)
+    else:
+        earlier.update(status=DeclarationStatus.REPLACED, superseded_by=stored)
