@@ -47,6 +47,8 @@ CANCELLING = "04"  # annule
 KIND = "S20.G00.05.002"
 SEQUENCE = "S20.G00.05.004"
 REPLACED_ID = "S20.G00.05.006"
+# Declarations taken into account (even if since replaced or cancelled themselves).
+TAKEN = [DeclarationStatus.APPLIED, DeclarationStatus.REPLACED, DeclarationStatus.CANCELLED]
 # Declarations that do not count as received for the duplicate rule.
 NOT_RECEIVED = [DeclarationStatus.REJECTED, DeclarationStatus.TEST, DeclarationStatus.DUPLICATE]
 
@@ -211,7 +213,7 @@ def _plan_signalement(declaration: Declaration, company: Company, kind: str) -> 
         if own_id:
             by = (
                 _stored(company)
-                .filter(siret=siret, replaced_id=own_id, status=DeclarationStatus.APPLIED)
+                .filter(siret=siret, replaced_id=own_id, status__in=TAKEN)
                 .filter(kind__in=[*REPLACING, CANCELLING])
                 .order_by("pk")
                 .first()
@@ -306,9 +308,10 @@ def undo_earlier(
         return results
     repeated = _repeated(declaration, company, plan.cancels)
     code = DsnReplaceError.CANCELLED if plan.cancels else DsnReplaceError.REPLACED
+    rubrique = REPLACED_ID if declaration.replaced_id else KIND
     for earlier in plan.earlier:
         results.append(
-            _about(declaration, OutcomeKind.NO_CHANGE, code, REPLACED_ID, **_received(earlier))
+            _about(declaration, OutcomeKind.NO_CHANGE, code, rubrique, **_received(earlier))
         )
     rows = DsnOutcome.objects.filter(
         declaration__in=_lineage(plan.earlier),

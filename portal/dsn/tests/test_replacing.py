@@ -314,6 +314,23 @@ def test_an_fctu_replaced_terminates_at_the_replacements_date_whatever_the_order
     )
 
 
+def test_an_fctu_arriving_after_its_replacements_chain_is_outdated() -> None:
+    take_in(sent(decl(person())), "juin.dsn")
+
+    def signalement(kind: str, sequence: str, own_id: str, replaced: str = "") -> bytes:
+        end = ended(f"0{sequence}072025")
+        return sent(
+            decl(end, nature="07", kind=kind, sequence=sequence, own_id=own_id, replaced=replaced)
+        )
+
+    take_in(signalement("03", "2", "FCTU-2", "FCTU-1"), "fctu-2.dsn")
+    take_in(signalement("03", "3", "FCTU-3", "FCTU-2"), "fctu-3.dsn")
+    late = take_in(signalement("01", "1", "FCTU-1"), "fctu-1.dsn")
+
+    assert outcomes(late) == [(OutcomeKind.NO_CHANGE, "dsn_outdated", "")]
+    assert state()[1] == [("DUPONT", date(2025, 7, 3))]
+
+
 def test_a_signalement_replacing_without_its_reference_is_rejected() -> None:
     refused = take_in(fctu(ended(), kind="04", own_id="FCTU-2"), "annule.dsn")
     assert outcomes(refused) == [(OutcomeKind.REJECTED, "dsn_replaced_id_missing", "")]
