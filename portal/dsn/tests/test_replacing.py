@@ -8,7 +8,9 @@ from datetime import date
 from itertools import permutations
 
 import pytest
+from django.test import Client
 
+from portal.accounts.models import User
 from portal.dsn.models import DeclarationStatus, DsnDeclaration, DsnFile, DsnOutcome
 from portal.dsn.outcomes import OutcomeKind
 from portal.dsn.tests import dsn_files
@@ -414,3 +416,21 @@ def test_the_same_files_again_are_recognised_and_change_nothing() -> None:
 def test_the_files_taken_in_another_order_leave_the_same_state(order: tuple[str, ...]) -> None:
     run(order, monthly_files())
     assert state() == EXPECTED
+
+
+def test_staff_read_in_the_report_which_declaration_was_replaced_and_what_was_withdrawn(
+    staff_user: User, client: Client
+) -> None:
+    first = take_in(sent(decl(person(), martin())), "juin.dsn")
+    replacement = take_in(sent(decl(person(), kind="03", sequence="2")), "juin-bis.dsn")
+    client.force_login(staff_user)
+
+    replaced_page = client.get(f"/backoffice/dsn/dsnfile/{first.pk}/change/").content.decode()
+    page = client.get(f"/backoffice/dsn/dsnfile/{replacement.pk}/change/").content.decode()
+
+    assert "nature 01 type 01 — Remplacée</h3>" in replaced_page
+    assert "nature 01 type 03 — Intégrée</h3>" in page
+    assert "Cette déclaration remplace celle reçue le " in page
+    assert "dans le fichier « juin.dsn » : seuls les résultats qu&#x27;elle ne reprend pas" in page
+    assert "Affiliation annulée" in page
+    assert "dsn_affiliation_withdrawn" in page
