@@ -449,3 +449,85 @@ def outcome_crm_code(code: str, rubrique: str) -> str:
 
 
 _DSN_CODES: dict[str, DsnError] = {code.value: code for code in DsnError}
+
+
+# --- Annule et remplace (S20.G00.05.002 = 03, 04, 05), duplicates ------------------------------
+
+
+class DsnReplaceError(ErrorCode):
+    """What receiving a declaration that replaces or cancels an earlier one (or repeats one
+    already received) says: about the declaration as a whole, or one individual of the
+    earlier declaration whose result is withdrawn (dsn.md §1.5, §4 "Before processing")."""
+
+    DUPLICATE = (
+        "dsn_duplicate",
+        "Cette déclaration (numéro d'ordre {sequence}) a déjà été reçue le {received} dans le "
+        "fichier « {file} » : elle n'est pas intégrée une seconde fois.",
+    )
+    OUTDATED = (
+        "dsn_outdated",
+        "Cette déclaration a déjà été remplacée ou annulée par la déclaration reçue le "
+        "{received} dans le fichier « {file} » : elle n'est pas intégrée.",
+    )
+    MONTHLY_CANNOT_BE_CANCELLED = (
+        "dsn_monthly_cannot_be_cancelled",
+        "Une DSN mensuelle ne peut pas être annulée (S20.G00.05.002 = 04) : elle est remplacée "
+        "par une déclaration « annule et remplace » (03). La déclaration n'est pas intégrée.",
+    )
+    REPLACED_ID_MISSING = (
+        "dsn_replaced_id_missing",
+        "Ce signalement annule ou remplace une déclaration sans l'identifier "
+        "(S20.G00.05.006) : il n'est pas intégré.",
+    )
+    CANCELLED_NOT_RECEIVED = (
+        "dsn_cancelled_not_received",
+        "La déclaration annulée ({replaced}) n'a pas été reçue : rien n'est à annuler, elle ne "
+        "sera pas intégrée si elle arrive plus tard.",
+    )
+    REPLACED_NOT_RECEIVED = (
+        "dsn_replaced_not_received",
+        "La déclaration remplacée ({replaced}) n'a pas été reçue : celle-ci est intégrée, la "
+        "déclaration remplacée ne le sera pas si elle arrive plus tard.",
+    )
+    REPLACED = (
+        "dsn_replaced",
+        "Cette déclaration remplace celle reçue le {received} dans le fichier « {file} » : "
+        "seuls les résultats qu'elle ne reprend pas sont annulés.",
+    )
+    CANCELLED = (
+        "dsn_cancelled",
+        "Cette déclaration annule celle reçue le {received} dans le fichier « {file} » : ses "
+        "résultats sont annulés.",
+    )
+    AFFILIATION_WITHDRAWN = (
+        "dsn_affiliation_withdrawn",
+        "L'affiliation déclarée par la déclaration remplacée ou annulée n'est plus déclarée : "
+        "elle est annulée, le lien d'inscription du salarié ne fonctionne plus.",
+    )
+    AFFILIATION_TOO_LATE = (
+        "dsn_affiliation_too_late",
+        "L'affiliation déclarée par la déclaration remplacée ou annulée n'est plus déclarée, "
+        "mais la demande est « {state} » : elle ne peut plus être annulée automatiquement, "
+        "elle est à examiner par nos services.",
+    )
+    TERMINATION_WITHDRAWN = (
+        "dsn_termination_withdrawn",
+        "La résiliation au {termination_date} faite par la déclaration remplacée ou annulée "
+        "n'est plus déclarée : elle est annulée, l'adhésion est rétablie.",
+    )
+    TERMINATION_TOO_LATE = (
+        "dsn_termination_too_late",
+        "La résiliation au {termination_date} faite par la déclaration remplacée ou annulée "
+        "n'est plus déclarée, mais elle a déjà été traitée par nos services : elle ne peut "
+        "plus être annulée automatiquement, elle est à examiner.",
+    )
+    UNDO_NOT_REPEATED = (
+        "dsn_undo_not_repeated",
+        "La déclaration remplacée ou annulée avait annulé la résiliation au "
+        "{termination_date} (motif 099), ce que la nouvelle déclaration ne reprend pas : à "
+        "examiner par nos services, la résiliation n'est pas refaite automatiquement.",
+    )
+    CANCELLATION_NOTE = (
+        "dsn_cancellation_note",
+        "Déclaration DSN remplacée ou annulée (fichier « {file} »).",
+    )

@@ -144,6 +144,11 @@ class DeclarationStatus(models.TextChoices):
     APPLIED = "applied", "Intégrée"
     REJECTED = "rejected", "Rejetée"
     TEST = "test", "Envoi de test (non intégrée)"
+    # Annule et remplace (S20.G00.05.002, dsn.md §1.5 and §4): see `portal/dsn/replacing.py`.
+    DUPLICATE = "duplicate", "Déjà reçue (non intégrée)"
+    REPLACED = "replaced", "Remplacée"
+    CANCELLED = "cancelled", "Annulée"
+    OUTDATED = "outdated", "Déjà remplacée ou annulée (non intégrée)"
 
 
 # The counters of a declaration (and of its file), by outcome kind.
@@ -183,6 +188,7 @@ class DsnDeclaration(models.Model):
     kind = models.CharField("type (S20.G00.05.002)", max_length=2, blank=True)
     month = models.DateField("mois déclaré", null=True, blank=True)
     fraction = models.CharField("fraction", max_length=2, blank=True)
+    sequence = models.CharField("numéro d'ordre (S20.G00.05.004)", max_length=10, blank=True)
     declaration_id = models.CharField("identifiant (S20.G00.96.902)", max_length=30, blank=True)
     replaced_id = models.CharField(
         "déclaration remplacée (S20.G00.05.006)", max_length=30, blank=True
@@ -191,6 +197,16 @@ class DsnDeclaration(models.Model):
         "identifiant de l'envoi (S10.G00.95.900)", max_length=30, blank=True
     )
     status = models.CharField("état", max_length=10, choices=DeclarationStatus.choices)
+    # The declaration that replaced or cancelled this one (annule et remplace), or that it
+    # repeats (a duplicate), or that had already replaced or cancelled it when it arrived.
+    superseded_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="remplacée ou annulée par",
+    )
     individual_count = models.PositiveIntegerField("individus", default=0)
     affiliation_count = models.PositiveIntegerField("affiliations", default=0)
     termination_count = models.PositiveIntegerField("résiliations", default=0)

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 class OutcomeKind(StrEnum):
     AFFILIATION_CREATED = "affiliation_created"
+    AFFILIATION_UNDONE = "affiliation_undone"  # withdrawn by an annule et remplace
     TERMINATION_CREATED = "termination_created"
     TERMINATION_UNDONE = "termination_undone"
     CHANGE = "change"  # a known affiliation whose option or population changed (reported)
@@ -23,6 +24,7 @@ class OutcomeKind(StrEnum):
 
 LABELS = {
     OutcomeKind.AFFILIATION_CREATED: "Affiliation créée",
+    OutcomeKind.AFFILIATION_UNDONE: "Affiliation annulée",
     OutcomeKind.TERMINATION_CREATED: "Résiliation créée",
     OutcomeKind.TERMINATION_UNDONE: "Résiliation annulée",
     OutcomeKind.CHANGE: "Changement signalé",

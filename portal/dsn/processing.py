@@ -20,7 +20,7 @@ from portal.companies.models import Company
 from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.crypto import digest
-from portal.dsn import crm, ends
+from portal.dsn import crm, ends, replacing
 from portal.dsn.errors import DsnError, DsnRefused, Finding
 from portal.dsn.mapping import Result, apply_affiliations, nir15
 from portal.dsn.model import Declaration, Envoi, Individual
@@ -175,6 +175,12 @@ def _apply_one(
     siret = declaration.siret or ""
     company = Company.objects.filter(siret=siret).first() if siret else None
     results: list[Result] = []
+    replacement = replacing.Plan()
+    if company is not None and not envoi.is_test:
+        # Serialises with the form and the files: the duplicate checks see every employee.
+        Company.objects.select_for_update().filter(pk=company.pk).first()
+        # Annule et remplace, duplicates, order independence (`replacing.py`).
+        replacement = replacing.plan(declaration, company, received.pk)
     if envoi.is_test:
         status = DeclarationStatus.TEST  # recorded, never integrated
     elif company is None:
@@ -194,14 +200,23 @@ def _apply_one(
                 )
             )
         )
+    elif replacement.status is not None:  # a duplicate, outdated, refused: not applied
+        status = replacement.status
+        results = replacement.results
     else:
         status = DeclarationStatus.APPLIED
-        # Serialises with the form and the files: the duplicate checks see every employee.
-        Company.objects.select_for_update().filter(pk=company.pk).first()
         if company.pk not in lookups:
             lookups[company.pk] = PreloadedLookups(company)
         by = received.uploaded_by
-        results = apply_affiliations(
+        results = replacement.results + replacing.undo_earlier(
+            replacement,
+            declaration,
+            company=company,
+            by=by,
+            file_name=received.original_name,
+            dsn_file_id=received.pk,
+        )
+        results += apply_affiliations(
             declaration, company=company, by=by, today=today, lookups=lookups[company.pk]
         )
         # S62 (ends of contract, 099, transfers) and the individuals absent from a monthly
@@ -226,6 +241,8 @@ def _apply_one(
         kind=declaration.kind or "",
         month=declaration.month,
         fraction=declaration.fraction or "",
+        sequence=declaration.sequence or "",
+        superseded_by=replacement.superseded_by,
         declaration_id=declaration.declaration_id or "",
         replaced_id=declaration.replaced_id or "",
         envoi_id=envoi.envoi_id or "",
@@ -243,6 +260,7 @@ def _apply_one(
         ],
         batch_size=1000,
     )
+    replacing.mark_earlier(replacement, stored)
     DsnFile.objects.filter(pk=received.pk).update(
         declarations_done=position,
         individual_count=F("individual_count") + len(declaration.individuals),

@@ -499,6 +499,15 @@ def cancel_declaration(
 ) -> Request:
     """A declaration made by mistake (not a termination): while the affiliation is "En
     attente", the employer cancels it with a reason; the invitation link stops working."""
+    return cancel_declaration_step(company=company, request_id=request_id, reason=reason, by=by)
+
+
+@within_business_event
+def cancel_declaration_step(
+    *, company: Company, request_id: int, reason: str, by: User | None
+) -> Request:
+    """`cancel_declaration` as one step of a larger event (a DSN declaration cancelled or
+    replaced by the next one, annule et remplace)."""
     reason = " ".join(reason.split())
     if not reason:
         raise BusinessError(TrackingError.CANCELLATION_REASON_REQUIRED)

@@ -43,6 +43,7 @@ def test_every_app_with_error_codes_is_found() -> None:
         "CoreError",
         "DsnEndError",
         "DsnError",
+        "DsnReplaceError",
         "EnrollmentError",
         "ImportFileError",
         "SignatureError",

@@ -22,7 +22,7 @@ STATE_OWNER = "tracking/services.py"  # `state` is only a request's
 STATUS_OWNER = "enrollment/services.py"
 # The `status` enums each app may set on its own models.
 OWN_STATUS_ENUMS = {
-    "dsn": {"DsnFileStatus"},
+    "dsn": {"DsnFileStatus", "DeclarationStatus"},
     "imports": {"ImportStatus"},
     "notifications": {"MessageStatus"},
     "signatures": {"EnvelopeStatus"},

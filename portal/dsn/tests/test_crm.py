@@ -182,9 +182,7 @@ def test_a_rejected_declaration_of_an_unknown_establishment_has_code_3_and_eetb0
     assert declaration.crm_return_code == "3"
 
 
-def test_an_anomaly_is_information_and_a_value_out_of_the_norm_is_accepted_with_corrections() -> (
-    None
-):
+def test_an_anomaly_is_information_and_leaves_the_declaration_accepted() -> None:
     ended = take_in(monthly(person(extra=[("S21.G00.70.015", "30062025")])), "fin.dsn")
     _, _, root = crm_of(ended)
     ((retour),) = returns(root)
@@ -192,6 +190,8 @@ def test_an_anomaly_is_information_and_a_value_out_of_the_norm_is_accepted_with_
     assert root.findtext("Declaration/CodeRetourDecla") == "0"
     assert root.findtext("Declaration/NbreErreur") == "0"
 
+
+def test_a_value_out_of_the_norm_is_accepted_with_corrections() -> None:
     wrong = [(k, "99" if k == "S21.G00.40.002" else v) for k, v in person()]
     received = take_in(monthly(wrong), "statut.dsn")
     _, _, root = crm_of(received)
