@@ -272,10 +272,13 @@ def _apply_one(
         findings=[finding_dict(f) for f in declaration.findings],
         **counts,
     )
-    DsnOutcome.objects.bulk_create(
-        [_outcome_row(stored, index, result) for index, result in enumerate(results, 1)],
-        batch_size=1000,
-    )
+    for start in range(0, len(results), BATCH):  # rows built a batch at a time too
+        DsnOutcome.objects.bulk_create(
+            [
+                _outcome_row(stored, index, result)
+                for index, result in enumerate(results[start : start + BATCH], start + 1)
+            ]
+        )
     DsnFile.objects.filter(pk=received.pk).update(
         declarations_done=position,
         individual_count=F("individual_count") + individual_count,

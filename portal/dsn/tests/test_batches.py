@@ -7,7 +7,6 @@ import io
 
 import pytest
 
-from portal.companies.models import Company
 from portal.dsn import processing
 from portal.dsn.models import DsnDeclaration, DsnFile
 from portal.dsn.outcomes import OutcomeKind
@@ -38,9 +37,10 @@ def ended(records: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("employer")
 @pytest.mark.parametrize("batch", [1, 2, 1000])
 def test_a_declaration_larger_than_a_batch_has_the_outcomes_of_one_batch(
-    employer: Company, monkeypatch: pytest.MonkeyPatch, batch: int
+    monkeypatch: pytest.MonkeyPatch, batch: int
 ) -> None:
     take_in(monthly(person(), person(ABSENT, "LEROY", "Anne", population="NONCADRES")))
     monkeypatch.setattr(processing, "BATCH", batch)
