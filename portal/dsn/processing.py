@@ -38,7 +38,7 @@ from portal.dsn.outcomes import Outcome, OutcomeKind
 from portal.dsn.parsing import DeclarationEnded, DeclarationStarted, EnvoiStarted, events
 from portal.enrollment.declarations import PreloadedLookups
 
-NIR = "S21.G00.30.001"
+IDENTITY = ("S21.G00.30.001", "S21.G00.30.002", "S21.G00.30.004", "S21.G00.30.006")
 COUNTS = [
     "affiliation_count",
     "termination_count",
@@ -229,7 +229,7 @@ def _apply_one(
         _, adhesion_results = map_adhesions(declaration, company)
         results += adhesion_results
         ended: list[Outcome] = []
-        # Of each individual, only the NIR is kept past its batch: for the absence check.
+        # Of each individual, only its identity is kept past its batch (the absence check).
         present: list[Individual] = []
         for batch in batches:
             individual_count += len(batch)
@@ -242,9 +242,7 @@ def _apply_one(
             ended += ends.apply_contract_ends(
                 part, company=company, by=by, today=today, dsn_file_id=received.pk
             )
-            present += [
-                Individual(i.code, i.line, {NIR: i.nir}) for i in batch if i.nir is not None
-            ]
+            present += [_identity(i) for i in batch if i.nir is not None]
         results += [Result(o) for o in ended]
         # The individuals absent from a monthly DSN.
         everyone = dataclasses.replace(declaration, individuals=present)
@@ -284,6 +282,12 @@ def _apply_one(
         individual_count=F("individual_count") + individual_count,
         **{name: F(name) + value for name, value in counts.items() if value},
     )
+
+
+def _identity(individual: Individual) -> Individual:
+    """The individual reduced to its identifying rubriques (NIR, names, birth date)."""
+    fields = {k: v for k in IDENTITY if (v := individual.fields.get(k)) is not None}
+    return Individual(individual.code, individual.line, fields)
 
 
 def _outcome_row(declaration: DsnDeclaration, position: int, result: Result) -> DsnOutcome:
