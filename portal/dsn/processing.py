@@ -197,6 +197,8 @@ def _apply_one(
     company = Company.objects.filter(siret=siret).first() if siret else None
     results: list[Result] = []
     individual_count = 0
+    # Of each individual, only its identity is kept past its batch (the absence check).
+    present: list[Individual] = []
     if envoi.is_test or company is None:
         individual_count = sum(len(batch) for batch in batches)  # read, never integrated
     if envoi.is_test:
@@ -229,8 +231,6 @@ def _apply_one(
         _, adhesion_results = map_adhesions(declaration, company)
         results += adhesion_results
         ended: list[Outcome] = []
-        # Of each individual, only its identity is kept past its batch (the absence check).
-        present: list[Individual] = []
         for batch in batches:
             individual_count += len(batch)
             part = dataclasses.replace(declaration, individuals=batch)
