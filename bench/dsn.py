@@ -1,7 +1,7 @@
-"""Benchmark the DSN parser on a generated monthly DSN (ISO-8859-1, CRLF).
+"""Benchmark the DSN parser and the whole DSN intake on generated monthly DSNs (ISO-8859-1, CRLF).
 
-    .venv/bin/python bench/dsn.py --megabytes 100        # a file of about 100 MB
-    .venv/bin/python bench/dsn.py --employees 10000      # a 10,000-employee monthly DSN
+    POSTGRES_DB=portal_bench POSTGRES_PORT=54329 .venv/bin/python bench/dsn.py
+    .venv/bin/python bench/dsn.py --megabytes 100 --employees 10000 --databases sqlite
 
 Generates (once, under var/) a realistic monthly DSN: envoi, one declaration, two S21.G00.15
 contracts, then per employee S30 (valid NIR), S40, S70 (one or two, with S73 dependants for
@@ -11,11 +11,21 @@ employee in 50; the S90 totals are right. Then prints, in one run:
 - the floor: a bare loop over the file's lines that only splits `code,'value'`;
 - the project's parser (`portal.dsn.parsing.events`: decode, hierarchy, every value checked
   against the norm, typed individuals out);
-- their ratio, and the peak memory (VmHWM) of each, each run in a fresh process.
+- their ratio, and the peak memory (VmHWM) of each, each run in a fresh process;
+- the whole intake of a 10,000-employee monthly DSN (`services.receive_file` then
+  `processing.process`, as `import_dsn` and the worker run them) on SQLite and on PostgreSQL,
+  side by side: an empty database with the file's establishment and its two contracts
+  parameterised (the "fiche de paramétrage": contract references, organisme codes, the
+  CADRES/NONCADRES populations, the ISOLE/FAMILLE options) is prepared in one process, then
+  the intake runs in a fresh one (as in the worker); its time, its peak memory and what it
+  did (affiliations declared, ends, anomalies, rejections).
 
 Targets (issue 14): a 100 MB file parsed and checked in ≤ 3× the floor, peak memory under
-150 MB whatever the size. The intake (database) is not built yet, so this script measures the
-parser only; the whole-intake figures on SQLite and PostgreSQL come with the intake.
+150 MB whatever the size; the whole intake of a 10,000-employee monthly DSN in ≤ 60 s.
+
+PostgreSQL: the `POSTGRES_*` variables of the settings (POSTGRES_DB defaults to
+`portal_bench_dsn`; the database is created when missing, as the other bench scripts do);
+SQLite: `var/bench-dsn.sqlite3`. The e-mails are queued for the worker, not sent.
 """
 
 from __future__ import annotations
@@ -41,7 +51,7 @@ def nir(i: int) -> str:
     """A valid 13-character NIR (no key): sex, year, month, département, commune, order;
     checked with python-stdnum on its 15-character form."""
     sex = 1 + i % 2
-    year = 60 + (i // 7) % 40
+    year = 60 + (i // 7) % 30  # born 1960–1989
     month = 1 + i % 12
     dept = 1 + (i // 12) % 19  # 01–19: no Corsica ambiguity
     commune = 1 + (i // 228) % 999
@@ -57,7 +67,7 @@ def employee(i: int) -> list[tuple[str, str]]:
         ("S21.G00.30.002", LAST[i % 9]),
         ("S21.G00.30.004", FIRST[i % 10]),
         ("S21.G00.30.005", f"{1 + i % 2:02d}"),
-        ("S21.G00.30.006", f"{1 + i % 28:02d}{1 + i % 12:02d}{1960 + (i // 7) % 40}"),
+        ("S21.G00.30.006", f"{1 + i % 28:02d}{1 + i % 12:02d}{1960 + (i // 7) % 30}"),
         ("S21.G00.30.007", "PARIS"),
         ("S21.G00.30.008", f"{1 + i % 90} RUE DE LA PAIX"),
         ("S21.G00.30.009", "75002"),
@@ -65,8 +75,9 @@ def employee(i: int) -> list[tuple[str, str]]:
         ("S21.G00.30.013", "01"),
         ("S21.G00.30.014", "75"),
         ("S21.G00.30.015", "FR"),
+        ("S21.G00.30.018", f"salarie{i}@bench.example"),
         ("S21.G00.30.019", f"MAT{i:07d}"),
-        ("S21.G00.40.001", f"01{1 + i % 12:02d}{2000 + i % 25}"),
+        ("S21.G00.40.001", f"01{1 + i % 12:02d}{2008 + i % 17}"),  # hired 2008–2024
         ("S21.G00.40.002", "04" if i % 3 == 0 else "06"),
         ("S21.G00.40.003", "01" if i % 3 == 0 else "04"),
         ("S21.G00.40.004", "388a"),
@@ -90,11 +101,13 @@ def employee(i: int) -> list[tuple[str, str]]:
         rows += [("S21.G00.62.001", "30062025"), ("S21.G00.62.002", MOTIFS[i % 5])]
     affiliations = 2 if i % 2 else 1
     for n in range(1, affiliations + 1):
+        if n == 1:  # the health contract's option; the provident contract has none
+            rows.append(("S21.G00.70.004", "FAMILLE" if i % 4 == 1 else "ISOLE"))
         rows += [
-            ("S21.G00.70.004", "FAMILLE" if i % 4 == 1 else "ISOLE"),
             ("S21.G00.70.005", "CADRES" if i % 3 == 0 else "NONCADRES"),
             ("S21.G00.70.012", str(n)),
             ("S21.G00.70.013", str(n)),
+            ("S21.G00.70.014", "01062025"),  # affiliated from the declared month
         ]
         if n == 1 and i % 4 == 1:
             rows += [
@@ -263,58 +276,213 @@ def child(mode: str, path: Path) -> None:
     print(f"{seconds}|{peak_megabytes()}|{summary}")
 
 
-def run_child(mode: str, path: Path) -> tuple[float, float, str]:
+def run(*args: str, env: dict[str, str] | None = None) -> str:
+    """This script again in a fresh process; its last line of output."""
     output = subprocess.run(
-        [sys.executable, __file__, "--child", mode, "--file", str(path)],
+        [sys.executable, __file__, *args],
         capture_output=True,
         text=True,
-        env=os.environ,
+        env=env or os.environ,
         check=False,
     )
     if output.returncode:
         raise SystemExit(output.stderr[-3000:])
-    seconds, peak, summary = output.stdout.strip().splitlines()[-1].split("|")
+    return output.stdout.strip().splitlines()[-1]
+
+
+def run_child(mode: str, path: Path) -> tuple[float, float, str]:
+    seconds, peak, summary = run("--child", mode, "--file", str(path)).split("|")
     return float(seconds), float(peak), summary
+
+
+# The whole intake ----------------------------------------------------------------------------
+
+TODAY = "2025-07-05"  # the week after the generated June 2025 DSN
+
+
+def database_env(database: str) -> dict[str, str]:
+    """The environment of an intake process on `database` ("sqlite" or "postgresql")."""
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    env.setdefault("PORTAL_ENV", "test")
+    # The messages are queued for the worker, as in production (the test settings run tasks
+    # inline): the intake is measured, not the sending of 10,000 e-mails; and the file's
+    # processing, queued on receipt, is run by the benchmark itself.
+    env["TASKS_BACKEND"] = "django_tasks_db.DatabaseBackend"
+    env["MEDIA_ROOT"] = str(ROOT / "var" / "bench-dsn-media")
+    if database == "sqlite":
+        env.pop("POSTGRES_DB", None)
+        env["SQLITE_PATH"] = str(ROOT / "var" / "bench-dsn.sqlite3")
+    else:
+        env.setdefault("POSTGRES_DB", "portal_bench_dsn")
+    return env
+
+
+def setup_django() -> None:
+    import django
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from database import ensure_database  # bench/database.py
+
+    ensure_database()
+    django.setup()
+
+
+def prepare() -> None:
+    """An empty database with the file's establishment and its contracts parameterised."""
+    from datetime import date
+
+    from django.core.management import call_command
+
+    from portal.companies.models import (
+        AccountManager,
+        Company,
+        Contract,
+        ContractKind,
+        InsuredGroup,
+        Product,
+        ProductKind,
+    )
+    from portal.core.models import PostalCode
+    from portal.dsn.models import ContractOption, ContractPopulation
+
+    call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+    if not PostalCode.objects.exists():
+        call_command("load_postal_codes", verbosity=0)
+    manager = AccountManager.objects.create(
+        first_name="Claire", last_name="Moreau", phone="01 84 60 12 34", email="cm@example.org"
+    )
+    base = Product.objects.create(code="NIS/CHN0010", label="Socle", kind=ProductKind.BASE)
+    family = Product.objects.create(code="OPT/FAM", label="Famille", kind=ProductKind.OPTION)
+    company = Company.objects.create(
+        legal_name="SOCIETE FICTIVE SAS",
+        siret="99900000300015",
+        address_street="1 RUE DE L EXEMPLE",
+        postal_code="75010",
+        city="PARIS",
+        account_manager=manager,
+    )
+    contracts = [
+        Contract.objects.create(
+            company=company,
+            number=number,
+            kind=kind,
+            start_date=date(2024, 1, 1),
+            dsn_reference=reference,
+            dsn_organisme=organisme,
+        )
+        for number, kind, reference, organisme in [
+            ("S0001", ContractKind.HEALTH, "SANTE-COLL-0001", "A99999"),
+            ("P0001", ContractKind.PROVIDENT, "PREV-COLL-0002", "P9999"),
+        ]
+    ]
+    for contract in contracts:
+        for suffix, label, code in [("C", "Cadres", "CADRES"), ("NC", "Non-cadres", "NONCADRES")]:
+            group = InsuredGroup.objects.create(
+                contract=contract,
+                code=f"{contract.number}-{suffix}",
+                label=label,
+                base_product=base,
+            )
+            ContractPopulation.objects.create(contract=contract, code=code, insured_group=group)
+            if contract.kind == ContractKind.HEALTH:
+                group.option_products.add(family)
+    health = contracts[0]
+    ContractOption.objects.create(contract=health, code="FAMILLE", product=family)
+    ContractOption.objects.create(contract=health, code="ISOLE", product=None)
+    print("prepared")
+
+
+def intake(path: Path) -> None:
+    """Receive the file and process it, as `import_dsn` does; then what it did."""
+    from datetime import date
+
+    from portal.dsn import processing, services
+    from portal.enrollment.models import Membership
+    from portal.tracking.models import Request
+
+    setup_peak = peak_megabytes()
+    started = time.perf_counter()
+    received, _ = services.receive_file(path.name, path.read_bytes(), None)
+    done = processing.process(received.pk, today=date.fromisoformat(TODAY))
+    seconds = time.perf_counter() - started
+    peak = peak_megabytes()
+    summary = (
+        f"{done.status}: {done.individual_count} individuals, {done.affiliation_count} "
+        f"affiliations, {done.termination_count} terminations, {done.anomaly_count} "
+        f"anomalies, {done.rejected_count} rejected; {Request.objects.count()} requests, "
+        f"{Membership.objects.count()} memberships"
+    )
+    print(f"{seconds}|{peak}|{setup_peak}|{summary}")
+
+
+def run_intake(database: str, path: Path) -> tuple[float, float, float, str] | str:
+    """(seconds, peak MB, MB after Django's set-up, summary), or why it could not run."""
+    env = database_env(database)
+    try:
+        run("--prepare", database, env=env)
+    except SystemExit as failed:
+        return f"not run: {str(failed.code).strip().splitlines()[-1]}"
+    seconds, peak, setup_peak, summary = run(
+        "--intake", database, "--file", str(path), env=env
+    ).split("|")
+    return float(seconds), float(peak), float(setup_peak), summary
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    size = parser.add_mutually_exclusive_group()
-    size.add_argument("--employees", type=int)
-    size.add_argument("--megabytes", type=float)
+    parser.add_argument("--megabytes", type=float, default=100, help="the parser's file")
+    parser.add_argument("--employees", type=int, default=10_000, help="the intake's file")
+    parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--child", choices=["floor", "project"])
+    parser.add_argument("--prepare", choices=["sqlite", "postgresql"])
+    parser.add_argument("--intake", choices=["sqlite", "postgresql"])
     parser.add_argument("--file", type=Path)
-    parser.add_argument("--runs", type=int, default=3, help="best of N runs")
+    parser.add_argument("--runs", type=int, default=3, help="best of N runs (parser)")
     args = parser.parse_args()
     if args.child:
         child(args.child, args.file)
         return
-    if args.employees is None and args.megabytes is None:
-        args.megabytes = 100
-    name = (
-        f"bench-dsn-{args.employees}e.dsn"
-        if args.employees
-        else f"bench-dsn-{args.megabytes:g}mb.dsn"
-    )
-    path = ROOT / "var" / name
-    path.parent.mkdir(exist_ok=True)
-    employees = generate(path, employees=args.employees, megabytes=args.megabytes)
-    megabytes = path.stat().st_size / 1_000_000
-    print(f"{path.name}: {megabytes:.1f} MB, {employees} employees")
-    results = {}
-    for mode in ("floor", "project"):
-        runs = [run_child(mode, path) for _ in range(args.runs)]
-        results[mode] = min(runs)  # best time (the machine is shared)
-    print(f"{'':28}{'seconds':>10}{'MB/s':>9}{'peak MB':>10}")
-    for label, (seconds, peak, summary) in (
-        ("floor (split only)", results["floor"]),
-        ("parser (parse + check)", results["project"]),
-    ):
-        print(f"{label:28}{seconds:10.2f}{megabytes / seconds:9.1f}{peak:10.1f}  {summary}")
-    ratio = results["project"][0] / results["floor"][0]
-    peak = results["project"][1]
-    print(f"ratio parser / floor: {ratio:.2f}× (target ≤ 3×)")
-    print(f"parser peak memory: {peak:.0f} MB (target < 150 MB)")
+    if args.prepare or args.intake:
+        setup_django()
+        prepare() if args.prepare else intake(args.file)
+        return
+    (ROOT / "var").mkdir(exist_ok=True)
+    results: dict[str, tuple[float, float, str]] = {}
+    if args.megabytes:
+        path = ROOT / "var" / f"bench-dsn-{args.megabytes:g}mb-v2.dsn"
+        employees = generate(path, employees=None, megabytes=args.megabytes)
+        megabytes = path.stat().st_size / 1_000_000
+        print(f"Parser: {path.name}, {megabytes:.1f} MB, {employees} employees")
+        for mode in ("floor", "project"):
+            runs = [run_child(mode, path) for _ in range(args.runs)]
+            results[mode] = min(runs)  # best time (the machine is shared)
+        print(f"{'':28}{'seconds':>10}{'MB/s':>9}{'peak MB':>10}")
+        for label, (seconds, peak, summary) in (
+            ("floor (split only)", results["floor"]),
+            ("parser (parse + check)", results["project"]),
+        ):
+            print(f"{label:28}{seconds:10.2f}{megabytes / seconds:9.1f}{peak:10.1f}  {summary}")
+        ratio = results["project"][0] / results["floor"][0]
+        print(f"ratio parser / floor: {ratio:.2f}× (target ≤ 3×)")
+        print(f"parser peak memory: {results['project'][1]:.0f} MB (target < 150 MB)")
+    if args.employees and args.databases:
+        path = ROOT / "var" / f"bench-dsn-{args.employees}e-v2.dsn"
+        generate(path, employees=args.employees, megabytes=None)
+        print(
+            f"\nWhole intake (receive_file + processing.process): {path.name}, "
+            f"{path.stat().st_size / 1_000_000:.1f} MB, {args.employees} employees"
+        )
+        print(f"{'':12}{'seconds':>10}{'peak MB':>9}{'(set-up)':>10}")
+        for database in args.databases.split(","):
+            measured = run_intake(database, path)
+            if isinstance(measured, str):
+                print(f"{database:12}{measured}")
+                continue
+            seconds, peak, setup_peak, summary = measured
+            print(f"{database:12}{seconds:10.1f}{peak:9.0f}{setup_peak:10.0f}  {summary}")
+        print("target: ≤ 60 s for 10,000 employees")
 
 
 if __name__ == "__main__":

@@ -160,7 +160,8 @@ def absent_affiliated(declaration: model.Declaration, *, company: Company) -> li
         memberships = memberships.filter(effective_date__lte=last_day)
     outcomes: list[Outcome] = []
     seen: set[int] = set()
-    for membership in memberships.order_by("employee__search_name", "employee_id"):
+    ordered = memberships.order_by("employee__search_name", "employee_id")
+    for membership in ordered.iterator(chunk_size=2000):  # the company's whole staff: streamed
         employee = membership.employee
         if employee.pk in seen or (employee.nir_digest and employee.nir_digest in declared):
             continue

@@ -114,14 +114,16 @@ class Norm:
     mandatory: dict[str, dict[str, tuple[str, ...]]]
     # Lines already found valid, as `rubrique,'value` (the parser's fast path: one set lookup),
     # at most VALID_PER_RUBRIQUE per rubrique so that memory stays bounded.
-    valid_lines: set[str] = field(default_factory=set)
+    # Each maps to its (rubrique, value): one dict lookup hands the hot loop both, already
+    # hashed for the record's dicts.
+    valid_lines: dict[str, tuple[str, str]] = field(default_factory=dict)
     valid_counts: dict[str, int] = field(default_factory=dict)
 
-    def remember(self, rubrique: str, line: str) -> None:
+    def remember(self, rubrique: str, line: str, value: str) -> None:
         count = self.valid_counts.get(rubrique, 0)
         if count < VALID_PER_RUBRIQUE:
             self.valid_counts[rubrique] = count + 1
-            self.valid_lines.add(line)
+            self.valid_lines[line] = (rubrique, value)
 
     def check(self, spec: FieldSpec, value: str) -> tuple[FindingCode, dict[str, object]] | None:
         """The first problem of `value` for `spec`, or None."""

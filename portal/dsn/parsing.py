@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -58,6 +58,8 @@ _NON_ASCII = re.compile(rb"[\x80-\xff]")
 # rarely followed by a byte from 0x80 to 0xBF): a hit sends the chunk to the line-by-line path.
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
 _ASCII = bytes(range(128))
+_NATURE = "S20.G00.05.001"
+_REQUIRED_CHILDREN = norms.REQUIRED_CHILDREN
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +141,10 @@ _EMPLOYER_BLOCKS = frozenset({"S21.G00.06", "S21.G00.11"})
 Opened = tuple[dict[str, str] | None, dict[str, int] | None, bool]
 _DROPPED: Opened = (None, None, True)
 _DROPPED_UNKNOWN: Opened = (None, None, False)
+# A block's parent block, maximum occurrences, attacher, shared occurrence (dropped leaves).
+BlockInfo = tuple[
+    str | None, int | None, Callable[[str, int, object], _Occurrence] | None, _Occurrence | None
+]
 _RECORD_BLOCKS = (
     "S21.G00.15",
     "S21.G00.16",
@@ -185,8 +191,18 @@ class _Reader:
         for code in _RECORD_BLOCKS:
             attachers[code] = self.attach_record
         self.attachers = attachers
-        self.block_info = {
-            code: (spec.parent, spec.maximum, attachers.get(code))
+        # A dropped block without child blocks keeps no state while open (no counts, no
+        # fields): one shared occurrence per code stands for all of them on the stack.
+        parents = {spec.parent for spec in self.norm.blocks.values()}
+        self.block_info: dict[str, BlockInfo] = {
+            code: (
+                spec.parent,
+                spec.maximum,
+                attachers.get(code),
+                _Occurrence(code, 0, None, None)
+                if code not in attachers and code not in parents
+                else None,
+            )
             for code, spec in self.norm.blocks.items()
         }
         self.required_nature: str | None = None
@@ -364,43 +380,49 @@ class _Reader:
         return None
 
     def run(self, stream: BinaryIO) -> Iterator[Event]:
-        """The hot loop. A line already seen valid (`norm.valid_lines`) costs one set lookup,
-        one slice and the block comparison; any other line takes the careful path."""
+        """The hot loop. A line already seen valid (`norm.valid_lines`) costs one dict lookup
+        and the block comparison; any other line takes the careful path."""
         out = self.out
-        valid_lines = self.norm.valid_lines
+        norm = self.norm  # changes only when a block opens (the envoi's version is read)
+        valid_line = norm.valid_lines.get
+        norm_fields = norm.fields
         report = self.report
+        open_block = self.open
         cur_key = cur_bound = cur_code = ""
         cur_fields: dict[str, str] | None = None
         cur_lines: dict[str, int] | None = None
         cur_known = True
         number = 0
         for items in self.chunks(stream):
-            for item in items:
-                number += 1
-                if item in valid_lines:
-                    key = item[:14]
+            for number, item in enumerate(items, number + 1):  # noqa: B020 (carried on)
+                known = valid_line(item)
+                if known is not None:
+                    key, value = known
                     if not (cur_key < key < cur_bound):
                         code = key[:10]
                         if cur_code < key <= cur_key:
-                            self.check_restart(code, number, key, item[16:])
+                            self.check_restart(code, number, key, value)
                         self.number = number
-                        cur_fields, cur_lines, cur_known = self.open(code, number)
+                        cur_fields, cur_lines, cur_known = open_block(code, number)
                         cur_code = code
                         cur_bound = code + "/"
-                        valid_lines = self.norm.valid_lines
+                        if self.norm is not norm:
+                            norm = self.norm
+                            valid_line = norm.valid_lines.get
+                            norm_fields = norm.fields
                         if out:
                             yield from out
                             out.clear()
                     cur_key = key
                     if cur_fields is not None:
-                        cur_fields[key] = item[16:]
+                        cur_fields[key] = value
                         cur_lines[key] = number  # type: ignore[index]
                     continue
                 # Off the fast path: a line to read carefully, a value to check.
                 if (
                     item[:1] == "\x00"
                     or item[14:16] != ",'"
-                    or (item[:14] not in self.norm.fields and _KEY_RE.fullmatch(item[:14]) is None)
+                    or (item[:14] not in norm_fields and _KEY_RE.fullmatch(item[:14]) is None)
                 ):
                     found = self.careful(item, number)
                     if found is None:
@@ -428,28 +450,31 @@ class _Reader:
                     if cur_code < key <= cur_key:
                         self.check_restart(code, number, key, value)
                     self.number = number
-                    cur_fields, cur_lines, cur_known = self.open(code, number)
+                    cur_fields, cur_lines, cur_known = open_block(code, number)
                     cur_code = code
                     cur_bound = code + "/"
-                    valid_lines = self.norm.valid_lines
+                    if self.norm is not norm:
+                        norm = self.norm
+                        valid_line = norm.valid_lines.get
+                        norm_fields = norm.fields
                 cur_key = key
                 if not value:
                     report(FindingCode.EMPTY_VALUE, number, key, value)
                 else:
-                    spec = self.norm.fields.get(key)
+                    spec = norm_fields.get(key)
                     if spec is not None:
-                        problem = self.norm.check(spec, value)
+                        problem = norm.check(spec, value)
                         if problem is not None:
                             report(problem[0], number, key, value, **problem[1])
                         elif plain:
-                            self.norm.remember(key, item)
+                            norm.remember(key, item, value)
                     elif cur_known and not norms.is_service(key):
                         report(
                             FindingCode.UNKNOWN_RUBRIQUE,
                             number,
                             key,
                             value,
-                            version=self.norm.version,
+                            version=norm.version,
                         )
                     if cur_fields is not None:
                         cur_fields[key] = value
@@ -495,7 +520,7 @@ class _Reader:
                 FindingCode.UNKNOWN_BLOCK, line, code, block=code, version=self.norm.version
             )
             return _DROPPED_UNKNOWN
-        parent_code, maximum, attach = info
+        parent_code, maximum, attach, leaf = info
         stack = self.stack
         if parent_code is None:
             while stack:
@@ -529,7 +554,7 @@ class _Reader:
             counts[code] = count + 1
         parent.last_child = code
         if attach is None:  # a block the model does not keep: checked, then dropped
-            stack.append(_Occurrence(code, line, None, None))
+            stack.append(leaf or _Occurrence(code, line, None, None))
             return _DROPPED
         occurrence = attach(code, line, parent.obj)
         stack.append(occurrence)
@@ -626,7 +651,13 @@ class _Reader:
         if fields is None:  # not kept: nothing more to check
             return
         code = occurrence.code
-        for rubrique in self.required().get(code, ()):
+        declaration = self.declaration  # required(), inlined: a close per block occurrence
+        nature = declaration.fields.get(_NATURE) if declaration is not None else "01"
+        if nature == self.required_nature and self.required_norm is self.norm:
+            required = self.required_now
+        else:
+            required = self.required()
+        for rubrique in required.get(code, ()):
             if rubrique not in fields:
                 spec = self.norm.fields.get(rubrique)
                 self.report(
@@ -636,7 +667,7 @@ class _Reader:
                     missing=rubrique,
                     name=spec.name if spec else "",
                 )
-        for child in norms.REQUIRED_CHILDREN.get(code, ()):
+        for child in _REQUIRED_CHILDREN.get(code, ()):
             if not occurrence.counts or child not in occurrence.counts:
                 self.report(
                     FindingCode.MISSING_BLOCK,

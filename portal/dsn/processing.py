@@ -3,11 +3,13 @@ declarations one by one, each in one durable transaction that also moves the fil
 (`declarations_done`). A worker stopped in the middle reads the file again and resumes at that
 position: no declaration is lost or applied twice.
 
-The file is walked as a stream of events: only the declaration being applied is in memory.
+The file is walked as a stream of events: of the declaration being applied, only a batch of
+individuals (`BATCH`) is in memory at a time, all in the declaration's one transaction.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import date
 from typing import Any, BinaryIO, cast
@@ -22,7 +24,7 @@ from portal.core.audit import AuditAction
 from portal.core.crypto import digest
 from portal.dsn import crm, ends, replacing
 from portal.dsn.errors import DsnError, DsnRefused, Finding
-from portal.dsn.mapping import Result, apply_affiliations, nir15
+from portal.dsn.mapping import Result, apply_affiliations, map_adhesions, nir15
 from portal.dsn.model import Declaration, Envoi, Individual
 from portal.dsn.models import (
     COUNTERS,
@@ -36,6 +38,7 @@ from portal.dsn.outcomes import Outcome, OutcomeKind
 from portal.dsn.parsing import DeclarationEnded, DeclarationStarted, EnvoiStarted, events
 from portal.enrollment.declarations import PreloadedLookups
 
+IDENTITY = ("S21.G00.30.001", "S21.G00.30.002", "S21.G00.30.004", "S21.G00.30.006")
 COUNTS = [
     "affiliation_count",
     "termination_count",
@@ -130,37 +133,54 @@ def _read(received: DsnFile, data: BinaryIO) -> bool:
     return True
 
 
-def _declarations(data: BinaryIO, skip: int) -> Iterator[tuple[int, Envoi, Declaration]]:
-    """(position, envoi, declaration with its individuals) from position `skip` on."""
+BATCH = 1000  # individuals applied at a time: a declaration is never whole in memory
+
+
+def _declarations(
+    data: BinaryIO, skip: int
+) -> Iterator[tuple[int, Envoi, Declaration, Iterator[list[Individual]]]]:
+    """(position, envoi, declaration, its individuals in batches) from position `skip` on.
+
+    The batches read on in the same stream of events: the caller takes every batch of a
+    declaration before asking for the next one; the declaration's findings are complete once
+    its last batch is taken."""
     envoi: Envoi | None = None
-    current: Declaration | None = None
     position = 0
-    for event in events(data):
+    stream = events(data)
+
+    def batches() -> Iterator[list[Individual]]:
+        batch: list[Individual] = []
+        for event in stream:
+            if isinstance(event, Individual):
+                batch.append(event)
+                if len(batch) >= BATCH:
+                    yield batch
+                    batch = []
+            elif isinstance(event, DeclarationEnded):
+                break
+        if batch:
+            yield batch
+
+    for event in stream:
         if isinstance(event, EnvoiStarted):
             envoi = event.envoi
         elif isinstance(event, DeclarationStarted):
             position += 1
-            current = event.declaration if position > skip else None
-        elif isinstance(event, Individual):
-            if current is not None:
-                current.individuals.append(event)
-        elif isinstance(event, DeclarationEnded):
-            if current is not None and envoi is not None:
-                yield position, envoi, current
-            current = None
+            if position > skip and envoi is not None:
+                yield position, envoi, event.declaration, batches()
 
 
 def _apply(received: DsnFile, data: BinaryIO, max_declarations: int | None, today: date) -> None:
     lookups: dict[int, PreloadedLookups] = {}
     declarations = _declarations(data, received.declarations_done)
-    for applied, (position, envoi, declaration) in enumerate(declarations):
+    for applied, (position, envoi, declaration, batches) in enumerate(declarations):
         if max_declarations is not None and applied >= max_declarations:
             return
         with transaction.atomic(durable=True):  # one declaration, one commit: resumable after
             locked = DsnFile.objects.select_for_update().get(pk=received.pk)
             if locked.status != DsnFileStatus.APPLYING or locked.declarations_done != position - 1:
                 return  # another worker is on this file
-            _apply_one(locked, position, envoi, declaration, today, lookups)
+            _apply_one(locked, position, envoi, declaration, batches, today, lookups)
     _finish(received)
 
 
@@ -169,6 +189,7 @@ def _apply_one(
     position: int,
     envoi: Envoi,
     declaration: Declaration,
+    batches: Iterator[list[Individual]],
     today: date,
     lookups: dict[int, PreloadedLookups],
 ) -> None:
@@ -181,6 +202,11 @@ def _apply_one(
         Company.objects.select_for_update().filter(pk=company.pk).first()
         # Annule et remplace, duplicates, order independence (`replacing.py`).
         replacement = replacing.plan(declaration, company, received.pk)
+    individual_count = 0
+    # Of each individual, only its identity is kept past its batch (the absence check).
+    present: list[Individual] = []
+    if envoi.is_test or company is None or replacement.status is not None:
+        individual_count = sum(len(batch) for batch in batches)  # read, never integrated
     if envoi.is_test:
         status = DeclarationStatus.TEST  # recorded, never integrated
     elif company is None:
@@ -208,24 +234,40 @@ def _apply_one(
         if company.pk not in lookups:
             lookups[company.pk] = PreloadedLookups(company)
         by = received.uploaded_by
-        results = replacement.results + replacing.undo_earlier(
-            replacement,
-            declaration,
-            company=company,
-            by=by,
-            file_name=received.original_name,
-            dsn_file_id=received.pk,
-        )
-        results += apply_affiliations(
-            declaration, company=company, by=by, today=today, lookups=lookups[company.pk]
-        )
-        # S62 (ends of contract, 099, transfers) and the individuals absent from a monthly
-        # DSN, in this same transaction.
-        ended = ends.apply_contract_ends(
-            declaration, company=company, by=by, today=today, dsn_file_id=received.pk
-        )
+        results = list(replacement.results)
+        if replacement.earlier:
+            # A replacement withdraws what the earlier declaration produced and it no longer
+            # declares, before applying itself: it is read whole (replacements are rare).
+            everything = [i for batch in batches for i in batch]
+            batches = iter([everything] if everything else [])
+            results += replacing.undo_earlier(
+                replacement,
+                dataclasses.replace(declaration, individuals=everything),
+                company=company,
+                by=by,
+                file_name=received.original_name,
+                dsn_file_id=received.pk,
+            )
+        # The S15 returns come once, before the individuals' (each batch repeats them).
+        _, adhesion_results = map_adhesions(declaration, company)
+        results += adhesion_results
+        ended: list[Outcome] = []
+        for batch in batches:
+            individual_count += len(batch)
+            part = dataclasses.replace(declaration, individuals=batch)
+            affiliated = apply_affiliations(
+                part, company=company, by=by, today=today, lookups=lookups[company.pk]
+            )
+            results += affiliated[len(adhesion_results) :]
+            # S62 (ends of contract, 099, transfers), in this same transaction.
+            ended += ends.apply_contract_ends(
+                part, company=company, by=by, today=today, dsn_file_id=received.pk
+            )
+            present += [_identity(i) for i in batch if i.nir is not None]
         results += [Result(o) for o in ended]
-        results += [Result(o) for o in ends.absent_affiliated(declaration, company=company)]
+        # The individuals absent from a monthly DSN.
+        everyone = dataclasses.replace(declaration, individuals=present)
+        results += [Result(o) for o in ends.absent_affiliated(everyone, company=company)]
     counts = dict.fromkeys(COUNTS, 0)
     for result in results:
         counter = COUNTERS.get(result.outcome.kind)
@@ -247,28 +289,35 @@ def _apply_one(
         replaced_id=declaration.replaced_id or "",
         envoi_id=envoi.envoi_id or "",
         status=status,
-        individual_count=len(declaration.individuals),
+        individual_count=individual_count,
         findings=[finding_dict(f) for f in declaration.findings],
         **counts,
     )
     # The declared identities, for the employer's "Rapprochement DSN" (by the outcome's NIR).
-    identities = {i.nir: i for i in declaration.individuals if i.nir}
-    rows = DsnOutcome.objects.bulk_create(
-        [
-            _with_identity(_outcome_row(stored, index, result), identities)
-            for index, result in enumerate(results, 1)
-        ],
-        batch_size=1000,
-    )
+    identities = {i.nir: i for i in present if i.nir}
+    rows: list[DsnOutcome] = []
+    for start in range(0, len(results), BATCH):  # rows built a batch at a time too
+        rows += DsnOutcome.objects.bulk_create(
+            [
+                _with_identity(_outcome_row(stored, index, result), identities)
+                for index, result in enumerate(results[start : start + BATCH], start + 1)
+            ]
+        )
     replacing.mark_earlier(replacement, stored)
     DsnFile.objects.filter(pk=received.pk).update(
         declarations_done=position,
-        individual_count=F("individual_count") + len(declaration.individuals),
+        individual_count=F("individual_count") + individual_count,
         **{name: F(name) + value for name, value in counts.items() if value},
     )
     # The compte rendu métier, stored with the declaration in this transaction (none for a
     # test envoi).
     crm.store(envoi, declaration, stored, rows)
+
+
+def _identity(individual: Individual) -> Individual:
+    """The individual reduced to its identifying rubriques (NIR, names, birth date)."""
+    fields = {k: v for k in IDENTITY if (v := individual.fields.get(k)) is not None}
+    return Individual(individual.code, individual.line, fields)
 
 
 def _outcome_row(declaration: DsnDeclaration, position: int, result: Result) -> DsnOutcome:
