@@ -498,22 +498,27 @@ def _join_existing(
         except BusinessError as error:
             results[index] = Result(_rejection(person.individual, error.problems))
             continue
-        outcome = results[index].outcome
-        results[index] = Result(
-            Outcome(
-                kind=OutcomeKind.AFFILIATION_CREATED,
-                nir=outcome.nir,
-                name=outcome.name,
-                line=person.individual.line,
-                rubrique="S21.G00.30.001",
-                value=person.individual.nir or "",
-                request_id=request.pk,
-            ),
-            entries[0][0].contract.pk,
-            lead.option or "",
-            lead.population or "",
-        )
+        results[index] = _created(results[index].outcome, person, request.pk)
     return others
+
+
+def _created(pending: Outcome, person: _Joining, request_id: int) -> Result:
+    """The outcome of a person affiliated: the request opened, about the lead contract."""
+    lead_target, _, lead_affiliation, _ = _health_first(person.entries)[0]
+    return Result(
+        Outcome(
+            kind=OutcomeKind.AFFILIATION_CREATED,
+            nir=pending.nir,
+            name=pending.name,
+            line=person.individual.line,
+            rubrique="S21.G00.30.001",
+            value=person.individual.nir or "",
+            request_id=request_id,
+        ),
+        lead_target.contract.pk,
+        lead_affiliation.option or "",
+        lead_affiliation.population or "",
+    )
 
 
 def _declare(
@@ -559,22 +564,7 @@ def _declare(
         ).select_related("contract")
     }
     for (index, person, _), done in zip(accepted, declared, strict=True):
-        lead_target, _, lead_affiliation, _ = _health_first(person.entries)[0]
-        outcome = results[index].outcome
-        results[index] = Result(
-            Outcome(
-                kind=OutcomeKind.AFFILIATION_CREATED,
-                nir=outcome.nir,
-                name=outcome.name,
-                line=person.individual.line,
-                rubrique="S21.G00.30.001",
-                value=person.individual.nir or "",
-                request_id=done.request_id,
-            ),
-            lead_target.contract.pk,
-            lead_affiliation.option or "",
-            lead_affiliation.population or "",
-        )
+        results[index] = _created(results[index].outcome, person, done.request_id)
         membership = leads.get(done.employee_id)
         if membership is not None:
             prefill_dependants(membership=membership, dependants=_dependants(person), by=by)
