@@ -367,8 +367,18 @@ class DsnError(ErrorCode):
     )
     AFFILIATION_ENDED = (
         "iaff15",
+        "Fin d'affiliation au {date} (S21.G00.70.015) sans fin du contrat de travail, pour une "
+        "personne qui n'est pas affiliée à ce contrat dans le portail : à examiner.",
+    )
+    AFFILIATION_END_APPLIED = (
+        "iaff16",
         "Fin d'affiliation au {date} (S21.G00.70.015) sans fin du contrat de travail : "
-        "à examiner, aucune radiation n'est faite.",
+        "l'affiliation au contrat {reference} est résiliée (sans portabilité), les autres "
+        "contrats continuent.",
+    )
+    AFFILIATION_END_ALREADY = (
+        "iaff17",
+        "Fin d'affiliation au {date} (S21.G00.70.015) déjà prise en compte : aucun changement.",
     )
     OPTION_CHANGED = (
         "iaff03",

@@ -5,6 +5,7 @@ anomaly / a rejection. Runs inside the declaration's transaction; writes nothing
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ from portal.enrollment.declarations import (
 )
 from portal.enrollment.models import Employee, Membership, MembershipStatus
 from portal.enrollment.services import PrefilledDependant, prefill_dependants
+from portal.terminations.rules import TerminationMotif
+from portal.terminations.services import terminate_membership_step
 from portal.tracking.models import Source
 from portal.tracking.services import declare_employees, declare_more_contracts
 
@@ -274,6 +277,13 @@ def apply_affiliations(
             if contract.pk in seen:
                 continue
             seen.add(contract.pk)
+            if affiliation.end_date is not None:
+                ending = _end_affiliation(
+                    individual, work, affiliation, target, company=company, by=by, today=today
+                )
+                if ending is not None:
+                    results.append(ending)
+                    continue
             result = _check_affiliation(
                 individual,
                 affiliation,
@@ -290,6 +300,68 @@ def apply_affiliations(
             results.append(Result(_outcome(OutcomeKind.AFFILIATION_CREATED, individual)))
     _declare(joining, results, company=company, by=by, today=today, lookups=lookups)
     return results
+
+
+def _end_affiliation(
+    individual: Individual,
+    work: WorkContract,
+    affiliation: Affiliation,
+    target: _Target,
+    *,
+    company: Company,
+    by: User | None,
+    today: date,
+) -> Result | None:
+    """S21.G00.70.015: this one affiliation ends without an end of the employment contract
+    (dsn.md §4.5 b): the person's current membership on that contract is terminated at that
+    date through the form's termination step (no portability: the employment goes on), the
+    other contracts continue. None when the person has no membership on it (then it is an
+    anomaly for staff, `_check_affiliation`)."""
+    assert affiliation.end_date is not None
+    nir = nir15(individual.nir)
+    contract = target.contract
+    memberships = Membership.objects.filter(
+        employee__company=company, employee__nir_digest=digest(nir), contract=contract
+    ).order_by("-pk")
+    current = memberships.filter(status__in=CURRENT).first()
+    rubrique = "S21.G00.70.015"
+    params = {"date": f"{affiliation.end_date:%d/%m/%Y}", "reference": contract.dsn_reference}
+
+    def result(kind: OutcomeKind, code: DsnError, request_id: int | None = None) -> Result:
+        outcome = _outcome(
+            kind,
+            individual,
+            code=code,
+            rubrique=rubrique,
+            record_line=affiliation.line_of(rubrique) or affiliation.line,
+            value=affiliation.get(rubrique) or "",
+            **params,
+        )
+        outcome = dataclasses.replace(outcome, request_id=request_id)
+        return Result(outcome, contract.pk, affiliation.option or "", affiliation.population or "")
+
+    if current is None:
+        ended = memberships.filter(
+            status=MembershipStatus.TERMINATED, end_date=affiliation.end_date
+        ).exists()
+        return result(OutcomeKind.NO_CHANGE, DsnError.AFFILIATION_END_ALREADY) if ended else None
+    try:
+        termination = terminate_membership_step(
+            company=company,
+            membership_id=current.pk,
+            hire_date=work.start_date,
+            termination_date=affiliation.end_date,
+            motif=TerminationMotif.EXCEPTIONAL_OR_AFTER_WAIVER,
+            portability=None,
+            by=by,
+            today=today,
+            source=Source.DSN,
+        )
+    except BusinessError as error:
+        return Result(_rejection(individual, error.problems), contract.pk)
+    return result(
+        OutcomeKind.TERMINATION_CREATED, DsnError.AFFILIATION_END_APPLIED, termination.request_id
+    )
 
 
 def _check_affiliation(

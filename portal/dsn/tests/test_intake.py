@@ -733,19 +733,7 @@ def test_an_employee_of_the_health_contract_declared_in_the_provident_one_joins_
         effective_date=date(2025, 6, 2),
         insured_group_ids=[InsuredGroup.objects.get(code="S0001-C").pk],
     )
-    provident_adhesion = [
-        ("S21.G00.15.001", "PREV-COLL-0002"),
-        ("S21.G00.15.002", "P9999"),
-        ("S21.G00.15.004", "01"),
-        ("S21.G00.15.005", "2"),
-    ]
-    provident_affiliation = [
-        ("S21.G00.70.005", "CADRES"),
-        ("S21.G00.70.012", "2"),
-        ("S21.G00.70.013", "2"),
-    ]
-    body = [*dsn_files.declaration(), *provident_adhesion, *person(), *provident_affiliation]
-    received = take_in(dsn_files.build(body))
+    received = take_in(with_provident([*person(), *provident_affiliation()]))
     assert sorted(kind for kind, _, _ in outcomes(received)) == [
         OutcomeKind.AFFILIATION_CREATED,
         OutcomeKind.NO_CHANGE,
@@ -761,3 +749,58 @@ def test_an_employee_of_the_health_contract_declared_in_the_provident_one_joins_
     # Still to enroll in both: one dossier, led by the health membership.
     provident = Membership.objects.get(contract__number="P0001")
     assert Dossier.of(provident).lead.contract.number == "S0001"
+
+
+@pytest.mark.django_db
+def test_an_affiliation_ended_without_end_of_contract_terminates_that_contract_only(
+    employer: Company,
+) -> None:
+    take_in(with_provident([*person(), *provident_affiliation()]))
+    assert Membership.objects.filter(status=MembershipStatus.PRE_ENROLLED).count() == 2
+    health_ends = [*person(extra=[("S21.G00.70.015", "30062025")]), *provident_affiliation()]
+    july = take_in(with_provident(health_ends, month="01072025"), "juillet.dsn")
+    assert [(kind, code) for kind, code, _ in outcomes(july)] == [
+        (OutcomeKind.TERMINATION_CREATED, "iaff16"),
+        (OutcomeKind.NO_CHANGE, ""),
+    ]
+    statuses = Membership.objects.order_by("contract__kind").values_list(
+        "contract__number", "status", "end_date"
+    )
+    assert list(statuses) == [
+        ("S0001", MembershipStatus.TERMINATED, date(2025, 6, 30)),
+        ("P0001", MembershipStatus.PRE_ENROLLED, None),
+    ]
+    termination = Request.objects.get(reason=Reason.TERMINATION)
+    assert termination.source == Source.DSN
+    # The August DSN repeating the end: nothing more.
+    august = take_in(with_provident(health_ends, month="01082025"), "aout.dsn")
+    assert [(kind, code) for kind, code, _ in outcomes(august)] == [
+        (OutcomeKind.NO_CHANGE, "iaff17"),
+        (OutcomeKind.NO_CHANGE, ""),
+    ]
+    assert Request.objects.filter(reason=Reason.TERMINATION).count() == 1
+
+
+PROVIDENT_ADHESION = [
+    ("S21.G00.15.001", "PREV-COLL-0002"),
+    ("S21.G00.15.002", "P9999"),
+    ("S21.G00.15.004", "01"),
+    ("S21.G00.15.005", "2"),
+]
+
+
+def with_provident(records: list[tuple[str, str]], *, month: str = "") -> bytes:
+    """A monthly DSN declaring the provident contract too (a second S15, n° 2)."""
+    body = [*dsn_files.declaration(), *PROVIDENT_ADHESION]
+    if month:
+        body = [(k, month if k == "S20.G00.05.005" else v) for k, v in body]
+    return dsn_files.build([*body, *records])
+
+
+def provident_affiliation() -> list[tuple[str, str]]:
+    """The person's S70 on the provident contract (S15 n° 2 of `with_provident`)."""
+    return [
+        ("S21.G00.70.005", "CADRES"),
+        ("S21.G00.70.012", "2"),
+        ("S21.G00.70.013", "2"),
+    ]
