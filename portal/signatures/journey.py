@@ -76,11 +76,27 @@ def _affiliation_requests(membership: Membership, state: str) -> list[Request]:
     )
 
 
+def _signed_of(membership: Membership) -> Membership:
+    """The signed membership an affiliation request is about, locked: its own, or — the
+    request of a dossier whose health membership was waived meanwhile — the employee's signed
+    one (the provident contract they went on to sign)."""
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if locked.status == MembershipStatus.SIGNED:
+        return locked
+    signed = (
+        Membership.objects.select_for_update()
+        .filter(employee_id=locked.employee_id, status=MembershipStatus.SIGNED)
+        .order_by("pk")
+        .first()
+    )
+    return signed or locked
+
+
 @transaction.atomic(durable=True)
 def close_enrollment(*, membership: Membership, by: User) -> Membership:
     """The insurer checked a signed dossier: the request is "Clôturée" and every membership
     of the dossier "Mis en gestion"."""
-    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    locked = _signed_of(membership)
     if locked.status != MembershipStatus.SIGNED:
         raise BusinessError(SignatureError.CLOSE_NOT_SIGNED)
     now = timezone.now()
@@ -107,7 +123,7 @@ def send_back_enrollment(*, membership: Membership, reason: str, by: User) -> Me
     reason = " ".join(reason.split())
     if not reason:
         raise BusinessError(SignatureError.CORRECTION_REASON_REQUIRED)
-    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    locked = _signed_of(membership)
     if locked.status != MembershipStatus.SIGNED:
         raise BusinessError(SignatureError.RETURN_NOT_SIGNED)
     now = timezone.now()

@@ -433,6 +433,17 @@ def test_a_granted_health_waiver_keeps_the_affiliation_and_link_for_the_providen
     assert (lead.status, provident.status) == (MembershipStatus.WAIVED, MembershipStatus.SIGNED)
     affiliation.refresh_from_db()
     assert affiliation.state == State.IN_PROGRESS
+    # Staff close the affiliation request (made on the waived health membership): the
+    # provident membership it led to is "Mis en gestion".
+    staff = CommitClient()
+    staff.force_login(staff_user)
+    staff.post(
+        reverse("admin:tracking_request_changelist"),
+        {"action": "close_enrollments", "_selected_action": [affiliation.pk]},
+    )
+    affiliation.refresh_from_db()
+    provident.refresh_from_db()
+    assert (affiliation.state, provident.status) == (State.CLOSED, MembershipStatus.ACTIVE)
 
 
 @pytest.mark.django_db
