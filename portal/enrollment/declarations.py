@@ -182,28 +182,9 @@ def validate_declaration(
         result.add("nir", warnings, warning=True)
     if d.fund_code and not FUND_CODE_RE.match(d.fund_code):
         result.error("fund_code", EnrollmentError.FUND_CODE_FORMAT)
-    if d.hire_date and d.effective_date and groups:
-        # The latest start of the contracts joined: covered by each from its own start.
-        for problem in check_employment_dates(
-            hire_date=d.hire_date,
-            effective_date=d.effective_date,
-            contract_start=max(g.contract.start_date for g in groups),
-            birth_date=d.birth_date,
-        ):
-            field_name = "hire_date" if problem.code == "hire_before_14" else "effective_date"
-            result.add(field_name, [problem])
-    if d.effective_date and lookups.employee is None:
-        # A new affiliation only: correcting a declared employee's data keeps their dates.
-        result.add(
-            "effective_date",
-            check_retroactivity(
-                d.effective_date,
-                today=today,
-                max_days=settings.RETROACTIVE_MAX_DAYS,
-                field="effective_date",
-                label=REQUIRED["effective_date"],
-            ),
-        )
+    # A new affiliation only is limited in retroactivity: correcting a declared employee's
+    # data keeps their dates.
+    _validate_dates(d, groups, result, today=today, new=lookups.employee is None)
 
     if d.email:
         try:
@@ -240,25 +221,7 @@ def validate_joining(
     if effective_date is None:
         result.error("effective_date", EnrollmentError.REQUIRED, label=REQUIRED["effective_date"])
     groups = _validate_groups(d, result, DatabaseLookups(employee.company, employee=employee))
-    if groups and effective_date is not None:
-        for problem in check_employment_dates(
-            hire_date=employee.hire_date,
-            effective_date=effective_date,
-            contract_start=max(g.contract.start_date for g in groups),
-            birth_date=employee.birth_date,
-        ):
-            field_name = "hire_date" if problem.code == "hire_before_14" else "effective_date"
-            result.add(field_name, [problem])
-        result.add(
-            "effective_date",
-            check_retroactivity(
-                effective_date,
-                today=today,
-                max_days=settings.RETROACTIVE_MAX_DAYS,
-                field="effective_date",
-                label=REQUIRED["effective_date"],
-            ),
-        )
+    _validate_dates(d, groups, result, today=today, new=True)
     joined = Membership.objects.filter(
         employee=employee, status__in=CURRENT, contract__in=[g.contract_id for g in groups]
     ).select_related("contract")
@@ -270,6 +233,38 @@ def validate_joining(
             contract=membership.contract.number,
         )
     return result, groups
+
+
+def _validate_dates(
+    d: EmployeeDeclaration,
+    groups: list[InsuredGroup],
+    result: ValidationResult,
+    *,
+    today: date,
+    new: bool,
+) -> None:
+    """The hire and effective dates against the contracts joined (covered by each from the
+    latest start of them) and, for a `new` affiliation, the retroactivity limit."""
+    if d.hire_date and d.effective_date and groups:
+        for problem in check_employment_dates(
+            hire_date=d.hire_date,
+            effective_date=d.effective_date,
+            contract_start=max(g.contract.start_date for g in groups),
+            birth_date=d.birth_date,
+        ):
+            field_name = "hire_date" if problem.code == "hire_before_14" else "effective_date"
+            result.add(field_name, [problem])
+    if d.effective_date and new:
+        result.add(
+            "effective_date",
+            check_retroactivity(
+                d.effective_date,
+                today=today,
+                max_days=settings.RETROACTIVE_MAX_DAYS,
+                field="effective_date",
+                label=REQUIRED["effective_date"],
+            ),
+        )
 
 
 def _validate_groups(

@@ -81,8 +81,3 @@ def offer_phrase(health: bool, provident: bool) -> str:
     if health and provident:
         return "une complémentaire santé et un contrat de prévoyance collectifs"
     return "une complémentaire santé collective" if health else "un contrat de prévoyance collectif"
-
-
-def lead_of(membership: Membership) -> Membership:
-    """The membership that leads `membership`'s dossier (itself when alone or health)."""
-    return Dossier.of(membership).lead

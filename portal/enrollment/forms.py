@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -43,13 +43,28 @@ def group_fields(company: Company) -> dict[str, forms.TypedChoiceField]:
         field = forms.TypedChoiceField(
             label=label, coerce=int, required=False, empty_value=None, choices=choices
         )
-        field.contract = contract  # type: ignore[attr-defined]  # read by the templates
         fields[f"group_{contract.pk}"] = field
     return fields
 
 
 def chosen_groups(data: dict[str, Any], names: list[str]) -> list[int]:
     return [data[name] for name in names if data.get(name) is not None]
+
+
+class ContractGroupsMixin:
+    """A form with `group_fields`: its lists, named in `group_names` by `__init__`."""
+
+    group_names: list[str]
+
+    @property
+    def group_boxes(self) -> list[forms.BoundField]:
+        """The "Groupe d'assurés" lists, one per contract."""
+        form = cast(forms.Form, self)
+        return [form[name] for name in self.group_names]
+
+    @property
+    def several_contracts(self) -> bool:
+        return len(self.group_names) > 1
 
 
 class PersonForm(forms.Form):
@@ -108,7 +123,7 @@ class EmployeeDetailsForm(PersonForm):
     )
 
 
-class DeclarationForm(EmployeeDetailsForm):
+class DeclarationForm(ContractGroupsMixin, EmployeeDetailsForm):
     hire_date = forms.DateField(
         label="Date d'embauche",
         widget=DATE_WIDGET,
@@ -161,15 +176,6 @@ class DeclarationForm(EmployeeDetailsForm):
             self.fields[name].widget.attrs["aria-required"] = "true"
         if len(self.group_names) == 1:
             self.fields[self.group_names[0]].widget.attrs["aria-required"] = "true"
-
-    @property
-    def group_boxes(self) -> list[forms.BoundField]:
-        """The "Groupe d'assurés" lists, one per contract."""
-        return [self[name] for name in self.group_names]
-
-    @property
-    def several_contracts(self) -> bool:
-        return len(self.group_names) > 1
 
     @staticmethod
     def initial_groups(company: Company, group_ids: list[int]) -> dict[str, int]:

@@ -5,10 +5,10 @@ from typing import Any
 from django import forms
 
 from portal.companies.models import Company, InsuredGroup
-from portal.enrollment.forms import chosen_groups, group_fields
+from portal.enrollment.forms import ContractGroupsMixin, chosen_groups, group_fields
 
 
-class ImportForm(forms.Form):
+class ImportForm(ContractGroupsMixin, forms.Form):
     """ "Ajouter des salariés — Fichier": the insured groups of the file's employees (one
     list per contract of the company) and the completed file."""
 
@@ -35,14 +35,6 @@ class ImportForm(forms.Form):
             field.error_messages["invalid_choice"] = (
                 "Ce groupe d'assurés n'existe pas pour votre entreprise."
             )
-
-    @property
-    def group_boxes(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.group_names]
-
-    @property
-    def several_contracts(self) -> bool:
-        return len(self.group_names) > 1
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

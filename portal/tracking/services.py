@@ -212,6 +212,22 @@ def _invitation_email(invitation_id: int, email: str, template: str) -> PendingM
     return PendingMessage(Channel.EMAIL, email, template, {"invitation_id": invitation_id})
 
 
+def _first_messages(
+    employee: Employee, membership_id: int, invitation_id: int
+) -> tuple[str, list[PendingMessage]]:
+    """What a new affiliation sends first, and its timeline event: the invitation e-mail, or
+    the two letters (login, provisional password) when the employer gave no e-mail."""
+    if employee.email:
+        return EventKind.INVITATION_SENT, [
+            _invitation_email(invitation_id, employee.email, "invitation")
+        ]
+    address = "\n".join(employee.letter_address_lines())
+    return EventKind.LETTERS_SENT, [
+        PendingMessage(Channel.LETTER, address, template, {"membership_id": membership_id})
+        for template in ("letter_login", "letter_password")
+    ]
+
+
 class Declared(NamedTuple):
     request_id: int
     employee_id: int
@@ -276,19 +292,8 @@ def declare_employees(
     rows: list[NewRequest] = []
     messages: list[PendingMessage] = []
     for e, key, invitation_id in zip(enrolled, keys, invitation_ids, strict=True):
-        email = e.column("email")
-        if email:
-            sent = EventKind.INVITATION_SENT
-            messages.append(_invitation_email(invitation_id, email, "invitation"))
-        else:
-            sent = EventKind.LETTERS_SENT
-            address = "\n".join(e.employee_instance().letter_address_lines())
-            for template in ("letter_login", "letter_password"):
-                messages.append(
-                    PendingMessage(
-                        Channel.LETTER, address, template, {"membership_id": e.membership_id}
-                    )
-                )
+        sent, first = _first_messages(e.employee_instance(), e.membership_id, invitation_id)
+        messages += first
         rows.append(
             NewRequest(
                 e.employee_id,
@@ -349,16 +354,7 @@ def declare_more_contracts(
     )
     lead = Membership.objects.select_related("contract").get(pk=lead_id)
     (invitation_id,) = issue_invitations(membership_ids=[lead_id], now=now)
-    if employee.email:
-        sent = EventKind.INVITATION_SENT
-        messages = [_invitation_email(invitation_id, employee.email, "invitation")]
-    else:
-        sent = EventKind.LETTERS_SENT
-        address = "\n".join(employee.letter_address_lines())
-        messages = [
-            PendingMessage(Channel.LETTER, address, template, {"membership_id": lead_id})
-            for template in ("letter_login", "letter_password")
-        ]
+    sent, messages = _first_messages(employee, lead_id, invitation_id)
     request = open_request(
         membership=lead,
         reason=Reason.AFFILIATION,

@@ -4,8 +4,10 @@ per contract, one journey, one signature ("Ce dossier contient 2 bulletins d'adh
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
@@ -479,3 +481,20 @@ def test_a_contract_joined_later_is_signed_in_the_same_dossier_with_both_request
     sign(client, health)
     assert set(Request.objects.values_list("state", flat=True)) == {State.IN_PROGRESS}
     assert set(Membership.objects.values_list("status", flat=True)) == {MembershipStatus.SIGNED}
+
+
+@pytest.mark.django_db
+def test_the_provident_coverage_table_downloads_from_the_dossier_and_no_other_product(
+    member: Client, lead: Membership, provident_group: InsuredGroup, media_root: Any
+) -> None:
+    product = provident_group.base_product
+    product.coverage_table.save("prv.pdf", ContentFile(b"%PDF-1.4 tableau"), save=True)
+    to_coverage(member, lead)
+    assert f'href="{url("coverage_table", lead, product.pk)}"' in text(
+        member.get(url("coverage", lead))
+    )
+    download = member.get(url("coverage_table", lead, product.pk))
+    assert download.getvalue() == b"%PDF-1.4 tableau"
+    stranger = Product.objects.create(code="AUTRE/1", label="Autre", kind=ProductKind.BASE)
+    stranger.coverage_table.save("autre.pdf", ContentFile(b"%PDF-1.4 autre"), save=True)
+    assert member.get(url("coverage_table", lead, stranger.pk)).status_code == 404
