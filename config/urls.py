@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("portal.terminations.urls")),
     path("", include("portal.dsn.urls")),
     path("backoffice/login/", backoffice_login),
+    path("backoffice/", include("portal.backoffice.urls")),
     path("backoffice/", admin.site.urls),
     # Demo only: the view answers 404 unless settings.DEV_OUTBOX.
     path("dev/outbox/", dev_outbox, name="dev_outbox"),

@@ -1,0 +1,46 @@
+"""Who may open the insurer's working screens: staff logins only.
+
+A visitor who is not logged in goes to the login page; a logged-in HR correspondent or member
+gets a 404, as for any page that is not theirs (the screens' existence is not disclosed)."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.cache import never_cache
+
+from portal.accounts.models import User
+
+View = Callable[..., HttpResponse]
+
+
+def staff_view(view: View) -> View:
+    """The view answers only a logged-in, active staff user (`request.user` is a `User`)."""
+
+    @wraps(view)
+    @never_cache
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        if not (isinstance(user, User) and user.is_active and user.is_staff):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def staff_user(request: HttpRequest) -> User:
+    """The staff user of a request a `staff_view` let through."""
+    user = request.user
+    assert isinstance(user, User) and user.is_staff
+    return user
+
+
+def screen_context(request: HttpRequest, **context: Any) -> dict[str, Any]:
+    """The admin's chrome (header, theme, user tools) around a working screen's own context."""
+    return {**admin.site.each_context(request), **context}
