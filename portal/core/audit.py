@@ -75,6 +75,9 @@ class AuditAction(models.TextChoices):
     ENROLLMENT_SIGNED = "enrollment_signed", "Adhésion signée"
     ENROLLMENT_CLOSED = "enrollment_closed", "Adhésion mise en gestion"
     ENROLLMENT_SENT_BACK = "enrollment_sent_back", "Adhésion renvoyée au salarié"
+    # backoffice
+    DOSSIER_VIEWED = "dossier_viewed", "Dossier consulté par nos services"
+    DOSSIER_DOCUMENT_VIEWED = "dossier_document_viewed", "Document du dossier consulté"
     # terminations
     MEMBERSHIP_TERMINATED = "membership_terminated", "Adhésion résiliée"
     TERMINATION_UNDONE = "termination_undone", "Résiliation annulée par l'employeur"

@@ -84,6 +84,10 @@ class Employee(models.Model):
     # "Rechercher par Nom Prénom": lower-case "nom prénom" and "prénom nom", prefix-searched.
     search_name = models.CharField(max_length=170, editable=False, default="")
     search_name_reversed = models.CharField(max_length=170, editable=False, default="")
+    # What the employer declared, as declared (`DECLARED_FIELDS`, the NIR as its digest only):
+    # the insurer's check compares it with what the employee entered in their journey.
+    # Written once by `pre_enroll` (the one declaring path); {} for employees declared before.
+    declared_identity = models.JSONField("identité déclarée", default=dict, editable=False)
 
     class Meta:
         verbose_name = "salarié"

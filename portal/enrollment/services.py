@@ -146,7 +146,36 @@ EMPLOYEE_COLUMNS = (
     "created_at",
     "search_name",
     "search_name_reversed",
+    "declared_identity",
 )
+
+# The identity the employer declares, kept as declared in `Employee.declared_identity`.
+DECLARED_FIELDS = (
+    "civility",
+    "last_name",
+    "first_name",
+    "birth_date",
+    "fund_code",
+    "alsace_moselle",
+    "street_number",
+    "street_name",
+    "building",
+    "postal_code",
+    "city",
+    "country",
+    "email",
+)
+
+
+def declared_identity(d: EmployeeDeclaration, nir_digest: str) -> dict[str, Any]:
+    """The declaration as `Employee.declared_identity` keeps it: JSON values, the NIR's
+    digest and never the NIR itself."""
+    values: dict[str, Any] = {name: getattr(d, name) for name in DECLARED_FIELDS}
+    values["last_name"] = d.last_name.upper()
+    values["alsace_moselle"] = bool(d.alsace_moselle)
+    values["birth_date"] = d.birth_date.isoformat() if d.birth_date else None
+    values["nir_digest"] = nir_digest
+    return values
 
 
 class PreEnrolled(NamedTuple):
@@ -176,6 +205,7 @@ def _employee_row(
 ) -> tuple[Any, ...]:
     last_name = d.last_name.upper()
     last, first = search_key(last_name), search_key(d.first_name)
+    nir_digest = digest(d.nir) if d.nir else ""
     return (
         company.pk,
         user_id,
@@ -184,7 +214,7 @@ def _employee_row(
         d.first_name,
         d.birth_date,
         d.nir,
-        digest(d.nir) if d.nir else "",
+        nir_digest,
         d.fund_code,
         bool(d.alsace_moselle),
         d.street_number,
@@ -202,6 +232,7 @@ def _employee_row(
         now,
         f"{last} {first}",
         f"{first} {last}",
+        declared_identity(d, nir_digest),
     )
 
 

@@ -12,6 +12,11 @@ class SignatureError(ErrorCode):
         "close_not_signed",
         "Seule une adhésion signée par le salarié peut être clôturée.",
     )
+    ALREADY_DECIDED = (
+        "already_decided",
+        "Ce dossier vient d'être mis en gestion par un autre gestionnaire : aucune autre "
+        "décision n'a été enregistrée.",
+    )
     CORRECTION_REASON_REQUIRED = (
         "correction_reason_required",
         "Indiquez au salarié ce qu'il doit corriger.",

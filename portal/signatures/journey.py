@@ -94,9 +94,12 @@ def _signed_of(membership: Membership) -> Membership:
 
 @transaction.atomic(durable=True)
 def close_enrollment(*, membership: Membership, by: User) -> Membership:
-    """The insurer checked a signed dossier: the request is "Clôturée" and every membership
-    of the dossier "Mis en gestion"."""
+    """ "Mettre en gestion": the insurer checked a signed dossier. The request is "Clôturée",
+    every membership of the dossier "Mis en gestion" and the employee told by e-mail (on
+    commit). Of two staff deciding at once, the second is refused (`ALREADY_DECIDED`)."""
     locked = _signed_of(membership)
+    if locked.status == MembershipStatus.ACTIVE:  # another staff member decided first
+        raise BusinessError(SignatureError.ALREADY_DECIDED)
     if locked.status != MembershipStatus.SIGNED:
         raise BusinessError(SignatureError.CLOSE_NOT_SIGNED)
     now = timezone.now()
@@ -106,6 +109,13 @@ def close_enrollment(*, membership: Membership, by: User) -> Membership:
     locked.refresh_from_db()
     for request in _affiliation_requests(locked, State.IN_PROGRESS):
         move_request(request, State.CLOSED, event=EventKind.CLOSED, by=by, now=now)
+    employee = locked.employee
+    if employee.email:  # a letter-only employee hears it from their employer
+        send_email(
+            to=employee.email,
+            template="enrollment_closed",
+            context={"employee": employee, "membership": locked, "dossier": dossier},
+        )
     audit.record(
         AuditAction.ENROLLMENT_CLOSED,
         by=by,
@@ -124,6 +134,8 @@ def send_back_enrollment(*, membership: Membership, reason: str, by: User) -> Me
     if not reason:
         raise BusinessError(SignatureError.CORRECTION_REASON_REQUIRED)
     locked = _signed_of(membership)
+    if locked.status == MembershipStatus.ACTIVE:  # another staff member decided first
+        raise BusinessError(SignatureError.ALREADY_DECIDED)
     if locked.status != MembershipStatus.SIGNED:
         raise BusinessError(SignatureError.RETURN_NOT_SIGNED)
     now = timezone.now()

@@ -1,0 +1,398 @@
+"""The dossier page: everything the insurer's check needs on one page, and its decisions.
+
+`/backoffice/dossiers/<id>/` reads a request (affiliation, waiver, termination, death) with a
+constant number of queries; opening one that shows a NIR or an IBAN is audited. The decisions
+are POST forms calling the owners' services (`portal.backoffice.decisions`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.core.files.base import File
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_POST
+
+from portal.backoffice import decisions
+from portal.backoffice.access import screen_context, staff_user, staff_view
+from portal.backoffice.choices import SEND_BACK_REASONS
+from portal.core import audit
+from portal.core.audit import AuditAction
+from portal.core.crypto import digest
+from portal.core.errors import BusinessError
+from portal.core.nir import check_nir, format_nir
+from portal.enrollment import rules
+from portal.enrollment.dossiers import Dossier
+from portal.enrollment.journey import current_costs, facts_of
+from portal.enrollment.models import (
+    BankAccount,
+    DebitMandate,
+    Dependant,
+    Employee,
+    Membership,
+)
+from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope, SignedDocument
+from portal.signatures.pades import SignatureCheck, check_signature
+from portal.tracking.models import Reason, Request, RequestEvent, State
+from portal.waivers.models import Waiver
+
+# The identity the employer declares, as the page compares it (label, Employee field).
+COMPARED = (
+    ("Civilité", "civility"),
+    ("Nom", "last_name"),
+    ("Prénom", "first_name"),
+    ("Date de naissance", "birth_date"),
+    ("Organisme de sécurité sociale", "fund_code"),
+    ("Régime local Alsace Moselle", "alsace_moselle"),
+    ("Numéro", "street_number"),
+    ("Libellé de la voie", "street_name"),
+    ("Complément d'adresse", "building"),
+    ("Code postal", "postal_code"),
+    ("Commune", "city"),
+    ("Pays", "country"),
+    ("E-mail", "email"),
+)
+
+
+@dataclass(frozen=True)
+class Compared:
+    label: str
+    declared: str
+    entered: str
+    mismatch: bool | None = None  # when the shown values are not the compared ones (NIR)
+
+    @property
+    def differs(self) -> bool:
+        return self.declared != self.entered if self.mismatch is None else self.mismatch
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "Oui" if value else "Non"
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return str(value or "")
+
+
+def compare_identity(employee: Employee) -> list[Compared]:
+    """The employer's declaration next to what the employee entered ([] when the declaration
+    was not kept: employees declared before it was). The NIR is compared by its digest."""
+    declared = employee.declared_identity
+    if not declared:
+        return []
+    rows = []
+    for label, name in COMPARED:
+        value = declared.get(name)
+        if name == "birth_date" and value:
+            value = date.fromisoformat(value)
+        rows.append(Compared(label, _shown(value), _shown(getattr(employee, name))))
+    declared_nir = declared.get("nir_digest", "")
+    entered_nir = digest(employee.nir) if employee.nir else ""
+    if declared_nir and entered_nir:
+        entered = "identique" if entered_nir == declared_nir else "différent"
+    else:
+        entered = "saisi" if entered_nir else ""
+    shown = "déclaré" if declared_nir else ""
+    rows.append(
+        Compared("Numéro de sécurité sociale", shown, entered, mismatch=declared_nir != entered_nir)
+    )
+    return rows
+
+
+@dataclass(frozen=True)
+class CheckedDependant:
+    dependant: Dependant
+    age: int
+    nir: str  # formatted, "" when attached
+    attached_to: str  # the NIR the child is attached to ("rattachement"), formatted
+    problems: list[str]
+
+
+def check_dependants(membership: Membership, *, today: date) -> list[CheckedDependant]:
+    """Each dependant with their NIR or attachment and the rules' findings (twin rank, age
+    against the contract's limits, NIR), as the journey checks them."""
+    dependants = list(membership.dependants.all())
+    contract = membership.contract
+    member_nir = membership.employee.nir
+    checked = []
+    for dependant in dependants:
+        others = [facts_of(o) for o in dependants if o.pk != dependant.pk]
+        problems = rules.check_dependant(
+            facts_of(dependant),
+            others=others,
+            member_nir=member_nir,
+            child_max_age=contract.child_max_age,
+            child_max_age_extended=contract.child_max_age_extended,
+            today=today,
+        )
+        own = dependant.nir
+        checked.append(
+            CheckedDependant(
+                dependant=dependant,
+                age=rules.age_on(dependant.birth_date, today),
+                nir=format_nir(own) if own else "",
+                attached_to=""
+                if own
+                else format_nir(dependant.parent_nir or member_nir)
+                if (dependant.parent_nir or member_nir)
+                else "",
+                problems=[p.message for p in problems],
+            )
+        )
+    return checked
+
+
+@dataclass(frozen=True)
+class CheckedDocument:
+    document: SignedDocument
+    signature: SignatureCheck
+
+
+@dataclass
+class DossierView:
+    """What the dossier page shows."""
+
+    request: Request
+    events: list[RequestEvent]
+    employee: Employee
+    dossier: Dossier | None = None
+    compared: list[Compared] = field(default_factory=list)
+    nir: str = ""
+    nir_errors: list[str] = field(default_factory=list)
+    nir_warnings: list[str] = field(default_factory=list)
+    dependants: list[CheckedDependant] = field(default_factory=list)
+    coverage: list[dict[str, Any]] = field(default_factory=list)
+    accounts: list[BankAccount] = field(default_factory=list)
+    mandate: DebitMandate | None = None
+    envelope: SignatureEnvelope | None = None
+    documents: list[CheckedDocument] = field(default_factory=list)
+    waiver: Waiver | None = None
+
+    @property
+    def differences(self) -> int:
+        return sum(1 for row in self.compared if row.differs)
+
+    @property
+    def shows_personal_numbers(self) -> bool:
+        return bool(self.nir or self.accounts)
+
+    @property
+    def to_check(self) -> bool:
+        """Signed, waiting for the insurer ("En cours")."""
+        return self.request.state == State.IN_PROGRESS
+
+
+def _membership_query() -> Any:
+    return Membership.objects.select_related(
+        "employee__company", "contract", "insured_group__base_product", "option"
+    )
+
+
+def load_request(request_id: int) -> Request:
+    found = (
+        Request.objects.select_related(
+            "company", "employee__company", "membership__contract", "membership__employee"
+        )
+        .prefetch_related(Prefetch("events", queryset=RequestEvent.objects.select_related("actor")))
+        .filter(pk=request_id)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def build(item: Request, *, today: date) -> DossierView:
+    """The page's content for the request `item` (a constant number of queries)."""
+    employee = item.employee
+    view = DossierView(request=item, events=list(item.events.all()), employee=employee)
+    view.nir = format_nir(employee.nir) if employee.nir else ""
+    if employee.nir:
+        civility = employee.civility if employee.civility in ("M", "MME") else None
+        errors, warnings = check_nir(
+            employee.nir, birth_date=employee.birth_date, civility=civility
+        )
+        view.nir_errors = [p.message for p in errors]
+        view.nir_warnings = [p.message for p in warnings]
+    if item.reason == Reason.WAIVER:
+        view.waiver = Waiver.objects.filter(request=item).first()
+    if item.reason != Reason.AFFILIATION or item.membership is None:
+        return view
+    view.compared = compare_identity(employee)
+    membership = item.membership
+    dossier = Dossier.of(membership)
+    view.dossier = dossier
+    lead = Membership.objects.prefetch_related(
+        Prefetch("dependants", queryset=Dependant.objects.order_by("pk")),
+        Prefetch("bank_accounts", queryset=BankAccount.objects.select_related("dependant")),
+    ).get(pk=dossier.lead.pk)
+    lead.employee, lead.contract = dossier.lead.employee, dossier.lead.contract
+    lead.insured_group, lead.option = dossier.lead.insured_group, dossier.lead.option
+    view.dependants = check_dependants(lead, today=today)
+    view.accounts = sorted(lead.bank_accounts.all(), key=lambda a: (a.dependant_id or 0, a.pk))
+    view.mandate = DebitMandate.objects.filter(membership_id=lead.pk).first()
+    for member in dossier.memberships:
+        row: dict[str, Any] = {"membership": member, "contract": member.contract}
+        if member.pk == lead.pk and dossier.health is not None:
+            row["product"] = member.insured_group.base_product
+            row["costs"] = current_costs(lead)
+        else:
+            row["product"] = member.insured_group.base_product
+            row["clause"] = member.get_beneficiary_clause_display()
+        view.coverage.append(row)
+    view.envelope = (
+        SignatureEnvelope.objects.filter(
+            membership_id__in=dossier.ids,
+            purpose=Purpose.ENROLLMENT,
+            status__in=[EnvelopeStatus.SIGNED, EnvelopeStatus.RETURNED],
+        )
+        .order_by("-signed_at", "-pk")
+        .first()
+    )
+    if view.envelope is not None:
+        for document in view.envelope.documents.order_by("position"):
+            if document.signed_file:
+                with document.signed_file.open("rb") as handle:
+                    signed = handle.read()
+                view.documents.append(CheckedDocument(document, check_signature(signed)))
+    return view
+
+
+@staff_view
+@require_GET
+def dossier_page(request: HttpRequest, request_id: int) -> HttpResponse:
+    item = load_request(request_id)
+    view = build(item, today=timezone.localdate())
+    if view.shows_personal_numbers:
+        # Reading a NIR or an IBAN is logged: who, when, which dossier (rules.md R8.6).
+        audit.record(
+            AuditAction.DOSSIER_VIEWED,
+            by=staff_user(request),
+            target=item,
+            company_id=item.company_id,
+            request=request,
+            nir=bool(view.nir),
+            iban=bool(view.accounts),
+        )
+    return render(
+        request,
+        "backoffice/dossier.html",
+        screen_context(
+            request,
+            title=f"Dossier — {item.get_reason_display()} — {item.employee.full_name}",
+            view=view,
+            send_back_reasons=SEND_BACK_REASONS,
+        ),
+    )
+
+
+@staff_view
+@xframe_options_sameorigin
+@require_GET
+def dossier_document(request: HttpRequest, request_id: int, kind: str, pk: int) -> HttpResponseBase:
+    """A signed PDF of the dossier ("signe") or a waiver's proof ("justificatif"), shown in
+    the browser (framed only by the back office itself); each opening is audited."""
+    item = load_request(request_id)
+    file: File[bytes]
+    if kind == "signe":
+        document = get_object_or_404(
+            SignedDocument.objects.select_related("envelope"),
+            pk=pk,
+            envelope__membership__employee_id=item.employee_id,
+        )
+        if not document.signed_file:
+            raise Http404
+        file, content_type, name = document.signed_file, "application/pdf", f"{document.kind}.pdf"
+    elif kind == "justificatif":
+        waiver = get_object_or_404(Waiver, pk=pk, request=item)
+        if not waiver.proof:
+            raise Http404
+        file, content_type = waiver.proof, waiver.proof_content_type or "application/pdf"
+        name = f"justificatif-{waiver.pk}"
+    else:
+        raise Http404
+    audit.record(
+        AuditAction.DOSSIER_DOCUMENT_VIEWED,
+        by=staff_user(request),
+        target=item,
+        company_id=item.company_id,
+        request=request,
+        document=kind,
+        document_id=pk,
+    )
+    response = FileResponse(
+        file.open("rb"), as_attachment=False, filename=name, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+DECISIONS = {
+    "mettre-en-gestion": decisions.put_in_management,
+    "renvoyer": decisions.send_back,
+    "accepter": decisions.accept_waiver,
+    "refuser": decisions.refuse_waiver,
+    "annuler": decisions.cancel,
+}
+
+
+@staff_view
+@require_POST
+def decide(request: HttpRequest, request_id: int, decision: str) -> HttpResponse:
+    """One decision on the dossier, through its service; its message on the page."""
+    service = DECISIONS.get(decision)
+    if service is None:
+        raise Http404
+    item = get_object_or_404(Request, pk=request_id)
+    try:
+        done = service(
+            request_id=item.pk,
+            reasons=request.POST.getlist("motifs"),
+            text=request.POST.get("motif", ""),
+            by=staff_user(request),
+        )
+    except BusinessError as error:
+        for problem in error.problems:
+            messages.error(request, problem.message)
+    else:
+        messages.success(request, done)
+    return redirect(reverse("backoffice:dossier", args=[item.pk]))
+
+
+@staff_view
+def bulk_page(request: HttpRequest) -> HttpResponse:
+    """ "Mise en gestion groupée": the signed affiliations with no difference and no proof
+    to look at, to put "en gestion" together."""
+    if request.method == "POST":
+        chosen = [int(v) for v in request.POST.getlist("demandes") if v.isdigit()]
+        if not chosen:
+            messages.error(request, "Sélectionnez au moins un dossier.")
+        else:
+            outcome = decisions.put_in_management_many(request_ids=chosen, by=staff_user(request))
+            if outcome.done:
+                messages.success(request, outcome.summary)
+            for problem in outcome.refused:
+                messages.error(request, problem)
+        return redirect(reverse("backoffice:bulk"))
+    if request.method != "GET":
+        raise Http404
+    return render(
+        request,
+        "backoffice/bulk.html",
+        screen_context(
+            request,
+            title="Mise en gestion groupée",
+            candidates=decisions.bulk_candidates(),
+        ),
+    )
