@@ -48,10 +48,17 @@ class RequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Request]):
         "created_by",
         "updated_at",
         "closed_at",
+        "dossier",
         "waiver_documents",
     ]
     exclude = ["search_name"]
     inlines = [RequestEventInline]
+
+    @admin.display(description="dossier")
+    def dossier(self, item: Request) -> str:
+        """The dossier page: the check on one page and its decisions."""
+        url = reverse("backoffice:dossier", args=[item.pk])
+        return format_html('<a href="{}">Ouvrir le dossier</a>', url)
 
     @admin.display(description="dispense")
     def waiver_documents(self, item: Request) -> str:

@@ -299,3 +299,13 @@ def test_only_staff_reach_the_dossier_pages(
     client.force_login(correspondent_a)
     assert client.post(decide).status_code == 404
     assert not AuditEvent.objects.filter(action__in=["dossier_viewed", "enrollment_closed"])
+
+
+@pytest.mark.django_db
+def test_the_admin_request_page_links_to_the_dossier(
+    staff_client: Client, affiliation: Request
+) -> None:
+    url = reverse("admin:tracking_request_change", args=[affiliation.pk])
+    body = text(staff_client.get(url))
+    dossier_url = reverse("backoffice:dossier", args=[affiliation.pk])
+    assert f'<a href="{dossier_url}">Ouvrir le dossier</a>' in body
