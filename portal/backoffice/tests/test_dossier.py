@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db.models.fields.files import FieldFile
 from django.test import Client
 from django.urls import reverse
@@ -24,7 +25,7 @@ from portal.core.nir import format_nir
 from portal.enrollment.models import Employee
 from portal.enrollment.rules import age_on
 from portal.signatures.models import SignedDocument
-from portal.signatures.pades import check_signature
+from portal.signatures.pades import check_signature, signer_certificate
 from portal.tracking.models import Reason, Request
 from portal.waivers.models import Waiver
 
@@ -136,7 +137,10 @@ def test_the_validation_names_the_signer_and_the_signing_time(affiliation: Reque
     view = build(load_request(affiliation.pk), today=TODAY)
     check = view.documents[0].signature
     assert check.valid and check.trusted and check.whole_file
-    assert "Harmonie Mutuelle" in check.signer or check.signer
+    with view.documents[0].document.signed_file.open("rb") as handle:
+        certificate = signer_certificate(handle.read())
+    assert certificate is not None and check.signer == certificate.subject
+    assert settings.PORTAL_BRAND["insurer_name"] in check.signer
     assert check.signed_at is not None
     assert abs((timezone.now() - check.signed_at).total_seconds()) < 600
 
