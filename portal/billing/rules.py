@@ -139,9 +139,7 @@ def due_dates_between(first: date, last: date) -> list[date]:
     dates: list[date] = []
     month = month_start(first)
     while month <= last:
-        dates += [
-            month.replace(day=d) for d in DEBIT_DAYS if first <= month.replace(day=d) <= last
-        ]
+        dates += [month.replace(day=d) for d in DEBIT_DAYS if first <= month.replace(day=d) <= last]
         month = add_months(month, 1)
     return dates
 

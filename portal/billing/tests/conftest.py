@@ -41,8 +41,16 @@ BIC = "AGRIFRPPXXX"
 SIGNED_AT = datetime(2026, 12, 1, 10, 0, tzinfo=PARIS)
 
 # Monthly prices: the base plan for the dependants, the option for everyone (Régime général).
-BASE_RATES = {Beneficiary.MEMBER: "50.00", Beneficiary.SPOUSE: "40.00", Beneficiary.CHILD: "20.00"}
-OPTION_RATES = {Beneficiary.MEMBER: "10.00", Beneficiary.SPOUSE: "8.00", Beneficiary.CHILD: "5.00"}
+BASE_RATES: dict[str, str] = {
+    Beneficiary.MEMBER: "50.00",
+    Beneficiary.SPOUSE: "40.00",
+    Beneficiary.CHILD: "20.00",
+}
+OPTION_RATES: dict[str, str] = {
+    Beneficiary.MEMBER: "10.00",
+    Beneficiary.SPOUSE: "8.00",
+    Beneficiary.CHILD: "5.00",
+}
 
 
 def _price(product: Product, rates: dict[str, str]) -> None:
@@ -77,7 +85,11 @@ def make_member(company_a: Company, option: Product) -> MakeMember:
         debit_day: int = 5,
         signed_at: datetime = SIGNED_AT,
         with_option: bool = True,
-        dependants: tuple[str, ...] = (DependantKind.SPOUSE, DependantKind.CHILD, DependantKind.CHILD),
+        dependants: tuple[str, ...] = (
+            DependantKind.SPOUSE,
+            DependantKind.CHILD,
+            DependantKind.CHILD,
+        ),
         email: str | None = None,
         last_name: str = "Simon",
     ) -> Membership:
@@ -98,7 +110,9 @@ def make_member(company_a: Company, option: Product) -> MakeMember:
                 civility="M",
                 last_name=last_name.upper(),
                 first_name=f"Enfant{rank}",
-                birth_date=date(1986, 1, 1) if kind == DependantKind.SPOUSE else date(2015, 1, rank),
+                birth_date=date(1986, 1, 1)
+                if kind == DependantKind.SPOUSE
+                else date(2015, 1, rank),
             )
         if with_option:
             membership.option = option

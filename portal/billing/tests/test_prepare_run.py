@@ -130,9 +130,7 @@ def test_membership_terminated_within_the_quarter_pays_up_to_its_end(
     member = make_member(frequency="quarterly", debit_day=20)
     prepare(DEC_20, DEC_1)
     with transaction.atomic():
-        move_membership(
-            member.pk, MembershipStatus.TERMINATED, by=None, end_date=date(2027, 1, 31)
-        )
+        move_membership(member.pk, MembershipStatus.TERMINATED, by=None, end_date=date(2027, 1, 31))
 
     run = prepare(JAN_20, JAN_1)
 
@@ -192,7 +190,8 @@ def test_each_debtor_gets_the_pre_notification_with_amount_and_date(
     run = prepare(JAN_20, JAN_1)
 
     line = run.lines.get()
-    message = OutboundMessage.objects.get(pk=line.notice_id)
+    assert line.notice is not None
+    message = line.notice
     assert message.recipient == "cedric@example.org"
     assert message.subject == "Votre prochain prélèvement de cotisation : 324,00 € le 20/01/2027"
     assert "Nous prélèverons 324,00 € sur votre compte le 20/01/2027" in message.body_text

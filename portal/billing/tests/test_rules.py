@@ -18,46 +18,43 @@ EFFECTIVE = date(2024, 3, 1)
     ("frequency", "day", "due", "until", "expected"),
     [
         # First debits: from the month of the signature to the end of the current block.
-        ("monthly", 5, date(2026, 12, 5), None, (date(2026, 11, 1), date(2026, 12, 31))),
-        ("monthly", 20, date(2026, 11, 20), None, None),  # the signature day itself: not yet
-        ("monthly", 20, date(2026, 12, 20), None, (date(2026, 11, 1), date(2026, 12, 31))),
-        ("quarterly", 10, date(2026, 12, 10), None, (date(2026, 11, 1), date(2026, 12, 31))),
-        ("semiannual", 15, date(2026, 12, 15), None, (date(2026, 11, 1), date(2026, 12, 31))),
-        ("annual", 15, date(2026, 12, 15), None, (date(2026, 11, 1), date(2026, 12, 31))),
+        ("monthly", 5, "2026-12-05", None, "2026-11-01/2026-12-31"),
+        ("monthly", 20, "2026-11-20", None, None),  # the signature day itself: not yet
+        ("monthly", 20, "2026-12-20", None, "2026-11-01/2026-12-31"),
+        ("quarterly", 10, "2026-12-10", None, "2026-11-01/2026-12-31"),
+        ("semiannual", 15, "2026-12-15", None, "2026-11-01/2026-12-31"),
+        ("annual", 15, "2026-12-15", None, "2026-11-01/2026-12-31"),
         # Recurrent debits: each block's start, on the mandate's day.
-        ("monthly", 5, date(2027, 1, 5), date(2026, 12, 31), (date(2027, 1, 1), date(2027, 1, 31))),
-        ("monthly", 10, date(2027, 1, 5), date(2026, 12, 31), None),  # not its day
-        ("quarterly", 10, date(2027, 1, 10), date(2026, 12, 31), (date(2027, 1, 1), date(2027, 3, 31))),
-        ("quarterly", 10, date(2027, 2, 10), date(2027, 3, 31), None),  # inside the quarter
-        ("quarterly", 10, date(2027, 4, 10), date(2027, 3, 31), (date(2027, 4, 1), date(2027, 6, 30))),
-        ("semiannual", 15, date(2027, 1, 15), date(2026, 12, 31), (date(2027, 1, 1), date(2027, 6, 30))),
-        ("semiannual", 15, date(2027, 4, 15), date(2027, 6, 30), None),
-        ("semiannual", 15, date(2027, 7, 15), date(2027, 6, 30), (date(2027, 7, 1), date(2027, 12, 31))),
-        ("annual", 20, date(2027, 1, 20), date(2026, 12, 31), (date(2027, 1, 1), date(2027, 12, 31))),
-        ("annual", 20, date(2027, 7, 20), date(2027, 12, 31), None),
+        ("monthly", 5, "2027-01-05", "2026-12-31", "2027-01-01/2027-01-31"),
+        ("monthly", 10, "2027-01-05", "2026-12-31", None),  # not its day
+        ("quarterly", 10, "2027-01-10", "2026-12-31", "2027-01-01/2027-03-31"),
+        ("quarterly", 10, "2027-02-10", "2027-03-31", None),  # inside the quarter
+        ("quarterly", 10, "2027-04-10", "2027-03-31", "2027-04-01/2027-06-30"),
+        ("semiannual", 15, "2027-01-15", "2026-12-31", "2027-01-01/2027-06-30"),
+        ("semiannual", 15, "2027-04-15", "2027-06-30", None),
+        ("semiannual", 15, "2027-07-15", "2027-06-30", "2027-07-01/2027-12-31"),
+        ("annual", 20, "2027-01-20", "2026-12-31", "2027-01-01/2027-12-31"),
+        ("annual", 20, "2027-07-20", "2027-12-31", None),
         # A missed run is caught up by the next block's debit.
-        ("monthly", 5, date(2027, 3, 5), date(2027, 1, 31), (date(2027, 2, 1), date(2027, 3, 31))),
+        ("monthly", 5, "2027-03-05", "2027-01-31", "2027-02-01/2027-03-31"),
         # Already debited for this block (a second mandate, the same period): nothing.
-        ("quarterly", 10, date(2027, 1, 10), date(2027, 3, 31), None),
+        ("quarterly", 10, "2027-01-10", "2027-03-31", None),
     ],
 )
 def test_due_period_by_frequency_and_day(
-    frequency: str,
-    day: int,
-    due: date,
-    until: date | None,
-    expected: tuple[date, date] | None,
+    frequency: str, day: int, due: str, until: str | None, expected: str | None
 ) -> None:
     period = rules.due_period(
         frequency=frequency,
         debit_day=day,
-        due_date=due,
+        due_date=date.fromisoformat(due),
         effective_date=EFFECTIVE,
         signed_on=SIGNED,
         end_date=None,
-        last_debited_until=until,
+        last_debited_until=date.fromisoformat(until) if until else None,
     )
-    assert period == (Period(*expected) if expected else None)
+    covered = None if period is None else f"{period.start}/{period.end}"
+    assert covered == expected
 
 
 def test_first_debit_starts_with_the_cover_when_it_starts_after_the_signature() -> None:
