@@ -35,7 +35,7 @@ def debit_runs(request: HttpRequest) -> HttpResponse:
                 form.add_error("due_date" if problem.field == "due_date" else None, problem.message)
         else:
             messages.success(
-                request, f"{run}: {run.line_count} prélèvement(s) préparé(s) et pré-notifié(s)."
+                request, f"{run} : {run.line_count} prélèvement(s) préparé(s) et pré-notifié(s)."
             )
             return redirect("backoffice:debit_run", run_id=run.pk)
     runs = DebitRun.objects.select_related("created_by")[:200]

@@ -71,6 +71,10 @@ def test_staff_prepare_a_run_from_the_form(
     )
     page = client.get(response["Location"]).content.decode()
     assert "Prélèvement du 20/12/2026" in page
+    assert (
+        page.count("Prélèvement du 20/12/2026 : 1 prélèvement(s) préparé(s) et pré-notifié(s).")
+        == 1
+    )
     assert "108,00 €" in page
     assert "décembre 2026" in page
     assert "FRST" in page
