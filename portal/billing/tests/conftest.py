@@ -92,6 +92,7 @@ def make_member(company_a: Company, option: Product) -> MakeMember:
         ),
         email: str | None = None,
         last_name: str = "Simon",
+        **declared: Any,
     ) -> Membership:
         made[0] += 1
         order = made[0]
@@ -101,6 +102,7 @@ def make_member(company_a: Company, option: Product) -> MakeMember:
             employee_number=f"M-{order:04d}",
             email=f"salarie{order}@example.org" if email is None else email,
             last_name=last_name,
+            **declared,
         )
         membership: Membership = request.membership
         for rank, kind in enumerate(dependants, start=1):

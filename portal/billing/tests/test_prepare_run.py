@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.db import transaction
 from django.test import TestCase
 
+from conftest import file_copy_of_the_database, in_threads
 from portal.billing.models import DebitLine, DebitRun, LineStatus, RunStatus
 from portal.billing.services import download_run_file, prepare_run, revoke_mandate
 from portal.billing.tests.conftest import MakeMember, prepare
@@ -276,3 +278,26 @@ def test_preparing_is_audited(make_member: MakeMember, staff_user: object) -> No
         "lines": 1,
         "total_cents": 10800,
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_preparations_make_one_run_and_one_line(
+    make_member: MakeMember, tmp_path: Path
+) -> None:
+    # No address: an earlier transactional test may have emptied the postal code list.
+    make_member(debit_day=20, street_number="", street_name="", postal_code="", city="")
+
+    def run_it() -> int:
+        return prepare_run(due_date=DEC_20, by=None, today=DEC_1).line_count
+
+    with file_copy_of_the_database(tmp_path / "portal.sqlite3"):
+        outcomes = in_threads(run_it, run_it)
+        (counts,) = in_threads(
+            lambda: (
+                DebitRun.objects.count(),
+                DebitLine.objects.count(),
+                OutboundMessage.objects.filter(template="debit_notice").count(),
+            )
+        )
+    assert outcomes == [1, 1]
+    assert counts == (1, 1, 1)
