@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "portal.employer",
     "portal.backoffice",
     "portal.dsn",
+    "portal.billing",
 ]
 
 MIDDLEWARE = [
@@ -320,6 +321,20 @@ SEPA_CREDITOR_ID = env("SEPA_CREDITOR_ID", "" if ENVIRONMENT == "production" els
 SEPA_MANDATE_PREFIX = env("SEPA_MANDATE_PREFIX", "ADH")
 if ENVIRONMENT == "production" and not SEPA_CREDITOR_ID:
     raise ImproperlyConfigured("SEPA_CREDITOR_ID must be set in production.")
+# The creditor's account credited by the debit files (pain.008, portal/billing). The demo's
+# IBAN is the format example of rules.md R6.9 (its bank's BIC beside it).
+_DEMO_ONLY = ENVIRONMENT != "production"
+SEPA_CREDITOR_NAME = env("SEPA_CREDITOR_NAME", BRAND_NAME if _DEMO_ONLY else "")
+SEPA_CREDITOR_IBAN = env("SEPA_CREDITOR_IBAN", "FR7630006000011234567890189" if _DEMO_ONLY else "")
+SEPA_CREDITOR_BIC = env("SEPA_CREDITOR_BIC", "AGRIFRPPXXX" if _DEMO_ONLY else "")
+for _name in ("SEPA_CREDITOR_NAME", "SEPA_CREDITOR_IBAN", "SEPA_CREDITOR_BIC"):
+    if not globals()[_name]:
+        raise ImproperlyConfigured(f"{_name} must be set in production.")
+# R6.6: the debtor is told the amount and date of each debit at least this many calendar days
+# before it (the SEPA Core default is 14 unless the contract agrees on less), and the daily
+# `prepare_debits` prepares the due dates from then to this many days further.
+SEPA_PRENOTIFICATION_DAYS = env_int("SEPA_PRENOTIFICATION_DAYS", 14)
+SEPA_PREPARE_WINDOW_DAYS = env_int("SEPA_PREPARE_WINDOW_DAYS", 7)
 
 # Retroactivity: how many days before today an affiliation's "Date d'effet du contrat" and a
 # termination's "Date de résiliation" may be (one rule, portal/enrollment/rules.py; older dates

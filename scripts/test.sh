@@ -21,6 +21,7 @@ $PY manage.py makemigrations --check --dry-run
 PORTAL_ENV=production DJANGO_SECRET_KEY="$(openssl rand -hex 40)" ALTCHA_HMAC_KEY=check \
   FIELD_ENCRYPTION_KEYS="$($PY -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
   BLIND_INDEX_KEY="$(openssl rand -hex 32)" SEPA_CREDITOR_ID=FR69ZZZ651190 \
+  SEPA_CREDITOR_NAME=Mutuelle SEPA_CREDITOR_IBAN=FR7630006000011234567890189 SEPA_CREDITOR_BIC=AGRIFRPPXXX \
   SIGNING_KEY_FILE=/etc/portal/signing-key.pem SIGNING_CERT_FILE=/etc/portal/signing-cert.pem \
   SIGNING_KEY_PASSPHRASE=check \
   DJANGO_ALLOWED_HOSTS=portal.example $PY manage.py check --deploy --fail-level WARNING

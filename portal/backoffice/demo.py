@@ -6,15 +6,19 @@ Used by `manage.py load_demo` (make demo) and by the browser tests. Idempotent.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from stdnum import luhn
 from stdnum.fr import nir
 
 from portal.accounts.models import Role, User
+from portal.billing import rules as billing_rules
+from portal.billing.models import DebitRun, RunStatus
+from portal.billing.services import prepare_run
 from portal.companies.coverage import CoverageSection, generate_coverage_table
 from portal.companies.models import (
     AccountManager,
@@ -30,9 +34,13 @@ from portal.companies.models import (
     Scheme,
 )
 from portal.documents.rendering import render_pdf
+from portal.enrollment import banking
 from portal.enrollment.declarations import EmployeeDeclaration
 from portal.enrollment.models import (
+    AccountPurpose,
+    BankAccount,
     BeneficiaryClause,
+    DebitMandate,
     Dependant,
     DependantKind,
     JourneyStep,
@@ -205,6 +213,7 @@ def load_demo() -> None:
     each step its own business event as in real life."""
     _load_demo_data()
     demo_waivers()
+    demo_debits()
 
 
 @transaction.atomic
@@ -554,6 +563,45 @@ def _enroll_family(membership: Membership, last_name: str) -> None:
     membership.option = Product.objects.get(code="NIS/AN00010")
     membership.coverage_chosen = True
     membership.save(update_fields=["option", "coverage_chosen"])
+    # The option and the dependants are paid by SEPA direct debit: the mandate signed with
+    # the enrollment (the demo has no envelope), debited by the runs of its day.
+    frequency, debit_day = DEMO_MANDATES[last_name]
+    account = BankAccount.objects.create(
+        membership=membership,
+        purpose=AccountPurpose.DEBIT,
+        holder=f"{membership.employee.first_name} {last_name}".upper(),
+        iban=DEMO_DEBTOR_IBAN,
+        bic=DEMO_DEBTOR_BIC,
+    )
+    DebitMandate.objects.create(
+        membership=membership,
+        account=account,
+        reference=banking.new_mandate_reference(
+            prefix=settings.SEPA_MANDATE_PREFIX, member_number=membership.member_number, sequence=1
+        ),
+        creditor_identifier=settings.SEPA_CREDITOR_ID,
+        frequency=frequency,
+        debit_day=debit_day,
+        signed_at=membership.signed_at or timezone.now(),
+    )
+
+
+DEMO_MANDATES = {"Pélissier": ("quarterly", 10), "Fabre": ("monthly", 5)}
+DEMO_DEBTOR_IBAN = "FR7630006000011234567890189"  # the format example of rules.md R6.9
+DEMO_DEBTOR_BIC = "AGRIFRPPXXX"
+
+
+def demo_debits() -> None:
+    """One debit run prepared (the next 5th far enough ahead for the pre-notification): the
+    active family's mandate is due on it."""
+    today = timezone.localdate()
+    first = billing_rules.earliest_due_date(today, settings.SEPA_PRENOTIFICATION_DAYS)
+    due = next(
+        d for d in billing_rules.due_dates_between(first, first + timedelta(days=40)) if d.day == 5
+    )
+    if DebitRun.objects.filter(due_date=due).exclude(status=RunStatus.PREPARED).exists():
+        return
+    prepare_run(due_date=due, by=None, today=today)
 
 
 def _choose_clauses(memberships: list[Membership], *, named: bool) -> None:

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from portal.backoffice import dossier
+from portal.backoffice import debits, dossier
 
 app_name = "backoffice"
 
@@ -19,4 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         dossier.decide,
         name="decide",
     ),
+    path("prelevements/", debits.debit_runs, name="debit_runs"),
+    path("prelevements/<int:run_id>/", debits.debit_run, name="debit_run"),
+    path("prelevements/<int:run_id>/fichier/", debits.debit_run_file, name="debit_run_file"),
 ]

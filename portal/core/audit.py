@@ -89,6 +89,10 @@ class AuditAction(models.TextChoices):
     WAIVER_GRANTED = "waiver_granted", "Dispense accordée"
     WAIVER_REFUSED = "waiver_refused", "Dispense refusée"
     WAIVER_DOCUMENT_DOWNLOADED = "waiver_document_downloaded", "Pièce de dispense téléchargée"
+    # billing
+    DEBIT_RUN_PREPARED = "debit_run_prepared", "Prélèvement préparé"
+    DEBIT_FILE_DOWNLOADED = "debit_file_downloaded", "Fichier de prélèvement SEPA téléchargé"
+    MANDATE_REVOKED = "mandate_revoked", "Mandat de prélèvement SEPA révoqué"
 
 
 def client_ip(request: HttpRequest | None) -> str | None:

@@ -373,6 +373,8 @@ class DebitMandate(models.Model):
     debit_day = models.PositiveSmallIntegerField("date de prélèvement")
     created_at = models.DateTimeField("créé le", default=timezone.now)
     signed_at = models.DateTimeField("signé le", null=True, blank=True)
+    # The debtor revoked it with the creditor (rules.md R6.4): no debit from then on.
+    revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
 
     class Meta:
         verbose_name = "mandat de prélèvement SEPA"

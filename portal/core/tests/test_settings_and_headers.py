@@ -50,6 +50,9 @@ PRODUCTION_SECRETS = {
     "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     "BLIND_INDEX_KEY": "b" * 40,
     "SEPA_CREDITOR_ID": "FR69ZZZ651190",
+    "SEPA_CREDITOR_NAME": "Mutuelle",
+    "SEPA_CREDITOR_IBAN": "FR7630006000011234567890189",
+    "SEPA_CREDITOR_BIC": "AGRIFRPPXXX",
     "SIGNING_KEY_FILE": "/etc/portal/signing-key.pem",
     "SIGNING_CERT_FILE": "/etc/portal/signing-cert.pem",
     "SIGNING_KEY_PASSPHRASE": "p",
@@ -66,6 +69,14 @@ def test_production_refuses_to_start_without_a_sepa_creditor_identifier() -> Non
     result = load_settings(**secrets)
     assert result.returncode == 1
     assert "SEPA_CREDITOR_ID must be set in production." in result.stderr
+
+
+@pytest.mark.parametrize("name", ["SEPA_CREDITOR_NAME", "SEPA_CREDITOR_IBAN", "SEPA_CREDITOR_BIC"])
+def test_production_refuses_to_start_without_the_creditor_account(name: str) -> None:
+    secrets = {k: v for k, v in PRODUCTION_SECRETS.items() if k != name}
+    result = load_settings(**secrets)
+    assert result.returncode == 1
+    assert f"{name} must be set in production." in result.stderr
 
 
 def test_production_refuses_to_start_without_its_signing_key() -> None:
