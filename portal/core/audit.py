@@ -86,6 +86,9 @@ class AuditAction(models.TextChoices):
     WAIVER_GRANTED = "waiver_granted", "Dispense accordée"
     WAIVER_REFUSED = "waiver_refused", "Dispense refusée"
     WAIVER_DOCUMENT_DOWNLOADED = "waiver_document_downloaded", "Pièce de dispense téléchargée"
+    # cards
+    CARD_ISSUED = "card_issued", "Carte mutualiste émise"
+    CARD_DOWNLOADED = "card_downloaded", "Carte mutualiste téléchargée"
 
 
 def client_ip(request: HttpRequest | None) -> str | None:

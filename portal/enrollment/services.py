@@ -29,6 +29,7 @@ from portal.enrollment.declarations import (
     EmployeeDeclaration,
     validate_declaration,
 )
+from portal.enrollment.effects import MembershipChange, membership_changed
 from portal.enrollment.errors import EnrollmentError
 from portal.enrollment.models import (
     Dependant,
@@ -393,6 +394,8 @@ def activate_account(*, token: str, password: str) -> Membership:
 # --- The owner of `Membership.status`: nothing else moves a membership. ---
 
 MEMBERSHIP_FIELDS = frozenset({"signed_at", "journey_step", "end_date"})
+# Entering or leaving them changes what the member holds (the card).
+COVER_STATUSES = frozenset({MembershipStatus.ACTIVE, MembershipStatus.TERMINATED})
 
 
 def move_membership(
@@ -401,11 +404,14 @@ def move_membership(
     *,
     by: User | None,
     now: datetime | None = None,
+    cover_until: date | None = None,
     **changes: Any,
 ) -> Membership:
     """Move one membership to `to_status` if the transition table allows it from its current
     (locked) status, with the fields that change with it (`signed_at`, `journey_step`,
-    `end_date`): sets `status_changed_at`, writes the audit event. Returns the locked row."""
+    `end_date`): sets `status_changed_at`, writes the audit event, tells the listeners when it
+    enters or leaves "active" / "terminated" (`cover_until`: see `membership_changed`).
+    Returns the locked row."""
     assert transaction.get_connection().in_atomic_block, "move_membership runs in a transaction"
     unknown = set(changes) - MEMBERSHIP_FIELDS
     assert not unknown, f"move_membership does not change {sorted(unknown)}"
@@ -435,6 +441,8 @@ def move_membership(
         from_status=from_status,
         to_status=to_status,
     )
+    if {from_status, to_status} & COVER_STATUSES:
+        membership_changed(membership.pk, MembershipChange.STATUS, cover_until=cover_until)
     return membership
 
 
