@@ -46,11 +46,14 @@ class Verdict:
 
     valid: bool
     day: date  # valid on this day, or not valid since this day
+    since: bool = True  # not valid since `day` (False: not valid yet, on `day`)
 
     @property
     def sentence(self) -> str:
         if self.valid:
             return f"Carte valide le {self.day:%d/%m/%Y}"
+        if not self.since:
+            return f"Carte non valide le {self.day:%d/%m/%Y}"
         return f"Carte non valide depuis le {self.day:%d/%m/%Y}"
 
 
@@ -62,12 +65,12 @@ def verdict(
     today: date,
 ) -> Verdict:
     """Valid today, or since when it is not: replaced by a newer card, past its last day
-    (31 December or the end of cover). A card not valid yet says it is not valid since today:
-    nothing else about it is disclosed."""
+    (31 December or the end of cover). A card not valid yet (next year's, issued in December)
+    is "not valid" today, without its start: nothing else about it is disclosed."""
     if superseded_on is not None and superseded_on <= today:
         return Verdict(valid=False, day=superseded_on)
     if today > printed_until:
         return Verdict(valid=False, day=printed_until + timedelta(days=1))
     if today < valid_from:
-        return Verdict(valid=False, day=today)
+        return Verdict(valid=False, day=today, since=False)
     return Verdict(valid=True, day=today)

@@ -111,8 +111,12 @@ def _issue(
     why: str,
 ) -> MembershipCard:
     """A new version: the current one (if any) superseded now."""
-    today = timezone.localdate(now)
-    year = year or rules.card_year(effective_date=membership.effective_date, today=today)
+    if year is None:
+        year = rules.card_year(
+            effective_date=membership.effective_date, today=timezone.localdate(now)
+        )
+        if current is not None:  # already renewed for next year: the new version is too
+            year = max(year, current.valid_until.year)
     valid_from, valid_until = rules.card_period(effective_date=membership.effective_date, year=year)
     if current is not None:
         current.superseded_at = now
@@ -145,7 +149,7 @@ def refresh_card(
 ) -> MembershipCard | None:
     """The membership changed (the enrollment listener): an active health membership gets a
     new card; a terminated one a card ending with its cover (its end date, or the end of
-    portability); any other status keeps no current card. One step of the changing event."""
+    portability). One step of the changing event."""
     membership = _membership(membership_id)
     if not membership.contract.is_health:
         return None  # the tiers payant card is the health contract's
@@ -153,14 +157,10 @@ def refresh_card(
     now = timezone.now()
     if membership.status == MembershipStatus.ACTIVE:
         return _issue(membership, current, ends_at=None, year=None, now=now, by=None, why=what)
-    if current is None:
-        return None
-    if membership.status == MembershipStatus.TERMINATED:
+    if membership.status == MembershipStatus.TERMINATED and current is not None:
         ends_at = cover_until or membership.end_date
         return _issue(membership, current, ends_at=ends_at, year=None, now=now, by=None, why=what)
-    current.superseded_at = now
-    current.save(update_fields=["superseded_at"])
-    return None
+    return None  # "active" is left only for "terminated" (the transition table)
 
 
 def renewable(year: int) -> list[int]:

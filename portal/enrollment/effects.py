@@ -16,7 +16,7 @@ from typing import Protocol
 class MembershipChange(StrEnum):
     """Why a listener is called."""
 
-    STATUS = "status"  # entered or left "active" / "terminated"
+    STATUS = "status"  # entered or left "active" (put en gestion; terminated; undone)
     DEPENDANTS = "dependants"  # a dependant added, changed or removed
     PRODUCTS = "products"  # the option (cover) changed
 

@@ -394,8 +394,6 @@ def activate_account(*, token: str, password: str) -> Membership:
 # --- The owner of `Membership.status`: nothing else moves a membership. ---
 
 MEMBERSHIP_FIELDS = frozenset({"signed_at", "journey_step", "end_date"})
-# Entering or leaving them changes what the member holds (the card).
-COVER_STATUSES = frozenset({MembershipStatus.ACTIVE, MembershipStatus.TERMINATED})
 
 
 def move_membership(
@@ -410,7 +408,7 @@ def move_membership(
     """Move one membership to `to_status` if the transition table allows it from its current
     (locked) status, with the fields that change with it (`signed_at`, `journey_step`,
     `end_date`): sets `status_changed_at`, writes the audit event, tells the listeners when it
-    enters or leaves "active" / "terminated" (`cover_until`: see `membership_changed`).
+    enters or leaves "active" (`cover_until`: see `membership_changed`).
     Returns the locked row."""
     assert transaction.get_connection().in_atomic_block, "move_membership runs in a transaction"
     unknown = set(changes) - MEMBERSHIP_FIELDS
@@ -441,7 +439,9 @@ def move_membership(
         from_status=from_status,
         to_status=to_status,
     )
-    if {from_status, to_status} & COVER_STATUSES:
+    # Only "active" (put en gestion) changes what the member holds: entering it (from signed, or
+    # a termination undone) or leaving it (terminated).
+    if MembershipStatus.ACTIVE in (from_status, to_status):
         membership_changed(membership.pk, MembershipChange.STATUS, cover_until=cover_until)
     return membership
 

@@ -58,3 +58,15 @@ def test_portability_into_next_year_renews_the_card_until_its_end(active: Member
     assert renew(2027) == "1 carte(s) renouvelée(s) pour 2027."
     card = MembershipCard.objects.get(membership=active, superseded_at=None)
     assert (card.valid_from, card.printed_until) == (date(2027, 1, 1), date(2027, 4, 30))
+
+
+def test_a_card_remade_after_the_renewal_stays_for_the_renewed_year(active: Membership) -> None:
+    renew(2027)
+    with transaction.atomic():
+        move_membership(active.pk, MembershipStatus.TERMINATED, by=None, end_date=date(2027, 1, 31))
+    card = MembershipCard.objects.get(membership=active, superseded_at=None)
+    assert (card.version, card.valid_from, card.printed_until) == (
+        3,
+        date(2027, 1, 1),
+        date(2027, 1, 31),
+    )
