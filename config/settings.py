@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "portal.notifications",
     "portal.documents",
     "portal.signatures",
+    "portal.cards",
     "portal.journey",
     "portal.employer",
     "portal.backoffice",
@@ -308,6 +309,10 @@ PORTAL_BRAND = {
     "employer_help_phone_note": env("EMPLOYER_HELP_PHONE_NOTE", "appel non surtaxé"),
     "employer_help_hours": env("EMPLOYER_HELP_HOURS", "du lundi au vendredi de 8h30 à 17h30"),
     "member_help_phone": env("MEMBER_HELP_PHONE", "0 980 98 98 23"),
+    # The membership card (tiers payant): the insurer's AMC number ("organisme complémentaire"
+    # number health professionals bill) and the line they call to check a member's rights.
+    "amc_number": env("AMC_NUMBER", "" if ENVIRONMENT == "production" else "775685365"),
+    "health_professionals_phone": env("HEALTH_PROFESSIONALS_PHONE", "0 980 98 98 24"),
     "member_help_hours": env(
         "MEMBER_HELP_HOURS",
         "du lundi au vendredi de 8h30 à 18h30 et le samedi de 8h30 à 12h",

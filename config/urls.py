@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("portal.imports.urls")),
     path("", include("portal.terminations.urls")),
     path("", include("portal.dsn.urls")),
+    path("", include("portal.cards.urls")),
     path("backoffice/login/", backoffice_login),
     path("backoffice/", include("portal.backoffice.urls")),
     path("backoffice/", admin.site.urls),

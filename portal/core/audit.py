@@ -93,6 +93,9 @@ class AuditAction(models.TextChoices):
     DEBIT_RUN_PREPARED = "debit_run_prepared", "Prélèvement préparé"
     DEBIT_FILE_DOWNLOADED = "debit_file_downloaded", "Fichier de prélèvement SEPA téléchargé"
     MANDATE_REVOKED = "mandate_revoked", "Mandat de prélèvement SEPA révoqué"
+    # cards
+    CARD_ISSUED = "card_issued", "Carte mutualiste émise"
+    CARD_DOWNLOADED = "card_downloaded", "Carte mutualiste téléchargée"
 
 
 def client_ip(request: HttpRequest | None) -> str | None:

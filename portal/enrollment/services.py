@@ -29,6 +29,7 @@ from portal.enrollment.declarations import (
     EmployeeDeclaration,
     validate_declaration,
 )
+from portal.enrollment.effects import MembershipChange, membership_changed
 from portal.enrollment.errors import EnrollmentError
 from portal.enrollment.models import (
     Dependant,
@@ -432,11 +433,14 @@ def move_membership(
     *,
     by: User | None,
     now: datetime | None = None,
+    cover_until: date | None = None,
     **changes: Any,
 ) -> Membership:
     """Move one membership to `to_status` if the transition table allows it from its current
     (locked) status, with the fields that change with it (`signed_at`, `journey_step`,
-    `end_date`): sets `status_changed_at`, writes the audit event. Returns the locked row."""
+    `end_date`): sets `status_changed_at`, writes the audit event, tells the listeners when it
+    enters or leaves "active" (`cover_until`: see `membership_changed`).
+    Returns the locked row."""
     assert transaction.get_connection().in_atomic_block, "move_membership runs in a transaction"
     unknown = set(changes) - MEMBERSHIP_FIELDS
     assert not unknown, f"move_membership does not change {sorted(unknown)}"
@@ -466,6 +470,10 @@ def move_membership(
         from_status=from_status,
         to_status=to_status,
     )
+    # Only "active" (put en gestion) changes what the member holds: entering it (from signed, or
+    # a termination undone) or leaving it (terminated).
+    if MembershipStatus.ACTIVE in (from_status, to_status):
+        membership_changed(membership.pk, MembershipChange.STATUS, cover_until=cover_until)
     return membership
 
 

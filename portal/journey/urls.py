@@ -6,6 +6,7 @@ app_name = "journey"
 urlpatterns = [
     path("adhesion/<str:token>/", views.activate, name="activate"),
     path("mon-espace/", views.space, name="space"),
+    path("mon-espace/carte/<int:membership_id>.pdf", views.card, name="card"),
     path("mon-espace/adhesion/<int:membership_id>/", journey_views.resume, name="resume"),
     path(
         "mon-espace/adhesion/<int:membership_id>/profil/",

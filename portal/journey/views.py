@@ -8,14 +8,18 @@ from datetime import date
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from portal.accounts.forms import ChoosePasswordForm
 from portal.accounts.models import Role, User
+from portal.cards.models import MembershipCard
+from portal.cards.services import record_download
+from portal.cards.views import card_response
 from portal.core.errors import BusinessError
 from portal.enrollment import services
 from portal.enrollment.dossiers import Dossier
@@ -68,7 +72,34 @@ def space(request: HttpRequest) -> HttpResponse:
     memberships = (
         [(m, membership_standing(m, today)) for m in employee.memberships.all()] if employee else []
     )
-    return render(request, "journey/space.html", {"employee": employee, "memberships": memberships})
+    carded = set(
+        MembershipCard.objects.filter(
+            membership__employee=employee, superseded_at=None
+        ).values_list("membership_id", flat=True)
+        if employee
+        else ()
+    )
+    context = {"employee": employee, "memberships": memberships, "carded": carded}
+    return render(request, "journey/space.html", context)
+
+
+@login_required
+@require_safe
+def card(request: HttpRequest, membership_id: int) -> HttpResponse:
+    """ "Ma carte mutualiste": the member's own current card (404 for anyone else: the
+    employer never sees it)."""
+    user = request.user
+    if not isinstance(user, User) or user.role != Role.MEMBER:
+        raise Http404
+    found = (
+        MembershipCard.objects.select_related("membership__contract")
+        .filter(membership_id=membership_id, membership__employee__user=user, superseded_at=None)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    record_download(card=found, by=user, request=request)
+    return card_response(found)
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,13 @@ def terminate_membership_step(
             TerminationError.ALREADY_TERMINATED, field="termination_date"
         ) from error
     membership = move_membership(
-        membership.pk, MembershipStatus.TERMINATED, by=by, now=now, end_date=termination_date
+        membership.pk,
+        MembershipStatus.TERMINATED,
+        by=by,
+        now=now,
+        end_date=termination_date,
+        # The card keeps verifying while portability (or a death's dependants' cover) runs.
+        cover_until=termination.portability_end or termination.dependants_cover_end,
     )
     # Still pre-enrolled: the invitation link stops working, the affiliation will not come.
     # Both are recorded, to be reopened if the termination is undone. Unless the dossier
