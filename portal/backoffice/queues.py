@@ -18,10 +18,11 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.accounts.models import User
 from portal.accounts.views import safe_next
 from portal.backoffice.access import screen_context, staff_user, staff_view
 from portal.companies.models import Company, Contract
@@ -126,12 +127,10 @@ def queue(filters: Filters) -> QuerySet[Request]:
     )
 
 
-def dossier_url(request_id: int) -> str:
-    """The dossier page of a request (`backoffice:dossier`, built beside this queue)."""
-    try:
-        return reverse("backoffice:dossier", args=[request_id])
-    except NoReverseMatch:
-        return f"/backoffice/dossiers/{request_id}/"
+def dossier_prefix() -> str:
+    """The dossier pages' path before the request id (`backoffice:dossier`, built beside this
+    queue, is `/backoffice/dossiers/<id>/`): one string for every row, no reverse per row."""
+    return reverse("backoffice:queue") + "dossiers/"
 
 
 def age_label(since: datetime | None, now: datetime) -> str:
@@ -150,7 +149,7 @@ class Row:
     request: Request
     since: datetime | None
     age: str
-    url: str
+    holder: str  # "Pris par … le …", or ""
 
 
 def rows_of(page: Page[Request], filters: Filters) -> list[Row]:
@@ -158,8 +157,18 @@ def rows_of(page: Page[Request], filters: Filters) -> list[Row]:
     rows = []
     for item in page.object_list:
         since = item.in_progress_since if filters.state == State.IN_PROGRESS else item.created_at
-        rows.append(Row(item, since, age_label(since, now), dossier_url(item.pk)))
+        holder = ""
+        if item.assigned_to is not None and item.assigned_at is not None:
+            at = timezone.localtime(item.assigned_at).strftime("%d/%m/%Y à %H:%M")
+            holder = f"Pris par {holder_name(item.assigned_to)} le {at}"
+        rows.append(
+            Row(item, timezone.localtime(since) if since else None, age_label(since, now), holder)
+        )
     return rows
+
+
+def holder_name(user: User) -> str:
+    return user.get_full_name() or user.email
 
 
 @require_GET
@@ -203,6 +212,7 @@ def to_process(request: HttpRequest) -> HttpResponse:
         sources=Source.choices,
         page_query=params.urlencode(),
         here=request.get_full_path(),
+        dossiers=dossier_prefix(),
         me=staff_user(request).pk,
     )
     return render(request, "backoffice/queue.html", context)
@@ -212,13 +222,22 @@ def _back(request: HttpRequest) -> HttpResponse:
     return redirect(safe_next(request) or reverse("backoffice:queue"))
 
 
+def _posted_id(request: HttpRequest) -> int:
+    value = request.POST.get("demande", "")
+    if not value.isdigit():
+        raise Http404("Demande introuvable.")
+    return int(value)
+
+
 @require_POST
 @staff_view
-def take(request: HttpRequest, request_id: int) -> HttpResponse:
-    """ "Je prends" (and "Reprendre", confirmed: `reprendre=1`)."""
+def take(request: HttpRequest) -> HttpResponse:
+    """ "Je prends" the request `demande` (and "Reprendre", confirmed: `reprendre=1`)."""
     try:
         taken = take_request(
-            request_id, staff_user(request), takeover=request.POST.get("reprendre") == "1"
+            _posted_id(request),
+            staff_user(request),
+            takeover=request.POST.get("reprendre") == "1",
         )
     except Request.DoesNotExist:
         raise Http404("Demande introuvable.") from None
@@ -231,10 +250,10 @@ def take(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view
-def release(request: HttpRequest, request_id: int) -> HttpResponse:
-    """ "Libérer": the holder gives the request back to the queue."""
+def release(request: HttpRequest) -> HttpResponse:
+    """ "Libérer": the holder gives the request `demande` back to the queue."""
     try:
-        released = release_request(request_id, staff_user(request))
+        released = release_request(_posted_id(request), staff_user(request))
     except Request.DoesNotExist:
         raise Http404("Demande introuvable.") from None
     except BusinessError as error:
@@ -246,12 +265,16 @@ def release(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @require_GET
 @staff_view
-def confirm_takeover(request: HttpRequest, request_id: int) -> HttpResponse:
-    """ "Reprendre": the confirmation page, naming who holds the request and since when."""
+def confirm_takeover(request: HttpRequest) -> HttpResponse:
+    """ "Reprendre": the confirmation page, naming who holds the request `demande` and since
+    when; its button posts to "Je prends" with `reprendre=1`."""
+    value = request.GET.get("demande", "")
     item = (
         Request.objects.select_related("employee", "company", "assigned_to")
-        .filter(pk=request_id)
+        .filter(pk=int(value))
         .first()
+        if value.isdigit()
+        else None
     )
     if item is None:
         raise Http404("Demande introuvable.")

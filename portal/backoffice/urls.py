@@ -11,7 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # "À traiter" is the back office's home; the admin's own index moves to "Paramétrage".
     path("", queues.to_process, name="queue"),
     path("parametrage/", admin.site.admin_view(admin.site.index), name="settings"),
-    path("a-traiter/<int:request_id>/prendre/", queues.take, name="take"),
-    path("a-traiter/<int:request_id>/reprendre/", queues.confirm_takeover, name="takeover"),
-    path("a-traiter/<int:request_id>/liberer/", queues.release, name="release"),
+    path("a-traiter/prendre/", queues.take, name="take"),
+    path("a-traiter/reprendre/", queues.confirm_takeover, name="takeover"),
+    path("a-traiter/liberer/", queues.release, name="release"),
 ]

@@ -114,11 +114,11 @@ def desk(company_a: Company, company_b: Company) -> dict[str, Request]:
 
 @pytest.mark.django_db
 def test_anonymous_visitor_is_sent_to_the_login_page(client: Client) -> None:
-    for url in [QUEUE, reverse("backoffice:takeover", args=[1])]:
+    for url in [QUEUE, reverse("backoffice:takeover") + "?demande=1"]:
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("accounts:login"))
-    response = client.post(reverse("backoffice:take", args=[1]))
+    response = client.post(reverse("backoffice:take"), {"demande": "1"})
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
 
@@ -132,9 +132,10 @@ def test_hr_and_member_logins_get_404_on_every_queue_page(
     for user in (correspondent_a, member):
         client.force_login(user)
         assert client.get(QUEUE).status_code == 404
-        assert client.get(reverse("backoffice:takeover", args=[pk])).status_code == 404
-        assert client.post(reverse("backoffice:take", args=[pk])).status_code == 404
-        assert client.post(reverse("backoffice:release", args=[pk])).status_code == 404
+        takeover = reverse("backoffice:takeover")
+        assert client.get(takeover, {"demande": pk}).status_code == 404
+        assert client.post(reverse("backoffice:take"), {"demande": pk}).status_code == 404
+        assert client.post(reverse("backoffice:release"), {"demande": pk}).status_code == 404
     assert Request.objects.get(pk=pk).assigned_to_id is None
 
 
@@ -308,8 +309,9 @@ def test_no_writes_on_get(
     )
     staff_client.get(QUEUE)
     staff_client.get(QUEUE, {"q": "simon", "etat": "tous"})
-    staff_client.get(reverse("backoffice:takeover", args=[desk["simon"].pk]))
-    assert staff_client.get(reverse("backoffice:take", args=[desk["simon"].pk])).status_code == 405
+    staff_client.get(reverse("backoffice:takeover"), {"demande": desk["simon"].pk})
+    take_on_get = staff_client.get(reverse("backoffice:take"), {"demande": desk["simon"].pk})
+    assert take_on_get.status_code == 405
     after = (
         AuditEvent.objects.count(),
         RequestEvent.objects.count(),
@@ -327,7 +329,7 @@ def test_je_prends_holds_the_request_with_its_audit_and_staff_only_timeline_step
 ) -> None:
     pk = desk["simon"].pk
     response = staff_client.post(
-        reverse("backoffice:take", args=[pk]), {"next": "/backoffice/?motif=affiliation"}
+        reverse("backoffice:take"), {"demande": pk, "next": "/backoffice/?motif=affiliation"}
     )
     assert response.status_code == 302
     assert response["Location"] == "/backoffice/?motif=affiliation"
@@ -362,12 +364,12 @@ def test_taking_a_request_held_by_someone_else_names_the_holder(
         f"Cette demande est déjà prise par Marc Durand depuis le {at}. Pour la traiter à sa"
         " place, utilisez « Reprendre »."
     )
-    response = staff_client.post(reverse("backoffice:take", args=[pk]), follow=True)
+    response = staff_client.post(reverse("backoffice:take"), {"demande": pk}, follow=True)
     assert "Cette demande est déjà prise par Marc Durand" in response.content.decode()
     assert Request.objects.get(pk=pk).assigned_to_id == other_staff.pk
     page = staff_client.get(QUEUE).content.decode()
     assert f"Pris par Marc Durand le {at}" in page
-    assert f'href="/backoffice/a-traiter/{pk}/reprendre/?next=/backoffice/"' in page
+    assert f'href="/backoffice/a-traiter/reprendre/?demande={pk}&amp;next=/backoffice/"' in page
 
 
 @pytest.mark.django_db
@@ -376,10 +378,11 @@ def test_reprendre_asks_for_confirmation_then_takes_the_request_over(
 ) -> None:
     pk = desk["simon"].pk
     take_request(pk, other_staff)
-    confirmation = staff_client.get(reverse("backoffice:takeover", args=[pk])).content.decode()
+    response = staff_client.get(reverse("backoffice:takeover"), {"demande": pk})
+    confirmation = response.content.decode()
     assert "est prise par Marc Durand le" in confirmation
     assert '<input type="hidden" name="reprendre" value="1">' in confirmation
-    staff_client.post(reverse("backoffice:take", args=[pk]), {"reprendre": "1"})
+    staff_client.post(reverse("backoffice:take"), {"demande": pk, "reprendre": "1"})
     assert Request.objects.get(pk=pk).assigned_to_id == staff_user.pk
     event = AuditEvent.objects.get(action="request_taken_over")
     assert event.details == {"previous_holder": other_staff.pk}
@@ -395,7 +398,7 @@ def test_the_holder_releases_and_nobody_else_can(
     with pytest.raises(BusinessError) as raised:
         release_request(pk, other_staff)
     assert raised.value.problems[0].code == "not_the_holder"
-    staff_client.post(reverse("backoffice:release", args=[pk]))
+    staff_client.post(reverse("backoffice:release"), {"demande": pk})
     request = Request.objects.get(pk=pk)
     assert (request.assigned_to_id, request.assigned_at) == (None, None)
     assert AuditEvent.objects.filter(action="request_released", actor=staff_user).count() == 1
