@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from conftest import PASSWORD, declare, file_copy_of_the_database, in_threads, make_nir, make_user
 from portal.accounts.models import Role, User
+from portal.backoffice.demo import load_demo
 from portal.companies.models import Company
 from portal.core.errors import BusinessError
 from portal.core.models import AuditEvent
@@ -448,3 +449,15 @@ def test_two_staff_taking_at_once_make_one_holder(
     assert sorted(outcomes) == sorted(["request_taken", f"taken by {holder}"])
     assert holder in (staff_user.pk, other_staff.pk)
     assert taken_events == 1
+
+
+@pytest.mark.django_db
+def test_the_demo_queue_has_requests_in_progress_two_of_them_taken(client: Client) -> None:
+    load_demo()
+    load_demo()
+    staff_member = User.objects.get(email="staff@demo.example")
+    assert Request.objects.filter(assigned_to=staff_member).count() == 2
+    client.force_login(staff_member)
+    page = client.get(QUEUE, {"etat": "in_progress"}).content.decode()
+    assert ids_on(page)
+    assert "Pris par Nadia Garnier le" in page
