@@ -97,12 +97,12 @@ class Request(models.Model):
             models.Index(fields=["company", "reason", "-created_at", "-id"]),
             models.Index(fields=["company", "search_name"]),
             models.Index(fields=["company", "search_name_reversed"]),
-            # The staff queue, across companies: by motif and state, oldest first.
+            # The staff queue, across companies: by state and motif (its counts), oldest first.
             models.Index(
-                fields=["reason", "state", "in_progress_since", "id"], name="request_queue_idx"
+                fields=["state", "reason", "in_progress_since", "id"], name="request_queue_idx"
             ),
             models.Index(
-                fields=["reason", "state", "created_at", "id"], name="request_queue_created_idx"
+                fields=["state", "reason", "created_at", "id"], name="request_queue_created_idx"
             ),
             # Its name search across companies (prefix LIKE; the opclass on PostgreSQL).
             models.Index(

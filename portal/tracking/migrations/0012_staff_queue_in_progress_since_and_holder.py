@@ -46,11 +46,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='request',
-            index=models.Index(fields=['reason', 'state', 'in_progress_since', 'id'], name='request_queue_idx'),
+            index=models.Index(fields=['state', 'reason', 'in_progress_since', 'id'], name='request_queue_idx'),
         ),
         migrations.AddIndex(
             model_name='request',
-            index=models.Index(fields=['reason', 'state', 'created_at', 'id'], name='request_queue_created_idx'),
+            index=models.Index(fields=['state', 'reason', 'created_at', 'id'], name='request_queue_created_idx'),
         ),
         migrations.AddIndex(
             model_name='request',
