@@ -24,7 +24,7 @@ from portal.core.errors import BusinessError
 def home_for(user: User) -> str:
     """Where a user lands after logging in."""
     if user.role == Role.STAFF:
-        return reverse("admin:index")
+        return reverse("backoffice:queue")
     if user.role == Role.MEMBER:
         return reverse("journey:space")
     return reverse("companies:choose")

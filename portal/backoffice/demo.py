@@ -49,7 +49,7 @@ from portal.enrollment.models import (
 )
 from portal.enrollment.services import move_membership
 from portal.tracking.models import EventKind, Reason, Request, Source, State
-from portal.tracking.services import declare_employee, move_request
+from portal.tracking.services import declare_employee, move_request, take_request
 from portal.waivers.services import grant_waiver, record_signature, request_waiver
 
 DEMO_PASSWORD = "Demo-2026!"
@@ -214,6 +214,20 @@ def load_demo() -> None:
     _load_demo_data()
     demo_waivers()
     demo_debits()
+    demo_queue_holders()
+
+
+def demo_queue_holders() -> None:
+    """ "À traiter": the demo staff has taken the two oldest requests "En cours" ("Je prends").
+    Safe to run twice (nothing is taken again once the staff holds requests)."""
+    staff = User.objects.get(email="staff@demo.example")
+    if Request.objects.filter(assigned_to=staff).exists():
+        return
+    oldest = Request.objects.filter(state=State.IN_PROGRESS, assigned_to=None).order_by(
+        "in_progress_since", "id"
+    )
+    for request_id in oldest.values_list("pk", flat=True)[:2]:
+        take_request(request_id, staff)
 
 
 @transaction.atomic

@@ -51,6 +51,9 @@ class AuditAction(models.TextChoices):
     DECLARATION_CANCELLED = "declaration_cancelled", "Déclaration annulée"
     EMPLOYEE_VIEWED = "employee_viewed", "Fiche salarié consultée"
     EMPLOYEES_EXPORTED = "employees_exported", "Liste des salariés exportée"
+    REQUEST_TAKEN = "request_taken", "Demande prise en charge"
+    REQUEST_TAKEN_OVER = "request_taken_over", "Demande reprise à un autre gestionnaire"
+    REQUEST_RELEASED = "request_released", "Demande libérée"
     # imports
     IMPORT_STARTED = "import_started", "Import démarré"
     IMPORT_FINISHED = "import_finished", "Import terminé"

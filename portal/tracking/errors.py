@@ -30,3 +30,20 @@ class TrackingError(ErrorCode):
         "Une relance a déjà été envoyée aujourd'hui à ce salarié. Vous pourrez le relancer à "
         "nouveau demain.",
     )
+    REQUEST_TAKEN = (
+        "request_taken",
+        "Cette demande est déjà prise par {holder} depuis le {at}. Pour la traiter à sa place,"
+        " utilisez « Reprendre ».",
+    )
+    NOT_IN_PROGRESS = (
+        "not_in_progress",
+        "Seule une demande « En cours » peut être prise en charge.",
+    )
+    NOT_THE_HOLDER = (
+        "not_the_holder",
+        "Seul le gestionnaire qui a pris cette demande peut la libérer.",
+    )
+    NOT_TAKEN = (
+        "not_taken",
+        "Cette demande n'est prise par personne.",
+    )

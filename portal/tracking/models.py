@@ -74,6 +74,18 @@ class Request(models.Model):
     # Denormalised for "Rechercher par Nom / Prénom" on 100,000 requests (see Employee).
     search_name = models.CharField(max_length=170, editable=False)
     search_name_reversed = models.CharField(max_length=170, editable=False, default="")
+    # The staff queue "À traiter": since when the request is "En cours" (set by `move_request`
+    # and `open_requests`), and who holds it ("Je prends", `take_request` / `release_request`).
+    in_progress_since = models.DateTimeField("en cours depuis le", null=True, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="pris par",
+    )
+    assigned_at = models.DateTimeField("pris le", null=True, blank=True)
 
     class Meta:
         verbose_name = "demande"
@@ -85,6 +97,24 @@ class Request(models.Model):
             models.Index(fields=["company", "reason", "-created_at", "-id"]),
             models.Index(fields=["company", "search_name"]),
             models.Index(fields=["company", "search_name_reversed"]),
+            # The staff queue, across companies: by state and motif (its counts), oldest first.
+            models.Index(
+                fields=["state", "reason", "in_progress_since", "id"], name="request_queue_idx"
+            ),
+            models.Index(
+                fields=["state", "reason", "created_at", "id"], name="request_queue_created_idx"
+            ),
+            # Its name search across companies (prefix LIKE; the opclass on PostgreSQL).
+            models.Index(
+                fields=["search_name"],
+                name="request_search_name_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["search_name_reversed"],
+                name="request_search_reversed_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -111,6 +141,14 @@ class EventKind(models.TextChoices):
     WAIVER_REFUSED = "waiver_refused", "Dispense refusée par nos services"
     MEMBER_TERMINATED = "member_terminated", "Demande annulée : le salarié a été radié"
     REOPENED = "reopened", "Résiliation annulée : de nouveau en attente du salarié"
+    # Staff-internal steps ("À traiter"): kept out of the employer's timeline (STAFF_ONLY).
+    TAKEN = "taken", "Prise en charge par un gestionnaire"
+    TAKEN_OVER = "taken_over", "Reprise par un autre gestionnaire"
+    RELEASED = "released", "Libérée par son gestionnaire"
+
+
+# The timeline steps only staff see: who works a dossier is not the employer's business.
+STAFF_ONLY_EVENTS = frozenset({EventKind.TAKEN, EventKind.TAKEN_OVER, EventKind.RELEASED})
 
 
 class RequestEvent(models.Model):

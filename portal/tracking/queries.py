@@ -10,7 +10,7 @@ from django.http import Http404
 
 from portal.companies.models import Company
 from portal.enrollment.models import Invitation, search_key
-from portal.tracking.models import Request
+from portal.tracking.models import STAFF_ONLY_EVENTS, Request
 
 PAGE_SIZE = 20
 
@@ -64,13 +64,15 @@ class TimelineEntry:
     label: str
 
 
-def timeline(request: Request) -> list[TimelineEntry]:
-    """The request's events, with the employee's own steps (account activated) in order."""
+def timeline(request: Request, *, staff: bool = False) -> list[TimelineEntry]:
+    """The request's events, with the employee's own steps (account activated) in order; the
+    staff-internal steps (taken, released) only for `staff`."""
     entries = [
         TimelineEntry(
             e.at, f"{e.get_kind_display()} : {e.note}" if e.note else e.get_kind_display()
         )
         for e in request.events.all()
+        if staff or e.kind not in STAFF_ONLY_EVENTS
     ]
     if request.membership is not None:
         for invitation in request.membership.invitations.all():

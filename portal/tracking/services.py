@@ -71,6 +71,7 @@ _REQUEST_COLUMNS = [
     "search_name",
     "search_name_reversed",
     "submission_key",
+    "in_progress_since",
 ]
 
 
@@ -106,6 +107,7 @@ def open_requests(
                 row.search_name,
                 row.search_name_reversed,
                 row.submission_key,
+                now if state == State.IN_PROGRESS else None,
             )
             for row in rows
         ],
@@ -193,7 +195,17 @@ def move_request(
     request.state = to_state
     request.updated_at = now
     request.closed_at = now if rules.closes(to_state) else None
-    request.save(update_fields=["state", "updated_at", "closed_at"])
+    fields = ["state", "updated_at", "closed_at"]
+    if to_state == State.IN_PROGRESS:
+        # "À traiter" ages a dossier from here; one sent back and signed again restarts.
+        request.in_progress_since = now
+        fields.append("in_progress_since")
+    if from_state == State.IN_PROGRESS and locked.assigned_to_id is not None:
+        # Out of the staff queue: nobody holds it any more (its next turn starts free).
+        request.assigned_to = None
+        request.assigned_at = None
+        fields += ["assigned_to", "assigned_at"]
+    request.save(update_fields=fields)
     RequestEvent.objects.create(request=request, kind=event, actor=by, at=now, note=note[:300])
     audit.record(
         AuditAction.REQUEST_MOVED,
@@ -204,6 +216,71 @@ def move_request(
         to_state=to_state,
         event=event,
     )
+    return request
+
+
+# --- "Je prends": which staff member works an "En cours" request (the queue "À traiter"). ---
+
+
+def _holder_name(user: User) -> str:
+    return user.get_full_name() or user.email
+
+
+@transaction.atomic(durable=True)
+def take_request(
+    request_id: int, by: User, takeover: bool = False, now: datetime | None = None
+) -> Request:
+    """`by` takes the request "En cours" so that nobody else works it. Held by someone else,
+    it is refused unless `takeover` ("Reprendre", confirmed): then it passes to `by` and the
+    previous holder is kept in the audit event. Taking one's own request again changes nothing."""
+    request = Request.objects.select_for_update().get(pk=request_id)
+    if request.state != State.IN_PROGRESS:
+        raise BusinessError(TrackingError.NOT_IN_PROGRESS)
+    if request.assigned_to_id == by.pk:
+        return request
+    previous = request.assigned_to
+    if previous is not None and not takeover:
+        assert request.assigned_at is not None
+        raise BusinessError(
+            TrackingError.REQUEST_TAKEN,
+            holder=_holder_name(previous),
+            at=timezone.localtime(request.assigned_at).strftime("%d/%m/%Y à %H:%M"),
+        )
+    now = now or timezone.now()
+    request.assigned_to = by
+    request.assigned_at = now
+    request.save(update_fields=["assigned_to", "assigned_at"])
+    over = previous is not None
+    RequestEvent.objects.create(
+        request=request,
+        kind=EventKind.TAKEN_OVER if over else EventKind.TAKEN,
+        actor=by,
+        at=now,
+    )
+    audit.record(
+        AuditAction.REQUEST_TAKEN_OVER if over else AuditAction.REQUEST_TAKEN,
+        by=by,
+        target=request,
+        company_id=request.company_id,
+        previous_holder=previous.pk if previous is not None else None,
+    )
+    return request
+
+
+@transaction.atomic(durable=True)
+def release_request(request_id: int, by: User, now: datetime | None = None) -> Request:
+    """The holder gives the request back to the queue ("Libérer")."""
+    request = Request.objects.select_for_update().get(pk=request_id)
+    if request.assigned_to_id is None:
+        raise BusinessError(TrackingError.NOT_TAKEN)
+    if request.assigned_to_id != by.pk:
+        raise BusinessError(TrackingError.NOT_THE_HOLDER)
+    now = now or timezone.now()
+    request.assigned_to = None
+    request.assigned_at = None
+    request.save(update_fields=["assigned_to", "assigned_at"])
+    RequestEvent.objects.create(request=request, kind=EventKind.RELEASED, actor=by, at=now)
+    audit.record(AuditAction.REQUEST_RELEASED, by=by, target=request, company_id=request.company_id)
     return request
 
 
