@@ -356,6 +356,11 @@ class DsnError(ErrorCode):
         "eadh03",
         "Le code organisme {organisme} (S21.G00.15.002) ne correspond pas au contrat {reference}.",
     )
+    UNKNOWN_DELEGATAIRE = (
+        "eadh04",
+        "Le code délégataire {delegataire} (S21.G00.15.003) ne correspond pas au contrat "
+        "{reference}.",
+    )
     UNKNOWN_OPTION = (
         "eaff03",
         "Le code option {option} (S21.G00.70.004) n'est pas prévu par le contrat {reference}.",

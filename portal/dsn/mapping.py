@@ -173,6 +173,22 @@ def map_adhesions(
             )
             results.append(Result(outcome, contract_id=contract.pk))
             continue
+        delegataire = adhesion.delegataire or ""
+        if contract.dsn_delegataire and delegataire != contract.dsn_delegataire:
+            # Checked only when the insurer's fiche de paramétrage names one (dsn.md §2).
+            rubrique = "S21.G00.15.003"
+            outcome = _outcome(
+                OutcomeKind.REJECTED,
+                None,
+                code=DsnError.UNKNOWN_DELEGATAIRE,
+                rubrique=rubrique,
+                record_line=adhesion.line_of(rubrique) or adhesion.line,
+                value=delegataire,
+                delegataire=delegataire or "(absent)",
+                reference=reference,
+            )
+            results.append(Result(outcome, contract_id=contract.pk))
+            continue
         targets[adhesion.technical_id or ""] = _Target(
             contract,
             {p.code: p.insured_group for p in contract.dsn_populations.all()},
