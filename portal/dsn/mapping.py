@@ -254,9 +254,16 @@ def apply_affiliations(
     by: User | None,
     today: date,
     lookups: PreloadedLookups,
+    declared: dict[str, int] | None = None,
 ) -> list[Result]:
-    """Every affiliation of the declaration: the S15 returns first, then per individual."""
+    """Every affiliation of the declaration: the S15 returns first, then per individual.
+
+    `declared` (NIR digest → line of its S30) carries the people already read in this
+    declaration from one batch to the next: a person declared twice is an anomaly on the
+    second, however far apart."""
     targets, results = map_adhesions(declaration, company)
+    if declared is None:
+        declared = {}
     if not targets:
         return results
     contract_ids = [t.contract.pk for t in targets.values()]
@@ -286,6 +293,20 @@ def apply_affiliations(
             results.append(Result(outcome))
             continue
         nir_digest = digest(nir)
+        first_line = declared.setdefault(nir_digest, individual.line)
+        if first_line != individual.line:
+            rubrique = "S21.G00.30.001"
+            outcome = _outcome(
+                OutcomeKind.ANOMALY,
+                individual,
+                code=DsnError.DSN_NIR_TWICE,
+                rubrique=rubrique,
+                record_line=individual.line_of(rubrique) or individual.line,
+                value=individual.nir or "",
+                line=first_line,
+            )
+            results.append(Result(outcome))
+            continue
         person = _Joining(individual, nir)
         seen: set[int] = set()
         for work, affiliation, target in mapped:
