@@ -276,8 +276,9 @@ def child(mode: str, path: Path) -> None:
     print(f"{seconds}|{peak_megabytes()}|{summary}")
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> str:
-    """This script again in a fresh process; its last line of output."""
+def run(*args: str, env: dict[str, str] | None = None, notes: list[str] | None = None) -> str:
+    """This script again in a fresh process; its last line of output (its error output's
+    lines starting "peak memory" added to `notes`)."""
     output = subprocess.run(
         [sys.executable, __file__, *args],
         capture_output=True,
@@ -287,6 +288,8 @@ def run(*args: str, env: dict[str, str] | None = None) -> str:
     )
     if output.returncode:
         raise SystemExit(output.stderr[-3000:])
+    if notes is not None:
+        notes += [line for line in output.stderr.splitlines() if line.startswith("peak memory")]
     return output.stdout.strip().splitlines()[-1]
 
 
@@ -297,6 +300,7 @@ def run_child(mode: str, path: Path) -> tuple[float, float, str]:
 
 # The whole intake ----------------------------------------------------------------------------
 
+TARGET_MB = 150  # issue 14: peak memory whatever the size
 TODAY = "2025-07-05"  # the week after the generated June 2025 DSN
 
 
@@ -404,10 +408,23 @@ def intake(path: Path) -> None:
 
     setup_peak = peak_megabytes()
     started = time.perf_counter()
-    received, _ = services.receive_file(path.name, path.read_bytes(), None)
-    done = processing.process(received.pk, today=date.fromisoformat(TODAY))
+    with path.open("rb") as handle:  # streamed, as `import_dsn` does
+        received, _ = services.receive_file(path.name, handle, None)
+    stages = [("receive", peak_megabytes())]
+    today = date.fromisoformat(TODAY)
+    processing.process(received.pk, max_declarations=0, today=today)  # the reading pass only
+    stages.append(("read", peak_megabytes()))
+    done = processing.process(received.pk, today=today)
     seconds = time.perf_counter() - started
     peak = peak_megabytes()
+    stages.append(("apply", peak))
+    # VmHWM only grows: each stage's figure is the peak from the start up to its end.
+    print(
+        "peak memory by stage: "
+        + ", ".join(f"{name} {mb:.0f} MB" for name, mb in stages)
+        + f" (target < {TARGET_MB} MB)",
+        file=sys.stderr,
+    )
     summary = (
         f"{done.status}: {done.individual_count} individuals, {done.affiliation_count} "
         f"affiliations, {done.termination_count} terminations, {done.anomaly_count} "
@@ -418,15 +435,18 @@ def intake(path: Path) -> None:
 
 
 def run_intake(database: str, path: Path) -> tuple[float, float, float, str] | str:
-    """(seconds, peak MB, MB after Django's set-up, summary), or why it could not run."""
+    """(seconds, peak MB, MB after Django's set-up, summary and peak by stage), or why it
+    could not run."""
     env = database_env(database)
     try:
         run("--prepare", database, env=env)
     except SystemExit as failed:
         return f"not run: {str(failed.code).strip().splitlines()[-1]}"
+    notes: list[str] = []
     seconds, peak, setup_peak, summary = run(
-        "--intake", database, "--file", str(path), env=env
+        "--intake", database, "--file", str(path), env=env, notes=notes
     ).split("|")
+    summary = "\n".join([summary, *(f"{'':12}{note}" for note in notes)])
     return float(seconds), float(peak), float(setup_peak), summary
 
 
@@ -466,7 +486,7 @@ def main() -> None:
             print(f"{label:28}{seconds:10.2f}{megabytes / seconds:9.1f}{peak:10.1f}  {summary}")
         ratio = results["project"][0] / results["floor"][0]
         print(f"ratio parser / floor: {ratio:.2f}× (target ≤ 3×)")
-        print(f"parser peak memory: {results['project'][1]:.0f} MB (target < 150 MB)")
+        print(f"parser peak memory: {results['project'][1]:.0f} MB (target < {TARGET_MB} MB)")
     if args.employees and args.databases:
         path = ROOT / "var" / f"bench-dsn-{args.employees}e-v2.dsn"
         generate(path, employees=args.employees, megabytes=None)
@@ -482,7 +502,7 @@ def main() -> None:
                 continue
             seconds, peak, setup_peak, summary = measured
             print(f"{database:12}{seconds:10.1f}{peak:9.0f}{setup_peak:10.0f}  {summary}")
-        print("target: ≤ 60 s for 10,000 employees")
+        print(f"target: ≤ 60 s for 10,000 employees, peak memory < {TARGET_MB} MB")
 
 
 if __name__ == "__main__":

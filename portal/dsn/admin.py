@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
@@ -186,7 +187,7 @@ class DsnFileAdmin(admin.ModelAdmin[DsnFile]):
 
     @admin.display(description="comptes rendus métier (CRM)")
     def crm_files(self, obj: DsnFile) -> SafeString:
-        links = [
+        links: list[tuple[str, int | str, str, str]] = [
             (
                 reverse("admin:dsn_dsnfile_crm", args=[obj.pk, d.position]),
                 d.position,
@@ -195,6 +196,16 @@ class DsnFileAdmin(admin.ModelAdmin[DsnFile]):
             )
             for d in obj.declarations.exclude(crm="").order_by("position")
         ]
+        if obj.crm:
+            links.insert(
+                0,
+                (
+                    reverse("admin:dsn_dsnfile_refusal_crm", args=[obj.pk]),
+                    "refusée",
+                    obj.crm_file_name,
+                    obj.crm_return_code,
+                ),
+            )
         if not links:
             return format_html("<p>{}</p>", "Aucun.")
         return format_html_join(
@@ -209,7 +220,29 @@ class DsnFileAdmin(admin.ModelAdmin[DsnFile]):
             self.admin_site.admin_view(self.crm_view),
             name="dsn_dsnfile_crm",
         )
-        return [download, *super().get_urls()]
+        refusal = path(
+            "<int:file_id>/crm/refus/",
+            self.admin_site.admin_view(self.refusal_crm_view),
+            name="dsn_dsnfile_refusal_crm",
+        )
+        return [download, refusal, *super().get_urls()]
+
+    def refusal_crm_view(self, request: HttpRequest, file_id: int) -> FileResponse:
+        """The compte rendu métier of a file refused as a whole, as an attachment; audited
+        like a declaration's (it may hold declared NIRs, rules.md R8.6)."""
+        received = get_object_or_404(DsnFile, pk=file_id)
+        if not self.has_view_permission(request, received):
+            raise PermissionDenied
+        if not received.crm:
+            raise Http404
+        audit.record(
+            AuditAction.DSN_CRM_DOWNLOADED,
+            by=request.user,
+            target=received,
+            request=request,
+            file=received.pk,
+        )
+        return _crm_response(received.crm, received.crm_file_name)
 
     def crm_view(self, request: HttpRequest, file_id: int, position: int) -> FileResponse:
         """A declaration's compte rendu métier, as an attachment (staff who may see the file);
@@ -228,15 +261,7 @@ class DsnFileAdmin(admin.ModelAdmin[DsnFile]):
             request=request,
             file=received.pk,
         )
-        response = FileResponse(
-            declaration.crm.open("rb"),
-            as_attachment=True,
-            filename=declaration.crm_file_name,
-            content_type="application/xml; charset=ISO-8859-1",
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return _crm_response(declaration.crm, declaration.crm_file_name)
 
     @admin.display(description="déclarations et résultats")
     def report(self, obj: DsnFile) -> SafeString:
@@ -315,7 +340,7 @@ class DsnFileAdmin(admin.ModelAdmin[DsnFile]):
         upload = form.cleaned_data["upload"]
         received, new = services.receive_file(
             upload.name or "fichier.dsn",
-            upload.read(),
+            upload,  # streamed: a large upload is a temporary file, never read whole
             request.user,  # type: ignore[arg-type]
         )
         obj.pk = received.pk
@@ -332,3 +357,15 @@ class DsnFileAdmin(admin.ModelAdmin[DsnFile]):
         self, request: HttpRequest, obj: DsnFile, post_url_continue: str | None = None
     ) -> HttpResponse:
         return HttpResponseRedirect(reverse("admin:dsn_dsnfile_change", args=[obj.pk]))
+
+
+def _crm_response(crm: FieldFile, name: str) -> FileResponse:
+    response = FileResponse(
+        crm.open("rb"),
+        as_attachment=True,
+        filename=name,
+        content_type="application/xml; charset=ISO-8859-1",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

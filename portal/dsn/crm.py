@@ -33,6 +33,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from portal.companies.models import Contract
@@ -40,7 +41,7 @@ from portal.core.transactions import files_removed_on_error
 from portal.dsn import norm
 from portal.dsn.errors import FINDING_CRM_CODES, FindingCode, Severity, outcome_crm_code
 from portal.dsn.model import Declaration, Envoi
-from portal.dsn.models import DeclarationStatus, DsnDeclaration, DsnOutcome
+from portal.dsn.models import DeclarationStatus, DsnDeclaration, DsnFile, DsnOutcome
 from portal.dsn.outcomes import OutcomeKind
 
 VERSION_CRM = "114"
@@ -51,6 +52,7 @@ CONTRACT_REFERENCE = "S21.G00.15.001"
 ORGANISME = "S21.G00.15.002"
 NO_DELEGATE = "PASDLG"
 UNKNOWN = "INCONNU"
+CHUNK = 1000  # outcomes read at a time
 
 
 class Criticity(StrEnum):
@@ -138,7 +140,9 @@ def finding_returns(findings: Iterable[dict[str, Any]]) -> list[Return]:
             Return(
                 code=crm,
                 message=finding.get("message") or code.message(),
-                criticity=Criticity.INFORMATION
+                criticity=Criticity.BLOCKING
+                if code.severity is Severity.FATAL
+                else Criticity.INFORMATION
                 if code.severity is Severity.WARNING
                 else Criticity.NON_BLOCKING,
                 line=finding.get("line"),
@@ -149,13 +153,11 @@ def finding_returns(findings: Iterable[dict[str, Any]]) -> list[Return]:
     return returns
 
 
-def return_code(
-    status: str, outcomes: Sequence[DsnOutcome], returns: Sequence[Return]
-) -> ReturnCode:
+def return_code(status: str, total: int, rejected: int, returns: Sequence[Return]) -> ReturnCode:
     """CodeRetourDecla: 3 when nothing was taken into account (the declaration rejected, or
-    every outcome rejected), 2 when some were, 1 with errors that stopped nothing, else 0."""
-    rejected = sum(1 for o in outcomes if o.kind == OutcomeKind.REJECTED)
-    if status == DeclarationStatus.REJECTED or (outcomes and rejected == len(outcomes)):
+    every one of its `total` outcomes rejected), 2 when some were, 1 with errors that stopped
+    nothing, else 0."""
+    if status == DeclarationStatus.REJECTED or (total and rejected == total):
         return ReturnCode.NOT_TAKEN
     if rejected:
         return ReturnCode.PARTLY
@@ -174,9 +176,9 @@ def _emitter(envoi: Envoi) -> str:
     return (envoi.get("S10.G00.01.001") or "") + (envoi.get("S10.G00.01.002") or "")
 
 
-def _organisme(declaration: Declaration) -> tuple[str, str]:
+def _organisme(declaration: Declaration | None) -> tuple[str, str]:
     """(15.002, 15.003) of the declaration's first S15: the insurer it is addressed to."""
-    for adhesion in declaration.adhesions:
+    for adhesion in declaration.adhesions if declaration is not None else ():
         if adhesion.organisme:
             return adhesion.organisme, adhesion.delegataire or ""
     return "", ""
@@ -186,13 +188,56 @@ def build(
     envoi: Envoi,
     declaration: Declaration,
     stored: DsnDeclaration,
-    outcomes: Sequence[DsnOutcome],
+    outcomes: Iterable[DsnOutcome],
 ) -> tuple[bytes, ReturnCode]:
-    """The CRM XML of one declaration (ISO-8859-1 bytes) and its CodeRetourDecla."""
-    contract_ids = {o.contract_id for o in outcomes if o.contract_id}
-    contracts = {c.pk: c for c in Contract.objects.filter(pk__in=contract_ids)}
-    returns = outcome_returns(outcomes, contracts) + finding_returns(stored.findings)
-    code = return_code(stored.status, outcomes, returns)
+    """The CRM XML of one declaration (ISO-8859-1 bytes) and its CodeRetourDecla. The outcomes
+    are read once, in order (a queryset is iterated in chunks: never all in memory)."""
+    contracts = (
+        {c.pk: c for c in Contract.objects.filter(company_id=stored.company_id)}
+        if stored.company_id
+        else {}
+    )
+    if isinstance(outcomes, QuerySet):
+        outcomes = outcomes.iterator(chunk_size=CHUNK)
+    returns: list[Return] = []
+    total = rejected = affiliations = terminations = 0
+    for outcome in outcomes:
+        total += 1
+        rejected += outcome.kind == OutcomeKind.REJECTED
+        affiliations += outcome.kind == OutcomeKind.AFFILIATION_CREATED
+        terminations += outcome.kind == OutcomeKind.TERMINATION_CREATED
+        returns += outcome_returns((outcome,), contracts)
+    returns += finding_returns(stored.findings)
+    code = return_code(stored.status, total, rejected, returns)
+    counts = (stored.individual_count, affiliations, terminations)
+    return _document(envoi, declaration, counts, code, returns), code
+
+
+def addressable(envoi: Envoi | None, declaration: Declaration | None) -> bool:
+    """Enough of a refused file's envelope is known to address a CRM to its declarant: the
+    envoi's emitter with the envoi's id (S10.G00.95.900) or a declaration's (S20.G00.96.902)."""
+    if envoi is None or not _emitter(envoi):
+        return False
+    return bool(envoi.envoi_id or (declaration is not None and declaration.declaration_id))
+
+
+def build_refusal(
+    envoi: Envoi, declaration: Declaration | None, findings: Iterable[dict[str, Any]]
+) -> bytes:
+    """The CRM of a file refused as a whole (CodeRetourDecla 3, "non pris en compte"): its
+    declaration as far as it was read, and the file-level returns (EFIC…) with their lines."""
+    returns = finding_returns(findings)
+    return _document(envoi, declaration, (0, 0, 0), ReturnCode.NOT_TAKEN, returns)
+
+
+def _document(
+    envoi: Envoi,
+    declaration: Declaration | None,
+    counts: tuple[int, int, int],
+    code: ReturnCode,
+    returns: Sequence[Return],
+) -> bytes:
+    individuals, affiliations, terminations = counts
     root = ET.Element(
         "Fichier",
         {
@@ -204,22 +249,26 @@ def build(
         },
     )
     element = ET.SubElement(root, "Declaration")
-    employer = declaration.employer
+    employer = declaration.employer if declaration is not None else None
     organisme, _ = _organisme(declaration)
+
+    def get(rubrique: str) -> str:
+        return (declaration.get(rubrique) if declaration is not None else None) or ""
+
     for tag, value in (
-        ("IdDec", declaration.declaration_id or ""),
-        ("NatureDecla", declaration.nature or ""),
-        ("TypeDecla", declaration.kind or ""),
-        ("FractionDecla", declaration.fraction or ""),
-        ("NoOrdreDecla", declaration.sequence or ""),
-        ("DateMoisDec", declaration.get("S20.G00.05.005") or ""),
+        ("IdDec", get("S20.G00.96.902")),
+        ("NatureDecla", get("S20.G00.05.001")),
+        ("TypeDecla", get("S20.G00.05.002")),
+        ("FractionDecla", get("S20.G00.05.003")),
+        ("NoOrdreDecla", get("S20.G00.05.004")),
+        ("DateMoisDec", get("S20.G00.05.005")),
         ("SirenDecla", (employer.siren if employer else None) or ""),
         ("NicAffectation", (employer.nic if employer else None) or ""),
         ("CodeOC", organisme),
-        ("NbreSal", stored.individual_count),
+        ("NbreSal", individuals),
         ("NbreErreur", sum(1 for r in returns if r.code.startswith("E"))),
-        ("NbreAff", sum(1 for o in outcomes if o.kind == OutcomeKind.AFFILIATION_CREATED)),
-        ("NbreRad", sum(1 for o in outcomes if o.kind == OutcomeKind.TERMINATION_CREATED)),
+        ("NbreAff", affiliations),
+        ("NbreRad", terminations),
         ("CodeRetourDecla", code.value),
     ):
         _element(element, tag, value)
@@ -239,7 +288,8 @@ def build(
             _element(contexte, "Valeur", context.value)
             _element(contexte, "LibelVal", context.value_label)
     ET.indent(root)
-    return ET.tostring(root, encoding=ENCODING, xml_declaration=True), code
+    data: bytes = ET.tostring(root, encoding=ENCODING, xml_declaration=True)
+    return data
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9]")
@@ -249,7 +299,7 @@ def _part(value: str | None) -> str:
     return _UNSAFE.sub("", value or "") or UNKNOWN
 
 
-def file_name(envoi: Envoi, declaration: Declaration, now: datetime) -> str:
+def file_name(envoi: Envoi, declaration: Declaration | None, now: datetime) -> str:
     """The FNMF name: émetteur_15.002-15.003|PASDLG-05.004-96.902-95.900_CRM_date-heure.xml."""
     organisme, delegate = _organisme(declaration)
     stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M%S")
@@ -257,8 +307,8 @@ def file_name(envoi: Envoi, declaration: Declaration, now: datetime) -> str:
         [
             _part(organisme),
             _part(delegate) if delegate else NO_DELEGATE,
-            _part(declaration.sequence),
-            _part(declaration.declaration_id),
+            _part(declaration.sequence if declaration is not None else None),
+            _part(declaration.declaration_id if declaration is not None else None),
             _part(envoi.envoi_id),
         ]
     )
@@ -269,7 +319,7 @@ def store(
     envoi: Envoi,
     declaration: Declaration,
     stored: DsnDeclaration,
-    outcomes: Sequence[DsnOutcome],
+    outcomes: Iterable[DsnOutcome],
 ) -> None:
     """Write the declaration's CRM with it, inside its transaction (a test envoi has none)."""
     if stored.status == DeclarationStatus.TEST:
@@ -280,3 +330,21 @@ def store(
         written.append(stored.crm)
         stored.crm_return_code = code.value
         stored.save(update_fields=["crm", "crm_return_code"])
+
+
+def store_refusal(
+    received: DsnFile,
+    envoi: Envoi | None,
+    declaration: Declaration | None,
+    findings: Iterable[dict[str, Any]],
+) -> None:
+    """Write the CRM of a refused file with it, inside the refusal's transaction, when its
+    envelope says whom to address it to (`addressable`); else the file has none."""
+    if envoi is None or not addressable(envoi, declaration):
+        return
+    data = build_refusal(envoi, declaration, findings)
+    with files_removed_on_error() as written:
+        received.crm.save(file_name(envoi, declaration, timezone.now()), ContentFile(data), False)
+        written.append(received.crm)
+        received.crm_return_code = ReturnCode.NOT_TAKEN.value
+        received.save(update_fields=["crm", "crm_return_code"])

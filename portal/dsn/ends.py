@@ -33,7 +33,7 @@ from portal.enrollment.models import Employee, Membership, MembershipStatus
 from portal.terminations.models import Termination
 from portal.terminations.rules import TerminationMotif
 from portal.terminations.services import terminate_membership_step, undo_termination_step
-from portal.tracking.models import Source, State
+from portal.tracking.models import EventKind, Source, State
 
 M = TerminationMotif
 
@@ -286,6 +286,16 @@ def _apply_end(
         motif, portability = PRESUMED_NOT_ELIGIBLE[reason], False
     else:
         return [outcome(OutcomeKind.ANOMALY, DsnEndError.END_MOTIF_UNKNOWN, motif=reason)]
+    if _cancelled_by_staff(company, key, end.end_date, motif).exists():
+        # The same end (contract, 62.001, motif) again, after staff cancelled its termination:
+        # the monthly DSN repeating it does not override their decision.
+        return [
+            outcome(
+                OutcomeKind.ANOMALY,
+                DsnEndError.END_CANCELLED_BY_STAFF,
+                termination_date=_dmy(end.end_date),
+            )
+        ]
     try:
         with transaction.atomic():  # the person's memberships all end, or none
             terminations = [
@@ -391,6 +401,22 @@ def _terminations(company: Company, key: str) -> QuerySet[Termination]:
 
 def _live_terminations(company: Company, key: str) -> QuerySet[Termination]:
     return _terminations(company, key).filter(undone_at=None)
+
+
+def _cancelled_by_staff(
+    company: Company, key: str, ended: date, motif: TerminationMotif
+) -> QuerySet[Termination]:
+    """The terminations this DSN contract's same end (62.001, the motif 62.002 maps to) made
+    and staff cancelled ("Demande annulée par nos services"), not a 099 or a replacement."""
+    return (
+        _terminations(company, key)
+        .exclude(undone_at=None)
+        .filter(
+            termination_date=ended,
+            motif=motif,
+            request__events__kind=EventKind.CANCELLED,
+        )
+    )
 
 
 def _replace(outcome: Outcome, **changes: Any) -> Outcome:

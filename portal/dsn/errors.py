@@ -284,6 +284,11 @@ class DsnEndError(ErrorCode):
         "Annulation de la fin de contrat (motif 099) : la résiliation au {termination_date} a "
         "déjà été traitée par nos services et ne peut plus être annulée automatiquement.",
     )
+    END_CANCELLED_BY_STAFF = (
+        "dsn_end_cancelled_by_staff",
+        "Cette fin de contrat au {termination_date} a déjà été déclarée et sa résiliation a "
+        "été annulée par nos services : elle n'est pas refaite automatiquement, à examiner.",
+    )
     END_ABSENT_FROM_MONTHLY = (
         "dsn_end_absent_from_monthly",
         "Ce salarié a une adhésion en cours dans le portail mais n'est pas déclaré dans la DSN "
@@ -356,6 +361,11 @@ class DsnError(ErrorCode):
         "eadh03",
         "Le code organisme {organisme} (S21.G00.15.002) ne correspond pas au contrat {reference}.",
     )
+    UNKNOWN_DELEGATAIRE = (
+        "eadh04",
+        "Le code délégataire {delegataire} (S21.G00.15.003) ne correspond pas au contrat "
+        "{reference}.",
+    )
     UNKNOWN_OPTION = (
         "eaff03",
         "Le code option {option} (S21.G00.70.004) n'est pas prévu par le contrat {reference}.",
@@ -391,6 +401,11 @@ class DsnError(ErrorCode):
     DSN_NIR_MISSING = (
         "eind01",
         "Le salarié n'a pas de NIR valide (S21.G00.30.001) : il ne peut pas être affilié.",
+    )
+    DSN_NIR_TWICE = (
+        "eind03",
+        "Ce salarié (même NIR) est déjà déclaré ligne {line} de cette déclaration : ce second "
+        "individu n'est pas intégré, à examiner.",
     )
 
 
@@ -455,6 +470,8 @@ def outcome_crm_code(code: str, rubrique: str) -> str:
         return _DSN_CODES[code].crm
     if code in _END_CODES:
         return _END_CODES[code].crm_code
+    if code in _REPLACE_CODES:
+        return _REPLACE_CODES[code].crm_code
     return RULE_CRM_CODES.get(rubrique[:10], RULE_CRM_DEFAULT)
 
 
@@ -541,3 +558,30 @@ class DsnReplaceError(ErrorCode):
         "dsn_cancellation_note",
         "Déclaration DSN remplacée ou annulée (fichier « {file} »).",
     )
+
+    @property
+    def crm_code(self) -> str:
+        """The compte rendu métier's code of this return, in the E…/I… shape of the others:
+        EDEC/IDEC about the declaration as a whole, EAFF/IAFF and EFCT/IFCT about one
+        individual's affiliation or end of contract withdrawn."""
+        return _REPLACE_CRM_CODES[self]
+
+
+_REPLACE_CRM_CODES: dict[DsnReplaceError, str] = {
+    DsnReplaceError.DUPLICATE: "EDEC01",
+    DsnReplaceError.OUTDATED: "EDEC02",
+    DsnReplaceError.MONTHLY_CANNOT_BE_CANCELLED: "EDEC03",
+    DsnReplaceError.REPLACED_ID_MISSING: "EDEC04",
+    DsnReplaceError.CANCELLED_NOT_RECEIVED: "IDEC01",
+    DsnReplaceError.REPLACED_NOT_RECEIVED: "IDEC02",
+    DsnReplaceError.REPLACED: "IDEC03",
+    DsnReplaceError.CANCELLED: "IDEC04",
+    DsnReplaceError.CANCELLATION_NOTE: "IDEC05",
+    DsnReplaceError.AFFILIATION_WITHDRAWN: "IAFF20",
+    DsnReplaceError.AFFILIATION_TOO_LATE: "EAFF20",
+    DsnReplaceError.TERMINATION_WITHDRAWN: "IFCT20",
+    DsnReplaceError.TERMINATION_TOO_LATE: "EFCT20",
+    DsnReplaceError.UNDO_NOT_REPEATED: "EFCT21",
+}
+assert set(_REPLACE_CRM_CODES) == set(DsnReplaceError)
+_REPLACE_CODES: dict[str, DsnReplaceError] = {code.value: code for code in DsnReplaceError}

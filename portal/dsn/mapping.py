@@ -173,6 +173,22 @@ def map_adhesions(
             )
             results.append(Result(outcome, contract_id=contract.pk))
             continue
+        delegataire = adhesion.delegataire or ""
+        if contract.dsn_delegataire and delegataire != contract.dsn_delegataire:
+            # Checked only when the insurer's fiche de paramétrage names one (dsn.md §2).
+            rubrique = "S21.G00.15.003"
+            outcome = _outcome(
+                OutcomeKind.REJECTED,
+                None,
+                code=DsnError.UNKNOWN_DELEGATAIRE,
+                rubrique=rubrique,
+                record_line=adhesion.line_of(rubrique) or adhesion.line,
+                value=delegataire,
+                delegataire=delegataire or "(absent)",
+                reference=reference,
+            )
+            results.append(Result(outcome, contract_id=contract.pk))
+            continue
         targets[adhesion.technical_id or ""] = _Target(
             contract,
             {p.code: p.insured_group for p in contract.dsn_populations.all()},
@@ -238,9 +254,16 @@ def apply_affiliations(
     by: User | None,
     today: date,
     lookups: PreloadedLookups,
+    declared: dict[str, int] | None = None,
 ) -> list[Result]:
-    """Every affiliation of the declaration: the S15 returns first, then per individual."""
+    """Every affiliation of the declaration: the S15 returns first, then per individual.
+
+    `declared` (NIR digest → line of its S30) carries the people already read in this
+    declaration from one batch to the next: a person declared twice is an anomaly on the
+    second, however far apart."""
     targets, results = map_adhesions(declaration, company)
+    if declared is None:
+        declared = {}
     if not targets:
         return results
     contract_ids = [t.contract.pk for t in targets.values()]
@@ -270,6 +293,20 @@ def apply_affiliations(
             results.append(Result(outcome))
             continue
         nir_digest = digest(nir)
+        first_line = declared.setdefault(nir_digest, individual.line)
+        if first_line != individual.line:
+            rubrique = "S21.G00.30.001"
+            outcome = _outcome(
+                OutcomeKind.ANOMALY,
+                individual,
+                code=DsnError.DSN_NIR_TWICE,
+                rubrique=rubrique,
+                record_line=individual.line_of(rubrique) or individual.line,
+                value=individual.nir or "",
+                line=first_line,
+            )
+            results.append(Result(outcome))
+            continue
         person = _Joining(individual, nir)
         seen: set[int] = set()
         for work, affiliation, target in mapped:

@@ -87,6 +87,11 @@ class DsnFileStatus(models.TextChoices):
     REFUSED = "refused", "Fichier refusé"
 
 
+def refusal_crm_path(instance: DsnFile, filename: str) -> str:
+    """The CRM of a refused file, beside its declarations' folders (dsn/crm/<file>/<rank>/)."""
+    return f"dsn/crm/{instance.pk}/refus/{filename}"
+
+
 class DsnFile(models.Model):
     """A DSN file as received: stored once (its SHA-256), then read and applied by the worker."""
 
@@ -122,6 +127,12 @@ class DsnFile(models.Model):
     # severity}` each.
     findings = models.JSONField("anomalies de lecture", default=list, blank=True)
     finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+    # The compte rendu métier of a file refused as a whole (dsn/crm.py), when its envelope
+    # says whom to address it to; the CRMs of the declarations of a file read are theirs.
+    crm = models.FileField(
+        "compte rendu métier du refus (CRM)", upload_to=refusal_crm_path, blank=True
+    )
+    crm_return_code = models.CharField("code retour du CRM", max_length=1, blank=True)
 
     class Meta:
         verbose_name = "fichier DSN"
@@ -130,6 +141,11 @@ class DsnFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({timezone.localtime(self.uploaded_at):%d/%m/%Y %H:%M})"
+
+    @property
+    def crm_file_name(self) -> str:
+        """The refusal CRM's own name (dsn.md §4 convention), without its folder; "" when none."""
+        return (self.crm.name or "").rsplit("/", 1)[-1]
 
     @property
     def running(self) -> bool:

@@ -528,7 +528,11 @@ class _Reader:
                 if closed.fields is not None:
                     self.close(closed)
             return self.open_root(code, line)
-        if not stack or stack[-1].code != parent_code:
+        if stack and stack[-1].code == parent_code:
+            pass  # the usual case: a child of the block just read
+        elif len(stack) > 1 and stack[-2].code == parent_code and stack[-1].fields is None:
+            stack.pop()  # the next sibling of a dropped block: nothing to close
+        else:
             depth = len(stack) - 1
             while depth >= 0 and stack[depth].code != parent_code:
                 depth -= 1

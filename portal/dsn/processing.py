@@ -92,14 +92,19 @@ def _read(received: DsnFile, data: BinaryIO) -> bool:
     declared = checked = ""
     loose: list[dict[str, Any]] = []  # findings outside any declaration
     inside = False
+    # What a refusal's CRM is addressed with: the last envoi and declaration begun.
+    envoi: Envoi | None = None
+    declaration: Declaration | None = None
     try:
         for event in events(data):
             if isinstance(event, EnvoiStarted):
+                envoi = event.envoi
                 test = test or event.envoi.is_test
                 if not checked:
                     declared = event.envoi.declared_version or ""
                     checked = event.envoi.checked_version
             elif isinstance(event, DeclarationStarted):
+                declaration = event.declaration
                 total += 1
                 inside = True
             elif isinstance(event, DeclarationEnded):
@@ -107,13 +112,16 @@ def _read(received: DsnFile, data: BinaryIO) -> bool:
             elif isinstance(event, Finding) and not inside:
                 loose.append(finding_dict(event))
     except DsnRefused as refused:
+        findings = [finding_dict(f) for f in refused.findings]
         with transaction.atomic(durable=True):
-            DsnFile.objects.filter(pk=received.pk, status=DsnFileStatus.READING).update(
+            changed = DsnFile.objects.filter(pk=received.pk, status=DsnFileStatus.READING).update(
                 status=DsnFileStatus.REFUSED,
                 refusal=refused.message,
-                findings=[finding_dict(f) for f in refused.findings],
+                findings=findings,
                 finished_at=timezone.now(),
             )
+            if changed and not test:  # a test envoi is reported, never answered
+                crm.store_refusal(received, envoi, declaration, findings)
             audit.record(
                 AuditAction.DSN_FILE_PROCESSED,
                 by=received.uploaded_by,
@@ -184,6 +192,29 @@ def _apply(received: DsnFile, data: BinaryIO, max_declarations: int | None, toda
     _finish(received)
 
 
+class _Rows:
+    """A declaration's outcomes written as they come, a batch at a time (never all of them in
+    memory): their positions in order, the counters kept."""
+
+    def __init__(self, stored: DsnDeclaration) -> None:
+        self.stored = stored
+        self.position = 0
+        self.counts = dict.fromkeys(COUNTS, 0)
+
+    def write(self, results: list[Result], identities: dict[str, Individual]) -> None:
+        for start in range(0, len(results), BATCH):
+            rows = []
+            for result in results[start : start + BATCH]:
+                self.position += 1
+                counter = COUNTERS.get(result.outcome.kind)
+                if counter:
+                    self.counts[counter] += 1
+                rows.append(
+                    _with_identity(_outcome_row(self.stored, self.position, result), identities)
+                )
+            DsnOutcome.objects.bulk_create(rows)
+
+
 def _apply_one(
     received: DsnFile,
     position: int,
@@ -195,42 +226,69 @@ def _apply_one(
 ) -> None:
     siret = declaration.siret or ""
     company = Company.objects.filter(siret=siret).first() if siret else None
-    results: list[Result] = []
     replacement = replacing.Plan()
     if company is not None and not envoi.is_test:
         # Serialises with the form and the files: the duplicate checks see every employee.
         Company.objects.select_for_update().filter(pk=company.pk).first()
         # Annule et remplace, duplicates, order independence (`replacing.py`).
         replacement = replacing.plan(declaration, company, received.pk)
-    individual_count = 0
-    # Of each individual, only its identity is kept past its batch (the absence check).
-    present: list[Individual] = []
-    if envoi.is_test or company is None or replacement.status is not None:
-        individual_count = sum(len(batch) for batch in batches)  # read, never integrated
     if envoi.is_test:
         status = DeclarationStatus.TEST  # recorded, never integrated
     elif company is None:
         status = DeclarationStatus.REJECTED
-        employer = declaration.employer
-        results.append(
-            Result(
-                Outcome(
-                    kind=OutcomeKind.REJECTED,
-                    code=DsnError.UNKNOWN_ESTABLISHMENT.value,
-                    message=DsnError.UNKNOWN_ESTABLISHMENT.text(siret=siret or "(absent)"),
-                    line=(employer.line_of("S21.G00.11.001") or employer.line)
-                    if employer
-                    else declaration.line,
-                    rubrique="S21.G00.11.001",
-                    value=siret,
-                )
-            )
-        )
     elif replacement.status is not None:  # a duplicate, outdated, refused: not applied
         status = replacement.status
-        results = replacement.results
     else:
         status = DeclarationStatus.APPLIED
+    # Stored first, its counters and findings set once its last batch is read: its outcomes
+    # are written batch by batch.
+    stored = DsnDeclaration.objects.create(
+        file=received,
+        position=position,
+        line=declaration.line,
+        siret=siret,
+        company=company,
+        nature=declaration.nature or "",
+        kind=declaration.kind or "",
+        month=declaration.month,
+        fraction=declaration.fraction or "",
+        sequence=declaration.sequence or "",
+        superseded_by=replacement.superseded_by,
+        declaration_id=declaration.declaration_id or "",
+        replaced_id=declaration.replaced_id or "",
+        envoi_id=envoi.envoi_id or "",
+        status=status,
+    )
+    rows = _Rows(stored)
+    individual_count = 0
+    # Of each individual, only its identity is kept past its batch (the absence check).
+    present: list[Individual] = []
+    if status != DeclarationStatus.APPLIED:
+        individual_count = sum(len(batch) for batch in batches)  # read, never integrated
+    if company is None:
+        if not envoi.is_test:
+            employer = declaration.employer
+            rows.write(
+                [
+                    Result(
+                        Outcome(
+                            kind=OutcomeKind.REJECTED,
+                            code=DsnError.UNKNOWN_ESTABLISHMENT.value,
+                            message=DsnError.UNKNOWN_ESTABLISHMENT.text(siret=siret or "(absent)"),
+                            line=(employer.line_of("S21.G00.11.001") or employer.line)
+                            if employer
+                            else declaration.line,
+                            rubrique="S21.G00.11.001",
+                            value=siret,
+                        )
+                    )
+                ],
+                {},
+            )
+    elif status != DeclarationStatus.APPLIED:
+        if not envoi.is_test:
+            rows.write(replacement.results, {})
+    else:
         if company.pk not in lookups:
             lookups[company.pk] = PreloadedLookups(company)
         by = received.uploaded_by
@@ -250,59 +308,41 @@ def _apply_one(
             )
         # The S15 returns come once, before the individuals' (each batch repeats them).
         _, adhesion_results = map_adhesions(declaration, company)
-        results += adhesion_results
+        rows.write(results + adhesion_results, {})
+        # The ends come after every affiliation, then the absent (as in one batch): they are
+        # few (an S62 is a contract's end), kept until the last batch.
         ended: list[Outcome] = []
+        declared: dict[str, int] = {}  # NIR digest → line: the same person twice, flagged
         for batch in batches:
             individual_count += len(batch)
             part = dataclasses.replace(declaration, individuals=batch)
             affiliated = apply_affiliations(
-                part, company=company, by=by, today=today, lookups=lookups[company.pk]
+                part,
+                company=company,
+                by=by,
+                today=today,
+                lookups=lookups[company.pk],
+                declared=declared,
             )
-            results += affiliated[len(adhesion_results) :]
+            identities = {i.nir: i for i in batch if i.nir}
+            rows.write(affiliated[len(adhesion_results) :], identities)
             # S62 (ends of contract, 099, transfers), in this same transaction.
             ended += ends.apply_contract_ends(
                 part, company=company, by=by, today=today, dsn_file_id=received.pk
             )
             present += [_identity(i) for i in batch if i.nir is not None]
-        results += [Result(o) for o in ended]
+        # The declared identities, for the employer's "Rapprochement DSN" (by the outcome's NIR).
+        identities = {i.nir: i for i in present if i.nir}
+        rows.write([Result(o) for o in ended], identities)
         # The individuals absent from a monthly DSN.
         everyone = dataclasses.replace(declaration, individuals=present)
-        results += [Result(o) for o in ends.absent_affiliated(everyone, company=company)]
-    counts = dict.fromkeys(COUNTS, 0)
-    for result in results:
-        counter = COUNTERS.get(result.outcome.kind)
-        if counter:
-            counts[counter] += 1
-    stored = DsnDeclaration.objects.create(
-        file=received,
-        position=position,
-        line=declaration.line,
-        siret=siret,
-        company=company,
-        nature=declaration.nature or "",
-        kind=declaration.kind or "",
-        month=declaration.month,
-        fraction=declaration.fraction or "",
-        sequence=declaration.sequence or "",
-        superseded_by=replacement.superseded_by,
-        declaration_id=declaration.declaration_id or "",
-        replaced_id=declaration.replaced_id or "",
-        envoi_id=envoi.envoi_id or "",
-        status=status,
-        individual_count=individual_count,
-        findings=[finding_dict(f) for f in declaration.findings],
-        **counts,
-    )
-    # The declared identities, for the employer's "Rapprochement DSN" (by the outcome's NIR).
-    identities = {i.nir: i for i in present if i.nir}
-    rows: list[DsnOutcome] = []
-    for start in range(0, len(results), BATCH):  # rows built a batch at a time too
-        rows += DsnOutcome.objects.bulk_create(
-            [
-                _with_identity(_outcome_row(stored, index, result), identities)
-                for index, result in enumerate(results[start : start + BATCH], start + 1)
-            ]
-        )
+        rows.write([Result(o) for o in ends.absent_affiliated(everyone, company=company)], {})
+    counts = rows.counts
+    stored.individual_count = individual_count
+    stored.findings = [finding_dict(f) for f in declaration.findings]
+    for name, value in counts.items():
+        setattr(stored, name, value)
+    stored.save(update_fields=["individual_count", "findings", *COUNTS])
     replacing.mark_earlier(replacement, stored)
     DsnFile.objects.filter(pk=received.pk).update(
         declarations_done=position,
@@ -310,8 +350,13 @@ def _apply_one(
         **{name: F(name) + value for name, value in counts.items() if value},
     )
     # The compte rendu métier, stored with the declaration in this transaction (none for a
-    # test envoi).
-    crm.store(envoi, declaration, stored, rows)
+    # test envoi), read back from its outcomes a batch at a time.
+    crm.store(
+        envoi,
+        declaration,
+        stored,
+        DsnOutcome.objects.filter(declaration=stored).order_by("position"),
+    )
 
 
 def _identity(individual: Individual) -> Individual:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import io
+from typing import IO
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
 
 from portal.accounts.models import User
@@ -16,16 +18,27 @@ from portal.dsn.errors import DsnError
 from portal.dsn.models import DsnFile
 from portal.dsn.tasks import process_dsn_file
 
+CHUNK = 1 << 20
 
-def receive_file(name: str, data: bytes, by: User | None) -> tuple[DsnFile, bool]:
+
+def receive_file(name: str, data: bytes | IO[bytes], by: User | None) -> tuple[DsnFile, bool]:
     """Store a received file once and queue its processing. Returns the file and whether it
     is new: the same content again (same SHA-256) is the file already received, not applied
-    again."""
-    if len(data) > settings.DSN_MAX_BYTES:
+    again. `data` is the content or a binary stream of it (an upload, an open file): a stream
+    is hashed and copied a chunk at a time, never whole in memory."""
+    stream: IO[bytes] = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    if size > settings.DSN_MAX_BYTES:
         raise BusinessError(
             DsnError.DSN_FILE_TOO_LARGE, megabytes=settings.DSN_MAX_BYTES // (1024 * 1024)
         )
-    sha256 = hashlib.sha256(data).hexdigest()
+    hasher = hashlib.sha256()
+    while chunk := stream.read(CHUNK):
+        hasher.update(chunk)
+    stream.seek(0)
+    sha256 = hasher.hexdigest()
     known = DsnFile.objects.filter(sha256=sha256).first()
     if known is not None:
         return known, False
@@ -33,10 +46,8 @@ def receive_file(name: str, data: bytes, by: User | None) -> tuple[DsnFile, bool
     try:
         # A savepoint: the back office's "Ajouter" runs in its own transaction.
         with transaction.atomic():
-            received = DsnFile(
-                original_name=original, sha256=sha256, size=len(data), uploaded_by=by
-            )
-            received.file.save(f"{sha256[:16]}.dsn", ContentFile(data), save=False)
+            received = DsnFile(original_name=original, sha256=sha256, size=size, uploaded_by=by)
+            received.file.save(f"{sha256[:16]}.dsn", File(stream), save=False)
             received.save()
             audit.record(
                 AuditAction.DSN_FILE_RECEIVED,

@@ -100,3 +100,35 @@ def test_a_declaration_already_applied_is_skipped_with_its_individuals(
     monkeypatch.setattr(processing, "BATCH", 2)
     data = monthly(person(DUPONT), person(OTHER, "MARTIN", "Paul"))
     assert list(processing._declarations(io.BytesIO(data), 1)) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("employer")
+@pytest.mark.parametrize("batch", [1, 2, 1000])
+def test_the_same_person_twice_in_a_declaration_is_an_anomaly_on_the_second_whatever_the_batch(
+    monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    monkeypatch.setattr(processing, "BATCH", batch)
+    data = monthly(
+        person(),
+        person(OTHER, "MARTIN", "Paul"),
+        person(THIRD, "PETIT", "Julie", option="ISOLE"),
+        person(DUPONT, "DUPONT", "Jean", option="ISOLE"),
+    )
+    received = take_in(data)
+    assert [(kind, code, name) for kind, code, name in outcomes(received)] == [
+        (OutcomeKind.AFFILIATION_CREATED, "", "DUPONT Jean"),
+        (OutcomeKind.AFFILIATION_CREATED, "", "MARTIN Paul"),
+        (OutcomeKind.AFFILIATION_CREATED, "", "PETIT Julie"),
+        (OutcomeKind.ANOMALY, "eind03", "DUPONT Jean"),
+    ]
+    lines = data.decode("latin-1").splitlines()
+    first, second = (n for n, line in enumerate(lines, 1) if line == f"S21.G00.30.001,'{DUPONT}'")
+    twice = DsnDeclaration.objects.get(file=received).outcomes.get(code="eind03")
+    assert (twice.line, twice.rubrique, twice.value) == (second, "S21.G00.30.001", DUPONT)
+    assert twice.message == (
+        f"Ce salarié (même NIR) est déjà déclaré ligne {first} de cette déclaration : ce "
+        "second individu n'est pas intégré, à examiner."
+    )
+    assert Membership.objects.filter(employee__last_name="DUPONT").count() == 1
+    assert DsnDeclaration.objects.get(file=received).anomaly_count == 1

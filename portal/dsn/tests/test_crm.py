@@ -13,7 +13,7 @@ from django.test import Client
 
 from portal.accounts.models import User
 from portal.core.models import AuditEvent
-from portal.dsn.models import DsnDeclaration, DsnFile
+from portal.dsn.models import DsnDeclaration, DsnFile, DsnFileStatus
 from portal.dsn.tests import dsn_files
 from portal.dsn.tests.test_intake import (
     DUPONT,
@@ -311,3 +311,78 @@ def test_staff_download_the_crm_from_the_files_page_and_each_download_is_audited
         {"file": received.pk},
     )
     assert client.get(f"/backoffice/dsn/dsnfile/{received.pk}/crm/2/").status_code == 404
+
+
+def wrong_total(data: bytes) -> bytes:
+    """The file with its S90 rubriques total one too many: refused as a whole (EFIC06)."""
+    text = data.decode("latin-1")
+    total = re.search(r"S90\.G00\.90\.001,'(\d+)'", text)
+    assert total is not None
+    return text.replace(total.group(0), f"S90.G00.90.001,'{int(total.group(1)) + 1}'").encode(
+        "latin-1"
+    )
+
+
+def test_a_refused_file_with_its_ids_has_a_crm_code_3_with_its_file_level_returns() -> None:
+    data = wrong_total(identified(monthly()))
+    received = take_in(data, "refuse.dsn")
+    assert received.status == DsnFileStatus.REFUSED
+    assert not received.declarations.exists()
+    assert FNMF_NAME.fullmatch(received.crm_file_name)
+    assert received.crm_return_code == "3"
+    with received.crm.open("rb") as handle:
+        xml = handle.read()
+    assert xml.startswith(b"<?xml version='1.0' encoding='ISO-8859-1'?>")
+    root = ET.fromstring(xml)
+    assert root.attrib["IdEnvoi"] == ENVOI_ID
+    declaration = fields(next(root.iter("Declaration")))
+    assert {k: declaration[k] for k in ("IdDec", "CodeOC", "NbreSal", "NbreAff")} == {
+        "IdDec": DECLARATION_ID,
+        "CodeOC": "A99999",
+        "NbreSal": "0",
+        "NbreAff": "0",
+    }
+    assert (declaration["CodeRetourDecla"], declaration["NbreErreur"]) == ("3", "1")
+    lines = data.decode("latin-1").splitlines()
+    total_line = next(i for i, line in enumerate(lines, 1) if line.startswith("S90.G00.90.001"))
+    assert [
+        (
+            r["CodeRetourMetier"],
+            r["CriticiteRetour"],
+            r["DescriptionRetour"],
+            r["RubriqueBlocRetour"],
+        )
+        for r in returns(root)
+    ] == [("EFIC06", "bloquante", f"Ligne {total_line}", "S90.G00.90.001")]
+    assert returns(root)[0]["ValeurRubriqueErreur"] == lines[total_line - 1][16:-1]
+
+
+def test_a_refused_file_without_the_concentrators_ids_has_no_crm() -> None:
+    received = take_in(wrong_total(monthly()), "refuse.dsn")
+    assert received.status == DsnFileStatus.REFUSED
+    assert (received.crm.name, received.crm_return_code) == ("", "")
+
+
+def test_staff_download_a_refused_files_crm_and_the_download_is_audited(
+    staff_user: User, client: Client
+) -> None:
+    received = take_in(wrong_total(identified(monthly())), "refuse.dsn")
+    with received.crm.open("rb") as handle:
+        data = handle.read()
+    url = f"/backoffice/dsn/dsnfile/{received.pk}/crm/refus/"
+    assert client.get(url).status_code == 302  # the login page: staff only
+    client.force_login(staff_user)
+    page = client.get(f"/backoffice/dsn/dsnfile/{received.pk}/change/").content.decode()
+    assert f'<a href="{url}">Déclaration refusée : {received.crm_file_name}</a>' in page
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="{received.crm_file_name}"'
+    assert b"".join(response.streaming_content) == data  # type: ignore[attr-defined]
+    event = AuditEvent.objects.get(action="dsn_crm_downloaded")
+    assert (event.actor_id, event.target_id, event.details) == (
+        staff_user.pk,
+        str(received.pk),
+        {"file": received.pk},
+    )
+    accepted = take_in(identified(monthly()), "accepte.dsn")
+    assert client.get(f"/backoffice/dsn/dsnfile/{accepted.pk}/crm/refus/").status_code == 404

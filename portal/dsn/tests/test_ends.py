@@ -31,7 +31,11 @@ from portal.dsn.tests.dsn_files import Record, build, declaration, individual
 from portal.enrollment.models import Membership, MembershipStatus
 from portal.terminations.models import Termination
 from portal.terminations.rules import TerminationMotif
-from portal.terminations.services import close_termination, terminate_membership
+from portal.terminations.services import (
+    cancel_termination,
+    close_termination,
+    terminate_membership,
+)
 from portal.tracking.models import Reason, Request, Source, State
 
 TODAY = date(2024, 6, 10)
@@ -298,6 +302,40 @@ def test_an_fctu_then_the_monthly_dsn_repeating_it_make_one_termination(
     )
     assert Termination.objects.count() == 1
     assert Request.objects.filter(reason=Reason.TERMINATION).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_end_whose_termination_staff_cancelled_is_not_terminated_again_by_the_next_dsn(
+    company_a: Company, member: Membership
+) -> None:
+    [first] = apply(read(person(motif="043"), nature="07"), company_a)
+    cancelled = Termination.objects.get()
+    cancel_termination(termination_id=cancelled.pk, reason="Salarié réintégré", by=None)
+
+    [repeated] = apply(read(person(motif="043")), company_a)
+
+    assert first.kind == OutcomeKind.TERMINATION_CREATED
+    assert kinds([repeated]) == [(OutcomeKind.ANOMALY, "dsn_end_cancelled_by_staff")]
+    assert repeated.message == (
+        "Cette fin de contrat au 31/05/2024 a déjà été déclarée et sa résiliation a été "
+        "annulée par nos services : elle n'est pas refaite automatiquement, à examiner."
+    )
+    assert (repeated.rubrique, repeated.value) == ("S21.G00.62.002", "043")
+    assert end_crm_code(repeated.code) == "EFCT98"
+    assert still_active_after_cancel(member)
+    # A new end of the same contract (another date) is a new termination.
+    [later] = apply(read(person(motif="043", end="30062024")), company_a)
+    assert later.kind == OutcomeKind.TERMINATION_CREATED
+    assert Termination.objects.filter(undone_at=None).get().termination_date == date(2024, 6, 30)
+
+
+def still_active_after_cancel(membership: Membership) -> bool:
+    membership.refresh_from_db()
+    return (
+        membership.status == MembershipStatus.ACTIVE
+        and Termination.objects.filter(undone_at=None).count() == 0
+        and Termination.objects.count() == 1
+    )
 
 
 @pytest.mark.django_db

@@ -429,6 +429,43 @@ def test_an_unknown_contract_reference_or_organisme_is_a_business_return(
 
 
 @pytest.mark.django_db
+def test_a_delegataire_other_than_the_contracts_is_the_business_return_eadh04(
+    employer: Company,
+) -> None:
+    Contract.objects.filter(dsn_reference="SANTE-COLL-0001").update(dsn_delegataire="D12345")
+
+    def with_delegataire(code: str) -> bytes:
+        body: list[tuple[str, str]] = []
+        for key, value in dsn_files.declaration(siren="999000003"):
+            body.append((key, value))
+            if (key, value) == ("S21.G00.15.002", "A99999"):
+                body.append(("S21.G00.15.003", code))
+        return dsn_files.build(body + person())
+
+    wrong = with_delegataire("D99999")
+    received = take_in(wrong)
+    (rejected,) = DsnOutcome.objects.filter(declaration__file=received)
+    assert (rejected.kind, rejected.code, rejected.rubrique, rejected.value) == (
+        OutcomeKind.REJECTED,
+        "eadh04",
+        "S21.G00.15.003",
+        "D99999",
+    )
+    lines = wrong.decode("latin-1").splitlines()
+    assert rejected.line is not None
+    assert lines[rejected.line - 1] == "S21.G00.15.003,'D99999'"
+    assert rejected.message == (
+        "Le code délégataire D99999 (S21.G00.15.003) ne correspond pas au contrat SANTE-COLL-0001."
+    )
+    missing = take_in(monthly(), "sans-delegataire.dsn")
+    assert outcomes(missing) == [(OutcomeKind.REJECTED, "eadh04", "")]
+    assert not Employee.objects.exists()
+    right = take_in(with_delegataire("D12345"), "bon-delegataire.dsn")
+    assert [kind for kind, _, _ in outcomes(right)] == [OutcomeKind.AFFILIATION_CREATED]
+    assert Employee.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_an_unknown_option_or_population_rejects_the_affiliation(employer: Company) -> None:
     received = take_in(
         monthly(

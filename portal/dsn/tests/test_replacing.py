@@ -3,6 +3,7 @@ intake's invariant: the same files in another order, or again, leave the same st
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import date
 from itertools import permutations
@@ -359,6 +360,14 @@ def test_the_same_declaration_received_in_another_file_is_recognised_not_applied
         DeclarationStatus.DUPLICATE,
         declaration(first),
     )
+    with declaration(again).crm.open("rb") as handle:
+        crm = ET.fromstring(handle.read())
+    [retour] = crm.iter("RetourMetier")
+    assert (
+        retour.findtext("CodeRetourMetier"),
+        retour.findtext("RubriqueBlocRetour"),
+        retour.findtext("ValeurRubriqueErreur"),
+    ) == ("EDEC01", "S20.G00.05.004", "2")
 
 
 def test_a_monthly_replacement_received_before_the_original_makes_it_outdated() -> None:

@@ -25,7 +25,8 @@ class Command(BaseCommand):
                 raise CommandError(f"Fichier introuvable : {path}")
         for path in paths:
             try:
-                received, new = services.receive_file(path.name, path.read_bytes(), None)
+                with path.open("rb") as handle:  # streamed, never whole in memory
+                    received, new = services.receive_file(path.name, handle, None)
             except BusinessError as error:
                 raise CommandError(f"{path.name} : {error.message}") from error
             received = processing.process(received.pk)
