@@ -39,6 +39,9 @@ def test_every_app_with_error_codes_is_found() -> None:
 
     assert names == {
         "AccountError",
+        "BackofficeError",
+        "BillingError",
+        "CardError",
         "CompanyError",
         "CoreError",
         "DsnEndError",

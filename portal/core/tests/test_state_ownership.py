@@ -22,6 +22,7 @@ STATE_OWNER = "tracking/services.py"  # `state` is only a request's
 STATUS_OWNER = "enrollment/services.py"
 # The `status` enums each app may set on its own models.
 OWN_STATUS_ENUMS = {
+    "billing": {"RunStatus", "LineStatus"},
     "dsn": {"DsnFileStatus", "DeclarationStatus"},
     "imports": {"ImportStatus"},
     "notifications": {"MessageStatus"},
