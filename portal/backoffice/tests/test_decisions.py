@@ -471,3 +471,22 @@ def test_the_employer_lists_follow_the_mise_en_gestion(
     )
     assert "— Demande clôturée</li>" in employee_page
     assert "Mis en gestion - Date d'effet 01/03/2024" in employee_page
+
+
+@pytest.mark.django_db
+def test_the_employer_timeline_shows_the_processing_then_the_closed_step(
+    staff_client: Client, client_a: Client, company_a: Company, affiliation: Request
+) -> None:
+    decide(staff_client, affiliation, "mettre-en-gestion")
+    employee_page = text(
+        client_a.get(reverse("employer:employee", args=[company_a.pk, affiliation.employee_id]))
+    )
+    assert "<h3>Affiliation — Clôturée</h3>" in employee_page
+    signed = employee_page.index("— Adhésion signée par le salarié</li>")  # "En cours" begins
+    closed = employee_page.index("— Demande clôturée</li>")
+    assert signed < closed
+    closed_tab = text(
+        client_a.get(reverse("tracking:requests", args=[company_a.pk]), {"etat": "closed"})
+    )
+    assert '<span class="badge badge--closed">Clôturée</span>' in closed_tab
+    assert "Cedric SIMON" in closed_tab
