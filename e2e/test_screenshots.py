@@ -21,7 +21,7 @@ from portal.accounts.models import User
 from portal.companies.models import Company, ContractKind, InsuredGroup
 from portal.enrollment.models import Employee, JourneyStep, Membership
 from portal.imports.models import ImportBatch
-from portal.tracking.models import Source
+from portal.tracking.models import Reason, Request, Source, State
 from portal.tracking.services import declare_employee
 
 SHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
@@ -146,8 +146,22 @@ def test_main_pages_do_not_scroll_sideways_at_1280_and_390_px(
     member.close()
 
     staff = logged_in_context(browser, live_server, "staff@demo.example")
-    overflowing += shoot(staff.new_page(), "backoffice", reverse("admin:index"))
+    page = staff.new_page()
+    overflowing += shoot(page, "backoffice", reverse("admin:index"))
+    # "À traiter" and a signed dossier to check ("En cours"), with the DSN anomalies queue.
+    signed = (
+        Request.objects.filter(reason=Reason.AFFILIATION, state=State.IN_PROGRESS)
+        .order_by("pk")
+        .first()
+    )
+    assert signed is not None
+    for name, url in [
+        ("backoffice-queue", reverse("backoffice:queue")),
+        ("backoffice-dossier", reverse("backoffice:dossier", args=[signed.pk])),
+        ("backoffice-dsn-anomalies", reverse("backoffice:dsn_anomalies")),
+    ]:
+        overflowing += shoot(page, name, url)
     staff.close()
 
     assert overflowing == []
-    assert len(list(SHOTS.glob("*.png"))) >= 20
+    assert len(list(SHOTS.glob("*.png"))) >= 26

@@ -21,6 +21,7 @@ from portal.signatures.journey import close_enrollment, send_back_enrollment
 from portal.terminations.models import Termination
 from portal.terminations.services import cancel_termination
 from portal.tracking.models import Reason, Request, State
+from portal.tracking.services import cancel_declaration
 from portal.waivers import services as waivers
 from portal.waivers.models import Waiver, WaiverStatus
 
@@ -85,9 +86,17 @@ def refuse_waiver(*, request_id: int, by: User, reasons: list[str], text: str) -
 
 
 def cancel(*, request_id: int, by: User, reasons: list[str], text: str) -> str:
-    """ "Annuler" a termination or death request with a reason the employer reads
+    """ "Annuler" a request with a reason the employer reads: an affiliation (the employer's
+    own `cancel_declaration`, by the insurer), a termination or a death
     (`cancel_termination`)."""
-    item = Request.objects.select_related("employee").get(pk=request_id)
+    item = Request.objects.select_related("employee", "company").get(pk=request_id)
+    if item.reason == Reason.AFFILIATION:
+        cancel_declaration(
+            company=item.company, request_id=item.pk, reason=text, by=by, by_insurer=True
+        )
+        return (
+            f"{item.employee.full_name} : affiliation annulée, le motif est affiché à l'employeur."
+        )
     termination = Termination.objects.filter(request_id=item.pk).first()
     if item.reason not in (Reason.TERMINATION, Reason.DEATH) or termination is None:
         raise BusinessError(BackofficeError.CANNOT_CANCEL)

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from portal.backoffice import decisions
 from portal.backoffice.access import screen_context, staff_user, staff_view
 from portal.backoffice.choices import SEND_BACK_REASONS
+from portal.cards.models import MembershipCard
 from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.crypto import digest
@@ -176,6 +177,7 @@ class DossierView:
     envelope: SignatureEnvelope | None = None
     documents: list[CheckedDocument] = field(default_factory=list)
     waiver: Waiver | None = None
+    cards: list[MembershipCard] = field(default_factory=list)
 
     @property
     def differences(self) -> int:
@@ -249,6 +251,12 @@ def build(item: Request, *, today: date) -> DossierView:
             row["product"] = member.insured_group.base_product
             row["clause"] = member.get_beneficiary_clause_display()
         view.coverage.append(row)
+    if item.state == State.CLOSED:  # a card is made when the dossier is put "en gestion"
+        view.cards = list(
+            MembershipCard.objects.filter(membership_id__in=dossier.ids, superseded_at=None)
+            .select_related("membership__contract")
+            .order_by("membership_id")
+        )
     view.envelope = (
         SignatureEnvelope.objects.filter(
             membership_id__in=dossier.ids,

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from portal.accounts.models import User
 from portal.accounts.views import safe_next
 from portal.backoffice.access import screen_context, staff_user, staff_view
+from portal.backoffice.dsn_anomalies import open_anomalies
 from portal.companies.models import Company, Contract
 from portal.core.crypto import digest
 from portal.core.errors import BusinessError
@@ -214,6 +215,7 @@ def to_process(request: HttpRequest) -> HttpResponse:
         here=request.get_full_path(),
         dossiers=dossier_prefix(),
         me=staff_user(request).pk,
+        dsn_anomalies=open_anomalies().count(),
     )
     return render(request, "backoffice/queue.html", context)
 

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, path
 
-from portal.backoffice import debits, dossier, queues
+from portal.backoffice import cards, debits, dossier, dsn_anomalies, queues
 
 app_name = "backoffice"
 
@@ -26,6 +26,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
         dossier.decide,
         name="decide",
     ),
+    path("anomalies-dsn/", dsn_anomalies.anomalies, name="dsn_anomalies"),
+    path("anomalies-dsn/traitee/", dsn_anomalies.handled, name="dsn_anomalies_handled"),
+    path("cartes/<int:card_id>/carte.pdf", cards.card_pdf, name="card"),
     path("prelevements/", debits.debit_runs, name="debit_runs"),
     path("prelevements/<int:run_id>/", debits.debit_run, name="debit_run"),
     path("prelevements/<int:run_id>/fichier/", debits.debit_run_file, name="debit_run_file"),

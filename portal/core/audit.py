@@ -49,6 +49,8 @@ class AuditAction(models.TextChoices):
     AFFILIATIONS_DECLARED = "affiliations_declared", "Affiliations déclarées"
     REMINDER_SENT = "reminder_sent", "Relance envoyée"
     DECLARATION_CANCELLED = "declaration_cancelled", "Déclaration annulée"
+    AFFILIATION_CANCELLED = "affiliation_cancelled", "Affiliation annulée par nos services"
+    DSN_ANOMALY_HANDLED = "dsn_anomaly_handled", "Anomalie DSN traitée"
     EMPLOYEE_VIEWED = "employee_viewed", "Fiche salarié consultée"
     EMPLOYEES_EXPORTED = "employees_exported", "Liste des salariés exportée"
     REQUEST_TAKEN = "request_taken", "Demande prise en charge"

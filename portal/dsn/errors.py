@@ -585,3 +585,13 @@ _REPLACE_CRM_CODES: dict[DsnReplaceError, str] = {
 }
 assert set(_REPLACE_CRM_CODES) == set(DsnReplaceError)
 _REPLACE_CODES: dict[str, DsnReplaceError] = {code.value: code for code in DsnReplaceError}
+
+
+class DsnAnomalyError(ErrorCode):
+    """Staff handling the DSN anomalies of "À traiter"."""
+
+    NOT_AN_ANOMALY = ("not_an_anomaly", "Ce résultat DSN n'est pas une anomalie.")
+    ANOMALY_ALREADY_HANDLED = (
+        "anomaly_already_handled",
+        "Cette anomalie a déjà été traitée par {holder} le {at}.",
+    )

@@ -299,12 +299,30 @@ class DsnOutcome(models.Model):
     )
     option = models.CharField("code option", max_length=30, blank=True)
     population = models.CharField("code population", max_length=30, blank=True)
+    # An anomaly staff looked at ("Anomalies DSN" on "À traiter"): `mark_anomaly_handled`.
+    handled_at = models.DateTimeField("traitée le", null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="traitée par",
+    )
 
     class Meta:
         verbose_name = "résultat DSN"
         verbose_name_plural = "résultats DSN"
         ordering = ["declaration", "position"]
-        indexes = [models.Index(fields=["contract", "nir_digest"])]
+        indexes = [
+            models.Index(fields=["contract", "nir_digest"]),
+            # The anomalies still to handle, oldest first, without reading the others.
+            models.Index(
+                fields=["declaration", "position"],
+                condition=models.Q(kind="anomaly", handled_at=None),
+                name="dsn_outcome_open_anomaly",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name or 'Déclaration'} : {OutcomeKind(self.kind).label}"

@@ -9,13 +9,15 @@ from typing import IO
 from django.conf import settings
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from portal.accounts.models import User
 from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
-from portal.dsn.errors import DsnError
-from portal.dsn.models import DsnFile
+from portal.dsn.errors import DsnAnomalyError, DsnError
+from portal.dsn.models import DsnFile, DsnOutcome
+from portal.dsn.outcomes import OutcomeKind
 from portal.dsn.tasks import process_dsn_file
 
 CHUNK = 1 << 20
@@ -61,3 +63,31 @@ def receive_file(name: str, data: bytes | IO[bytes], by: User | None) -> tuple[D
         received.file.delete(save=False)
         return DsnFile.objects.get(sha256=sha256), False
     return received, True
+
+
+@transaction.atomic(durable=True)
+def mark_anomaly_handled(*, outcome_id: int, by: User) -> DsnOutcome:
+    """Staff looked at a DSN anomaly and dealt with it ("Traitée"): it leaves the "Anomalies
+    DSN" queue. Of two staff marking it at once, the second is told who did."""
+    outcome = (
+        DsnOutcome.objects.select_for_update(of=("self",))
+        .select_related("declaration", "handled_by")
+        .get(pk=outcome_id)
+    )
+    if outcome.kind != OutcomeKind.ANOMALY:
+        raise BusinessError(DsnAnomalyError.NOT_AN_ANOMALY)
+    if outcome.handled_at is not None:
+        holder = outcome.handled_by.get_full_name() if outcome.handled_by else "un gestionnaire"
+        at = timezone.localtime(outcome.handled_at).strftime("%d/%m/%Y à %H:%M")
+        raise BusinessError(DsnAnomalyError.ANOMALY_ALREADY_HANDLED, holder=holder, at=at)
+    outcome.handled_at = timezone.now()
+    outcome.handled_by = by
+    outcome.save(update_fields=["handled_at", "handled_by"])
+    audit.record(
+        AuditAction.DSN_ANOMALY_HANDLED,
+        by=by,
+        target=outcome,
+        company_id=outcome.declaration.company_id,
+        code=outcome.code,
+    )
+    return outcome

@@ -31,6 +31,10 @@ MEMBERSHIP_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
         (WAIVER_REQUESTED, WAIVED),  # the insurer checked the proof and granted it
         (WAIVER_REQUESTED, PRE_ENROLLED),  # the insurer refused it: the employee must enroll
         (PRE_ENROLLED, CANCELLED),  # declared by mistake, cancelled by the employer
+        (
+            SIGNED,
+            CANCELLED,
+        ),  # signed, then cancelled by the insurer ("Annuler") before "en gestion"
     }
 )
 

@@ -21,6 +21,15 @@ class TrackingError(ErrorCode):
         "Seule une affiliation en attente du salarié peut être annulée. Pour un salarié qui a"
         " quitté l'entreprise, utilisez « Résilier son contrat ».",
     )
+    NOT_CANCELLABLE_BY_INSURER = (
+        "not_cancellable_by_insurer",
+        "Seule une affiliation en attente du salarié ou signée et pas encore mise en gestion"
+        " peut être annulée.",
+    )
+    STAFF_ONLY_CANCELLATION = (
+        "staff_only_cancellation",
+        "Seuls nos services peuvent annuler une affiliation signée.",
+    )
     REQUEST_MOVE_REFUSED = (
         "request_move_refused",
         "Cette demande est « {current} » : elle ne peut pas passer à « {wanted} ».",

@@ -568,43 +568,62 @@ def run_daily_reminders(*, now: datetime) -> DailyReport:
 
 @transaction.atomic(durable=True)
 def cancel_declaration(
-    *, company: Company, request_id: int, reason: str, by: User | None
+    *, company: Company, request_id: int, reason: str, by: User | None, by_insurer: bool = False
 ) -> Request:
     """A declaration made by mistake (not a termination): while the affiliation is "En
-    attente", the employer cancels it with a reason; the invitation link stops working."""
-    return cancel_declaration_step(company=company, request_id=request_id, reason=reason, by=by)
+    attente", the employer cancels it with a reason; the invitation link stops working.
+
+    `by_insurer`: staff ("Annuler" on the dossier page) cancel it the same way, also once the
+    employee has signed ("En cours"), until it is put "en gestion"; the employer reads the
+    reason in the request's timeline ("Demande annulée par nos services : …")."""
+    return cancel_declaration_step(
+        company=company, request_id=request_id, reason=reason, by=by, by_insurer=by_insurer
+    )
 
 
 @within_business_event
 def cancel_declaration_step(
-    *, company: Company, request_id: int, reason: str, by: User | None
+    *, company: Company, request_id: int, reason: str, by: User | None, by_insurer: bool = False
 ) -> Request:
     """`cancel_declaration` as one step of a larger event (a DSN declaration cancelled or
     replaced by the next one, annule et remplace)."""
+    if by_insurer and not (by is not None and by.is_staff):
+        raise BusinessError(TrackingError.STAFF_ONLY_CANCELLATION)
     reason = " ".join(reason.split())
     if not reason:
         raise BusinessError(TrackingError.CANCELLATION_REASON_REQUIRED)
-    request = (
-        Request.objects.select_for_update(of=("self",))
-        .select_related("membership")
-        .get(pk=request_id, company=company)
+    found = Request.objects.filter(pk=request_id, company=company).values("membership_id").first()
+    if found is None:
+        raise Request.DoesNotExist
+    # The membership first, then its request: the order "Mettre en gestion" locks them in,
+    # so a cancellation and a decision at once wait for each other instead of deadlocking.
+    membership = (
+        Membership.objects.select_for_update().filter(pk=found["membership_id"]).first()
+        if found["membership_id"] is not None
+        else None
     )
-    membership = request.membership
+    request = Request.objects.select_for_update(of=("self",)).get(pk=request_id, company=company)
+    if by_insurer:
+        states = {State.WAITING, State.IN_PROGRESS}
+        statuses = {MembershipStatus.PRE_ENROLLED, MembershipStatus.SIGNED}
+        refusal = TrackingError.NOT_CANCELLABLE_BY_INSURER
+    else:
+        states, statuses = {State.WAITING}, {MembershipStatus.PRE_ENROLLED}
+        refusal = TrackingError.NOT_WAITING
     if (
         request.reason != Reason.AFFILIATION
-        or request.state != State.WAITING
+        or request.state not in states
         or membership is None
-        or membership.status != MembershipStatus.PRE_ENROLLED
+        or membership.status not in statuses
     ):
-        raise BusinessError(TrackingError.NOT_WAITING)
+        raise BusinessError(refusal)
     now = timezone.now()
-    move_request(
-        request, State.CANCELLED, event=EventKind.DECLARATION_CANCELLED, by=by, note=reason, now=now
-    )
+    event = EventKind.CANCELLED if by_insurer else EventKind.DECLARATION_CANCELLED
+    move_request(request, State.CANCELLED, event=event, by=by, note=reason, now=now)
     move_membership(membership.pk, MembershipStatus.CANCELLED, by=by, now=now)
     revoke_invitations(membership_id=membership.pk, now=now)
     audit.record(
-        AuditAction.DECLARATION_CANCELLED,
+        AuditAction.AFFILIATION_CANCELLED if by_insurer else AuditAction.DECLARATION_CANCELLED,
         by=by,
         target=request,
         company_id=company.pk,

@@ -20,11 +20,12 @@ from portal.backoffice.tests.conftest import sign
 from portal.companies.models import Company
 from portal.core.errors import BusinessError
 from portal.core.models import AuditEvent
-from portal.enrollment.models import Membership, MembershipStatus
+from portal.enrollment.models import Invitation, Membership, MembershipStatus
 from portal.notifications.models import Channel, OutboundMessage
 from portal.terminations.models import Termination
 from portal.terminations.services import terminate_membership
 from portal.tracking.models import EventKind, Reason, Request, State
+from portal.tracking.services import cancel_declaration
 from portal.waivers.models import Waiver, WaiverStatus
 
 from .test_waiver_review import waiver  # noqa: F401  (a fixture)
@@ -296,12 +297,134 @@ def test_annuler_a_termination_with_a_reason_the_employer_reads(
 
 
 @pytest.mark.django_db
-def test_annuler_an_affiliation_is_refused(staff_client: Client, affiliation: Request) -> None:
-    response = decide(staff_client, affiliation, "annuler", motif="Doublon")
+def test_annuler_a_signed_affiliation_cancels_it_with_a_reason_the_employer_reads(
+    staff_client: Client,
+    staff_user: User,
+    client_a: Client,
+    company_a: Company,
+    affiliation: Request,
+) -> None:
+    reason = "Le salarié a été déclaré deux fois ; gardez la déclaration du 01/03/2024."
+    response = decide(staff_client, affiliation, "annuler", motif=f"  {reason} ")
     assert flashed(response) == [
-        "Seule une demande de résiliation ou de décès peut être annulée depuis ce dossier."
+        "Cedric SIMON : affiliation annulée, le motif est affiché à l'employeur."
     ]
+    assert state_of(affiliation) == (State.CANCELLED, MembershipStatus.CANCELLED)
+    assert list(affiliation.events.values_list("kind", "actor", "note"))[-1] == (
+        EventKind.CANCELLED,
+        staff_user.pk,
+        reason,
+    )
+    invitations = Invitation.objects.filter(membership__requests=affiliation)
+    assert invitations.exists() and not invitations.filter(revoked_at=None).exists()
+    event = AuditEvent.objects.get(action="affiliation_cancelled")
+    assert (event.actor_id, event.target_id, event.details["reason"]) == (
+        staff_user.pk,
+        str(affiliation.pk),
+        reason,
+    )
+    assert not AuditEvent.objects.filter(action="declaration_cancelled").exists()
+    employee_page = text(
+        client_a.get(reverse("employer:employee", args=[company_a.pk, affiliation.employee_id]))
+    )
+    assert "<h3>Affiliation — Annulée</h3>" in employee_page
+    assert f"— Demande annulée par nos services : {reason}</li>" in employee_page
+    requests_page = text(
+        client_a.get(reverse("tracking:requests", args=[company_a.pk]), {"etat": "cancelled"})
+    )
+    assert "Cedric SIMON" in requests_page
+
+
+@pytest.mark.django_db
+def test_annuler_a_waiting_affiliation_by_staff_cancels_it_too(
+    staff_client: Client, company_a: Company
+) -> None:
+    declared = declare(company_a)
+    response = decide(staff_client, declared, "annuler", motif="Salarié absent des effectifs.")
+    assert flashed(response) == [
+        "Cédric SIMON : affiliation annulée, le motif est affiché à l'employeur."
+    ]
+    assert state_of(declared) == (State.CANCELLED, MembershipStatus.CANCELLED)
+
+
+@pytest.mark.django_db
+def test_annuler_an_affiliation_without_a_reason_saves_nothing(
+    staff_client: Client, affiliation: Request
+) -> None:
+    events = affiliation.events.count()
+    response = decide(staff_client, affiliation, "annuler", motif="   ")
+    assert flashed(response) == ["Indiquez pourquoi cette déclaration est annulée."]
     assert state_of(affiliation) == (State.IN_PROGRESS, MembershipStatus.SIGNED)
+    assert affiliation.events.count() == events
+    assert not AuditEvent.objects.filter(action="affiliation_cancelled").exists()
+    assert Invitation.objects.filter(membership__requests=affiliation, revoked_at=None).exists()
+
+
+@pytest.mark.django_db
+def test_annuler_an_affiliation_already_put_in_management_is_refused(
+    staff_client: Client, affiliation: Request
+) -> None:
+    decide(staff_client, affiliation, "mettre-en-gestion")
+    response = decide(staff_client, affiliation, "annuler", motif="Doublon")
+    assert flashed(response)[-1] == (
+        "Seule une affiliation en attente du salarié ou signée et pas encore mise en gestion "
+        "peut être annulée."
+    )
+    assert state_of(affiliation) == (State.CLOSED, MembershipStatus.ACTIVE)
+    assert not AuditEvent.objects.filter(action="affiliation_cancelled").exists()
+
+
+@pytest.mark.django_db
+def test_the_employer_still_cannot_cancel_a_signed_affiliation(
+    company_a: Company, correspondent_a: User, affiliation: Request
+) -> None:
+    for by_insurer in (False, True):
+        with pytest.raises(BusinessError) as refused:
+            cancel_declaration(
+                company=company_a,
+                request_id=affiliation.pk,
+                reason="Doublon",
+                by=correspondent_a,
+                by_insurer=by_insurer,
+            )
+        assert refused.value.code == ("staff_only_cancellation" if by_insurer else "not_waiting")
+    assert state_of(affiliation) == (State.IN_PROGRESS, MembershipStatus.SIGNED)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_annuler_and_mettre_en_gestion_at_once_make_one_decision(
+    company_a: Company, staff_user: User, tmp_path: Path
+) -> None:
+    declared = declare(company_a, street_number="", street_name="", postal_code="", city="")
+    sign(declared.membership)
+    item = Request.objects.get(pk=declared.pk)
+
+    def run(service: Any) -> str:
+        try:
+            service(request_id=item.pk, by=staff_user, reasons=[], text="Doublon")
+        except BusinessError as error:
+            return error.code
+        return "done"
+
+    with file_copy_of_the_database(tmp_path / "portal.sqlite3"):
+        outcomes = in_threads(
+            lambda: run(decisions.put_in_management), lambda: run(decisions.cancel)
+        )
+        ((state, status, decided),) = in_threads(
+            lambda: (
+                Request.objects.get(pk=item.pk).state,
+                Membership.objects.get(pk=declared.membership_id).status,
+                AuditEvent.objects.filter(
+                    action__in=["enrollment_closed", "affiliation_cancelled"]
+                ).count(),
+            )
+        )
+    assert decided == 1
+    assert outcomes.count("done") == 1
+    assert (state, status) in [
+        (State.CLOSED, MembershipStatus.ACTIVE),
+        (State.CANCELLED, MembershipStatus.CANCELLED),
+    ]
 
 
 @pytest.mark.django_db
@@ -348,3 +471,22 @@ def test_the_employer_lists_follow_the_mise_en_gestion(
     )
     assert "— Demande clôturée</li>" in employee_page
     assert "Mis en gestion - Date d'effet 01/03/2024" in employee_page
+
+
+@pytest.mark.django_db
+def test_the_employer_timeline_shows_the_processing_then_the_closed_step(
+    staff_client: Client, client_a: Client, company_a: Company, affiliation: Request
+) -> None:
+    decide(staff_client, affiliation, "mettre-en-gestion")
+    employee_page = text(
+        client_a.get(reverse("employer:employee", args=[company_a.pk, affiliation.employee_id]))
+    )
+    assert "<h3>Affiliation — Clôturée</h3>" in employee_page
+    signed = employee_page.index("— Adhésion signée par le salarié</li>")  # "En cours" begins
+    closed = employee_page.index("— Demande clôturée</li>")
+    assert signed < closed
+    closed_tab = text(
+        client_a.get(reverse("tracking:requests", args=[company_a.pk]), {"etat": "closed"})
+    )
+    assert '<span class="badge badge--closed">Clôturée</span>' in closed_tab
+    assert "Cedric SIMON" in closed_tab

@@ -34,6 +34,7 @@ def test_the_membership_transition_table_lists_exactly_the_moves_of_the_business
         (S.WAIVER_REQUESTED, S.WAIVED),
         (S.WAIVER_REQUESTED, S.PRE_ENROLLED),
         (S.PRE_ENROLLED, S.CANCELLED),
+        (S.SIGNED, S.CANCELLED),
     } == transitions.MEMBERSHIP_TRANSITIONS
 
 
