@@ -44,6 +44,7 @@ def test_every_app_with_error_codes_is_found() -> None:
         "CardError",
         "CompanyError",
         "CoreError",
+        "DsnAnomalyError",
         "DsnEndError",
         "DsnError",
         "DsnReplaceError",
