@@ -113,18 +113,24 @@ def queue_counts(filters: Filters) -> dict[str, int]:
     return {reason: found.get(reason, 0) for reason in QUEUES}
 
 
-def queue(filters: Filters) -> QuerySet[Request]:
-    """One motif's requests, oldest first: since they became "En cours" for that state, since
-    they were created otherwise."""
+def queue(filters: Filters) -> QuerySet[Request, int]:
+    """One motif's request ids, oldest first: since they became "En cours" for that state,
+    since they were created otherwise. Only ids, so that a far page's OFFSET walks the queue's
+    index alone (`request_queue_idx`), not the joined rows; `page_of` reads the page's rows."""
     order = (
         ["in_progress_since", "id"] if filters.state == State.IN_PROGRESS else ["created_at", "id"]
     )
     return (
-        filtered(filters)
-        .filter(reason=filters.motif)
-        .select_related("company", "employee", "membership__contract", "assigned_to")
-        .order_by(*order)
+        filtered(filters).filter(reason=filters.motif).order_by(*order).values_list("pk", flat=True)
     )
+
+
+def page_of(ids: list[int]) -> list[Request]:
+    """The requests `ids` with what their row shows, in the order of `ids` (one query)."""
+    found = Request.objects.select_related(
+        "company", "employee", "membership__contract", "assigned_to"
+    ).in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
 
 
 def dossier_prefix() -> str:
@@ -152,10 +158,10 @@ class Row:
     holder: str  # "Pris par … le …", or ""
 
 
-def rows_of(page: Page[Request], filters: Filters) -> list[Row]:
+def rows_of(page: Page[int], filters: Filters) -> list[Row]:
     now = timezone.now()
     rows = []
-    for item in page.object_list:
+    for item in page_of(list(page.object_list)):
         since = item.in_progress_since if filters.state == State.IN_PROGRESS else item.created_at
         holder = ""
         if item.assigned_to is not None and item.assigned_at is not None:
