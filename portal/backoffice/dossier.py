@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import caches
 from django.core.files.base import File
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -252,12 +252,14 @@ def build(item: Request, *, today: date) -> DossierView:
     membership = item.membership
     dossier = Dossier.of(membership)
     view.dossier = dossier
-    lead = Membership.objects.prefetch_related(
+    # The lead membership as `Dossier.of` read it, its dependants and accounts added to it
+    # (no second read of the membership).
+    lead = dossier.lead
+    prefetch_related_objects(
+        [lead],
         Prefetch("dependants", queryset=Dependant.objects.order_by("pk")),
         Prefetch("bank_accounts", queryset=BankAccount.objects.select_related("dependant")),
-    ).get(pk=dossier.lead.pk)
-    lead.employee, lead.contract = dossier.lead.employee, dossier.lead.contract
-    lead.insured_group, lead.option = dossier.lead.insured_group, dossier.lead.option
+    )
     view.dependants = check_dependants(lead, today=today)
     view.accounts = sorted(lead.bank_accounts.all(), key=lambda a: (a.dependant_id or 0, a.pk))
     view.mandate = DebitMandate.objects.filter(membership_id=lead.pk).first()

@@ -127,9 +127,12 @@ def queue(filters: Filters) -> QuerySet[Request, int]:
 
 def page_of(ids: list[int]) -> list[Request]:
     """The requests `ids` with what their row shows, in the order of `ids` (one query)."""
-    found = Request.objects.select_related(
-        "company", "employee", "membership__contract", "assigned_to"
-    ).in_bulk(ids)
+    found = (
+        Request.objects.select_related("company", "employee", "membership__contract", "assigned_to")
+        # Not decrypted nor parsed for a row that shows neither.
+        .defer("employee__nir", "employee__declared_identity")
+        .in_bulk(ids)
+    )
     return [found[pk] for pk in ids if pk in found]
 
 
@@ -183,7 +186,10 @@ def to_process(request: HttpRequest) -> HttpResponse:
     """ "À traiter": the queues with their counts, one queue's requests, the filters."""
     filters = Filters.of(request.GET.dict())
     counts = queue_counts(filters)
-    page = Paginator(queue(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(queue(filters), PAGE_SIZE)
+    # The motif's count is the grouped query's: the paginator does not count again.
+    paginator.count = counts[filters.motif]
+    page = paginator.get_page(request.GET.get("page"))
     companies = list(Company.objects.order_by("legal_name").only("pk", "legal_name", "siret"))
     contracts = (
         list(Contract.objects.filter(company_id=filters.company).order_by("number"))
