@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
@@ -155,13 +156,23 @@ def age_label(since: datetime | None, now: datetime) -> str:
 
 @dataclass(frozen=True)
 class Row:
+    """One line of the queue, its cells already text (the template only places them)."""
+
     request: Request
     since: datetime | None
     age: str
     holder: str  # "Pris par … le …", or ""
+    name: str  # "NOM Prénom"
+    spoken: str  # "Prénom Nom", for the buttons' hidden labels
+    company: str
+    contract: str
+    member_number: str
+    source: str
+    state: str
+    action: str  # "take", "release", "takeover" or "" (not "En cours")
 
 
-def rows_of(page: Page[int], filters: Filters) -> list[Row]:
+def rows_of(page: Page[int], filters: Filters, me: int) -> list[Row]:
     now = timezone.now()
     rows = []
     for item in page_of(list(page.object_list)):
@@ -170,8 +181,28 @@ def rows_of(page: Page[int], filters: Filters) -> list[Row]:
         if item.assigned_to is not None and item.assigned_at is not None:
             at = timezone.localtime(item.assigned_at).strftime("%d/%m/%Y à %H:%M")
             holder = f"Pris par {holder_name(item.assigned_to)} le {at}"
+        action = ""
+        if item.state == State.IN_PROGRESS:
+            if not item.assigned_to_id:
+                action = "take"
+            else:
+                action = "release" if item.assigned_to_id == me else "takeover"
+        employee, membership = item.employee, item.membership
         rows.append(
-            Row(item, timezone.localtime(since) if since else None, age_label(since, now), holder)
+            Row(
+                request=item,
+                since=timezone.localtime(since) if since else None,
+                age=age_label(since, now),
+                holder=holder,
+                name=f"{employee.last_name.upper()} {employee.first_name}",
+                spoken=f"{employee.first_name} {employee.last_name}",
+                company=item.company.legal_name,
+                contract=membership.contract.number if membership and membership.contract else "",
+                member_number=membership.member_number if membership else "",
+                source=item.get_source_display(),
+                state=item.get_state_display(),
+                action=action,
+            )
         )
     return rows
 
@@ -217,13 +248,14 @@ def to_process(request: HttpRequest) -> HttpResponse:
         filters=filters,
         queues=queues,
         page=page,
-        rows=rows_of(page, filters),
+        rows=rows_of(page, filters, staff_user(request).pk),
         companies=companies,
         contracts=contracts,
         states=[*State.choices, ("tous", "Tous les états")],
         sources=Source.choices,
         page_query=params.urlencode(),
         here=request.get_full_path(),
+        here_quoted=quote(request.get_full_path(), safe="/"),
         dossiers=dossier_prefix(),
         me=staff_user(request).pk,
     )
