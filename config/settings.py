@@ -150,7 +150,15 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "portal_cache",
-    }
+    },
+    # The dossier page's signature validations, keyed by the signed file's SHA-256 (same bytes,
+    # same result): per process, bounded in size and lifetime (portal.backoffice.dossier).
+    "signature_checks": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "signature-checks",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
 }
 
 AUTH_USER_MODEL = "accounts.User"

@@ -43,5 +43,21 @@ def staff_user(request: HttpRequest) -> User:
 
 
 def screen_context(request: HttpRequest, **context: Any) -> dict[str, Any]:
-    """The admin's chrome (header, theme, user tools) around a working screen's own context."""
-    return {**admin.site.each_context(request), **context}
+    """The admin's chrome (header, theme, user tools) around a working screen's own context.
+
+    Not `admin.site.each_context`: that builds the whole app list (every model admin's
+    permission checks, two permission queries) for the navigation sidebar on each request. The
+    working screens show the header, the user tools and the theme toggle, with no sidebar."""
+    site = admin.site
+    script_name = request.META.get("SCRIPT_NAME", "")
+    return {
+        "site_title": site.site_title,
+        "site_header": site.site_header,
+        "site_url": script_name if site.site_url == "/" and script_name else site.site_url,
+        "has_permission": True,  # a `staff_view`: an active staff user
+        "available_apps": [],
+        "is_popup": False,
+        "is_nav_sidebar_enabled": False,
+        "log_entries": [],
+        **context,
+    }

@@ -7,13 +7,17 @@ are POST forms calling the owners' services (`portal.backoffice.decisions`).
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import caches
 from django.core.files.base import File
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -152,6 +156,23 @@ def check_dependants(membership: Membership, *, today: date) -> list[CheckedDepe
     return checked
 
 
+def validated(signed_pdf: bytes) -> SignatureCheck:
+    """pyHanko's validation of `signed_pdf`, remembered by the file's SHA-256 and the trust
+    root's version: the same bytes give the same result, so a dossier reopened within the hour
+    is not validated again, while any changed byte (a new signature, a tampered file) is
+    validated on opening. The cache is per process, in memory (`signature_checks`), bounded in
+    size and lifetime (an hour), and never a database write on this GET."""
+    root = os.stat(settings.SIGNING_CERT_FILE).st_mtime_ns
+    key = f"pades:{hashlib.sha256(signed_pdf).hexdigest()}:{root}"
+    cache = caches["signature_checks"]
+    found = cache.get(key)
+    if isinstance(found, SignatureCheck):
+        return found
+    check = check_signature(signed_pdf)
+    cache.set(key, check)
+    return check
+
+
 @dataclass(frozen=True)
 class CheckedDocument:
     document: SignedDocument
@@ -233,12 +254,14 @@ def build(item: Request, *, today: date) -> DossierView:
     membership = item.membership
     dossier = Dossier.of(membership)
     view.dossier = dossier
-    lead = Membership.objects.prefetch_related(
+    # The lead membership as `Dossier.of` read it, its dependants and accounts added to it
+    # (no second read of the membership).
+    lead = dossier.lead
+    prefetch_related_objects(
+        [lead],
         Prefetch("dependants", queryset=Dependant.objects.order_by("pk")),
         Prefetch("bank_accounts", queryset=BankAccount.objects.select_related("dependant")),
-    ).get(pk=dossier.lead.pk)
-    lead.employee, lead.contract = dossier.lead.employee, dossier.lead.contract
-    lead.insured_group, lead.option = dossier.lead.insured_group, dossier.lead.option
+    )
     view.dependants = check_dependants(lead, today=today)
     view.accounts = sorted(lead.bank_accounts.all(), key=lambda a: (a.dependant_id or 0, a.pk))
     view.mandate = DebitMandate.objects.filter(membership_id=lead.pk).first()
@@ -271,7 +294,7 @@ def build(item: Request, *, today: date) -> DossierView:
             if document.signed_file:
                 with document.signed_file.open("rb") as handle:
                     signed = handle.read()
-                view.documents.append(CheckedDocument(document, check_signature(signed)))
+                view.documents.append(CheckedDocument(document, validated(signed)))
     return view
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
@@ -114,18 +115,27 @@ def queue_counts(filters: Filters) -> dict[str, int]:
     return {reason: found.get(reason, 0) for reason in QUEUES}
 
 
-def queue(filters: Filters) -> QuerySet[Request]:
-    """One motif's requests, oldest first: since they became "En cours" for that state, since
-    they were created otherwise."""
+def queue(filters: Filters) -> QuerySet[Request, int]:
+    """One motif's request ids, oldest first: since they became "En cours" for that state,
+    since they were created otherwise. Only ids, so that a far page's OFFSET walks the queue's
+    index alone (`request_queue_idx`), not the joined rows; `page_of` reads the page's rows."""
     order = (
         ["in_progress_since", "id"] if filters.state == State.IN_PROGRESS else ["created_at", "id"]
     )
     return (
-        filtered(filters)
-        .filter(reason=filters.motif)
-        .select_related("company", "employee", "membership__contract", "assigned_to")
-        .order_by(*order)
+        filtered(filters).filter(reason=filters.motif).order_by(*order).values_list("pk", flat=True)
     )
+
+
+def page_of(ids: list[int]) -> list[Request]:
+    """The requests `ids` with what their row shows, in the order of `ids` (one query)."""
+    found = (
+        Request.objects.select_related("company", "employee", "membership__contract", "assigned_to")
+        # Not decrypted nor parsed for a row that shows neither.
+        .defer("employee__nir", "employee__declared_identity")
+        .in_bulk(ids)
+    )
+    return [found[pk] for pk in ids if pk in found]
 
 
 def dossier_prefix() -> str:
@@ -147,23 +157,53 @@ def age_label(since: datetime | None, now: datetime) -> str:
 
 @dataclass(frozen=True)
 class Row:
+    """One line of the queue, its cells already text (the template only places them)."""
+
     request: Request
     since: datetime | None
     age: str
     holder: str  # "Pris par … le …", or ""
+    name: str  # "NOM Prénom"
+    spoken: str  # "Prénom Nom", for the buttons' hidden labels
+    company: str
+    contract: str
+    member_number: str
+    source: str
+    state: str
+    action: str  # "take", "release", "takeover" or "" (not "En cours")
 
 
-def rows_of(page: Page[Request], filters: Filters) -> list[Row]:
+def rows_of(page: Page[int], filters: Filters, me: int) -> list[Row]:
     now = timezone.now()
     rows = []
-    for item in page.object_list:
+    for item in page_of(list(page.object_list)):
         since = item.in_progress_since if filters.state == State.IN_PROGRESS else item.created_at
         holder = ""
         if item.assigned_to is not None and item.assigned_at is not None:
             at = timezone.localtime(item.assigned_at).strftime("%d/%m/%Y à %H:%M")
             holder = f"Pris par {holder_name(item.assigned_to)} le {at}"
+        action = ""
+        if item.state == State.IN_PROGRESS:
+            if not item.assigned_to_id:
+                action = "take"
+            else:
+                action = "release" if item.assigned_to_id == me else "takeover"
+        employee, membership = item.employee, item.membership
         rows.append(
-            Row(item, timezone.localtime(since) if since else None, age_label(since, now), holder)
+            Row(
+                request=item,
+                since=timezone.localtime(since) if since else None,
+                age=age_label(since, now),
+                holder=holder,
+                name=f"{employee.last_name.upper()} {employee.first_name}",
+                spoken=f"{employee.first_name} {employee.last_name}",
+                company=item.company.legal_name,
+                contract=membership.contract.number if membership and membership.contract else "",
+                member_number=membership.member_number if membership else "",
+                source=item.get_source_display(),
+                state=item.get_state_display(),
+                action=action,
+            )
         )
     return rows
 
@@ -178,7 +218,10 @@ def to_process(request: HttpRequest) -> HttpResponse:
     """ "À traiter": the queues with their counts, one queue's requests, the filters."""
     filters = Filters.of(request.GET.dict())
     counts = queue_counts(filters)
-    page = Paginator(queue(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(queue(filters), PAGE_SIZE)
+    # The motif's count is the grouped query's: the paginator does not count again.
+    paginator.count = counts[filters.motif]
+    page = paginator.get_page(request.GET.get("page"))
     companies = list(Company.objects.order_by("legal_name").only("pk", "legal_name", "siret"))
     contracts = (
         list(Contract.objects.filter(company_id=filters.company).order_by("number"))
@@ -206,13 +249,14 @@ def to_process(request: HttpRequest) -> HttpResponse:
         filters=filters,
         queues=queues,
         page=page,
-        rows=rows_of(page, filters),
+        rows=rows_of(page, filters, staff_user(request).pk),
         companies=companies,
         contracts=contracts,
         states=[*State.choices, ("tous", "Tous les états")],
         sources=Source.choices,
         page_query=params.urlencode(),
         here=request.get_full_path(),
+        here_quoted=quote(request.get_full_path(), safe="/"),
         dossiers=dossier_prefix(),
         me=staff_user(request).pk,
         dsn_anomalies=open_anomalies().count(),
