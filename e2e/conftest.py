@@ -59,11 +59,15 @@ def page(browser: Browser, live_server, settings) -> Iterator[Page]:  # type: ig
 
 
 @pytest.fixture
-def demo(transactional_db: None) -> None:
+def postal_codes(transactional_db: None) -> None:
     # Transactional tests empty every table afterwards, the postal codes loaded by the
     # migration included: load them again when an earlier test emptied them.
     if not PostalCode.objects.exists():
         load_postal_codes()
+
+
+@pytest.fixture
+def demo(postal_codes: None) -> None:
     load_demo()
 
 

@@ -33,7 +33,7 @@ def with_password(user: User, password: str) -> User:
 
 
 def test_staff_check_a_signed_dossier_and_the_member_downloads_a_valid_card(
-    transactional_db: None, page: Page, company_a: Company, staff_user: User
+    postal_codes: None, page: Page, company_a: Company, staff_user: User
 ) -> None:
     declared = declare(company_a)
     membership: Membership = declared.membership
