@@ -46,7 +46,7 @@ from portal.enrollment.models import (
     Membership,
 )
 from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope, SignedDocument
-from portal.signatures.pades import SignatureCheck, check_signature
+from portal.signatures.pades import INVALID, SignatureCheck, check_signature
 from portal.tracking.models import Reason, Request, RequestEvent, State
 from portal.waivers.models import Waiver
 
@@ -177,6 +177,7 @@ def validated(signed_pdf: bytes) -> SignatureCheck:
 class CheckedDocument:
     document: SignedDocument
     signature: SignatureCheck
+    missing: bool = False  # the stored file cannot be read (lost from the storage)
 
 
 @dataclass
@@ -292,8 +293,12 @@ def build(item: Request, *, today: date) -> DossierView:
     if view.envelope is not None:
         for document in view.envelope.documents.order_by("position"):
             if document.signed_file:
-                with document.signed_file.open("rb") as handle:
-                    signed = handle.read()
+                try:
+                    with document.signed_file.open("rb") as handle:
+                        signed = handle.read()
+                except OSError:  # the page still opens: staff see the file is missing
+                    view.documents.append(CheckedDocument(document, INVALID, missing=True))
+                    continue
                 view.documents.append(CheckedDocument(document, validated(signed)))
     return view
 

@@ -136,6 +136,20 @@ def test_a_tampered_signed_pdf_shows_an_invalid_signature(
 
 
 @pytest.mark.django_db
+def test_a_signed_pdf_lost_from_the_storage_is_shown_missing_and_the_page_still_opens(
+    staff_client: Client, affiliation: Request
+) -> None:
+    document = SignedDocument.objects.filter(envelope__membership=affiliation.membership).first()
+    assert document is not None
+    os.remove(document.signed_file.path)
+    response = page(staff_client, affiliation)
+    assert response.status_code == 200
+    body = words(response)
+    assert body.count("Fichier introuvable") == 1
+    assert body.count("Signature valide (document intact)") == 1
+
+
+@pytest.mark.django_db
 def test_a_validation_is_remembered_by_the_signed_files_sha256(
     staff_client: Client, affiliation: Request
 ) -> None:
