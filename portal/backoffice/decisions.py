@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from portal.accounts.models import User
 from portal.backoffice.choices import SendBackReason
 from portal.backoffice.errors import BackofficeError
+from portal.backoffice.identity import compare_identity
 from portal.core.errors import BusinessError
 from portal.core.plural import counted
 from portal.enrollment.models import Employee, Membership
@@ -111,8 +112,6 @@ BULK_LIMIT = 200
 
 def without_difference(employee: Employee) -> bool:
     """The employee's declaration was kept and they changed nothing in it."""
-    from portal.backoffice.dossier import compare_identity
-
     rows = compare_identity(employee)
     return bool(rows) and not any(row.differs for row in rows)
 

@@ -29,10 +29,10 @@ from django.views.decorators.http import require_GET, require_POST
 from portal.backoffice import decisions
 from portal.backoffice.access import screen_context, staff_user, staff_view
 from portal.backoffice.choices import SEND_BACK_REASONS
+from portal.backoffice.identity import Compared, compare_identity
 from portal.cards.models import MembershipCard
 from portal.core import audit
 from portal.core.audit import AuditAction
-from portal.core.crypto import digest
 from portal.core.errors import BusinessError
 from portal.core.nir import check_nir, format_nir
 from portal.enrollment import rules
@@ -49,68 +49,6 @@ from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope,
 from portal.signatures.pades import INVALID, SignatureCheck, check_signature
 from portal.tracking.models import Reason, Request, RequestEvent, State
 from portal.waivers.models import Waiver
-
-# The identity the employer declares, as the page compares it (label, Employee field).
-COMPARED = (
-    ("Civilité", "civility"),
-    ("Nom", "last_name"),
-    ("Prénom", "first_name"),
-    ("Date de naissance", "birth_date"),
-    ("Organisme de sécurité sociale", "fund_code"),
-    ("Régime local Alsace Moselle", "alsace_moselle"),
-    ("Numéro", "street_number"),
-    ("Libellé de la voie", "street_name"),
-    ("Complément d'adresse", "building"),
-    ("Code postal", "postal_code"),
-    ("Commune", "city"),
-    ("Pays", "country"),
-    ("E-mail", "email"),
-)
-
-
-@dataclass(frozen=True)
-class Compared:
-    label: str
-    declared: str
-    entered: str
-    mismatch: bool | None = None  # when the shown values are not the compared ones (NIR)
-
-    @property
-    def differs(self) -> bool:
-        return self.declared != self.entered if self.mismatch is None else self.mismatch
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "Oui" if value else "Non"
-    if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    return str(value or "")
-
-
-def compare_identity(employee: Employee) -> list[Compared]:
-    """The employer's declaration next to what the employee entered ([] when the declaration
-    was not kept: employees declared before it was). The NIR is compared by its digest."""
-    declared = employee.declared_identity
-    if not declared:
-        return []
-    rows = []
-    for label, name in COMPARED:
-        value = declared.get(name)
-        if name == "birth_date" and value:
-            value = date.fromisoformat(value)
-        rows.append(Compared(label, _shown(value), _shown(getattr(employee, name))))
-    declared_nir = declared.get("nir_digest", "")
-    entered_nir = digest(employee.nir) if employee.nir else ""
-    if declared_nir and entered_nir:
-        entered = "identique" if entered_nir == declared_nir else "différent"
-    else:
-        entered = "saisi" if entered_nir else ""
-    shown = "déclaré" if declared_nir else ""
-    rows.append(
-        Compared("Numéro de sécurité sociale", shown, entered, mismatch=declared_nir != entered_nir)
-    )
-    return rows
 
 
 @dataclass(frozen=True)
@@ -213,12 +151,6 @@ class DossierView:
     def to_check(self) -> bool:
         """Signed, waiting for the insurer ("En cours")."""
         return self.request.state == State.IN_PROGRESS
-
-
-def _membership_query() -> Any:
-    return Membership.objects.select_related(
-        "employee__company", "contract", "insured_group__base_product", "option"
-    )
 
 
 def load_request(request_id: int) -> Request:

@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from conftest import declare, make_nir, make_user, text
 from portal.accounts.models import Role, User
-from portal.backoffice.dossier import build, compare_identity, load_request, validated
+from portal.backoffice.dossier import build, load_request, validated
+from portal.backoffice.identity import compare_identity
 from portal.backoffice.tests.conftest import CHILD_NIR, IBAN, fill_in, sign
 from portal.companies.models import Company
 from portal.core.models import AuditEvent
