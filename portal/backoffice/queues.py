@@ -109,7 +109,7 @@ def queue_counts(filters: Filters) -> dict[str, int]:
         filtered(filters)
         .order_by()
         .values_list("reason")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .values_list("reason", "n")
     )
     return {reason: found.get(reason, 0) for reason in QUEUES}

@@ -97,7 +97,10 @@ class Request(models.Model):
             models.Index(fields=["company", "reason", "-created_at", "-id"]),
             models.Index(fields=["company", "search_name"]),
             models.Index(fields=["company", "search_name_reversed"]),
-            # The staff queue, across companies: by state and motif (its counts), oldest first.
+            # The staff queue's counts per motif: an index-only scan of this small index
+            # (its repeated keys deduplicated on PostgreSQL), not of the wider ones below.
+            models.Index(fields=["state", "reason"], name="request_state_reason_idx"),
+            # The staff queue, across companies: by state and motif, oldest first.
             models.Index(
                 fields=["state", "reason", "in_progress_since", "id"], name="request_queue_idx"
             ),
