@@ -95,10 +95,13 @@ def test_production_refuses_to_start_without_encryption_keys() -> None:
     assert "FIELD_ENCRYPTION_KEYS and BLIND_INDEX_KEY must be set" in result.stderr
 
 
-def test_production_hashes_passwords_with_argon2() -> None:
-    from django.conf import settings
-
-    assert settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+@pytest.mark.parametrize("environment", ["production", "demo"])
+def test_production_and_the_demo_hash_passwords_with_argon2(environment: str) -> None:
+    result = print_settings(
+        "PASSWORD_HASHERS[0]", **{**PRODUCTION_SECRETS, "PORTAL_ENV": environment}
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["'django.contrib.auth.hashers.Argon2PasswordHasher'"]
 
 
 @pytest.mark.django_db
