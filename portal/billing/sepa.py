@@ -65,5 +65,5 @@ def debit_file(due_date: date, lines: Iterable[DebitLine]) -> bytes:
     try:
         _schema().validate(xml.decode())
     except xmlschema.XMLSchemaValidationError as error:
-        raise ValidationError(f"The SEPA file breaks the {SCHEMA} schema: {error.reason}") from error
+        raise ValidationError(f"The SEPA file breaks {SCHEMA}: {error.reason}") from error
     return xml
