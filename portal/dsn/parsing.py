@@ -140,6 +140,11 @@ _EMPLOYER_BLOCKS = frozenset({"S21.G00.06", "S21.G00.11"})
 # and whether its rubriques are known to the norm.
 Opened = tuple[dict[str, str] | None, dict[str, int] | None, bool]
 _DROPPED: Opened = (None, None, True)
+# A dropped block without child blocks nor maximum: its next occurrence right after it changes
+# nothing (same shared occurrence on the stack, its presence already counted), so the hot loop
+# skips opening it (most of a payroll's blocks: S21.G00.51, .78, .81...). Equal to _DROPPED,
+# told apart by identity.
+_DROPPED_LEAF: Opened = (None, None, True)
 _DROPPED_UNKNOWN: Opened = (None, None, False)
 # A block's parent block, maximum occurrences, attacher, shared occurrence (dropped leaves).
 BlockInfo = tuple[
@@ -392,6 +397,7 @@ class _Reader:
         cur_fields: dict[str, str] | None = None
         cur_lines: dict[str, int] | None = None
         cur_known = True
+        cur_free = False  # the current block is a `_DROPPED_LEAF`: its repeats open nothing
         number = 0
         for items in self.chunks(stream):
             for number, item in enumerate(items, number + 1):  # noqa: B020 (carried on)
@@ -402,8 +408,13 @@ class _Reader:
                         code = key[:10]
                         if cur_code < key <= cur_key:
                             self.check_restart(code, number, key, value)
+                            if cur_free:
+                                cur_key = key
+                                continue
                         self.number = number
-                        cur_fields, cur_lines, cur_known = open_block(code, number)
+                        opened = open_block(code, number)
+                        cur_fields, cur_lines, cur_known = opened
+                        cur_free = opened is _DROPPED_LEAF
                         cur_code = code
                         cur_bound = code + "/"
                         if self.norm is not norm:
@@ -451,6 +462,7 @@ class _Reader:
                         self.check_restart(code, number, key, value)
                     self.number = number
                     cur_fields, cur_lines, cur_known = open_block(code, number)
+                    cur_free = False
                     cur_code = code
                     cur_bound = code + "/"
                     if self.norm is not norm:
@@ -558,8 +570,11 @@ class _Reader:
             counts[code] = count + 1
         parent.last_child = code
         if attach is None:  # a block the model does not keep: checked, then dropped
-            stack.append(leaf or _Occurrence(code, line, None, None))
-            return _DROPPED
+            if leaf is None:
+                stack.append(_Occurrence(code, line, None, None))
+                return _DROPPED
+            stack.append(leaf)
+            return _DROPPED if maximum is not None else _DROPPED_LEAF
         occurrence = attach(code, line, parent.obj)
         stack.append(occurrence)
         if occurrence.obj is None:
