@@ -5,14 +5,25 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
-from django.test import Client
+from django.db import connection
+from django.test import Client, TestCase
+from django.urls import reverse
 
+from conftest import link_in, text
 from portal.accounts.models import User
+from portal.accounts.services import request_password_reset
+from portal.companies.models import Company
 from portal.notifications import delivery
-from portal.notifications.models import MessageStatus, OutboundMessage
-from portal.notifications.services import send_email
+from portal.notifications.backends import Delivery, DevOutboxBackend
+from portal.notifications.models import Channel, MessageStatus, OutboundMessage
+from portal.notifications.rendering import Secret
+from portal.notifications.services import send_email, send_sms
+
+DEMO_BACKEND = "portal.notifications.backends.DevOutboxBackend"
+WELCOME_URL = "http://x/mot-de-passe/abc-secret-token/"
 
 
 def free_port() -> int:
@@ -92,37 +103,177 @@ def test_dev_outbox_does_not_exist_outside_the_demo(client: Client) -> None:
     assert client.get("/dev/outbox/").status_code == 404
 
 
+def raw_columns(message_id: int) -> str:
+    """What the database itself holds for the message (a dump, a backup, a staff SQL query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT subject, body_text, body_html, sealed, attachment FROM "
+            "notifications_outboundmessage WHERE id = %s",
+            [message_id],
+        )
+        return " ".join(str(column) for column in cursor.fetchone())
+
+
+def welcome_email(user: User) -> OutboundMessage:
+    return send_email(
+        to="rh-a@example.org",
+        template="welcome",
+        context={"user": user, "url": Secret(WELCOME_URL, "[lien envoyé]"), "days": 7},
+    )
+
+
 @pytest.mark.django_db
-def test_dev_outbox_lists_messages_newest_first_without_login(
+def test_a_secret_is_sealed_before_delivery_and_gone_after_it(correspondent_a: User) -> None:
+    message = welcome_email(correspondent_a)
+    stored = OutboundMessage.objects.get(pk=message.pk)
+    assert "abc-secret-token" not in raw_columns(message.pk)
+    assert "abc-secret-token" in stored.sealed  # readable only through the field keys
+    assert "[lien envoyé]" in stored.body_text
+    assert "[lien envoyé]" in stored.body_html
+
+    delivery.deliver(message.pk)
+
+    stored.refresh_from_db()
+    assert stored.status == MessageStatus.SENT
+    assert stored.sealed == ""
+    assert "abc-secret-token" not in raw_columns(message.pk)
+    assert "[lien envoyé]" in stored.body_text
+    sent = mail.outbox[0]
+    assert isinstance(sent, EmailMultiAlternatives)
+    assert WELCOME_URL in sent.body
+    assert WELCOME_URL in str(sent.alternatives[0][0])
+    assert "[lien envoyé]" not in sent.body
+
+
+@pytest.mark.django_db
+def test_a_message_that_finally_fails_keeps_no_secret(correspondent_a: User, settings: Any) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = free_port()
+    settings.EMAIL_TIMEOUT = 2
+    settings.OUTBOX_MAX_ATTEMPTS = 2
+    message = welcome_email(correspondent_a)
+    delivery.deliver(message.pk)
+    assert "abc-secret-token" in OutboundMessage.objects.get(pk=message.pk).sealed  # for a retry
+    delivery.deliver(message.pk)
+    failed = OutboundMessage.objects.get(pk=message.pk)
+    assert failed.status == MessageStatus.FAILED
+    assert failed.sealed == ""
+    assert "abc-secret-token" not in raw_columns(message.pk)
+
+
+@pytest.mark.django_db
+def test_an_sms_code_is_delivered_but_stored_redacted(delivered: list[Delivery]) -> None:
+    message = send_sms(
+        to="+33612345678",
+        text="Votre code est 493817.",
+        template="signature_code",
+        secrets=(Secret("493817", "[code envoyé]"),),
+    )
+    assert "493817" not in raw_columns(message.pk)
+    delivery.deliver(message.pk)
+    message.refresh_from_db()
+    assert (message.body_text, message.sealed) == ("Votre code est [code envoyé].", "")
+    assert [(d.recipient, d.body_text) for d in delivered] == [
+        ("+33612345678", "Votre code est 493817.")
+    ]
+
+
+@pytest.mark.django_db
+def test_the_demo_backend_refuses_to_run_outside_the_demo() -> None:
+    with pytest.raises(ImproperlyConfigured):
+        DevOutboxBackend()
+
+
+@pytest.mark.django_db
+def test_dev_outbox_lists_delivered_copies_newest_first_with_their_links(
     client: Client, correspondent_a: User, settings: Any
 ) -> None:
     settings.DEV_OUTBOX = True
-    send_email(
+    settings.EMAIL_DELIVERY_BACKEND = DEMO_BACKEND
+    first = send_email(
         to="first@example.org", template="password_changed", context={"user": correspondent_a}
     )
-    send_email(
-        to="second@example.org",
-        template="welcome",
-        context={"user": correspondent_a, "url": "http://x/mot-de-passe/abc/", "days": 7},
-    )
+    delivery.deliver(first.pk)
+    second = welcome_email(correspondent_a)
+    delivery.deliver(second.pk)
     page = client.get("/dev/outbox/").content.decode()
-    assert page.index("second@example.org") < page.index("first@example.org")
-    assert "http://x/mot-de-passe/abc/" in page
+    assert page.index("rh-a@example.org") < page.index("first@example.org")
+    assert WELCOME_URL in page  # the recipient's copy
+    assert "[lien envoyé]" not in page
+    assert len(mail.outbox) == 2  # the demo's e-mails still go through Django's backend
 
 
 @pytest.mark.django_db
-def test_dev_outbox_shows_the_letters_pdf_in_the_demo_only(
-    client: Client, company_a: Any, settings: Any
+def test_dev_outbox_does_not_show_messages_not_yet_delivered(
+    client: Client, correspondent_a: User, settings: Any
+) -> None:
+    settings.DEV_OUTBOX = True
+    settings.EMAIL_DELIVERY_BACKEND = DEMO_BACKEND
+    welcome_email(correspondent_a)
+    page = client.get("/dev/outbox/").content.decode()
+    assert "Aucun message remis pour le moment" in page
+    assert "abc-secret-token" not in page
+
+
+@pytest.mark.django_db
+def test_dev_outbox_shows_the_password_letter_pdf_in_the_demo_only(
+    client: Client, company_a: Company, settings: Any
 ) -> None:
     from conftest import declare
 
-    declare(company_a, email="")
-    letter = OutboundMessage.objects.filter(channel="letter").order_by("id").last()
-    assert letter is not None
-    url = f"/dev/outbox/{letter.pk}/piece-jointe.pdf"
-    assert client.get(url).status_code == 404
     settings.DEV_OUTBOX = True
+    settings.LETTER_BACKEND = DEMO_BACKEND
+    declare(company_a, email="")
+    letter = OutboundMessage.objects.get(template="letter_password")
+    assert letter.status == MessageStatus.SENT
+    assert not letter.attachment  # the PDF with the password is nowhere in the portal's storage
+    url = f"/dev/outbox/{letter.pk}/piece-jointe.pdf"
     response = client.get(url)
     assert response.status_code == 200
     assert response.getvalue().startswith(b"%PDF-")
     assert "Voir le courrier (PDF)" in client.get("/dev/outbox/").content.decode()
+    settings.DEV_OUTBOX = False
+    assert client.get(url).status_code == 404
+    assert client.get("/dev/outbox/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_invitation_rendered_at_delivery_keeps_no_readable_link(
+    company_a: Company, client: Client
+) -> None:
+    from conftest import declare
+    from portal.enrollment.models import Invitation
+
+    declare(company_a)
+    invitation = Invitation.objects.get()
+    message = OutboundMessage.objects.get(channel=Channel.EMAIL, template="invitation")
+    assert message.status == MessageStatus.SENT
+    assert invitation.token not in raw_columns(message.pk)
+    assert "[lien d'invitation envoyé]" in message.body_text
+    sent = mail.outbox[-1]
+    assert f"/adhesion/{invitation.token}/" in sent.body
+
+
+@pytest.mark.django_db
+def test_a_reset_link_copied_from_the_back_office_does_not_open_the_password_form(
+    client: Client, correspondent_a: User, staff_user: User
+) -> None:
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        request_password_reset(login=correspondent_a.email)
+    message = OutboundMessage.objects.get(template="password_reset")
+    client.force_login(staff_user)
+    admin_page = text(
+        client.get(reverse("admin:notifications_outboundmessage_change", args=[message.pk]))
+    )
+    assert "Votre lien pour choisir un nouveau mot de passe" in admin_page
+    assert "[lien de réinitialisation envoyé]" in admin_page
+    assert "/mot-de-passe/" not in admin_page
+    client.logout()
+    copied = client.get("/mot-de-passe/[lien de réinitialisation envoyé]/")
+    assert copied.status_code == 410
+    assert "Saisissez votre mot de passe" not in text(copied)
+    # The correspondent's own copy still works.
+    received = client.get(link_in(r"/mot-de-passe/[^/\s]+/", mail.outbox[-1].body))
+    assert received.status_code == 200
+    assert 'name="password1"' in text(received)

@@ -19,6 +19,7 @@ from portal.companies.models import Company
 from portal.core.errors import BusinessError
 from portal.enrollment.declarations import validate_declaration
 from portal.enrollment.models import Employee, Invitation, Membership, MembershipStatus
+from portal.notifications.backends import Delivery
 from portal.notifications.models import Channel, OutboundMessage
 from portal.tracking.models import EventKind, Reason, Request, Source, State
 from portal.tracking.services import declare_employee
@@ -222,7 +223,7 @@ def test_the_nir_is_encrypted_at_rest(company_a: Company) -> None:
 
 @pytest.mark.django_db
 def test_without_email_two_letters_carry_login_and_provisional_password(
-    client: Client, company_a: Company
+    client: Client, company_a: Company, delivered: list[Delivery]
 ) -> None:
     request = declare(company_a, email="")
     letters = OutboundMessage.objects.filter(channel=Channel.LETTER).order_by("id")
@@ -234,8 +235,18 @@ def test_without_email_two_letters_carry_login_and_provisional_password(
             "20 rue Gambetta",
             "92000 Nanterre",
         ]
-        with letter.attachment.open("rb") as handle:
-            assert handle.read(5) == b"%PDF-"
+    login_letter, password_letter = letters
+    with login_letter.attachment.open("rb") as handle:
+        assert handle.read(5) == b"%PDF-"
+    # The provisional password's PDF was posted, not kept: staff see that it was sent.
+    assert not password_letter.attachment
+    assert password_letter.sealed == ""
+    assert password_letter.body_text == (
+        "Mot de passe provisoire envoyé à SIMON (le mot de passe figure dans le PDF)."
+    )
+    posted = [d for d in delivered if d.channel == Channel.LETTER]
+    assert [d.subject for d in posted] == ["Votre identifiant", "Votre mot de passe provisoire"]
+    assert all(d.attachment is not None and d.attachment[1][:5] == b"%PDF-" for d in posted)
     assert mail.outbox == []
     assert [e.kind for e in request.events.all()] == [EventKind.CREATED, EventKind.LETTERS_SENT]
 
