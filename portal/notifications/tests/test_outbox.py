@@ -9,16 +9,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.core.management import call_command
 from django.db import connection
-from django.test import Client, TestCase
-from django.urls import reverse
+from django.test import Client
 
-from conftest import link_in, text
 from portal.accounts.models import User
-from portal.accounts.services import request_password_reset
-from portal.companies.models import Company
 from portal.notifications import delivery
 from portal.notifications.backends import Delivery, DevOutboxBackend
-from portal.notifications.models import Channel, MessageStatus, OutboundMessage
+from portal.notifications.models import MessageStatus, OutboundMessage
 from portal.notifications.rendering import Secret
 from portal.notifications.services import send_email, send_sms
 
@@ -214,66 +210,3 @@ def test_dev_outbox_does_not_show_messages_not_yet_delivered(
     page = client.get("/dev/outbox/").content.decode()
     assert "Aucun message remis pour le moment" in page
     assert "abc-secret-token" not in page
-
-
-@pytest.mark.django_db
-def test_dev_outbox_shows_the_password_letter_pdf_in_the_demo_only(
-    client: Client, company_a: Company, settings: Any
-) -> None:
-    from conftest import declare
-
-    settings.DEV_OUTBOX = True
-    settings.LETTER_BACKEND = DEMO_BACKEND
-    declare(company_a, email="")
-    letter = OutboundMessage.objects.get(template="letter_password")
-    assert letter.status == MessageStatus.SENT
-    assert not letter.attachment  # the PDF with the password is nowhere in the portal's storage
-    url = f"/dev/outbox/{letter.pk}/piece-jointe.pdf"
-    response = client.get(url)
-    assert response.status_code == 200
-    assert response.getvalue().startswith(b"%PDF-")
-    assert "Voir le courrier (PDF)" in client.get("/dev/outbox/").content.decode()
-    settings.DEV_OUTBOX = False
-    assert client.get(url).status_code == 404
-    assert client.get("/dev/outbox/").status_code == 404
-
-
-@pytest.mark.django_db
-def test_an_invitation_rendered_at_delivery_keeps_no_readable_link(
-    company_a: Company, client: Client
-) -> None:
-    from conftest import declare
-    from portal.enrollment.models import Invitation
-
-    declare(company_a)
-    invitation = Invitation.objects.get()
-    message = OutboundMessage.objects.get(channel=Channel.EMAIL, template="invitation")
-    assert message.status == MessageStatus.SENT
-    assert invitation.token not in raw_columns(message.pk)
-    assert "[lien d'invitation envoyé]" in message.body_text
-    sent = mail.outbox[-1]
-    assert f"/adhesion/{invitation.token}/" in sent.body
-
-
-@pytest.mark.django_db
-def test_a_reset_link_copied_from_the_back_office_does_not_open_the_password_form(
-    client: Client, correspondent_a: User, staff_user: User
-) -> None:
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        request_password_reset(login=correspondent_a.email)
-    message = OutboundMessage.objects.get(template="password_reset")
-    client.force_login(staff_user)
-    admin_page = text(
-        client.get(reverse("admin:notifications_outboundmessage_change", args=[message.pk]))
-    )
-    assert "Votre lien pour choisir un nouveau mot de passe" in admin_page
-    assert "[lien de réinitialisation envoyé]" in admin_page
-    assert "/mot-de-passe/" not in admin_page
-    client.logout()
-    copied = client.get("/mot-de-passe/[lien de réinitialisation envoyé]/")
-    assert copied.status_code == 410
-    assert "Saisissez votre mot de passe" not in text(copied)
-    # The correspondent's own copy still works.
-    received = client.get(link_in(r"/mot-de-passe/[^/\s]+/", mail.outbox[-1].body))
-    assert received.status_code == 200
-    assert 'name="password1"' in text(received)
