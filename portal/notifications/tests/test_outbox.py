@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib
 import socket
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.test import Client
 
 from portal.accounts.models import User
 from portal.notifications import delivery
-from portal.notifications.backends import Delivery, DevOutboxBackend
+from portal.notifications.backends import Delivery, DevOutboxBackend, MemoryBackend
 from portal.notifications.models import MessageStatus, OutboundMessage
 from portal.notifications.rendering import Secret
 from portal.notifications.services import send_email, send_sms
@@ -210,3 +211,36 @@ def test_dev_outbox_does_not_show_messages_not_yet_delivered(
     page = client.get("/dev/outbox/").content.decode()
     assert "Aucun message remis pour le moment" in page
     assert "abc-secret-token" not in page
+
+
+@pytest.mark.django_db
+def test_the_migration_redacts_secrets_stored_in_clear_before_sealing() -> None:
+    from django.apps import apps
+
+    migration = importlib.import_module("portal.notifications.migrations.0004_redact_past_secrets")
+    link = "https://portail.example/mot-de-passe/Old-Clear-Token_1/"
+    sent = OutboundMessage.objects.create(
+        channel="email",
+        recipient="rh-a@example.org",
+        template="password_reset",
+        body_text=f"Cliquez sur {link} vite.",
+        body_html=f'<a href="{link}">{link}</a>',
+        status=MessageStatus.SENT,
+    )
+    pending = OutboundMessage.objects.create(
+        channel="sms",
+        recipient="+33612345678",
+        template="signature_code",
+        body_text="Votre code de signature est 493817.",
+    )
+    migration.redact_past_secrets(apps, None)
+    sent.refresh_from_db()
+    pending.refresh_from_db()
+    assert (sent.body_text, sent.sealed) == ("Cliquez sur [lien envoyé] vite.", "")
+    assert sent.body_html == '<a href="[lien envoyé]">[lien envoyé]</a>'
+    assert pending.body_text == "Votre code de signature est [code envoyé]."
+    assert "493817" not in raw_columns(pending.pk)
+    delivery.deliver(pending.pk)  # still delivered in full, then wiped
+    pending.refresh_from_db()
+    assert pending.sealed == ""
+    assert MemoryBackend.delivered[-1].body_text == "Votre code de signature est 493817."

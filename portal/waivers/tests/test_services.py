@@ -136,7 +136,7 @@ def test_css_request_stores_proof_end_date_and_written_request(
         (
             member.pk,
             str(waiver.pk),
-            {"case": "solidarity_health_cover", "membership": membership.pk},
+            {"case": "solidarity_health_cover", "membership": membership.pk, "replaced": False},
         )
     ]
     assert len(stored_files(media_root / "waivers")) == 2
