@@ -31,6 +31,7 @@ from portal.companies.models import (
     ProductKind,
 )
 from portal.enrollment.declarations import EmployeeDeclaration
+from portal.notifications.backends import Delivery, MemoryBackend
 from portal.tracking.models import Source
 from portal.tracking.services import declare_employee
 
@@ -71,6 +72,16 @@ def media_root(tmp_path: Path, settings: Any) -> Path:
     media: Path = tmp_path / "media"
     settings.MEDIA_ROOT = media
     return media
+
+
+@pytest.fixture(autouse=True)
+def delivered(tmp_path: Path, settings: Any) -> Iterator[list[Delivery]]:
+    """The SMS and letters delivered during the test (`MemoryBackend`), as `mail.outbox` holds
+    the e-mails; a demo outbox, if a test turns it on, writes under the test's directory."""
+    settings.DEV_OUTBOX_DIR = tmp_path / "dev-outbox"
+    MemoryBackend.delivered.clear()
+    yield MemoryBackend.delivered
+    MemoryBackend.delivered.clear()
 
 
 def text(response: Any) -> str:

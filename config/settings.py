@@ -289,8 +289,10 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Mon Entreprise <ne-pas-repondre@demo.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 5)
-# The /dev/outbox/ page exists in the demo only.
+# The /dev/outbox/ page exists in the demo only: it shows the copies the demo's delivery
+# backend (DevOutboxBackend) keeps there, secrets included, standing for the inboxes.
 DEV_OUTBOX = DEMO
+DEV_OUTBOX_DIR = Path(env("DEV_OUTBOX_DIR", str(BASE_DIR / "var" / "dev-outbox")))
 
 # The brand: the insurer's name, its logo (a path under static/) and two colours (#rrggbb), used by
 # the pages (CSS custom properties in base.html, the logo in the header) and the PDFs alike.
@@ -410,9 +412,19 @@ LOGGING = {
 
 # Message delivery backends (portal.notifications.backends). SMS and postal letters need a
 # carrier's API in production; until one is configured they stay in the outbox.
-EMAIL_DELIVERY_BACKEND = "portal.notifications.backends.DjangoEmailBackend"
-SMS_BACKEND = env("SMS_BACKEND", "portal.notifications.backends.OutboxBackend")
-LETTER_BACKEND = env("LETTER_BACKEND", "portal.notifications.backends.OutboxBackend")
+# The demo delivers to its /dev/outbox/ (DevOutboxBackend); the tests to memory.
+_DEFAULT_BACKEND = (
+    "portal.notifications.backends.DevOutboxBackend"
+    if DEV_OUTBOX
+    else "portal.notifications.backends.MemoryBackend"
+    if ENVIRONMENT == "test"
+    else "portal.notifications.backends.OutboxBackend"
+)
+EMAIL_DELIVERY_BACKEND = (
+    _DEFAULT_BACKEND if DEV_OUTBOX else "portal.notifications.backends.DjangoEmailBackend"
+)
+SMS_BACKEND = env("SMS_BACKEND", _DEFAULT_BACKEND)
+LETTER_BACKEND = env("LETTER_BACKEND", _DEFAULT_BACKEND)
 
 if ENVIRONMENT == "test":
     # Tasks run inline so that a test sees their effects; the worker is tested on its own.

@@ -19,6 +19,7 @@ from portal.accounts.models import LinkPurpose, OneTimeLink, User, hash_token
 from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
+from portal.notifications.rendering import Secret
 from portal.notifications.services import send_email
 
 
@@ -69,7 +70,7 @@ def request_password_reset(*, login: str, request: HttpRequest | None = None) ->
         template="password_reset",
         context={
             "user": user,
-            "url": link_url(token),
+            "url": Secret(link_url(token), "[lien de réinitialisation envoyé]"),
             "minutes": settings.PASSWORD_RESET_LINK_MINUTES,
         },
     )
@@ -83,7 +84,11 @@ def send_welcome_link(*, user: User, by: User | None) -> None:
     send_email(
         to=user.email,
         template="welcome",
-        context={"user": user, "url": link_url(token), "days": settings.WELCOME_LINK_DAYS},
+        context={
+            "user": user,
+            "url": Secret(link_url(token), "[lien pour choisir le mot de passe envoyé]"),
+            "days": settings.WELCOME_LINK_DAYS,
+        },
     )
     audit.record(AuditAction.WELCOME_LINK_SENT, by=by, target=user)
 

@@ -9,7 +9,10 @@ class OutboundMessageAdmin(admin.ModelAdmin[OutboundMessage]):
     list_display = ["created_at", "channel", "recipient", "subject", "status", "attempts"]
     list_filter = ["channel", "status", "template"]
     search_fields = ["recipient", "subject"]
-    readonly_fields = [f.name for f in OutboundMessage._meta.fields]
+    # Staff see the redacted copy only: the sealed content (links, codes, provisional
+    # passwords until delivery) is never shown, not even decrypted for a staff member.
+    exclude = ["sealed"]
+    readonly_fields = [f.name for f in OutboundMessage._meta.fields if f.name != "sealed"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from portal.core.crypto import EncryptedCharField
+
 
 class Channel(models.TextChoices):
     EMAIL = "email", "E-mail"
@@ -19,7 +21,13 @@ class MessageStatus(models.TextChoices):
 
 
 class OutboundMessage(models.Model):
-    """A message to a person, kept with its full content and delivery status."""
+    """A message to a person and its delivery status; its one-time secrets are never readable.
+
+    `subject`, `body_text`, `body_html` and `attachment` are what staff may see: a message that
+    carries a secret (a link, a code, a provisional password) keeps there its redacted copy
+    ("[lien d'invitation envoyé]"), and its full content in `sealed`, encrypted, only until it
+    is delivered or finally fails (`delivery.deliver` then wipes it).
+    """
 
     channel = models.CharField("canal", max_length=10, choices=Channel.choices)
     recipient = models.CharField("destinataire", max_length=254)
@@ -28,6 +36,8 @@ class OutboundMessage(models.Model):
     body_html = models.TextField("HTML", blank=True)
     # A letter's PDF, or an e-mail's attachment, through the storage API.
     attachment = models.FileField("pièce jointe", upload_to="outbox/%Y/%m/", blank=True)
+    # The full content (JSON: subject, texts, attachment), encrypted with the field keys.
+    sealed = EncryptedCharField("contenu chiffré (jusqu'à l'envoi)", blank=True, default="")
     template = models.CharField("modèle", max_length=80)
     # Messages queued in bulk are rendered by the worker at delivery: the renderer registered
     # under `template` receives `render_args` (ids, never personal data).

@@ -1,4 +1,9 @@
-"""Queue messages to people: render the templates, store the outbox row, send on commit."""
+"""Queue messages to people: render the templates, store the outbox row, send on commit.
+
+A context value wrapped in `Secret` (a link, a code, a password) reaches the recipient but is
+never stored readable: the row keeps the redacted copy and the full content encrypted until
+delivery (`content.keep`).
+"""
 
 from __future__ import annotations
 
@@ -9,32 +14,39 @@ from django.db import transaction
 from django.template.loader import render_to_string
 
 from portal.core.bulk import insert_rows
+from portal.notifications.content import keep
 from portal.notifications.models import Channel, OutboundMessage
-from portal.notifications.rendering import render_text
+from portal.notifications.rendering import Rendered, Secret, render_text, unwrap_secrets
 from portal.notifications.tasks import deliver_message, deliver_messages
 
 
 def send_email(*, to: str, template: str, context: dict[str, Any]) -> OutboundMessage:
-    """Queue the e-mail `emails/<template>_{subject.txt,body.txt,body.html}` to `to`."""
-    context = {**context, "brand": settings.PORTAL_BRAND, "site_url": settings.SITE_URL}
-    subject = render_text(f"emails/{template}_subject.txt", context)
-    message = OutboundMessage.objects.create(
-        channel=Channel.EMAIL,
-        recipient=to,
-        subject=" ".join(subject.split()),
+    """Queue the e-mail `emails/<template>_{subject.txt,body.txt,body.html}` to `to`; the
+    context's `Secret` values are sealed until delivery."""
+    context, secrets = unwrap_secrets(
+        {**context, "brand": settings.PORTAL_BRAND, "site_url": settings.SITE_URL}
+    )
+    rendered = Rendered(
+        subject=render_text(f"emails/{template}_subject.txt", context),
         body_text=render_text(f"emails/{template}_body.txt", context),
         body_html=render_to_string(f"emails/{template}_body.html", context),
-        template=template,
+        secrets=secrets,
     )
+    message = OutboundMessage(channel=Channel.EMAIL, recipient=to, template=template)
+    keep(message, rendered)
+    message.save()
     transaction.on_commit(lambda: deliver_message.enqueue(message.pk))
     return message
 
 
-def send_sms(*, to: str, text: str, template: str = "sms") -> OutboundMessage:
-    """Queue the SMS `text` to the mobile number `to` (E.164, "+33612345678")."""
-    message = OutboundMessage.objects.create(
-        channel=Channel.SMS, recipient=to, body_text=text, template=template
-    )
+def send_sms(
+    *, to: str, text: str, template: str = "sms", secrets: tuple[Secret, ...] = ()
+) -> OutboundMessage:
+    """Queue the SMS `text` to the mobile number `to` (E.164, "+33612345678"); the `secrets`
+    it contains (a code) are sealed until delivery."""
+    message = OutboundMessage(channel=Channel.SMS, recipient=to, template=template)
+    keep(message, Rendered(subject="", body_text=text, secrets=secrets))
+    message.save()
     transaction.on_commit(lambda: deliver_message.enqueue(message.pk))
     return message
 

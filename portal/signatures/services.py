@@ -24,6 +24,7 @@ from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.core.transactions import files_removed_on_error
 from portal.enrollment.models import Membership
+from portal.notifications.rendering import Secret
 from portal.notifications.services import send_sms
 from portal.signatures import effects, pades, rules
 from portal.signatures.errors import SignatureError
@@ -276,6 +277,7 @@ def send_code(
         to=number,
         text=rules.code_sms_text(brand=settings.PORTAL_BRAND["insurer_name"], code=code),
         template="signature_code",
+        secrets=(Secret(code, "[code envoyé]"),),
     )
     _audit(AuditAction.SIGNATURE_CODE_SENT, envelope, by=None, codes_sent=envelope.codes_sent)
     return one_time_code

@@ -12,7 +12,7 @@ from portal.documents.rendering import render_pdf
 from portal.enrollment.dossiers import Dossier
 from portal.enrollment.models import Invitation, Membership
 from portal.enrollment.services import invitation_url, provisional_password
-from portal.notifications.rendering import Rendered, register, render_text
+from portal.notifications.rendering import Rendered, Secret, register, render_text
 
 
 def _brand() -> dict[str, object]:
@@ -26,6 +26,7 @@ def render_invitation(invitation_id: int, template: str = "invitation") -> Rende
     ).get(pk=invitation_id)
     membership = invitation.membership
     dossier = Dossier.of(membership)
+    url = invitation_url(invitation)
     context = {
         **_brand(),
         "offer_phrase": dossier.offer_phrase,
@@ -33,13 +34,14 @@ def render_invitation(invitation_id: int, template: str = "invitation") -> Rende
         "employee": membership.employee,
         "company": membership.contract.company,
         "membership": membership,
-        "url": invitation_url(invitation),
+        "url": url,
         "days_left": invitation.days_left(timezone.localdate()),
     }
     return Rendered(
         subject=" ".join(render_text(f"emails/{template}_subject.txt", context).split()),
         body_text=render_text(f"emails/{template}_body.txt", context),
         body_html=render_to_string(f"emails/{template}_body.html", context),
+        secrets=(Secret(url, "[lien d'invitation envoyé]"),),
     )
 
 
@@ -88,6 +90,8 @@ def render_letter_password(membership_id: int) -> Rendered:
             "mot-de-passe.pdf",
             render_pdf("letters/password.html", context, title="Votre mot de passe provisoire"),
         ),
+        # The PDF carries the password: it is kept sealed until posted, then gone.
+        secrets=(Secret(password, "[mot de passe provisoire envoyé]"),),
     )
 
 

@@ -177,6 +177,12 @@ class Waiver(models.Model):
                 condition=models.Q(status=WaiverStatus.GRANTED),
                 name="one_granted_waiver_per_membership",
             ),
+            # Asking again replaces the draft (`request_waiver`): one per membership.
+            models.UniqueConstraint(
+                fields=["membership"],
+                condition=models.Q(status=WaiverStatus.REQUESTED),
+                name="one_draft_waiver_per_membership",
+            ),
             models.UniqueConstraint(
                 fields=["membership"],
                 condition=models.Q(status=WaiverStatus.SIGNED),

@@ -9,6 +9,7 @@ from datetime import date
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from portal.accounts.models import User
@@ -115,7 +116,15 @@ def request_waiver(
     if problems:
         raise BusinessError.of(problems)
 
+    # One draft per membership (issue 12.9): asking again replaces the draft not yet signed,
+    # and its files go once the new ones are committed.
+    draft = (
+        Waiver.objects.select_for_update(of=("self",))
+        .filter(membership=membership, status=WaiverStatus.REQUESTED)
+        .first()
+    )
     waiver = Waiver(
+        pk=draft.pk if draft is not None else None,
         employee=employee,
         membership=membership,
         company=contract.company,
@@ -152,7 +161,7 @@ def request_waiver(
         waiver.request_pdf.save("demande.pdf", ContentFile(pdf), save=False)
         written.append(waiver.request_pdf)
         waiver.request_sha256 = _sha256(pdf)
-        waiver.save()
+        waiver.save(force_update=draft is not None)
         audit.record(
             AuditAction.WAIVER_REQUESTED,
             by=by,
@@ -160,8 +169,20 @@ def request_waiver(
             company_id=contract.company_id,
             case=case.code,
             membership=membership.pk,
+            replaced=draft is not None,
         )
+    if draft is not None:
+        _delete_files_on_commit(draft.proof, draft.request_pdf)
     return waiver
+
+
+def _delete_files_on_commit(*files: FieldFile) -> None:
+    """Files of a replaced draft: deleted once the replacement commits (kept if it rolls back)."""
+    for file in files:
+        if file.name:
+            transaction.on_commit(
+                lambda storage=file.storage, name=file.name: storage.delete(name)  # type: ignore[misc]
+            )
 
 
 @within_business_event

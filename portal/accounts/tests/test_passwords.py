@@ -9,13 +9,13 @@ import time_machine
 from django.contrib.auth.password_validation import validate_password
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import CommitClient, link_in, post_with_robot_check
+from conftest import CommitClient, link_in, post_with_robot_check, text
 from portal.accounts.models import LinkPurpose, OneTimeLink, User
-from portal.accounts.services import send_welcome_link
+from portal.accounts.services import request_password_reset, send_welcome_link
 from portal.accounts.validators import missing_classes
 from portal.notifications.models import OutboundMessage
 
@@ -173,3 +173,27 @@ def test_welcome_link_is_valid_seven_days(
     assert "Bienvenue, choisissez votre mot de passe" in page.content.decode()
     with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)):
         assert client.get(url).status_code == 410
+
+
+@pytest.mark.django_db
+def test_a_reset_link_copied_from_the_back_office_does_not_open_the_password_form(
+    client: Client, correspondent_a: User, staff_user: User
+) -> None:
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        request_password_reset(login=correspondent_a.email)
+    message = OutboundMessage.objects.get(template="password_reset")
+    client.force_login(staff_user)
+    admin_page = text(
+        client.get(reverse("admin:notifications_outboundmessage_change", args=[message.pk]))
+    )
+    assert "Votre lien pour choisir un nouveau mot de passe" in admin_page
+    assert "[lien de réinitialisation envoyé]" in admin_page
+    assert "/mot-de-passe/" not in admin_page
+    client.logout()
+    copied = client.get("/mot-de-passe/[lien de réinitialisation envoyé]/")
+    assert copied.status_code == 410
+    assert "Saisissez votre mot de passe" not in text(copied)
+    # The correspondent's own copy still works.
+    received = client.get(link_in(r"/mot-de-passe/[^/\s]+/", mail.outbox[-1].body))
+    assert received.status_code == 200
+    assert 'name="password1"' in text(received)

@@ -12,7 +12,8 @@ from fpdf import FPDF
 
 from conftest import declare
 from portal.enrollment.models import Membership
-from portal.notifications.models import Channel, OutboundMessage
+from portal.notifications.backends import MemoryBackend
+from portal.notifications.models import Channel
 from portal.signatures.models import SignatureEnvelope
 from portal.signatures.services import (
     RequestMeta,
@@ -46,9 +47,8 @@ def documents() -> list[tuple[str, str, bytes]]:
 
 
 def last_sms_code() -> str:
-    """The code in the last SMS sent, read as the employee reads it."""
-    sms = OutboundMessage.objects.filter(channel=Channel.SMS).order_by("-id").first()
-    assert sms is not None
+    """The code in the last SMS delivered, read as the employee reads it on their phone."""
+    sms = [d for d in MemoryBackend.delivered if d.channel == Channel.SMS][-1]
     match = re.search(r"votre code de signature est (\d{6})\.", sms.body_text)
     assert match, sms.body_text
     return match.group(1)

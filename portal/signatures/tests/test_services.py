@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import time
 from datetime import timedelta
@@ -10,13 +11,14 @@ from typing import Any, TypeVar
 import pytest
 import time_machine
 from django.db import connection
-from django.test import Client
+from django.test import Client, TestCase
 from django.utils import timezone
 
 from conftest import file_copy_of_the_database, in_threads
 from portal.core.errors import BusinessError
 from portal.core.models import AuditEvent
 from portal.enrollment.models import Membership
+from portal.notifications.backends import MemoryBackend
 from portal.notifications.models import Channel, MessageStatus, OutboundMessage
 from portal.signatures import pades
 from portal.signatures.models import (
@@ -175,7 +177,13 @@ def test_sending_a_code_texts_it_and_keeps_only_its_hmac(consented: SignatureEnv
     assert one_time_code.expires_at - one_time_code.sent_at == timedelta(minutes=10)
     sms = OutboundMessage.objects.get(channel=Channel.SMS)
     assert sms.recipient == "+33664932796"
+    # The outbox keeps the redacted text and nothing sealed once delivered; the phone got it.
     assert sms.body_text == (
+        "Mutuelle Démo : votre code de signature est [code envoyé]. Il est valable 10 minutes. "
+        "Ne le communiquez à personne."
+    )
+    assert sms.sealed == ""
+    assert MemoryBackend.delivered[-1].body_text == (
         f"Mutuelle Démo : votre code de signature est {code}. Il est valable 10 minutes. "
         "Ne le communiquez à personne."
     )
@@ -198,9 +206,12 @@ def test_the_dev_outbox_shows_the_sms_code_in_the_demo(
     consented: SignatureEnvelope, client: Client, settings: Any
 ) -> None:
     settings.DEV_OUTBOX = True
-    code = send(consented)
+    settings.SMS_BACKEND = "portal.notifications.backends.DevOutboxBackend"
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        send_code(envelope=consented, phone=PHONE, meta=META)
     page = client.get("/dev/outbox/").content.decode()
-    assert f"votre code de signature est {code}" in page
+    assert re.search(r"votre code de signature est \d{6}\. Il est valable", page)
+    assert "[code envoyé]" not in page  # the phone's copy, not the outbox's redacted one
 
 
 @pytest.mark.django_db

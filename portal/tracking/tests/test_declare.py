@@ -19,7 +19,9 @@ from portal.companies.models import Company
 from portal.core.errors import BusinessError
 from portal.enrollment.declarations import validate_declaration
 from portal.enrollment.models import Employee, Invitation, Membership, MembershipStatus
-from portal.notifications.models import Channel, OutboundMessage
+from portal.notifications.backends import Delivery
+from portal.notifications.models import Channel, MessageStatus, OutboundMessage
+from portal.notifications.tests.test_outbox import DEMO_BACKEND, raw_columns
 from portal.tracking.models import EventKind, Reason, Request, Source, State
 from portal.tracking.services import declare_employee
 
@@ -222,7 +224,7 @@ def test_the_nir_is_encrypted_at_rest(company_a: Company) -> None:
 
 @pytest.mark.django_db
 def test_without_email_two_letters_carry_login_and_provisional_password(
-    client: Client, company_a: Company
+    client: Client, company_a: Company, delivered: list[Delivery]
 ) -> None:
     request = declare(company_a, email="")
     letters = OutboundMessage.objects.filter(channel=Channel.LETTER).order_by("id")
@@ -234,8 +236,18 @@ def test_without_email_two_letters_carry_login_and_provisional_password(
             "20 rue Gambetta",
             "92000 Nanterre",
         ]
-        with letter.attachment.open("rb") as handle:
-            assert handle.read(5) == b"%PDF-"
+    login_letter, password_letter = letters
+    with login_letter.attachment.open("rb") as handle:
+        assert handle.read(5) == b"%PDF-"
+    # The provisional password's PDF was posted, not kept: staff see that it was sent.
+    assert not password_letter.attachment
+    assert password_letter.sealed == ""
+    assert password_letter.body_text == (
+        "Mot de passe provisoire envoyé à SIMON (le mot de passe figure dans le PDF).\n"
+    )
+    posted = [d for d in delivered if d.channel == Channel.LETTER]
+    assert [d.subject for d in posted] == ["Votre identifiant", "Votre mot de passe provisoire"]
+    assert all(d.attachment is not None and d.attachment[1][:5] == b"%PDF-" for d in posted)
     assert mail.outbox == []
     assert [e.kind for e in request.events.all()] == [EventKind.CREATED, EventKind.LETTERS_SENT]
 
@@ -361,3 +373,40 @@ def test_text_emails_keep_apostrophes_as_typed_and_the_html_escapes_them(
     assert "&#x27;" not in email.body and "&amp;" not in email.body
     html_body = str(email.alternatives[0][0])
     assert "N&#x27;DIAYE" in html_body
+
+
+@pytest.mark.django_db
+def test_dev_outbox_shows_the_password_letter_pdf_in_the_demo_only(
+    client: Client, company_a: Company, settings: Any
+) -> None:
+    settings.DEV_OUTBOX = True
+    settings.LETTER_BACKEND = DEMO_BACKEND
+    declare(company_a, email="")
+    letter = OutboundMessage.objects.get(template="letter_password")
+    assert letter.status == MessageStatus.SENT
+    assert not letter.attachment  # the PDF with the password is nowhere in the portal's storage
+    url = f"/dev/outbox/{letter.pk}/piece-jointe.pdf"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.getvalue().startswith(b"%PDF-")
+    assert "Voir le courrier (PDF)" in client.get("/dev/outbox/").content.decode()
+    settings.DEV_OUTBOX = False
+    assert client.get(url).status_code == 404
+    assert client.get("/dev/outbox/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_an_invitation_rendered_at_delivery_keeps_no_readable_link(
+    company_a: Company, client: Client
+) -> None:
+    from conftest import declare
+    from portal.enrollment.models import Invitation
+
+    declare(company_a)
+    invitation = Invitation.objects.get()
+    message = OutboundMessage.objects.get(channel=Channel.EMAIL, template="invitation")
+    assert message.status == MessageStatus.SENT
+    assert invitation.token not in raw_columns(message.pk)
+    assert "[lien d'invitation envoyé]" in message.body_text
+    sent = mail.outbox[-1]
+    assert f"/adhesion/{invitation.token}/" in sent.body

@@ -136,7 +136,7 @@ def test_css_request_stores_proof_end_date_and_written_request(
         (
             member.pk,
             str(waiver.pk),
-            {"case": "solidarity_health_cover", "membership": membership.pk},
+            {"case": "solidarity_health_cover", "membership": membership.pk, "replaced": False},
         )
     ]
     assert len(stored_files(media_root / "waivers")) == 2
@@ -446,16 +446,72 @@ def test_a_waiver_is_signed_once(membership: Membership) -> None:
 
 
 @pytest.mark.django_db
-def test_a_second_request_cannot_be_signed_while_the_first_is_checked(
+def test_a_second_request_cannot_be_made_while_the_first_is_checked(
     membership: Membership,
 ) -> None:
-    first, second = ask(membership), ask(membership)
+    first = ask(membership)
     record_signature(waiver=first, signed_request_pdf=SIGNED_PDF, by=None)
     with pytest.raises(BusinessError) as error:
-        record_signature(waiver=second, signed_request_pdf=SIGNED_PDF, by=None)
+        ask(membership)
     assert error.value.code == "membership_not_pre_enrolled"
-    second.refresh_from_db()
-    assert second.status == WaiverStatus.REQUESTED
+    assert list(Waiver.objects.values_list("status", flat=True)) == [WaiverStatus.SIGNED]
+
+
+@pytest.mark.django_db
+def test_resubmitting_replaces_the_draft_and_deletes_its_files_after_commit(
+    membership: Membership, media_root: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    first = ask(membership)
+    for attempt in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            proof = proof_pdf(f"Attestation {attempt}")
+            last = ask(membership, proof_data=proof)
+    assert list(Waiver.objects.values_list("pk", "status")) == [(first.pk, WaiverStatus.REQUESTED)]
+    assert last.pk == first.pk
+    assert stored_files(media_root) == sorted([str(last.proof.name), str(last.request_pdf.name)])
+    assert last.proof_sha256 == hashlib.sha256(proof).hexdigest()
+    assert AuditEvent.objects.filter(action="waiver_requested").count() == 6
+
+
+@pytest.mark.django_db
+def test_resubmitting_without_a_proof_leaves_no_proof_file(
+    membership: Membership, media_root: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    ask(membership, case_code="solidarity_health_cover")
+    with django_capture_on_commit_callbacks(execute=True):
+        replaced = ask(
+            membership, case_code="due_before_plan", end_date=None, proof_name="", proof_data=None
+        )
+    assert Waiver.objects.count() == 1
+    assert (replaced.case_code, replaced.proof.name, replaced.proof_sha256) == (
+        "due_before_plan",
+        "",
+        "",
+    )
+    assert stored_files(media_root / "waivers" / "proofs") == []
+    assert len(stored_files(media_root / "waivers" / "requests")) == 1
+
+
+@pytest.mark.django_db
+def test_a_refused_resubmission_keeps_the_draft_and_its_files(
+    membership: Membership, media_root: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    draft = ask(membership)
+    files = stored_files(media_root)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(BusinessError):
+        ask(membership, proof_name="virus.exe", proof_data=b"MZ not a proof")
+    assert list(Waiver.objects.values_list("pk", "proof")) == [(draft.pk, draft.proof.name)]
+    assert stored_files(media_root) == files
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_two_draft_waivers_for_one_membership(
+    membership: Membership,
+) -> None:
+    draft = ask(membership)
+    draft.pk = None
+    with pytest.raises(IntegrityError):
+        draft.save()
 
 
 def grant_changed_nothing(waiver: Waiver, membership: Membership, media_root: Path) -> None:
