@@ -5,6 +5,7 @@ import hmac
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -370,9 +371,30 @@ STATIC_ROOT = BASE_DIR / "staticfiles" if ENVIRONMENT == "production" else None
 WHITENOISE_USE_FINDERS = ENVIRONMENT != "production"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# No URL serves MEDIA_ROOT: files leave only through the access-checked views.
 MEDIA_URL = "media/"
+# Every file is encrypted at rest with FIELD_ENCRYPTION_KEYS (portal/core/files.py), on the disk
+# (FILE_STORAGE=disk, the default) or in an S3-compatible bucket (FILE_STORAGE=s3).
+FILE_STORAGE = env("FILE_STORAGE", "disk")
+if FILE_STORAGE not in {"disk", "s3"}:
+    raise ImproperlyConfigured("FILE_STORAGE must be disk or s3.")
+_FILE_STORAGES: dict[str, dict[str, Any]] = {
+    "disk": {"BACKEND": "portal.core.files.EncryptedFileSystemStorage"},
+    "s3": {
+        "BACKEND": "portal.core.s3.EncryptedS3Storage",
+        # Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, read by boto3 itself.
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env("AWS_S3_REGION_NAME") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    },
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _FILE_STORAGES[FILE_STORAGE],
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if ENVIRONMENT == "production"
