@@ -402,6 +402,24 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Days each kind of stored file is kept (`manage.py purge_files`, daily), from the event named
+# (portal/*/file_retention.py); FILE_RETENTION_DAYS="import_file=60,letter=30" overrides some.
+FILE_RETENTION_DAYS = {
+    "refused_upload": 0,  # issue 12: a refused import or DSN file, at once (its end)
+    "import_file": 30,  # import, rejection and DSN files and DSN reports, after the import ends
+    "letter": 90,  # the outbox's letters (provisional passwords), after they are queued
+    # R8.5 / R7.4: the adhesion's life, then the limitation period (C. civ. 2224, 5 years)
+    "signed_dossier": 5 * 365,
+    # R8.5: no contract: health data 2 years active + 3 years archived (URSSAF, R2.9)
+    "waiver_document": 5 * 365,
+}
+for _item in filter(None, env("FILE_RETENTION_DAYS").split(",")):
+    _kind, _, _days = _item.partition("=")
+    if _kind.strip() not in FILE_RETENTION_DAYS or not _days.strip().isdigit():
+        raise ImproperlyConfigured(f"FILE_RETENTION_DAYS: unknown kind or days in {_item!r}.")
+    FILE_RETENTION_DAYS[_kind.strip()] = int(_days)
+# A file no row references (its transaction rolled back) is deleted once this old.
+FILE_ORPHAN_GRACE_HOURS = env_int("FILE_ORPHAN_GRACE_HOURS", 24)
 # Static instances of the PDF font, made on first use.
 FONT_CACHE_DIR = Path(env("FONT_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "fonts")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

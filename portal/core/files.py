@@ -289,3 +289,16 @@ def walk(storage: Any, directory: str = "") -> Iterator[str]:
         yield f"{directory}/{file}" if directory else file
     for sub in directories:
         yield from walk(storage, f"{directory}/{sub}" if directory else sub)
+
+
+def reencrypt_files(storage: Any) -> int:
+    """Write again under the newest key every file of `storage` encrypted with an older key (or
+    stored in clear); returns how many. Run after adding a key in front of
+    FIELD_ENCRYPTION_KEYS: once done, the old key can leave the list (NIRs permitting)."""
+    newest = newest_key_id()
+    count = 0
+    for name in list(walk(storage)):
+        if storage.key_id(name) != newest:
+            storage.reencrypt(name)
+            count += 1
+    return count
