@@ -18,13 +18,14 @@ encryption (no MAGIC) are read as they are until `rotate_file_keys` encrypts the
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import os
 import secrets
 import tempfile
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -78,7 +79,7 @@ def _nonce(index: int, last: bool) -> bytes:
     return index.to_bytes(8, "big") + (b"\x00\x00\x00\x01" if last else b"\x00\x00\x00\x00")
 
 
-def _exact_chunks(source: IO[bytes] | File, size: int = CHUNK_SIZE) -> Iterator[bytes]:
+def _exact_chunks(source: IO[bytes] | File[bytes], size: int = CHUNK_SIZE) -> Iterator[bytes]:
     """The source's bytes in pieces of exactly `size` bytes, the last one shorter."""
     pending = b""
     while True:
@@ -95,7 +96,7 @@ def _exact_chunks(source: IO[bytes] | File, size: int = CHUNK_SIZE) -> Iterator[
 class EncryptingReader(io.RawIOBase):
     """Reads `source` (plaintext) as the encrypted format, chunk by chunk."""
 
-    def __init__(self, source: IO[bytes] | File) -> None:
+    def __init__(self, source: IO[bytes] | File[bytes]) -> None:
         key_id, material = file_keys()[0]
         salt = secrets.token_bytes(SALT_SIZE)
         self._header = MAGIC + key_id + salt
@@ -129,7 +130,7 @@ class EncryptingReader(io.RawIOBase):
 class DecryptingReader(io.RawIOBase):
     """Reads an encrypted file (a seekable binary stream) as its plaintext, seekable."""
 
-    def __init__(self, raw: IO[bytes] | File) -> None:
+    def __init__(self, raw: IO[bytes] | File[bytes]) -> None:
         self._raw = raw
         raw.seek(0)
         self.header = raw.read(HEADER_SIZE)
@@ -191,14 +192,14 @@ class DecryptingReader(io.RawIOBase):
         super().close()
 
 
-def is_encrypted(raw: IO[bytes] | File) -> bool:
+def is_encrypted(raw: IO[bytes] | File[bytes]) -> bool:
     raw.seek(0)
     encrypted = raw.read(len(MAGIC)) == MAGIC
     raw.seek(0)
     return encrypted
 
 
-class DecryptedFile(File):
+class DecryptedFile(File[bytes]):
     """An opened stored file; `open()` again after `close()` reads it again from its storage."""
 
     def __init__(self, file: IO[bytes], name: str, storage: EncryptedStorageMixin) -> None:
@@ -209,22 +210,20 @@ class DecryptedFile(File):
         if not self.closed:
             self.seek(0)
         else:
-            self.file = self._storage._open(self.name).file
+            self.file = self._storage._open(str(self.name)).file
         return self
 
 
 class EncryptedStorageMixin:
     """Encrypts on `_save` and decrypts on `_open`, over any storage backend."""
 
-    def _save(self, name: str, content: File) -> str:
-        try:  # as File.chunks() does for a plain storage
-            content.seek(0)
-        except (AttributeError, io.UnsupportedOperation):
-            pass
-        encrypted = File(EncryptingReader(content), name)
+    def _save(self, name: str, content: File[bytes]) -> str:
+        with contextlib.suppress(AttributeError, io.UnsupportedOperation):
+            content.seek(0)  # as File.chunks() does for a plain storage
+        encrypted = File(cast("IO[bytes]", EncryptingReader(content)), name)
         return super()._save(name, encrypted)  # type: ignore[misc,no-any-return]
 
-    def _open(self, name: str, mode: str = "rb") -> File:
+    def _open(self, name: str, mode: str = "rb") -> File[bytes]:
         if set(mode) - {"r", "b"}:
             raise ValueError("stored files are written through save(), opened for reading only")
         raw = super()._open(name, "rb")  # type: ignore[misc]
@@ -256,7 +255,7 @@ class EncryptedStorageMixin:
 
     def _replace(self, name: str, encrypted: EncryptingReader) -> None:
         # Object stores replace an object whole on write (file_overwrite).
-        super()._save(name, File(encrypted, name))  # type: ignore[misc]
+        super()._save(name, File(cast("IO[bytes]", encrypted), name))  # type: ignore[misc]
 
 
 class EncryptedFileSystemStorage(EncryptedStorageMixin, FileSystemStorage):

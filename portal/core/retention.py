@@ -10,8 +10,9 @@ plus a grace period.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.apps import apps
 from django.conf import settings
@@ -33,7 +34,7 @@ class FileKind:
     model: type[models.Model]
     field: str
     since: str  # lookup of the date its period runs from (a row where it is null is kept)
-    condition: models.Q = field(default_factory=models.Q)
+    condition: models.Q = dataclasses.field(default_factory=models.Q)
 
     @property
     def storage(self) -> Storage:
@@ -56,7 +57,7 @@ def registered_kinds() -> list[FileKind]:
 
 @dataclass
 class PurgeReport:
-    deleted: dict[str, int] = field(default_factory=dict)  # kind → files deleted
+    deleted: dict[str, int] = dataclasses.field(default_factory=dict)  # kind → files deleted
     orphans: int = 0
 
 
