@@ -72,16 +72,17 @@ def purge_files(*, now: datetime.datetime) -> PurgeReport:
             .values_list("pk", kind.field)
         )
         for pk, name in due.iterator():
-            if _purge_file(kind, pk, name):
+            if _forget_file(kind, pk, name):
+                kind.storage.delete(name)  # once committed: a failure leaves an orphan, swept
                 report.deleted[kind.name] = report.deleted.get(kind.name, 0) + 1
     report.orphans = sweep_orphan_files(now=now)
     return report
 
 
 @transaction.atomic(durable=True)
-def _purge_file(kind: FileKind, pk: int, name: str) -> bool:
-    """One file's retention ran out: the row forgets it (its pages say the file is gone), the
-    deletion is audited, and the file leaves the storage once that is committed."""
+def _forget_file(kind: FileKind, pk: int, name: str) -> bool:
+    """One file's retention ran out: the row forgets it (its pages say the file is gone) and the
+    deletion is audited; the caller then deletes it from the storage."""
     updated = kind.model._default_manager.filter(pk=pk, **{kind.field: name}).update(
         **{kind.field: ""}
     )
@@ -94,8 +95,6 @@ def _purge_file(kind: FileKind, pk: int, name: str) -> bool:
         field=kind.field,
         name=name,
     )
-    storage = kind.storage
-    transaction.on_commit(lambda: storage.delete(name))
     return True
 
 
