@@ -34,15 +34,17 @@ def test_a_signed_dossier_is_deleted_5_years_after_the_membership_ends(
 ) -> None:
     documents = list(SignedDocument.objects.filter(envelope__membership=affiliation.membership))
     assert documents and all(d.signed_file and d.unsigned_file for d in documents)
-    paths = [media_root / d.signed_file.name for d in documents]
-    paths += [media_root / d.unsigned_file.name for d in documents]
+    paths = [media_root / str(d.signed_file.name) for d in documents]
+    paths += [media_root / str(d.unsigned_file.name) for d in documents]
     assert all(b"%PDF" not in path.read_bytes() for path in paths)
     assert words(page(staff_client, affiliation)).count("Signature valide (document intact)") == 2
 
     ended = timezone.localdate() - timedelta(days=10)
     # The fixture's shortcut to a membership that ended (the services' path is tested in
     # terminations): only its end counts here.
-    Membership.objects.filter(pk=affiliation.membership_id).update(
+    membership = affiliation.membership
+    assert membership is not None
+    Membership.objects.filter(pk=membership.pk).update(
         status=MembershipStatus.TERMINATED, end_date=ended
     )
     assert purge(ended + timedelta(days=5 * 365 - 1)).startswith("orphelins : 0")

@@ -44,7 +44,7 @@ def test_import_and_rejection_files_are_encrypted_then_deleted_after_the_grace_p
     )
     batch = ImportBatch.objects.get()
     assert batch.status == ImportStatus.DONE and batch.finished_at is not None
-    stored = [media_root / batch.file.name, media_root / batch.rejection_file.name]
+    stored = [media_root / str(batch.file.name), media_root / str(batch.rejection_file.name)]
     for path in stored:
         assert b"Salari" not in path.read_bytes()  # xlsx is a zip: no readable member names
         assert not path.read_bytes().startswith(b"PK")
@@ -89,7 +89,7 @@ def test_a_refused_import_file_is_deleted_at_the_next_run(
         status=ImportStatus.REFUSED,
         finished_at=finished,
     )
-    path = media_root / batch.file.name
+    path = media_root / str(batch.file.name)
 
     out = purge(finished + timedelta(minutes=1))
 

@@ -36,7 +36,7 @@ def test_a_sent_letter_is_encrypted_served_then_deleted_after_90_days(
     settings.DEV_OUTBOX = True
     sent = letter(MessageStatus.SENT)
     pending = letter(MessageStatus.PENDING)
-    path = media_root / sent.attachment.name
+    path = media_root / str(sent.attachment.name)
     assert b"provisoire" not in path.read_bytes()
     response = client.get(f"/dev/outbox/{sent.pk}/piece-jointe.pdf")
     assert b"".join(response.streaming_content) == LETTER  # type: ignore[attr-defined]
