@@ -209,3 +209,13 @@ def test_a_file_written_in_a_transaction_that_rolled_back_is_swept_after_the_gra
     assert "orphelins : 1 fichier(s) supprimé(s)" in out.getvalue()
     event = AuditEvent.objects.get(action="file_deleted")
     assert event.details == {"kind": "orphan", "name": name}
+
+
+@pytest.mark.django_db
+def test_no_url_serves_the_stored_files(client: Any, settings: Any) -> None:
+    name = default_storage.save("imports/liste.csv", ContentFile(SECRET))
+
+    response = client.get(f"/{settings.MEDIA_URL}{name}")
+
+    assert response.status_code == 404
+    assert SECRET not in response.content
