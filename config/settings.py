@@ -5,6 +5,7 @@ import hmac
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -376,9 +377,30 @@ STATIC_ROOT = BASE_DIR / "staticfiles" if ENVIRONMENT == "production" else None
 WHITENOISE_USE_FINDERS = ENVIRONMENT != "production"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+# No URL serves MEDIA_ROOT: files leave only through the access-checked views.
 MEDIA_URL = "media/"
+# Every file is encrypted at rest with FIELD_ENCRYPTION_KEYS (portal/core/files.py), on the disk
+# (FILE_STORAGE=disk, the default) or in an S3-compatible bucket (FILE_STORAGE=s3).
+FILE_STORAGE = env("FILE_STORAGE", "disk")
+if FILE_STORAGE not in {"disk", "s3"}:
+    raise ImproperlyConfigured("FILE_STORAGE must be disk or s3.")
+_FILE_STORAGES: dict[str, dict[str, Any]] = {
+    "disk": {"BACKEND": "portal.core.files.EncryptedFileSystemStorage"},
+    "s3": {
+        "BACKEND": "portal.core.s3.EncryptedS3Storage",
+        # Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, read by boto3 itself.
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env("AWS_S3_REGION_NAME") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    },
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _FILE_STORAGES[FILE_STORAGE],
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if ENVIRONMENT == "production"
@@ -386,6 +408,24 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Days each kind of stored file is kept (`manage.py purge_files`, daily), from the event named
+# (portal/*/file_retention.py); FILE_RETENTION_DAYS="import_file=60,letter=30" overrides some.
+FILE_RETENTION_DAYS = {
+    "refused_upload": 0,  # issue 12: a refused import or DSN file, at once (its end)
+    "import_file": 30,  # import, rejection and DSN files and DSN reports, after the import ends
+    "letter": 90,  # the outbox's letters (provisional passwords), after they are queued
+    # R8.5 / R7.4: the adhesion's life, then the limitation period (C. civ. 2224, 5 years)
+    "signed_dossier": 5 * 365,
+    # R8.5: no contract: health data 2 years active + 3 years archived (URSSAF, R2.9)
+    "waiver_document": 5 * 365,
+}
+for _item in filter(None, env("FILE_RETENTION_DAYS").split(",")):
+    _kind, _, _days = _item.partition("=")
+    if _kind.strip() not in FILE_RETENTION_DAYS or not _days.strip().isdigit():
+        raise ImproperlyConfigured(f"FILE_RETENTION_DAYS: unknown kind or days in {_item!r}.")
+    FILE_RETENTION_DAYS[_kind.strip()] = int(_days)
+# A file no row references (its transaction rolled back) is deleted once this old.
+FILE_ORPHAN_GRACE_HOURS = env_int("FILE_ORPHAN_GRACE_HOURS", 24)
 # Static instances of the PDF font, made on first use.
 FONT_CACHE_DIR = Path(env("FONT_CACHE_DIR", str(BASE_DIR / "var" / "cache" / "fonts")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -116,6 +116,7 @@ class CheckedDocument:
     document: SignedDocument
     signature: SignatureCheck
     missing: bool = False  # the stored file cannot be read (lost from the storage)
+    purged: bool = False  # deleted at the end of its retention (portal/core/retention.py)
 
 
 @dataclass
@@ -232,6 +233,8 @@ def build(item: Request, *, today: date) -> DossierView:
                     view.documents.append(CheckedDocument(document, INVALID, missing=True))
                     continue
                 view.documents.append(CheckedDocument(document, validated(signed)))
+            elif document.signed_sha256:
+                view.documents.append(CheckedDocument(document, INVALID, purged=True))
     return view
 
 

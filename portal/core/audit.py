@@ -101,6 +101,12 @@ class AuditAction(models.TextChoices):
     # cards
     CARD_ISSUED = "card_issued", "Carte mutualiste émise"
     CARD_DOWNLOADED = "card_downloaded", "Carte mutualiste téléchargée"
+    # core: stored files
+    FILE_DELETED = "file_deleted", "Fichier supprimé (conservation écoulée ou orphelin)"
+    FILE_KEYS_ROTATED = (
+        "file_keys_rotated",
+        "Fichiers chiffrés à nouveau sous la clé la plus récente",
+    )
 
 
 def client_ip(request: HttpRequest | None) -> str | None:

@@ -202,6 +202,8 @@ def bulletin_pdf(request: HttpRequest, membership: Membership) -> HttpResponse |
     signed = envelope.status == EnvelopeStatus.SIGNED and bool(document.signed_file)
     file = document.signed_file if signed else document.unsigned_file
     name = "dossier-adhesion-signe.pdf" if signed else "bulletin-adhesion.pdf"
+    if not file:  # deleted at the end of its retention (portal/core/retention.py)
+        raise Http404("Ce document n'est plus conservé.")
     return FileResponse(
         file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
     )

@@ -125,9 +125,9 @@ class SignedDocument(models.Model):
             models.UniqueConstraint(
                 fields=["envelope", "position"], name="unique_document_position"
             ),
+            # The hash outlives the file once its retention has run (portal/core/retention.py).
             models.CheckConstraint(
-                condition=Q(signed_file="", signed_sha256="")
-                | (~Q(signed_file="") & ~Q(signed_sha256="")),
+                condition=Q(signed_file="") | ~Q(signed_sha256=""),
                 name="signed_file_has_its_hash",
             ),
         ]

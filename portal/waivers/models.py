@@ -150,12 +150,13 @@ class Waiver(models.Model):
                 | (~models.Q(status__in=UNDECIDED) & models.Q(decided_at__isnull=False)),
                 name="waiver_decided_when_not_pending",
             ),
-            # A waiver to check, granted (or since expired) rests on the signed request.
+            # A waiver to check, granted (or since expired) rests on the signed request; its
+            # hash outlives the PDF once its retention has run (portal/core/retention.py).
             models.CheckConstraint(
                 condition=~models.Q(
                     status__in=[WaiverStatus.SIGNED, WaiverStatus.GRANTED, WaiverStatus.EXPIRED]
                 )
-                | (~models.Q(signed_request_pdf="") & ~models.Q(signed_request_sha256="")),
+                | ~models.Q(signed_request_sha256=""),
                 name="waiver_granted_is_signed",
             ),
             # A refusal says why.
@@ -169,7 +170,7 @@ class Waiver(models.Model):
                 name="waiver_proof_described",
             ),
             models.CheckConstraint(
-                condition=~models.Q(request_pdf="") & ~models.Q(request_sha256=""),
+                condition=~models.Q(request_sha256=""),
                 name="waiver_request_written",
             ),
             models.UniqueConstraint(
