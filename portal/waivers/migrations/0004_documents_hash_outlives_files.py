@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
         ('companies', '0005_contract_dsn_parameters'),
         ('enrollment', '0008_debit_mandate_revoked_at'),
         ('tracking', '0012_staff_queue_in_progress_since_and_holder'),
-        ('waivers', '0002_waiver_review'),
+        ('waivers', '0003_one_draft_waiver_per_membership'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
