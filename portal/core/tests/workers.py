@@ -1,0 +1,132 @@
+"""Real task workers for the tests: `manage.py worker` subprocesses on the test database.
+
+SQLite's in-memory test database cannot be opened by another process: it is copied to a file
+the workers use, and copied back once they are done, for the test to assert with the ORM
+(the test needs `transactional_db`). PostgreSQL's test database is shared as it is.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, models
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteDatabaseWrapper
+
+ROOT = Path(settings.BASE_DIR)
+DEADLINE = 30.0  # seconds: a test waiting longer than that fails
+
+
+@dataclass
+class SharedDatabase:
+    """The test database as worker processes open it."""
+
+    env: dict[str, str]
+    path: Path | None  # the SQLite file copy, None on PostgreSQL
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    logs: list[Path] = field(default_factory=list)
+
+    def value(self, model: type[models.Model], pk: int, column: str) -> Any:
+        """One column of one row, as the workers see it now."""
+        table = model._meta.db_table
+        sql = f'SELECT "{column}" FROM "{table}" WHERE "id" = '
+        if self.path is None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql + "%s", [pk])
+                return cursor.fetchone()[0]
+        with sqlite3.connect(self.path, timeout=20) as reader:
+            return reader.execute(sql + "?", [pk]).fetchone()[0]
+
+    def start_worker(self, **env: str) -> subprocess.Popen[bytes]:
+        """A `manage.py worker` process polling every 50 ms."""
+        log = self.path.parent if self.path else Path(settings.MEDIA_ROOT).parent
+        log_file = log / f"worker-{len(self.workers)}.log"
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "worker",
+                "--interval",
+                "0.05",
+                "--no-startup-delay",
+                "--no-reload",
+                "--verbosity",
+                "2",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **self.env, **env},
+            stdout=log_file.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.workers.append(process)
+        self.logs.append(log_file)
+        return process
+
+    def wait_for(self, condition: Callable[[], bool], what: str) -> None:
+        """Poll `condition` every 20 ms until it holds; fail after DEADLINE with the logs."""
+        deadline = time.monotonic() + DEADLINE
+        while not condition():
+            if time.monotonic() > deadline:
+                logs = "\n".join(f"--- {p.name}\n{p.read_text()[-4000:]}" for p in self.logs)
+                raise AssertionError(f"Timed out waiting for {what}.\n{logs}")
+            time.sleep(0.02)
+
+
+    def sigterm_twice(self, process: subprocess.Popen[bytes]) -> None:
+        """What an impatient operator does: SIGTERM (graceful shutdown), then, once the worker
+        said it is shutting down, SIGTERM again (stop now)."""
+        log = self.logs[self.workers.index(process)]
+        process.send_signal(signal.SIGTERM)
+        self.wait_for(lambda: b"shutting down gracefully" in log.read_bytes(), "the first SIGTERM")
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=DEADLINE)
+
+
+@contextmanager
+def shared_database(tmp_path: Path, **env: str) -> Iterator[SharedDatabase]:
+    """Workers started in the block use the test database; every worker is stopped at its end
+    and, on SQLite, what they wrote is copied back into the test's database."""
+    worker_env = {
+        "PORTAL_ENV": "test",
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "JOB_LEASE_SECONDS": "2",
+        "JOB_REAP_SECONDS": "1",
+        "PYTHONUNBUFFERED": "1",
+        **env,
+    }
+    database = connection
+    path: Path | None = None
+    if isinstance(database, SQLiteDatabaseWrapper) and database.is_in_memory_db():
+        database.ensure_connection()
+        path = tmp_path / "workers.sqlite3"
+        target = sqlite3.connect(path)
+        database.connection.backup(target)
+        target.execute("PRAGMA journal_mode=WAL")
+        target.close()
+        worker_env["SQLITE_PATH"] = str(path)
+    else:
+        worker_env["POSTGRES_DB"] = str(database.settings_dict["NAME"])
+    shared = SharedDatabase(env=worker_env, path=path)
+    try:
+        yield shared
+    finally:
+        for process in shared.workers:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=DEADLINE)
+        if path is not None:
+            source = sqlite3.connect(path)
+            source.backup(database.connection)
+            source.close()
