@@ -72,6 +72,20 @@ def _lease_length() -> timedelta:
     return timedelta(seconds=settings.JOB_LEASE_SECONDS)
 
 
+_held = threading.local()  # the lease this thread's job runs under (`lease`)
+
+
+def renew() -> None:
+    """Move the running job's lease on (each step of a job, in its transaction: on SQLite a
+    busy worker's heartbeat thread may not get the write lock between two steps)."""
+    held: tuple[int, str] | None = getattr(_held, "lease", None)
+    if held is not None:
+        now = timezone.now()
+        JobLease.objects.filter(pk=held[0], owner=held[1]).update(
+            lease_until=now + _lease_length(), heartbeat_at=now
+        )
+
+
 class _Heartbeat(threading.Thread):
     """Moves the lease on while the process lives (its own database connection)."""
 
@@ -123,11 +137,13 @@ def lease(model: type[models.Model], object_id: int) -> Iterator[bool]:
         return
     heartbeat = _Heartbeat(row.pk, owner)
     heartbeat.start()
+    _held.lease = (row.pk, owner)
     interrupted = True
     try:
         yield True
         interrupted = False
     finally:
+        _held.lease = None
         heartbeat.stopped.set()
         heartbeat.join()
         _release(row.pk, owner, interrupted=interrupted)

@@ -7,6 +7,7 @@ the workers use, and copied back once they are done, for the test to assert with
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -20,8 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import connections, models
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteDatabaseWrapper
+
+from django_tasks.base import Task
+from django_tasks_db.models import DBTaskResult
+
+from portal.core.models import PostalCode
+from portal.core.postal import load_postal_codes
 
 ROOT = Path(settings.BASE_DIR)
 DEADLINE = 30.0  # seconds: a test waiting longer than that fails
@@ -36,19 +43,25 @@ class SharedDatabase:
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     logs: list[Path] = field(default_factory=list)
 
-    def value(self, model: type[models.Model], pk: int, column: str) -> Any:
-        """One column of one row, as the workers see it now."""
+    def value(self, model: type[models.Model], column: str, **where: Any) -> Any:
+        """One column of the row matching `where` (column = value), as the workers see it now;
+        None when there is no such row."""
         table = model._meta.db_table
-        sql = f'SELECT "{column}" FROM "{table}" WHERE "id" = '
+        names = list(where)
         if self.path is None:
-            with connection.cursor() as cursor:
-                cursor.execute(sql + "%s", [pk])
-                return cursor.fetchone()[0]
-        with sqlite3.connect(self.path, timeout=20) as reader:
-            return reader.execute(sql + "?", [pk]).fetchone()[0]
+            test = " AND ".join(f'"{name}" = %s' for name in names)
+            with connections["default"].cursor() as cursor:
+                cursor.execute(f'SELECT "{column}" FROM "{table}" WHERE {test}', list(where.values()))
+                row = cursor.fetchone()
+        else:
+            test = " AND ".join(f'"{name}" = ?' for name in names)
+            with sqlite3.connect(self.path, timeout=20) as reader:
+                sql = f'SELECT "{column}" FROM "{table}" WHERE {test}'
+                row = reader.execute(sql, list(where.values())).fetchone()
+        return None if row is None else row[0]
 
     def start_worker(self, **env: str) -> subprocess.Popen[bytes]:
-        """A `manage.py worker` process polling every 50 ms."""
+        """A `manage.py worker` process polling every 50 ms, its worker id `w<rank>`."""
         log = self.path.parent if self.path else Path(settings.MEDIA_ROOT).parent
         log_file = log / f"worker-{len(self.workers)}.log"
         process = subprocess.Popen(
@@ -62,6 +75,8 @@ class SharedDatabase:
                 "--no-reload",
                 "--verbosity",
                 "2",
+                "--worker-id",
+                f"w{len(self.workers)}",
             ],
             cwd=ROOT,
             env={**os.environ, **self.env, **env},
@@ -72,6 +87,12 @@ class SharedDatabase:
         self.workers.append(process)
         self.logs.append(log_file)
         return process
+
+    def running(self, task: Task[Any, Any]) -> subprocess.Popen[bytes]:
+        """The worker process running `task` now."""
+        ids = self.value(DBTaskResult, "worker_ids", status="RUNNING", task_path=task.module_path)
+        (worker_id,) = json.loads(ids) if isinstance(ids, str) else ids
+        return self.workers[int(worker_id.removeprefix("w"))]
 
     def wait_for(self, condition: Callable[[], bool], what: str) -> None:
         """Poll `condition` every 20 ms until it holds; fail after DEADLINE with the logs."""
@@ -106,7 +127,9 @@ def shared_database(tmp_path: Path, **env: str) -> Iterator[SharedDatabase]:
         "PYTHONUNBUFFERED": "1",
         **env,
     }
-    database = connection
+    if not PostalCode.objects.exists():  # emptied by an earlier transactional test
+        load_postal_codes()
+    database = connections["default"]
     path: Path | None = None
     if isinstance(database, SQLiteDatabaseWrapper) and database.is_in_memory_db():
         database.ensure_connection()

@@ -64,20 +64,23 @@ def queued_import(company: Company, count: int) -> ImportBatch:
 
 
 def interrupt_then_resume(shared: SharedDatabase, batch: ImportBatch, stop: str) -> None:
-    first = shared.start_worker()
-    shared.wait_for(
-        lambda: shared.value(ImportBatch, batch.pk, "processed_rows") > 0, "the first chunk"
-    )
-    if stop == "kill":
-        first.send_signal(signal.SIGKILL)
-        first.wait()
-    else:
-        shared.sigterm_twice(first)
-    assert shared.value(ImportBatch, batch.pk, "status") == ImportStatus.DECLARING
-    assert shared.value(ImportBatch, batch.pk, "processed_rows") < ROWS
+    """Two workers; the one that took the file is stopped once a chunk is declared."""
+    shared.start_worker()
     shared.start_worker()
     shared.wait_for(
-        lambda: shared.value(ImportBatch, batch.pk, "status") == ImportStatus.DONE,
+        lambda: shared.value(ImportBatch, "processed_rows", id=batch.pk) > 0, "the first chunk"
+    )
+    runner = shared.running(process_import)
+    if stop == "kill":
+        runner.send_signal(signal.SIGKILL)
+        runner.wait()
+    else:
+        shared.sigterm_twice(runner)
+    assert shared.value(ImportBatch, "status", id=batch.pk) == ImportStatus.DECLARING
+    assert shared.value(ImportBatch, "processed_rows", id=batch.pk) < ROWS
+    shared.wait_for(
+        lambda: shared.value(ImportBatch, "status", id=batch.pk) == ImportStatus.DONE
+        and shared.value(JobLease, "owner", job="imports.importbatch", object_id=batch.pk) == "",
         "the import to be resumed and finished",
     )
 
