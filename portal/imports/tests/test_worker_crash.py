@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -19,9 +20,9 @@ from conftest import make_nir
 from portal.companies.models import Company
 from portal.core import jobs
 from portal.core.models import JobLease
-from portal.core.tests.workers import SharedDatabase, shared_database
+from portal.core.tests.workers import DATABASE_QUEUE, SharedDatabase, shared_database
 from portal.enrollment.models import Employee
-from portal.imports import templates
+from portal.imports import services, templates
 from portal.imports.models import ImportBatch, ImportRow, ImportStatus
 from portal.imports.tasks import process_import
 from portal.tracking.models import Request, Source
@@ -46,21 +47,12 @@ def csv_file(count: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def queued_import(company: Company, count: int) -> ImportBatch:
-    """An import file handed in, its task waiting in the database queue (as `start_import`
-    leaves it, the tests' own tasks running inline)."""
+def queued_import(company: Company, count: int, settings: Any) -> ImportBatch:
+    """An import file handed in, its task waiting in the database queue for the workers."""
+    settings.TASKS = DATABASE_QUEUE
     group = company.contracts.get().insured_groups.get()
-    batch = ImportBatch(company=company, insured_group=group, filename="salaries.csv")
-    batch.file.save("salaries.csv", ContentFile(csv_file(count)), save=False)
-    batch.save()
-    DBTaskResult.objects.create(
-        args_kwargs={"args": [batch.pk], "kwargs": {}},
-        task_path=process_import.module_path,
-        queue_name="default",
-        backend_name="default",
-        run_after=timezone.now(),
-    )
-    return batch
+    upload = SimpleUploadedFile("salaries.csv", csv_file(count))
+    return services.start_import(company=company, groups=[group], upload=upload, by=None)
 
 
 def interrupt_then_resume(shared: SharedDatabase, batch: ImportBatch, stop: str) -> None:
@@ -79,8 +71,10 @@ def interrupt_then_resume(shared: SharedDatabase, batch: ImportBatch, stop: str)
     assert shared.value(ImportBatch, "status", id=batch.pk) == ImportStatus.DECLARING
     assert shared.value(ImportBatch, "processed_rows", id=batch.pk) < ROWS
     shared.wait_for(
-        lambda: shared.value(ImportBatch, "status", id=batch.pk) == ImportStatus.DONE
-        and shared.value(JobLease, "owner", job="imports.importbatch", object_id=batch.pk) == "",
+        lambda: (
+            shared.value(ImportBatch, "status", id=batch.pk) == ImportStatus.DONE
+            and shared.value(JobLease, "owner", job="imports.importbatch", object_id=batch.pk) == ""
+        ),
         "the import to be resumed and finished",
     )
 
@@ -102,9 +96,9 @@ def assert_exactly_the_files_rows(batch: ImportBatch) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_an_import_whose_worker_is_killed_is_resumed_by_another_worker_exactly_once(
-    company_a: Company, tmp_path: Path
+    company_a: Company, tmp_path: Path, settings: Any
 ) -> None:
-    batch = queued_import(company_a, ROWS)
+    batch = queued_import(company_a, ROWS, settings)
     with shared_database(tmp_path, IMPORT_CHUNK_ROWS="100") as shared:
         interrupt_then_resume(shared, batch, "kill")
     assert_exactly_the_files_rows(batch)
@@ -118,9 +112,9 @@ def test_an_import_whose_worker_is_killed_is_resumed_by_another_worker_exactly_o
 
 @pytest.mark.django_db(transaction=True)
 def test_an_import_whose_worker_gets_two_sigterms_is_resumed_exactly_once(
-    company_a: Company, tmp_path: Path
+    company_a: Company, tmp_path: Path, settings: Any
 ) -> None:
-    batch = queued_import(company_a, ROWS)
+    batch = queued_import(company_a, ROWS, settings)
     with shared_database(tmp_path, IMPORT_CHUNK_ROWS="100") as shared:
         interrupt_then_resume(shared, batch, "sigterm")
     assert_exactly_the_files_rows(batch)
