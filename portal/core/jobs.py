@@ -171,7 +171,7 @@ def _release(lease_id: int, owner: str, *, interrupted: bool) -> None:
     mine.update(owner="", lease_until=now)
 
 
-def _results(job: Job, object_id: int) -> models.QuerySet[DBTaskResult]:
+def _results(job: Job, object_id: int) -> models.QuerySet[DBTaskResult[..., Any]]:
     """The queue's results of the job's task for this row."""
     return DBTaskResult.objects.filter(
         task_path=job.task.module_path, args_kwargs__args__0=object_id
