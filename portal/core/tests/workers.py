@@ -127,7 +127,8 @@ def shared_database(tmp_path: Path, **env: str) -> Iterator[SharedDatabase]:
         "PORTAL_ENV": "test",
         "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "JOB_LEASE_SECONDS": "2",
+        # Long enough for a chunk or a heartbeat to get through on a loaded machine.
+        "JOB_LEASE_SECONDS": "5",
         "JOB_REAP_SECONDS": "1",
         "PYTHONUNBUFFERED": "1",
         **env,
