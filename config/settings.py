@@ -489,5 +489,12 @@ IMPORT_CHUNK_ROWS = env_int("IMPORT_CHUNK_ROWS", 2000)
 # DSN files received (back office "Fichiers DSN", `manage.py import_dsn`): size limit.
 DSN_MAX_BYTES = env_int("DSN_MAX_MEGABYTES", 200) * 1024 * 1024
 
+# Background jobs (import files, DSN files; portal.core.jobs): a worker holds a job's lease
+# and renews it every quarter of JOB_LEASE_SECONDS; a job whose lease passed is resumed by any
+# live worker (`manage.py worker` looks every JOB_REAP_SECONDS), at most JOB_MAX_RESUMES times.
+JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 120)
+JOB_REAP_SECONDS = env_int("JOB_REAP_SECONDS", 60)
+JOB_MAX_RESUMES = env_int("JOB_MAX_RESUMES", 10)
+
 # Proof documents of waiver requests (PDF, JPEG, PNG): size limit of one file.
 PROOF_MAX_MEGABYTES = env_int("PROOF_MAX_MEGABYTES", 5)

@@ -9,7 +9,7 @@ PY=.venv/bin/python
 $PY manage.py migrate --verbosity 0
 $PY manage.py load_demo
 $PY manage.py make_signing_certificate
-$PY manage.py db_worker --interval 1 > var/worker.log 2>&1 &
+$PY manage.py worker --interval 1 > var/worker.log 2>&1 &
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
 cat <<MSG

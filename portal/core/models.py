@@ -58,3 +58,31 @@ class PostalCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.postal_code} {self.routing_label}"
+
+
+class JobLease(models.Model):
+    """Which worker runs a background job (an import file, a DSN file) and until when.
+
+    The worker holding it moves `lease_until` on while it lives (`portal.core.jobs`); once
+    that passes, the job is stale and any live worker resumes it. Kept apart from the job's
+    row, which the job itself holds locked for a whole chunk or declaration."""
+
+    job = models.CharField("tâche", max_length=100)  # the job row's model label
+    object_id = models.PositiveBigIntegerField("identifiant")
+    # The worker running it ("" while waiting for one, before or after an interruption).
+    owner = models.CharField("traité par", max_length=120, blank=True)
+    lease_until = models.DateTimeField("réservé jusqu'au")
+    heartbeat_at = models.DateTimeField("dernier signe de vie", null=True, blank=True)
+    interruptions = models.PositiveIntegerField("interruptions", default=0)
+    interrupted_at = models.DateTimeField("interrompu le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "réservation d'un traitement"
+        verbose_name_plural = "réservations des traitements"
+        constraints = [
+            models.UniqueConstraint(fields=["job", "object_id"], name="unique_job_lease")
+        ]
+        indexes = [models.Index(fields=["job", "lease_until"])]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.object_id}"

@@ -13,7 +13,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from portal.core import audit
+from portal.core import audit, jobs
 from portal.core.audit import AuditAction
 from portal.core.nir import mask_nir
 from portal.dsn import services
@@ -179,7 +179,18 @@ class DsnFileAdmin(admin.ModelAdmin[DsnFile]):
 
     @admin.display(description="avancement")
     def progress(self, obj: DsnFile) -> str:
-        return f"{obj.declarations_done} / {obj.declarations_total} déclaration(s)"
+        done = f"{obj.declarations_done} / {obj.declarations_total} déclaration(s)"
+        if not obj.running:
+            return done
+        state = jobs.health(obj)
+        if state == jobs.Health.INTERRUPTED:
+            return (
+                f"{done} — traitement interrompu : il reprendra automatiquement à la "
+                "déclaration suivante"
+            )
+        if state == jobs.Health.RESUMED:
+            return f"{done} — reprise après interruption"
+        return done
 
     @admin.display(description="anomalies de lecture du fichier")
     def file_findings(self, obj: DsnFile) -> SafeString:

@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from portal.companies.models import Company
-from portal.core import audit
+from portal.core import audit, jobs
 from portal.core.audit import AuditAction
 from portal.core.crypto import digest
 from portal.dsn import crm, ends, replacing
@@ -189,6 +189,7 @@ def _apply(received: DsnFile, data: BinaryIO, max_declarations: int | None, toda
             if locked.status != DsnFileStatus.APPLYING or locked.declarations_done != position - 1:
                 return  # another worker is on this file
             _apply_one(locked, position, envoi, declaration, batches, today, lookups)
+            jobs.renew()  # the worker still holds the file
     _finish(received)
 
 

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.companies.models import Company, InsuredGroup
-from portal.core import audit
+from portal.core import audit, jobs
 from portal.core.audit import AuditAction
 from portal.core.bulk import insert_rows
 from portal.core.errors import Problem
@@ -178,6 +178,7 @@ def _declare(batch: ImportBatch, employees: EmployeeFile, max_chunks: int | None
             batch.declared_count = locked.declared_count + len(accepted)
             batch.rejected_count = locked.rejected_count + len(rejected)
             batch.save(update_fields=["processed_rows", "declared_count", "rejected_count"])
+            jobs.renew()  # the worker still holds the file
     _finish(batch)
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from portal.accounts.http import AuthenticatedRequest
 from portal.companies.access import company_context, company_view
 from portal.companies.models import Company
+from portal.core import jobs
 from portal.core.errors import BusinessError
 from portal.imports import processing, services, templates
 from portal.imports.forms import ImportForm
@@ -71,6 +72,7 @@ def batch_detail(request: AuthenticatedRequest, company: Company, batch_id: int)
     context = company_context(request, company, "requests")
     context.update(
         batch=batch,
+        health=jobs.health(batch).value if batch.running else "",
         step=3 if batch.status == ImportStatus.DONE else 2,
         preview=processing.preview(batch) if batch.status == ImportStatus.DONE else [],
         corrections=processing.corrections(batch) if batch.status == ImportStatus.DONE else [],

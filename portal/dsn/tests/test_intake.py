@@ -3,8 +3,9 @@ transaction each, resumable), each affiliation mapped by the contracts' DSN para
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from portal.accounts.models import User
 from portal.companies.models import (
@@ -27,6 +29,8 @@ from portal.companies.models import (
     ProductKind,
 )
 from portal.core.crypto import digest
+from portal.core.models import JobLease
+from portal.core.tests.workers import DATABASE_QUEUE, shared_database
 from portal.dsn import processing, services
 from portal.dsn.mapping import nir15
 from portal.dsn.models import (
@@ -39,6 +43,7 @@ from portal.dsn.models import (
     DsnOutcome,
 )
 from portal.dsn.outcomes import OutcomeKind
+from portal.dsn.tasks import process_dsn_file
 from portal.dsn.tests import dsn_files
 from portal.enrollment.dossiers import Dossier
 from portal.enrollment.models import (
@@ -841,3 +846,86 @@ def provident_affiliation() -> list[tuple[str, str]]:
         ("S21.G00.70.012", "2"),
         ("S21.G00.70.013", "2"),
     ]
+
+
+DECLARATIONS = 30
+PEOPLE = 10  # per declaration
+
+
+def many_declarations() -> bytes:
+    """DECLARATIONS monthly declarations of this month, PEOPLE new employees each, hired 10
+    days ago (within the retroactivity limit of the worker's today)."""
+    hired = timezone.localdate() - timedelta(days=10)
+    month = f"01{hired:%m%Y}"
+    body: list[Any] = []
+    for d in range(DECLARATIONS):
+        body += [(k, month if k == "S20.G00.05.005" else v) for k, v in dsn_files.declaration()]
+        for i in range(PEOPLE):
+            letters = "".join(chr(65 + n) for n in (d // 26, d % 26, i))
+            nir = f"1859975{900 + d:03d}{i + 1:03d}"
+            body += person(nir, f"NOM{letters}", "Jean", hired=f"{hired:%d%m%Y}")
+    return dsn_files.build(body, declarations=DECLARATIONS)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dsn_file_whose_worker_is_killed_is_resumed_by_another_worker_exactly_once(
+    employer: Company, tmp_path: Path, settings: Any
+) -> None:
+    settings.TASKS = DATABASE_QUEUE  # queued for the workers below
+    received, _ = services.receive_file("mensuelle.dsn", many_declarations(), None)
+    with shared_database(tmp_path) as shared:
+        shared.start_worker()
+        shared.start_worker()
+        shared.wait_for(
+            lambda: shared.value(DsnFile, "declarations_done", id=received.pk) > 0,
+            "the first declaration",
+        )
+        runner = shared.running(process_dsn_file)
+        runner.send_signal(signal.SIGKILL)
+        runner.wait()
+        assert shared.value(DsnFile, "status", id=received.pk) == DsnFileStatus.APPLYING
+        assert shared.value(DsnFile, "declarations_done", id=received.pk) < DECLARATIONS
+        shared.wait_for(
+            lambda: (
+                shared.value(DsnFile, "status", id=received.pk) == DsnFileStatus.DONE
+                and shared.value(JobLease, "owner", job="dsn.dsnfile", object_id=received.pk) == ""
+            ),
+            "the intake to be resumed and finished",
+        )
+    received.refresh_from_db()
+    everyone = DECLARATIONS * PEOPLE
+    assert (received.declarations_done, received.affiliation_count) == (DECLARATIONS, everyone)
+    positions = DsnDeclaration.objects.filter(file=received).values_list("position", flat=True)
+    assert sorted(positions) == list(range(1, DECLARATIONS + 1))
+    assert Employee.objects.filter(company=employer).count() == everyone
+    assert Request.objects.filter(company=employer, source=Source.DSN).count() == everyone
+    lease = JobLease.objects.get(job="dsn.dsnfile", object_id=received.pk)
+    assert (lease.owner, lease.interruptions) == ("", 1)
+    results = DBTaskResult.objects.filter(task_path=process_dsn_file.module_path)
+    assert sorted(results.values_list("status", "exception_class_path")) == [
+        ("FAILED", "portal.core.jobs.WorkerLost"),
+        ("SUCCESSFUL", ""),
+    ]
+
+
+@pytest.mark.django_db
+def test_the_dsn_file_page_says_an_intake_whose_worker_stopped_is_interrupted(
+    employer: Company, staff_user: User, client: Client, settings: Any
+) -> None:
+    settings.TASKS = DATABASE_QUEUE  # queued, never run
+    received, _ = services.receive_file("mensuelle.dsn", monthly(), None)
+    DsnFile.objects.filter(pk=received.pk).update(
+        status=DsnFileStatus.APPLYING, declarations_done=1, declarations_total=3
+    )
+    JobLease.objects.create(
+        job="dsn.dsnfile",
+        object_id=received.pk,
+        owner="w:1:dead",
+        lease_until=timezone.now() - timedelta(minutes=5),
+    )
+    client.force_login(staff_user)
+    page = client.get(reverse("admin:dsn_dsnfile_change", args=[received.pk])).content.decode()
+    assert (
+        "1 / 3 déclaration(s) — traitement interrompu : il reprendra automatiquement à la "
+        "déclaration suivante"
+    ) in page
