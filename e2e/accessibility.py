@@ -105,7 +105,9 @@ class AccessibilityAudit:
 
         def serve_snapshot(route: Route) -> None:
             if route.request.is_navigation_request() and route.request.url == current["url"]:
-                route.fulfill(status=200, content_type="text/html; charset=utf-8", body=current["html"])
+                route.fulfill(
+                    status=200, content_type="text/html; charset=utf-8", body=current["html"]
+                )
             else:
                 route.continue_()
 
