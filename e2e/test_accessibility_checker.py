@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Route
+from playwright.sync_api import Browser, Page, Route, expect
 
 from e2e.accessibility import AccessibilityAudit, path_pattern, report
 
@@ -77,3 +77,12 @@ def test_a_clean_page_passes_and_a_kind_of_page_is_checked_once_per_session(
 )
 def test_path_pattern_folds_ids_and_tokens(url: str, pattern: str) -> None:
     assert path_pattern(url) == pattern
+
+
+@pytest.mark.django_db
+def test_the_login_pages_footer_opens_the_accessibility_statement(page: Page) -> None:
+    # Through the `page` fixture: axe checks the login page and the statement at teardown.
+    page.goto("/connexion/")
+    page.get_by_role("contentinfo").get_by_role("link", name="Déclaration d'accessibilité").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Déclaration d'accessibilité")
+    expect(page.get_by_role("heading", name="Voies de recours")).to_be_visible()
