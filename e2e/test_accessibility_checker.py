@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
+from pytest_django.live_server_helper import LiveServer
 
 from e2e.accessibility import AccessibilityAudit, path_pattern, report
 
@@ -23,8 +24,8 @@ def serve(html: str):  # type: ignore[no-untyped-def]
 
 @pytest.mark.django_db
 def test_a_page_with_an_image_without_alt_and_an_empty_button_fails_with_its_rules(
-    browser: Browser, live_server
-) -> None:  # type: ignore[no-untyped-def]
+    browser: Browser, live_server: LiveServer
+) -> None:
     context = browser.new_context(base_url=live_server.url)
     audit = AccessibilityAudit(checked_patterns=set())
     audit.watch(context)
@@ -49,8 +50,8 @@ def test_a_page_with_an_image_without_alt_and_an_empty_button_fails_with_its_rul
 
 @pytest.mark.django_db
 def test_a_clean_page_passes_and_a_kind_of_page_is_checked_once_per_session(
-    browser: Browser, live_server
-) -> None:  # type: ignore[no-untyped-def]
+    browser: Browser, live_server: LiveServer
+) -> None:
     checked: set[str] = set()
     context = browser.new_context(base_url=live_server.url)
     audit = AccessibilityAudit(checked_patterns=checked)

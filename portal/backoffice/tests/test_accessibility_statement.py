@@ -1,4 +1,7 @@
-"""Issue 12 item 11: the "Déclaration d'accessibilité", public and linked from every layout."""
+"""Issue 12 item 11: the "Déclaration d'accessibilité", public and linked from every layout.
+
+A whole-project test (every role's layout), so it sits in the top app.
+"""
 
 from __future__ import annotations
 
