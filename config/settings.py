@@ -1,5 +1,6 @@
 """Settings for the portal: one file, driven by the environment (see .env.example)."""
 
+import datetime
 import hashlib
 import hmac
 import os
@@ -332,7 +333,23 @@ PORTAL_BRAND = {
         "MEMBER_HELP_HOURS",
         "du lundi au vendredi de 8h30 à 18h30 et le samedi de 8h30 à 12h",
     ),
+    # "Déclaration d'accessibilité" (RGAA): who answers a user who cannot reach a content.
+    "accessibility_contact_email": env(
+        "ACCESSIBILITY_CONTACT_EMAIL",
+        "" if ENVIRONMENT == "production" else "accessibilite@demo.example",
+    ),
+    "accessibility_contact_address": env(
+        "ACCESSIBILITY_CONTACT_ADDRESS", env("INSURER_ADDRESS", "1 rue de la Démo, 75002 PARIS")
+    ),
 }
+# The day the accessibility statement was established (YYYY-MM-DD): set it again after each
+# new evaluation.
+try:
+    ACCESSIBILITY_STATEMENT_DATE = datetime.date.fromisoformat(
+        env("ACCESSIBILITY_STATEMENT_DATE", "2026-12-02")
+    )
+except ValueError as error:
+    raise ImproperlyConfigured("ACCESSIBILITY_STATEMENT_DATE must be a date YYYY-MM-DD.") from error
 
 # SEPA direct debits of what the employee pays (rules.md §6): the insurer's creditor identifier
 # (ICS, issued by the Banque de France through its bank), and the prefix of the mandate

@@ -9,6 +9,7 @@ register_converter(SpreadsheetFormat, "spreadsheet")
 
 urlpatterns = [
     path("", root, name="root"),
+    path("", include("portal.core.urls")),
     path("", include("portal.accounts.urls")),
     path("", include("portal.companies.urls")),
     path("", include("portal.tracking.urls")),

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from e2e.accessibility import AccessibilityAudit, report
 from portal.backoffice.demo import load_demo
 from portal.core.models import PostalCode
 from portal.core.postal import load_postal_codes
@@ -48,14 +49,26 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def accessibility_checked() -> set[str]:
+    """The kinds of page (URL path patterns) axe has checked so far in this test session."""
+    return set()
+
+
 @pytest.fixture
-def page(browser: Browser, live_server, settings) -> Iterator[Page]:  # type: ignore[no-untyped-def]
+def page(browser: Browser, live_server, settings, accessibility_checked) -> Iterator[Page]:  # type: ignore[no-untyped-def]
     settings.SITE_URL = live_server.url  # links in e-mails point at the server under test
     context = browser.new_context(base_url=live_server.url, locale="fr-FR", accept_downloads=True)
     context.set_default_timeout(15_000)
+    audit = AccessibilityAudit(checked_patterns=accessibility_checked)
+    audit.watch(context)
     page = context.new_page()
     yield page
+    # Every page the journey visited, at 1280 and 390 px: 0 serious or critical violations.
+    violations = audit.check(context)
     context.close()
+    if violations:
+        pytest.fail(report(violations), pytrace=False)
 
 
 @pytest.fixture
