@@ -153,7 +153,6 @@ def prepare(employees: int, hr_users: int) -> dict[str, object]:
         InsuredGroup,
     )
     from portal.enrollment.declarations import EmployeeDeclaration
-    from portal.enrollment.models import Membership
     from portal.enrollment.services import invitation_url, issue_invitation
     from portal.signatures.certificates import make_signing_certificate
     from portal.tracking.models import Source
@@ -230,8 +229,9 @@ def prepare(employees: int, hr_users: int) -> dict[str, object]:
             by=None,
             today=today,
         )
+        membership = request.membership
+        assert membership is not None
         with transaction.atomic():
-            membership = Membership.objects.get(pk=request.membership_id)
             # A new link made by the service: its token is known here only, in memory.
             link = invitation_url(issue_invitation(membership=membership, now=timezone.now()))
         mobile = f"061{i:07d}"  # one phone per employee: 06 1x xx xx xx
@@ -305,6 +305,15 @@ def wait_for_port(port: int, timeout: float = 60) -> None:
     raise SystemExit(f"gunicorn did not listen on {port}")
 
 
+def warm_up(port: int, workers: int) -> None:
+    """A few pages before the clock starts: each worker's first request loads its templates."""
+    from urllib.request import urlopen
+
+    for _ in range(workers * 3):
+        with urlopen(f"http://127.0.0.1:{port}/connexion/", timeout=120) as response:
+            response.read()
+
+
 def report(stats_file: Path, run_seconds: int, server_errors: int) -> bool:
     rows = list(csv.DictReader(stats_file.open(encoding="utf-8")))
     pages = [r for r in rows if r["Type"] not in ("BENCH", "") and r["Name"] != "Aggregated"]
@@ -369,12 +378,14 @@ def main() -> int:
         processes.append(
             subprocess.Popen(
                 [PYTHON, "-m", "gunicorn", "config.wsgi", "--workers", str(options.web_workers),
+                 "--preload",  # the app imported once, before the fork: workers ready at once
                  "--bind", f"127.0.0.1:{options.port}", "--error-logfile", "-",
                  "--access-logfile", str(WORK / "access.log"), "--timeout", "60"],
                 env=child_env, stdout=logs["gunicorn"], stderr=subprocess.STDOUT,
             )
         )  # fmt: skip
         wait_for_port(options.port)
+        warm_up(options.port, options.web_workers)
         read_end, write_end = os.pipe()
         users = options.users + options.hr_users
         locust = subprocess.Popen(

@@ -51,7 +51,7 @@ def csrf_of(page: str) -> str:
 
 def record(name: str, started: float, error: Exception | None = None) -> None:
     """A step that is not one HTTP request (the SMS's arrival, the whole journey)."""
-    events.request.fire(
+    events.request.fire(  # type: ignore[no-untyped-call]
         request_type="BENCH",
         name=name,
         response_time=(time.perf_counter() - started) * 1000,
@@ -147,27 +147,45 @@ class Employee(FastHttpUser):
         if "Mon profil" not in b.page:
             raise Failed("profile")
         think()
-        b.post(f"{base}profil/", "profil [envoi]", {**p["profile"], "continue": "1"}, "/beneficiaires/")
+        b.post(
+            f"{base}profil/", "profil [envoi]", {**p["profile"], "continue": "1"}, "/beneficiaires/"
+        )
         think()
         b.get(f"{base}beneficiaires/ajouter/", "bénéficiaires [ajout]", "Type de bénéficiaire")
         think()
-        b.post(f"{base}beneficiaires/ajouter/", "bénéficiaires [envoi]", p["child"], "/beneficiaires/")
+        b.post(
+            f"{base}beneficiaires/ajouter/", "bénéficiaires [envoi]", p["child"], "/beneficiaires/"
+        )
         think()
         b.post(f"{base}beneficiaires/", "bénéficiaires [suivant]", {}, "/garanties/")
         think()
-        b.post(f"{base}garanties/", "garanties [envoi]", {"option": "base"}, "/coordonnees-bancaires/")
+        b.post(
+            f"{base}garanties/", "garanties [envoi]", {"option": "base"}, "/coordonnees-bancaires/"
+        )
         think()
-        b.post(f"{base}coordonnees-bancaires/", "coordonnées bancaires [envoi]", p["bank"], "/signature/")
+        b.post(
+            f"{base}coordonnees-bancaires/",
+            "coordonnées bancaires [envoi]",
+            p["bank"],
+            "/signature/",
+        )
         think()
         b.get(f"{base}signature/recapitulatif/", "récapitulatif", "Veuillez relire")
         think()
         b.post(f"{base}signature/recapitulatif/", "récapitulatif [valider]", {}, "/bulletin/")
-        with self.client.get(f"{base}signature/bulletin.pdf", name="bulletin [pdf]", catch_response=True) as pdf:
+        with self.client.get(
+            f"{base}signature/bulletin.pdf", name="bulletin [pdf]", catch_response=True
+        ) as pdf:
             if pdf.status_code != 200 or not (pdf.content or b"").startswith(b"%PDF"):
                 pdf.failure(f"{pdf.status_code}, not a PDF")
                 raise Failed("bulletin pdf")
         think()
-        b.post(f"{base}signature/bulletin/", "bulletin [signer]", {"consent1": "on", "consent2": "on"}, "/sms/")
+        b.post(
+            f"{base}signature/bulletin/",
+            "bulletin [signer]",
+            {"consent1": "on", "consent2": "on"},
+            "/sms/",
+        )
         think()
         earlier = sms_count(p["phone_digits"])
         sent = time.perf_counter()
@@ -182,7 +200,9 @@ class Employee(FastHttpUser):
         b.post(f"{base}signature/code/", "signature [code]", {"code": code}, "/terminee/")
         if "Votre adhésion est terminée" not in b.page:
             raise Failed("done")
-        with self.client.get(f"{base}signature/bulletin.pdf", name="dossier signé [pdf]", catch_response=True) as pdf:
+        with self.client.get(
+            f"{base}signature/bulletin.pdf", name="dossier signé [pdf]", catch_response=True
+        ) as pdf:
             if pdf.status_code != 200 or not (pdf.content or b"").startswith(b"%PDF"):
                 pdf.failure(f"{pdf.status_code}, not a PDF")
                 raise Failed("signed pdf")
@@ -248,8 +268,16 @@ class Correspondent(FastHttpUser):
         try:
             b.get(f"{self.base}mes-collaborateurs/", "liste des salariés", "Mes collaborateurs")
             page = random.randint(2, 20)
-            b.get(f"{self.base}mes-collaborateurs/?page={page}", "liste des salariés [page]", "Mes collaborateurs")
-            b.get(f"{self.base}mes-collaborateurs/?nom=mar", "liste des salariés [recherche]", "Mes collaborateurs")
+            b.get(
+                f"{self.base}mes-collaborateurs/?page={page}",
+                "liste des salariés [page]",
+                "Mes collaborateurs",
+            )
+            b.get(
+                f"{self.base}mes-collaborateurs/?nom=mar",
+                "liste des salariés [recherche]",
+                "Mes collaborateurs",
+            )
         except Failed:
             return
 
@@ -258,7 +286,9 @@ class Correspondent(FastHttpUser):
         b = self.browser
         try:
             b.get(f"{self.base}mes-demandes/", "demandes", "Mes demandes")
-            b.get(f"{self.base}mes-demandes/?etat=in_progress", "demandes [en cours]", "Mes demandes")
+            b.get(
+                f"{self.base}mes-demandes/?etat=in_progress", "demandes [en cours]", "Mes demandes"
+            )
             b.get(f"{self.base}mes-demandes/?nom=ber", "demandes [recherche]", "Mes demandes")
         except Failed:
             return
