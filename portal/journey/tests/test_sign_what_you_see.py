@@ -12,17 +12,15 @@ from django.utils import timezone
 
 from conftest import text
 from portal.enrollment.models import Dependant, Membership, MembershipStatus
-from portal.journey.tests.test_journey import (  # noqa: F401 (fixtures)
-    CHILD,
-    last_sms_code,
-    member,
-    membership,
-    ready_to_sign,
-    url,
-)
+from portal.journey.tests import test_journey
+from portal.journey.tests.test_journey import CHILD, last_sms_code, ready_to_sign, url
 from portal.notifications.models import Channel, OutboundMessage
 from portal.signatures.models import DailyCodeUsage, EnvelopeStatus, SignatureEnvelope
 from portal.signatures.rules import MAX_CODES_PER_DAY, MAX_WRONG_CODES_PER_DAY
+
+# The journey's fixtures: a pre-enrolled membership with an option, its employee logged in.
+membership = test_journey.membership
+member = test_journey.member
 
 SPOUSE = {
     **CHILD,
