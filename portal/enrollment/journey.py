@@ -677,7 +677,9 @@ def dossier_pdf(membership: Membership) -> bytes:
 def dossier_content(membership: Membership) -> dict[str, Any]:
     """The data `dossier_pdf` shows, as plain JSON values: what the employee signs. The
     signature hashes it when the dossier is made and again at "Signer" (another tab may have
-    changed a dependant, the option or the bank details meanwhile)."""
+    changed a dependant, the option or the bank details meanwhile). The amounts follow from
+    the option, the family and the schemes hashed here, and from the products' rates (set-up,
+    not the employee's data)."""
     dossier = Dossier.of(membership)
     lead = dossier.lead
     employee = lead.employee
@@ -690,6 +692,7 @@ def dossier_content(membership: Membership) -> dict[str, Any]:
             "birth_date": employee.birth_date.isoformat(),
             "nir": employee.nir,
             "address": employee.address_lines(),
+            "alsace_moselle": employee.alsace_moselle,  # the scheme prices the cover
             "company": employee.company.siret,
         },
         "memberships": [
@@ -718,10 +721,10 @@ def dossier_content(membership: Membership) -> dict[str, Any]:
                 "parent_nir": d.parent_nir,
                 "fund_code": d.fund_code,
                 "twin_rank": d.twin_rank,
+                "alsace_moselle": d.alsace_moselle,
             }
             for d in lead.dependants.order_by("pk")
         ],
-        "monthly_total": str(current_costs(lead).total),
         "mandate": (
             {
                 "reference": mandate.reference,
