@@ -12,13 +12,15 @@ from portal.accounts.models import User
 from portal.cards.models import MembershipCard
 from portal.cards.services import record_download
 from portal.cards.views import card_response
-from portal.core.admin import ReadOnlyAdminMixin
+from portal.core.admin import AuditedReadMixin, ReadOnlyAdminMixin
 
 DOWNLOAD_LABEL = "Télécharger la carte"
 
 
 @admin.register(MembershipCard)
-class MembershipCardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[MembershipCard]):
+class MembershipCardAdmin(AuditedReadMixin, ReadOnlyAdminMixin, admin.ModelAdmin[MembershipCard]):
+    audited_shows = ("document",)
+    audited_company = "membership__contract__company_id"
     list_display = [
         "membership",
         "version",

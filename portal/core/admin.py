@@ -2,11 +2,15 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib.admin.utils import unquote
+from django.db import models
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from portal.core import audit
+from portal.core.audit import AuditAction
 from portal.core.models import AuditEvent
 
 
@@ -46,6 +50,59 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def company_id_of(obj: models.Model, path: str) -> int | None:
+    """The company id reached from `obj` along `path` ("membership__employee__company_id")."""
+    value: Any = obj
+    for name in path.split("__"):
+        value = getattr(value, name, None)
+        if value is None:
+            return None
+    return int(value)
+
+
+def record_staff_read(
+    request: HttpRequest, obj: models.Model, *, shows: tuple[str, ...], company_path: str
+) -> None:
+    """A staff page showed `obj`'s NIR, IBAN or documents (`shows`): logged (rules.md R8.6).
+
+    A write on GET, the one the project accepts (as the back office dossier page does): it
+    changes no business data, only says who read what."""
+    audit.record(
+        AuditAction.STAFF_RECORD_VIEWED,
+        by=request.user,
+        target=obj,
+        company_id=company_id_of(obj, company_path) if company_path else None,
+        request=request,
+        shows=list(shows),
+    )
+
+
+class AuditedReadMixin:
+    """A change page showing a NIR, an IBAN or documents: each opening by staff writes one
+    audit event naming the record (`audited_shows` says what the page shows)."""
+
+    audited_shows: tuple[str, ...] = ()
+    audited_company: str = "company_id"  # the path from the record to its company's id
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        response: HttpResponse = super().change_view(  # type: ignore[misc]
+            request, object_id, form_url, extra_context
+        )
+        if request.method == "GET" and response.status_code == 200:
+            obj = self.get_object(request, unquote(object_id))  # type: ignore[attr-defined]
+            if obj is not None:
+                record_staff_read(
+                    request, obj, shows=self.audited_shows, company_path=self.audited_company
+                )
+        return response
 
 
 @admin.register(AuditEvent)

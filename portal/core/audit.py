@@ -83,6 +83,10 @@ class AuditAction(models.TextChoices):
     # backoffice
     DOSSIER_VIEWED = "dossier_viewed", "Dossier consulté par nos services"
     DOSSIER_DOCUMENT_VIEWED = "dossier_document_viewed", "Document du dossier consulté"
+    STAFF_RECORD_VIEWED = (
+        "staff_record_viewed",
+        "Fiche consultée par nos services (NIR, IBAN ou document)",
+    )
     # terminations
     MEMBERSHIP_TERMINATED = "membership_terminated", "Adhésion résiliée"
     TERMINATION_UNDONE = "termination_undone", "Résiliation annulée par l'employeur"

@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from portal.core import audit, jobs
+from portal.core.admin import AuditedReadMixin
 from portal.core.audit import AuditAction
 from portal.core.nir import mask_nir
 from portal.dsn import services
@@ -119,8 +120,11 @@ def _shown(rubrique: str, value: str) -> str:
 
 
 @admin.register(DsnFile)
-class DsnFileAdmin(admin.ModelAdmin[DsnFile]):
+class DsnFileAdmin(AuditedReadMixin, admin.ModelAdmin[DsnFile]):
     """ "Fichiers DSN": staff deposit a file (Ajouter); each file's page is its report."""
+
+    audited_shows = ("document",)  # the file, its report and compte rendu (NIRs, masked)
+    audited_company = ""  # a file may hold several companies' declarations
 
     list_display = [
         "uploaded_at",

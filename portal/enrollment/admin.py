@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from portal.accounts.models import User
-from portal.core.admin import ReadOnlyAdminMixin
+from portal.core.admin import AuditedReadMixin, ReadOnlyAdminMixin, record_staff_read
 from portal.core.errors import BusinessError
 from portal.enrollment.forms import EmployeeDetailsForm
 from portal.enrollment.models import Employee, Invitation, Membership
@@ -65,7 +65,8 @@ def _initial(employee: Employee) -> dict[str, Any]:
 
 
 @admin.register(Employee)
-class EmployeeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Employee]):
+class EmployeeAdmin(AuditedReadMixin, ReadOnlyAdminMixin, admin.ModelAdmin[Employee]):
+    audited_shows = ("nir",)
     list_display = ["last_name", "first_name", "company", "employee_number", "hire_date"]
     search_fields = ["last_name", "first_name", "employee_number", "company__legal_name"]
     list_select_related = ["company"]
@@ -95,6 +96,8 @@ class EmployeeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Employee]):
         form = EmployeeCorrectionForm(
             request.POST if request.method == "POST" else None, initial=_initial(employee)
         )
+        if request.method == "GET":  # the form shows the NIR
+            record_staff_read(request, employee, shows=("nir",), company_path="company_id")
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             changes = {

@@ -672,3 +672,70 @@ def dossier_pdf(membership: Membership) -> bytes:
         "today": timezone.localdate(),
     }
     return render_pdf("enrollment/dossier.html", context, title="Dossier d'adhésion")
+
+
+def dossier_content(membership: Membership) -> dict[str, Any]:
+    """The data `dossier_pdf` shows, as plain JSON values: what the employee signs. The
+    signature hashes it when the dossier is made and again at "Signer" (another tab may have
+    changed a dependant, the option or the bank details meanwhile). The amounts follow from
+    the option, the family and the schemes hashed here, and from the products' rates (set-up,
+    not the employee's data)."""
+    dossier = Dossier.of(membership)
+    lead = dossier.lead
+    employee = lead.employee
+    mandate = DebitMandate.objects.filter(membership=lead).select_related("account").first()
+    return {
+        "employee": {
+            "civility": employee.civility,
+            "last_name": employee.last_name,
+            "first_name": employee.first_name,
+            "birth_date": employee.birth_date.isoformat(),
+            "nir": employee.nir,
+            "address": employee.address_lines(),
+            "alsace_moselle": employee.alsace_moselle,  # the scheme prices the cover
+            "company": employee.company.siret,
+        },
+        "memberships": [
+            {
+                "id": m.pk,
+                "contract": m.contract.number,
+                "insured_group": m.insured_group.code,
+                "member_number": m.member_number,
+                "effective_date": m.effective_date.isoformat(),
+                "base": m.insured_group.base_product.code,
+                "option": m.option.code if m.option else None,
+                "beneficiary_clause": m.beneficiary_clause,
+                "beneficiary_designation": m.beneficiary_designation,
+            }
+            for m in dossier.memberships
+        ],
+        "dependants": [
+            {
+                "id": d.pk,
+                "kind": d.kind,
+                "civility": d.civility,
+                "last_name": d.last_name,
+                "first_name": d.first_name,
+                "birth_date": d.birth_date.isoformat(),
+                "nir": d.nir,
+                "parent_nir": d.parent_nir,
+                "fund_code": d.fund_code,
+                "twin_rank": d.twin_rank,
+                "alsace_moselle": d.alsace_moselle,
+            }
+            for d in lead.dependants.order_by("pk")
+        ],
+        "mandate": (
+            {
+                "reference": mandate.reference,
+                "creditor_identifier": mandate.creditor_identifier,
+                "frequency": mandate.frequency,
+                "debit_day": mandate.debit_day,
+                "holder": mandate.account.holder,
+                "iban": mandate.account.iban,
+                "bic": mandate.account.bic,
+            }
+            if mandate
+            else None
+        ),
+    }

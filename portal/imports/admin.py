@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 
 from portal.companies.models import InsuredGroup
+from portal.core.admin import AuditedReadMixin
 from portal.imports import services
 from portal.imports.models import ImportBatch
 
@@ -42,8 +43,10 @@ class ImportBatchForm(forms.ModelForm[ImportBatch]):
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin[ImportBatch]):
+class ImportBatchAdmin(AuditedReadMixin, admin.ModelAdmin[ImportBatch]):
     """Staff import a file for a company; the same processing as the employer space."""
+
+    audited_shows = ("document",)  # the imported file and the rejection file (NIRs)
 
     form = ImportBatchForm
     list_display = [

@@ -33,6 +33,7 @@ from portal.journey.journey_views import (
     step_url,
 )
 from portal.signatures import services as signing
+from portal.signatures.errors import SignatureError
 from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
 from portal.waivers import rules as waiver_rules
 from portal.waivers import services as waiver_services
@@ -78,7 +79,6 @@ def summary(request: HttpRequest, membership: Membership) -> HttpResponse:
             signing.prepare_envelope(
                 membership=membership,
                 purpose=Purpose.ENROLLMENT,
-                documents=[("Dossier d'adhésion", "enrollment", journey.dossier_pdf(membership))],
                 by=user,
                 meta=signing.RequestMeta.from_request(request),
             )
@@ -228,6 +228,7 @@ def sms(
     if envelope is None or not envelope.consents.exists():
         return redirect(f"journey:{consent_page}", membership.pk)
     error = ""
+    # The mobile number given in "Mon profil" is the default.
     phone = request.POST.get("phone", membership.employee.phone)
     if request.method == "POST":
         try:
@@ -251,7 +252,7 @@ def code(
     code"."""
     if (response := closed_response(request, membership)) is not None:
         return response
-    _, sms_page, code_page, done_page = PAGES[purpose]
+    consent_page, sms_page, code_page, done_page = PAGES[purpose]
     envelope = _open_envelope(membership, purpose)
     if envelope is None or envelope.status != EnvelopeStatus.CODE_SENT:
         return redirect(f"journey:{sms_page}", membership.pk)
@@ -276,7 +277,11 @@ def code(
                 by=current_user(request),
             )
         except BusinessError as failure:
-            if failure.code != "envelope_signed":  # a second click on "Signer": done already
+            if failure.code == SignatureError.CONTENT_CHANGED:
+                # Nothing signed; the documents were made anew: show them to read and sign.
+                messages.error(request, failure.message)
+                return redirect(f"journey:{consent_page}", membership.pk)
+            if failure.code != SignatureError.ENVELOPE_SIGNED:  # a second "Signer"
                 error = failure.message
         if not error:
             return redirect(f"journey:{done_page}", membership.pk)
@@ -323,7 +328,7 @@ def waiver(request: HttpRequest, membership: Membership) -> HttpResponse:
         if not errors:
             user = current_user(request)
             try:
-                requested = waiver_services.request_waiver(
+                waiver_services.request_waiver(
                     membership=membership,
                     case_code=chosen,
                     end_date=end_date,
@@ -333,12 +338,9 @@ def waiver(request: HttpRequest, membership: Membership) -> HttpResponse:
                     today=timezone.localdate(),
                 )
                 # The envelope to sign it, made once here: the signing page only shows it.
-                with requested.request_pdf.open("rb") as handle:
-                    pdf = handle.read()
                 signing.prepare_envelope(
                     membership=membership,
                     purpose=Purpose.WAIVER,
-                    documents=[("Demande de dispense d'adhésion", "waiver", pdf)],
                     by=user,
                     meta=signing.RequestMeta.from_request(request),
                 )

@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from portal.core.admin import AuditedReadMixin
 from portal.notifications.models import OutboundMessage
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(admin.ModelAdmin[OutboundMessage]):
+class OutboundMessageAdmin(AuditedReadMixin, admin.ModelAdmin[OutboundMessage]):
+    audited_shows = ("document",)  # a letter's PDF (a provisional password, an address)
+    audited_company = ""
     list_display = ["created_at", "channel", "recipient", "subject", "status", "attempts"]
     list_filter = ["channel", "status", "template"]
     search_fields = ["recipient", "subject"]

@@ -12,7 +12,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from portal.core import audit
-from portal.core.admin import ReadOnlyAdminMixin, readable_details
+from portal.core.admin import AuditedReadMixin, ReadOnlyAdminMixin, readable_details
 from portal.core.audit import AuditAction
 from portal.signatures.models import (
     ConsentRecord,
@@ -70,7 +70,11 @@ def _evidence_response(envelope: SignatureEnvelope, request: HttpRequest) -> Htt
 
 
 @admin.register(SignatureEnvelope)
-class SignatureEnvelopeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[SignatureEnvelope]):
+class SignatureEnvelopeAdmin(
+    AuditedReadMixin, ReadOnlyAdminMixin, admin.ModelAdmin[SignatureEnvelope]
+):
+    audited_shows = ("document",)
+    audited_company = "membership__employee__company_id"
     list_display = ["id", "membership", "purpose", "status", "created_at", "signed_at", "evidence"]
     list_filter = ["purpose", "status"]
     search_fields = ["membership__member_number", "membership__employee__last_name"]

@@ -72,6 +72,21 @@ class SignatureError(ErrorCode):
         "too_many_attempts",
         "Vous avez saisi {attempts} codes incorrects : ce code n'est plus valable. {advice}",
     )
+    TOO_MANY_CODES_TODAY = (
+        "too_many_codes_today",
+        "Vous avez reçu le nombre maximal de codes pour aujourd'hui. Réessayez demain. {advice}",
+    )
+    TOO_MANY_WRONG_CODES_TODAY = (
+        "too_many_wrong_codes_today",
+        "Vous avez saisi trop de codes incorrects aujourd'hui : la signature est bloquée "
+        "jusqu'à demain. {advice}",
+    )
+    CONTENT_CHANGED = (
+        "content_changed",
+        "Vos informations ont été modifiées depuis la préparation de vos documents (dans un "
+        "autre onglet ou une autre fenêtre) : rien n'a été signé. Voici vos documents à jour : "
+        "relisez-les et signez-les à nouveau.",
+    )
     CODE_WRONG = "code_wrong", "Code incorrect : il vous reste {tries_left} essai(s)."
     PHONE_INVALID = (
         "phone_invalid",

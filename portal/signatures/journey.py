@@ -11,6 +11,7 @@ from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.core.transactions import within_business_event
 from portal.enrollment.dossiers import Dossier
+from portal.enrollment.journey import dossier_pdf
 from portal.enrollment.models import DebitMandate, JourneyStep, Membership, MembershipStatus
 from portal.enrollment.services import move_membership
 from portal.notifications.services import send_email
@@ -18,6 +19,11 @@ from portal.signatures.errors import SignatureError
 from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
 from portal.tracking.models import EventKind, Reason, Request, State
 from portal.tracking.services import move_request
+
+
+def dossier_documents(membership: Membership) -> list[tuple[str, str, bytes]]:
+    """The dossier to sign as it stands now: one PDF, the bulletins and the SEPA mandate."""
+    return [("Dossier d'adhésion", "enrollment", dossier_pdf(membership))]
 
 
 @within_business_event

@@ -10,7 +10,12 @@ from django.utils import timezone
 
 from portal.core.crypto import EncryptedCharField
 from portal.enrollment.models import Membership
-from portal.signatures.rules import MAX_CODES, MAX_WRONG_ATTEMPTS
+from portal.signatures.rules import (
+    MAX_CODES,
+    MAX_CODES_PER_DAY,
+    MAX_WRONG_ATTEMPTS,
+    MAX_WRONG_CODES_PER_DAY,
+)
 
 
 class Purpose(models.TextChoices):
@@ -47,6 +52,9 @@ class SignatureEnvelope(models.Model):
     phone = EncryptedCharField("téléphone portable", blank=True)
     phone_masked = models.CharField("téléphone (masqué)", max_length=20, blank=True)
     codes_sent = models.PositiveSmallIntegerField("codes envoyés", default=0)
+    # SHA-256 of the canonical data the documents were made from (`contents`): "Signer"
+    # refuses to sign once the data no longer hashes the same. Blank on envelopes made before.
+    content_sha256 = models.CharField("empreinte des données présentées", max_length=64, blank=True)
     created_at = models.DateTimeField("préparé le", default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -92,6 +100,38 @@ class SignatureEnvelope(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+class DailyCodeUsage(models.Model):
+    """The SMS codes sent to one membership's signer and the wrong codes they typed, in one
+    day (Europe/Paris), whatever the envelope: a new envelope or a reload resets nothing."""
+
+    membership = models.ForeignKey(
+        Membership,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="adhésion",
+    )
+    day = models.DateField("jour")
+    codes_sent = models.PositiveSmallIntegerField("codes envoyés", default=0)
+    wrong_codes = models.PositiveSmallIntegerField("codes incorrects", default=0)
+
+    class Meta:
+        verbose_name = "codes SMS du jour"
+        verbose_name_plural = "codes SMS par jour"
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "day"], name="one_code_usage_per_day"),
+            models.CheckConstraint(
+                condition=Q(codes_sent__lte=MAX_CODES_PER_DAY), name="daily_codes_at_most_max"
+            ),
+            models.CheckConstraint(
+                condition=Q(wrong_codes__lte=MAX_WRONG_CODES_PER_DAY),
+                name="daily_wrong_codes_at_most_max",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y} : {self.codes_sent} code(s), {self.wrong_codes} incorrect(s)"
 
 
 def document_path(instance: SignedDocument, filename: str) -> str:
@@ -211,6 +251,10 @@ class EvidenceKind(models.TextChoices):
     SIGNED = "signed", "Documents signés"
     LOCKED = "locked", "Code bloqué"
     SIGNING_REFUSED = "signing_refused", "Signature refusée (effet refusé, rien n'est signé)"
+    CONTENT_CHANGED = (
+        "content_changed",
+        "Signature refusée (données modifiées depuis la préparation, rien n'est signé)",
+    )
 
 
 class EvidenceEvent(models.Model):

@@ -25,6 +25,11 @@ MAX_WRONG_ATTEMPTS = 5
 # "Je n'ai pas reçu le code": resends after the first code, hence 4 codes per envelope at most.
 MAX_RESENDS = 3
 MAX_CODES = 1 + MAX_RESENDS
+# Per membership and per day, whatever the envelope (a new dossier, a reload, the waiver's):
+# the SMS sent and the wrong codes typed. One envelope's codes fit in a day; a dossier made
+# again (data changed in another tab) leaves room for one more envelope's first code and resend.
+MAX_CODES_PER_DAY = MAX_CODES + 2
+MAX_WRONG_CODES_PER_DAY = 2 * MAX_WRONG_ATTEMPTS
 
 # The evidence log and the screens show the number masked: the first pair and the last two, as
 # the guide's "06 •• •• 27 96".
@@ -54,6 +59,24 @@ def check_can_send_code(*, codes_sent: int, advisers_phone: str) -> None:
     """Refuse a new code once the first one and its MAX_RESENDS resends have been sent."""
     if codes_sent >= MAX_CODES:
         raise BusinessError(SignatureError.TOO_MANY_CODES, advice=call_advisers(advisers_phone))
+
+
+def check_can_send_code_today(*, codes_sent_today: int, advisers_phone: str) -> None:
+    """Refuse a code once MAX_CODES_PER_DAY were sent for this membership today."""
+    if codes_sent_today >= MAX_CODES_PER_DAY:
+        raise BusinessError(
+            SignatureError.TOO_MANY_CODES_TODAY, advice=call_advisers(advisers_phone)
+        )
+
+
+def check_can_try_code_today(*, wrong_codes_today: int, advisers_phone: str) -> None:
+    """Refuse to compare a typed code once MAX_WRONG_CODES_PER_DAY were wrong today."""
+    if wrong_codes_today >= MAX_WRONG_CODES_PER_DAY:
+        raise BusinessError(
+            SignatureError.TOO_MANY_WRONG_CODES_TODAY,
+            field="code",
+            advice=call_advisers(advisers_phone),
+        )
 
 
 def codes_left(codes_sent: int) -> int:

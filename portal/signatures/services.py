@@ -22,15 +22,16 @@ from portal.accounts.models import User
 from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
-from portal.core.transactions import files_removed_on_error
+from portal.core.transactions import files_removed_on_error, within_business_event
 from portal.enrollment.models import Membership
 from portal.notifications.rendering import Secret
 from portal.notifications.services import send_sms
-from portal.signatures import effects, pades, rules
+from portal.signatures import contents, effects, pades, rules
 from portal.signatures.errors import SignatureError
 from portal.signatures.models import (
     OPEN_STATUSES,
     ConsentRecord,
+    DailyCodeUsage,
     EnvelopeStatus,
     EvidenceEvent,
     EvidenceKind,
@@ -138,28 +139,55 @@ def prepare_envelope(
     *,
     membership: Membership,
     purpose: str,
-    documents: list[tuple[str, str, bytes]],
+    documents: list[tuple[str, str, bytes]] | None = None,
     by: User | None,
     meta: RequestMeta | None = None,
     now: datetime | None = None,
 ) -> SignatureEnvelope:
-    """Put the documents an employee is about to sign, (name, kind, PDF), in a new envelope.
+    """Put the documents an employee is about to sign, (name, kind, PDF), in a new envelope,
+    with the hash of the data they show (`contents`).
 
-    An envelope still in progress for the same membership and purpose is abandoned (the
-    employee changed their answers, the documents changed); a signed one refuses a second.
+    Without `documents`, they are made from the membership's data by the purpose's registered
+    content, under the membership's lock: the PDF and its hash read the same data. An envelope
+    still in progress for the same membership and purpose is abandoned (the employee changed
+    their answers, the documents changed); a signed one refuses a second.
     """
-    now = now or timezone.now()
+    # One preparation at a time per membership: the checks below cannot race.
+    Membership.objects.select_for_update().filter(pk=membership.pk).first()
+    return _prepare(
+        membership=membership,
+        purpose=purpose,
+        documents=documents,
+        by=by,
+        meta=meta,
+        now=now or timezone.now(),
+    )
+
+
+@within_business_event
+def _prepare(
+    *,
+    membership: Membership,
+    purpose: str,
+    documents: list[tuple[str, str, bytes]] | None,
+    by: User | None,
+    meta: RequestMeta | None,
+    now: datetime,
+    reason: str = "",
+) -> SignatureEnvelope:
+    """The envelope made, its caller holding the membership's lock."""
     purpose = Purpose(purpose)
+    envelopes = SignatureEnvelope.objects.filter(membership=membership, purpose=purpose)
+    if envelopes.filter(status=EnvelopeStatus.SIGNED).exists():
+        raise BusinessError(SignatureError.ALREADY_SIGNED)
+    signed_content = contents.content_of(purpose)
+    if documents is None:
+        documents = signed_content.documents(membership)
     if not documents:
         raise ValueError("An envelope needs at least one document.")
     for name, _, pdf in documents:
         if not pdf.startswith(b"%PDF-"):
             raise ValueError(f"{name!r} is not a PDF.")
-    # One preparation at a time per membership: the checks below cannot race.
-    Membership.objects.select_for_update().filter(pk=membership.pk).first()
-    envelopes = SignatureEnvelope.objects.filter(membership=membership, purpose=purpose)
-    if envelopes.filter(status=EnvelopeStatus.SIGNED).exists():
-        raise BusinessError(SignatureError.ALREADY_SIGNED)
     abandoned = list(envelopes.filter(status__in=OPEN_STATUSES).values_list("pk", flat=True))
     envelopes.filter(pk__in=abandoned).update(status=EnvelopeStatus.ABANDONED, abandoned_at=now)
     OneTimeCode.objects.filter(
@@ -169,6 +197,7 @@ def prepare_envelope(
     envelope = SignatureEnvelope.objects.create(
         membership=membership,
         purpose=purpose,
+        content_sha256=contents.content_sha256(purpose, membership),
         created_at=now,
         created_by=by if by is not None and by.pk else None,
     )
@@ -180,13 +209,16 @@ def prepare_envelope(
         document.unsigned_file.save(_random_pdf_name(), ContentFile(pdf), save=False)
         document.save()
         prepared.append({"name": name, "kind": kind, "sha256": document.unsigned_sha256})
+    details: dict[str, Any] = {"documents": prepared, "replaces": abandoned}
+    if reason:
+        details["reason"] = reason
     _evidence(
         envelope,
         EvidenceKind.DOCUMENTS_PREPARED,
         at=now,
         meta=meta,
-        documents=prepared,
-        replaces=abandoned,
+        content_sha256=envelope.content_sha256,
+        **details,
     )
     _audit(
         AuditAction.SIGNATURE_ENVELOPE_PREPARED,
@@ -195,8 +227,24 @@ def prepare_envelope(
         purpose=purpose.value,
         documents=len(prepared),
         abandoned=abandoned,
+        **({"reason": reason} if reason else {}),
     )
     return envelope
+
+
+def _usage_today(membership_id: int, now: datetime) -> DailyCodeUsage:
+    """Today's code counters of the membership, locked (the caller holds the envelope's)."""
+    day = timezone.localdate(now)
+    DailyCodeUsage.objects.get_or_create(membership_id=membership_id, day=day)
+    return DailyCodeUsage.objects.select_for_update().get(membership_id=membership_id, day=day)
+
+
+def codes_sent_today(membership: Membership, *, now: datetime | None = None) -> int:
+    """The SMS codes sent today for `membership`, every envelope counted (a read)."""
+    usage = DailyCodeUsage.objects.filter(
+        membership=membership, day=timezone.localdate(now or timezone.now())
+    ).first()
+    return usage.codes_sent if usage else 0
 
 
 @transaction.atomic(durable=True)
@@ -249,6 +297,12 @@ def send_code(
         raise BusinessError(SignatureError.CONSENT_MISSING)
     number = rules.parse_mobile_phone(phone)
     rules.check_can_send_code(codes_sent=envelope.codes_sent, advisers_phone=_advisers_phone())
+    usage = _usage_today(envelope.membership_id, now)
+    rules.check_can_send_code_today(
+        codes_sent_today=usage.codes_sent, advisers_phone=_advisers_phone()
+    )
+    usage.codes_sent += 1
+    usage.save(update_fields=["codes_sent"])
     envelope.codes.filter(used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
     code = f"{secrets.randbelow(10**rules.CODE_DIGITS):0{rules.CODE_DIGITS}d}"
     salt = secrets.token_hex(16)
@@ -271,6 +325,7 @@ def send_code(
         meta=meta,
         code=one_time_code.pk,
         codes_sent=envelope.codes_sent,
+        codes_sent_today=usage.codes_sent,
         expires_at=timezone.localtime(one_time_code.expires_at).isoformat(),
     )
     send_sms(
@@ -314,6 +369,9 @@ def _check_code(
     *, envelope: SignatureEnvelope, code: str, meta: RequestMeta, by: User | None, now: datetime
 ) -> tuple[SignatureEnvelope, BusinessError | None]:
     """The envelope signed, or the refusal to raise once the attempt is committed."""
+    # The membership first, as `prepare_envelope` and the employee's changes lock it: the data
+    # hashed below cannot change before the signature commits.
+    Membership.objects.select_for_update().filter(pk=envelope.membership_id).first()
     envelope = _locked(envelope)
     _check_open(envelope)
     typed = rules.normalize_code(code)
@@ -321,6 +379,26 @@ def _check_code(
     if envelope.status != EnvelopeStatus.CODE_SENT or one_time_code is None:
         raise BusinessError(SignatureError.CODE_NOT_SENT)
     advisers_phone = _advisers_phone()
+    # Sign what was shown: data changed since the documents were made (another tab) signs
+    # nothing; the documents are made anew from the data as it is, to read and sign again.
+    if contents.content_sha256(envelope.purpose, envelope.membership) != envelope.content_sha256:
+        return envelope, _remake(envelope, meta=meta, by=by, now=now)
+    usage = _usage_today(envelope.membership_id, now)
+    try:
+        rules.check_can_try_code_today(
+            wrong_codes_today=usage.wrong_codes, advisers_phone=advisers_phone
+        )
+    except BusinessError as refusal:
+        _evidence(
+            envelope,
+            EvidenceKind.CODE_FAILED,
+            at=now,
+            meta=meta,
+            code=one_time_code.pk,
+            reason=refusal.code,
+        )
+        _audit(AuditAction.SIGNATURE_CODE_REFUSED, envelope, by=None, reason=refusal.code)
+        return envelope, refusal
     state = rules.CodeState(
         expires_at=one_time_code.expires_at,
         wrong_attempts=one_time_code.wrong_attempts,
@@ -346,7 +424,10 @@ def _check_code(
     expected = one_time_code.code_hash
     if not hmac.compare_digest(_code_digest(envelope.pk, one_time_code.salt, typed), expected):
         one_time_code.wrong_attempts += 1
-        locked = rules.is_locked(one_time_code.wrong_attempts)
+        usage.wrong_codes += 1
+        usage.save(update_fields=["wrong_codes"])
+        blocked_today = usage.wrong_codes >= rules.MAX_WRONG_CODES_PER_DAY
+        locked = rules.is_locked(one_time_code.wrong_attempts) or blocked_today
         if locked:
             one_time_code.revoked_at = now
         one_time_code.save(update_fields=["wrong_attempts", "revoked_at"])
@@ -367,7 +448,14 @@ def _check_code(
             by=None,
             reason="code_wrong",
             wrong_attempts=one_time_code.wrong_attempts,
+            wrong_codes_today=usage.wrong_codes,
         )
+        if blocked_today:
+            return envelope, BusinessError(
+                SignatureError.TOO_MANY_WRONG_CODES_TODAY,
+                field="code",
+                advice=rules.call_advisers(advisers_phone),
+            )
         return envelope, rules.wrong_code(
             wrong_attempts=one_time_code.wrong_attempts,
             codes_sent=envelope.codes_sent,
@@ -408,6 +496,32 @@ def _check_code(
         _audit(AuditAction.SIGNATURE_EFFECT_REFUSED, envelope, by=None, reason=refusal.code)
         return envelope, refusal
     return envelope, None
+
+
+def _remake(
+    envelope: SignatureEnvelope, *, meta: RequestMeta, by: User | None, now: datetime
+) -> BusinessError:
+    """The data changed since `envelope`'s documents were made: they are made anew (the
+    envelope abandoned, its code revoked) and the refusal to raise is returned — or, when
+    they cannot be made (nothing to sign any more), why."""
+    refusal = BusinessError(SignatureError.CONTENT_CHANGED)
+    _evidence(envelope, EvidenceKind.CONTENT_CHANGED, at=now, meta=meta, reason=refusal.code)
+    _audit(AuditAction.SIGNATURE_EFFECT_REFUSED, envelope, by=None, reason=refusal.code)
+    try:
+        _prepare(
+            membership=envelope.membership,
+            purpose=envelope.purpose,
+            documents=None,
+            by=by,
+            meta=meta,
+            now=now,
+            reason=refusal.code,
+        )
+    except BusinessError as cannot:
+        # Nothing left to sign (the waiver was decided meanwhile): said as such; the envelope
+        # stays as it is and can never be signed, its data no longer hashing the same.
+        return cannot
+    return refusal
 
 
 def _sign_documents(envelope: SignatureEnvelope, written: list[FieldFile]) -> list[dict[str, str]]:

@@ -12,6 +12,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from portal.core import audit
+from portal.core.admin import AuditedReadMixin
 from portal.core.audit import AuditAction
 from portal.waivers.models import Waiver
 
@@ -55,8 +56,11 @@ def _download_name(waiver: Waiver, kind: str) -> str:
 
 
 @admin.register(Waiver)
-class WaiverAdmin(admin.ModelAdmin[Waiver]):
-    """Staff follow waivers and download their evidence; every download is audited (R8.6)."""
+class WaiverAdmin(AuditedReadMixin, admin.ModelAdmin[Waiver]):
+    """Staff follow waivers and download their evidence; every download is audited (R8.6),
+    and so is every opening of a waiver's page (its proof and requests)."""
+
+    audited_shows = ("document",)
 
     list_display = [
         "requested_at",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -185,16 +186,48 @@ def _delete_files_on_commit(*files: FieldFile) -> None:
             )
 
 
+def _last_requested(membership_id: int) -> Waiver | None:
+    """The waiver the employee asked last and has not signed yet: the one a signature is for."""
+    return (
+        Waiver.objects.filter(membership_id=membership_id, status=WaiverStatus.REQUESTED)
+        .order_by("-pk")
+        .first()
+    )
+
+
+def request_content(membership: Membership) -> dict[str, Any]:
+    """What the written request to sign shows (registered with `signatures`): the waiver it
+    is for, its case, its dates, its proof and the request's own PDF. Asking another case in
+    another tab changes it, and the signature of the earlier request is then refused."""
+    waiver = _last_requested(membership.pk)
+    if waiver is None:
+        return {"waiver": None}
+    return {
+        "waiver": waiver.pk,
+        "case": waiver.case_code,
+        "end_date": waiver.end_date.isoformat() if waiver.end_date else None,
+        "next_proof_due": waiver.next_proof_due.isoformat() if waiver.next_proof_due else None,
+        "proof_sha256": waiver.proof_sha256,
+        "request_sha256": waiver.request_sha256,
+    }
+
+
+def request_documents(membership: Membership) -> list[tuple[str, str, bytes]]:
+    """The written request of the waiver asked last, to sign (registered with `signatures`)."""
+    waiver = _last_requested(membership.pk)
+    if waiver is None:
+        raise BusinessError(WaiverError.WAIVER_NOT_REQUESTED)
+    with waiver.request_pdf.open("rb") as handle:
+        pdf = bytes(handle.read())
+    return [("Demande de dispense d'adhésion", "waiver", pdf)]
+
+
 @within_business_event
 def record_signed_waiver(*, envelope: SignatureEnvelope, by: User | None) -> Waiver:
     """The effect of signing a waiver envelope (registered in `WaiversConfig.ready()`): the
     waiver the employee asked last is signed, to be checked by the insurer."""
     assert envelope.purpose == Purpose.WAIVER and envelope.status == EnvelopeStatus.SIGNED
-    requested = (
-        Waiver.objects.filter(membership_id=envelope.membership_id, status=WaiverStatus.REQUESTED)
-        .order_by("-pk")
-        .first()
-    )
+    requested = _last_requested(envelope.membership_id)
     document = envelope.documents.order_by("position").first()
     if requested is None or document is None or not document.signed_file:
         raise BusinessError(WaiverError.WAIVER_NOT_REQUESTED)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('signatures', '0003_signing_refused'),
+        ('signatures', '0004_content_hash_and_daily_code_usage'),
     ]
 
     operations = [
