@@ -94,7 +94,7 @@ def test_a_complete_declaration_is_valid(company_a: Company) -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", ["N'Diaye", "Le Gall-Durand", "Ødegård", "Müller", "St. Pierre"])
+@pytest.mark.parametrize("name", ["N'Diaye", "Le Gall-Durand", "Ødegård", "Müller", "St Pierre"])
 def test_real_names_are_accepted(company_a: Company, name: str) -> None:
     assert codes(company_a, last_name=name) == {}
 
