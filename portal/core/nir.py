@@ -7,7 +7,7 @@ shared/docs/rules.md §1 (R1.1–R1.7, R1.10) and R8.1 for masking.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import MAXYEAR, date
 
 from stdnum.fr import nir as stdnum_nir
 
@@ -148,7 +148,8 @@ def check_employment_dates(
         )
     if birth_date is not None:
         fourteenth_birthday = _birthday(birth_date, MINIMUM_WORKING_AGE)
-        if hire_date < fourteenth_birthday:
+        # date.max: a birth year so far ahead that the birth date's own error says it all.
+        if hire_date < fourteenth_birthday < date.max:
             problems.append(
                 Problem.of(
                     CoreError.HIRE_BEFORE_14,
@@ -226,6 +227,9 @@ def _require_length(nir15: str) -> str:
 
 def _birthday(birth: date, age: int) -> date:
     """The day a person turns `age`; someone born on 29 February has birthdays on 1 March."""
+    if birth.year + age > MAXYEAR:
+        # A typed birth year of 9986 or later: the birthday is after every date there is.
+        return date.max
     try:
         return birth.replace(year=birth.year + age)
     except ValueError:

@@ -11,6 +11,7 @@ from django.db import transaction
 from portal.accounts.models import User
 from portal.core import audit
 from portal.core.audit import AuditAction
+from portal.core.charset import is_identity_text, to_norm_text
 from portal.core.errors import BusinessError, Problem
 from portal.enrollment import banking, rules
 from portal.enrollment.errors import EnrollmentError
@@ -57,10 +58,13 @@ def needs_bank_details(membership: Membership) -> bool:
 def check_account(prefix: str, account: AccountInput) -> tuple[str | None, list[Problem]]:
     """The normalised IBAN and the account's problems, on fields named `<prefix>_<field>`."""
     problems = []
-    if not account.holder.strip():
+    holder = to_norm_text(account.holder)
+    if not holder:
         problems.append(
             Problem.of(EnrollmentError.REQUIRED, f"{prefix}_holder", label="Titulaire du compte")
         )
+    elif not is_identity_text(holder):
+        problems.append(Problem.of(EnrollmentError.HOLDER_INVALID, f"{prefix}_holder"))
     iban, iban_problems = banking.check_iban(account.iban)
     problems += [p.on(f"{prefix}_iban") for p in iban_problems]
     if iban is None:
@@ -99,7 +103,7 @@ def _store_account(
         membership=membership,
         purpose=purpose,
         dependant_id=dependant_id,  # type: ignore[misc]  # None: the member's own account
-        defaults={"holder": " ".join(account.holder.split()), "iban": iban, "bic": bic or ""},
+        defaults={"holder": to_norm_text(account.holder), "iban": iban, "bic": bic or ""},
     )
     return stored
 

@@ -17,9 +17,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Max, QuerySet
+from django.db.models.functions import Lower
 from django.urls import reverse
 
-from portal.accounts.models import User
 from portal.companies.models import Company, InsuredGroup
 from portal.core.addresses import (
     POSTAL_CODE_RE,
@@ -28,7 +28,7 @@ from portal.core.addresses import (
     commune_key,
     match_commune,
 )
-from portal.core.bulk import present_values
+from portal.core.charset import is_address_text, is_identity_text, to_norm_text
 from portal.core.crypto import digest
 from portal.core.errors import Problem
 from portal.core.models import PostalCode
@@ -45,8 +45,15 @@ from portal.enrollment.rules import check_retroactivity
 
 CIVILITIES = frozenset(Civility.values)
 FUND_CODE_RE = re.compile(r"^\d{9}$")
-# Letters of any alphabet, with spaces, hyphens, apostrophes and dots between them.
-NAME_RE = re.compile(r"^[^\W\d_]+(?:[ '’.-]+[^\W\d_]+)*\.?$")
+# The address lines a declaration checks against the DSN address characters, with their labels.
+ADDRESS_LINES = {
+    "street_number": "Numéro",
+    "street_name": "Libellé de la voie",
+    "staircase_floor": "Escalier / Etage",
+    "building": "Bâtiment / Résidence",
+    "locality": "Lieu-dit",
+    "city": "Ville",
+}
 CURRENT = [
     MembershipStatus.PRE_ENROLLED,
     MembershipStatus.WAIVER_REQUESTED,  # still live until the insurer decides
@@ -127,8 +134,11 @@ GROUPS_FIELD = "insured_group_ids"
 def normalise(declaration: EmployeeDeclaration) -> EmployeeDeclaration:
     """Trim and normalise in place what every door may type differently; returns it."""
     d = declaration
-    d.last_name = " ".join(d.last_name.split())
-    d.first_name = " ".join(d.first_name.split())
+    # Runs of spaces only: any other blank inside a name is refused by the DSN character set.
+    d.last_name = to_norm_text(d.last_name)
+    d.first_name = to_norm_text(d.first_name)
+    for name in ADDRESS_LINES:
+        setattr(d, name, to_norm_text(getattr(d, name)))
     d.nir = normalise_nir(d.nir) if d.nir else ""
     d.fund_code = re.sub(r"\s", "", d.fund_code)
     d.email = d.email.strip().lower()
@@ -166,8 +176,11 @@ def validate_declaration(
             result.error(name, EnrollmentError.REQUIRED, label=label)
     for name, label in [("last_name", "Nom"), ("first_name", "Prénom")]:
         value = getattr(d, name)
-        if value and not NAME_RE.match(value):
+        if value and not is_identity_text(value):
             result.error(name, EnrollmentError.NAME_INVALID, label=label)
+    for name, label in ADDRESS_LINES.items():
+        if not is_address_text(getattr(d, name)):
+            result.error(name, EnrollmentError.ADDRESS_CHARACTERS_INVALID, label=label)
     if d.civility and d.civility not in CIVILITIES:
         result.error("civility", EnrollmentError.CIVILITY_INVALID)
 
@@ -419,7 +432,11 @@ class Lookups(Protocol):
     def communes(self, postal_code: str) -> list[PostalRow]: ...
     def current_with_nir(self, nir_digest: str) -> Existing | None: ...
     def current_with_number(self, employee_number: str) -> Existing | None: ...
-    def email_taken(self, email: str) -> bool: ...
+    def email_taken(self, email: str) -> bool:
+        """Another employee of the company has this e-mail. Only the company's own employees
+        count: whether an address has a login elsewhere (another company, the insurer's
+        staff) is never told to an employer."""
+        ...
 
 
 def _current(company: Company) -> QuerySet[Employee]:
@@ -464,10 +481,10 @@ class DatabaseLookups:
         return self._existing(employee_number=employee_number)
 
     def email_taken(self, email: str) -> bool:
-        own = self.employee.user.email.lower() if self.employee and self.employee.user else ""
-        if email == own:
-            return False
-        return bool(present_values(User, "email", [email], case_insensitive=True))
+        others = Employee.objects.filter(company=self.company, email__iexact=email)
+        if self.employee is not None:
+            others = others.exclude(pk=self.employee.pk)
+        return others.exists()
 
 
 class PreloadedLookups:
@@ -538,7 +555,14 @@ class PreloadedLookups:
             if number:
                 self._by_number[number] = existing
         wanted = {e.strip().lower() for e in emails if e} - self._emails
-        self._emails |= present_values(User, "email", wanted, case_insensitive=True)
+        ordered = sorted(wanted)
+        for start in range(0, len(ordered), 500):
+            self._emails.update(
+                Employee.objects.filter(company=self.company)
+                .annotate(lower_email=Lower("email"))
+                .filter(lower_email__in=ordered[start : start + 500])
+                .values_list("lower_email", flat=True)
+            )
 
     def seen(self, employee_id: int) -> None:
         """The caller declared, under the company's lock, employees up to this id: those rows

@@ -20,6 +20,16 @@ class EnrollmentError(ErrorCode):
         "Le champ « {label} » ne peut contenir que des lettres, des espaces, des traits d'union "
         "et des apostrophes.",
     )
+    ADDRESS_CHARACTERS_INVALID = (
+        "address_characters_invalid",
+        "Le champ « {label} » ne peut contenir que des lettres, des chiffres, des espaces, des "
+        "traits d'union, des apostrophes et des points.",
+    )
+    HOLDER_INVALID = (
+        "holder_invalid",
+        "Le « Titulaire du compte » ne peut contenir que des lettres, des espaces, des traits "
+        "d'union et des apostrophes : recopiez-le depuis votre RIB.",
+    )
     CIVILITY_INVALID = "civility_invalid", "Choisissez Madame ou Monsieur."
     GROUP_UNKNOWN = (
         "group_unknown",
@@ -108,8 +118,9 @@ class EnrollmentError(ErrorCode):
     )
     EMAIL_TAKEN = (
         "email_taken",
-        "Cette adresse e-mail est déjà celle d'un autre compte : indiquez une adresse propre au "
-        "salarié, ou laissez le champ vide (il recevra alors deux courriers).",
+        "Cette adresse e-mail est déjà celle d'un autre salarié de votre entreprise : indiquez "
+        "une adresse propre au salarié, ou laissez le champ vide (il recevra alors deux "
+        "courriers).",
     )
     DUPLICATE_NIR = (
         "duplicate_nir",

@@ -17,6 +17,7 @@ from portal.accounts.models import User
 from portal.companies.models import Product, Scheme
 from portal.core import audit
 from portal.core.audit import AuditAction
+from portal.core.charset import is_address_text, to_norm_text
 from portal.core.crypto import digest
 from portal.core.errors import BusinessError, Problem
 from portal.documents.rendering import render_pdf
@@ -336,7 +337,20 @@ def check_dependant(
             )
         if address.phone.strip() and format_phone(address.phone) is None:
             problems.append(Problem.of(EnrollmentError.DEPENDANT_PHONE_INVALID, "phone"))
+        for name, label in DEPENDANT_ADDRESS_LINES.items():
+            if not is_address_text(to_norm_text(getattr(address, name))):
+                problems.append(
+                    Problem.of(EnrollmentError.ADDRESS_CHARACTERS_INVALID, name, label=label)
+                )
     return problems
+
+
+DEPENDANT_ADDRESS_LINES = {
+    "street": "Libellé de la voie",
+    "complement": "Complément d'adresse",
+    "city": "Ville",
+    "country": "Pays",
+}
 
 
 @transaction.atomic(durable=True)

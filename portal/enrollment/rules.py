@@ -11,9 +11,10 @@ import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import MAXYEAR, date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from portal.core.charset import is_identity_text, to_norm_text
 from portal.core.errors import Problem
 from portal.core.nir import check_nir, normalise_nir
 from portal.enrollment.choices import SPOUSE_KINDS, Civility
@@ -111,8 +112,10 @@ def normalise_dependant(facts: DependantFacts) -> DependantFacts:
         # A form may hand over the kind's value as a plain string.
         kind=DependantKind(facts.kind) if facts.kind else None,
         civility=facts.civility.strip().upper(),
-        last_name=" ".join(facts.last_name.split()),
-        first_name=" ".join(facts.first_name.split()),
+        last_name=to_norm_text(facts.last_name),
+        first_name=to_norm_text(facts.first_name),
+        # A door without the field (or an empty choice) gives no rank: "required" says so.
+        twin_rank=facts.twin_rank if isinstance(facts.twin_rank, int) else None,
         nir=normalise_nir(facts.nir),
         parent_nir=normalise_nir(facts.parent_nir),
         fund_code="".join(facts.fund_code.split()),
@@ -148,6 +151,12 @@ def check_dependant(
     problems += _required(f)
     if f.civility and f.civility not in CIVILITY_LABELS:
         problems.append(Problem.of(EnrollmentError.CIVILITY_INVALID, "civility"))
+    for name in ("last_name", "first_name"):
+        value = getattr(f, name)
+        if value and not is_identity_text(value):
+            problems.append(
+                Problem.of(EnrollmentError.NAME_INVALID, name, label=FIELD_LABELS[name])
+            )
     if f.kind in SPOUSE_TYPES and any(other.kind in SPOUSE_TYPES for other in others):
         problems.append(_SPOUSE_ALREADY_DECLARED)
     if f.birth_date is not None:
@@ -193,6 +202,9 @@ def age_on(birth_date: date, day: date) -> int:
 
 def birthday(birth_date: date, age: int) -> date:
     """The day a person turns `age` (1 March for someone born on 29 February, in common years)."""
+    if birth_date.year + age > MAXYEAR:
+        # A typed birth year near 9999: the birthday is after every date there is.
+        return date.max
     try:
         return birth_date.replace(year=birth_date.year + age)
     except ValueError:

@@ -237,6 +237,10 @@ def _employee_row(
     )
 
 
+def _login_email(email: str, held: set[str]) -> str:
+    return "" if email.lower() in held else email
+
+
 def pre_enroll(
     *,
     company: Company,
@@ -254,11 +258,23 @@ def pre_enroll(
     count = len(declarations)
     identifiers = _unique_codes(User, "identifier", count, new_identifier)
     unusable = make_password(None)  # no password until the employee chooses one
+    # An e-mail that is already another login's (elsewhere: the employer is never told) stays
+    # the employee's, for the invitation, but the new login goes without it: the employee
+    # signs in with the identifier.
+    held = present_values(User, "email", [d.email for d in declarations], case_insensitive=True)
     user_ids = insert_rows(
         User,
         ["identifier", "email", "role", "first_name", "last_name", "password", "date_joined"],
         [
-            (identifier, d.email, Role.MEMBER, d.first_name, d.last_name, unusable, now)
+            (
+                identifier,
+                _login_email(d.email, held),
+                Role.MEMBER,
+                d.first_name,
+                d.last_name,
+                unusable,
+                now,
+            )
             for d, identifier in zip(declarations, identifiers, strict=True)
         ],
         ids=True,
@@ -610,7 +626,9 @@ def correct_employee(
     login_fields = [name for name in ("email", "first_name", "last_name") if name in changed]
     if user is not None and login_fields:
         # The login carries the same e-mail and name (see `pre_enroll`).
-        user.email = employee.email
+        # As at the declaration: an address another login has stays the employee's only.
+        elsewhere = User.objects.filter(email__iexact=employee.email).exclude(pk=user.pk)
+        user.email = "" if employee.email and elsewhere.exists() else employee.email
         user.first_name, user.last_name = d.first_name, d.last_name
         user.save(update_fields=login_fields)
     audit.record(

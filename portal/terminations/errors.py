@@ -50,6 +50,13 @@ class TerminationError(ErrorCode):
         "La « Date de résiliation » ({termination_date}) est antérieure à la « Date "
         "d'embauche » ({hire_date}) : vérifiez les deux dates.",
     )
+    HIRE_BEFORE_DECLARED = (
+        "hire_before_declared",
+        "La « Date d'embauche » ({hire_date}) est antérieure à celle déclarée à l'affiliation "
+        "({declared_hire_date}) : la durée de la portabilité se compte depuis cette date. "
+        "Vérifiez la date ; pour des contrats successifs antérieurs, contactez votre service "
+        "relation entreprise.",
+    )
     TERMINATION_BEFORE_EFFECTIVE_DATE = (
         "termination_before_effective_date",
         "La « Date de résiliation » ({termination_date}) est antérieure à la date d'effet de "

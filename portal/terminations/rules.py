@@ -231,11 +231,14 @@ def check_termination(
     today: date,
     max_retroactive_days: int = MAX_RETROACTIVE_DAYS,
     max_future_days: int = MAX_FUTURE_DAYS,
+    declared_hire_date: date | None = None,
 ) -> list[Problem]:
     """Errors that prevent sending the termination; an empty list means it may be sent.
 
     `effective_date` is the membership's (None if unknown); `termination_date` is the last
-    covered day, the last day of the employment contract (R5.2).
+    covered day, the last day of the employment contract (R5.2). `declared_hire_date` is the
+    employee's as declared: the portability lasts as long as the contract (R3.3), so a hire
+    date typed now may not be earlier than it (a later one, e.g. a new contract, may).
     """
     if already_terminated:
         # Nothing else is worth checking: the membership has already ended.
@@ -254,6 +257,15 @@ def check_termination(
             parsed_motif = TerminationMotif(motif)
         except ValueError:
             problems.append(_MOTIF_INVALID)
+    if hire_date is not None and declared_hire_date is not None and hire_date < declared_hire_date:
+        problems.append(
+            Problem.of(
+                TerminationError.HIRE_BEFORE_DECLARED,
+                "hire_date",
+                hire_date=_dmy(hire_date),
+                declared_hire_date=_dmy(declared_hire_date),
+            )
+        )
     if termination_date is None:
         return problems
     if hire_date is not None and termination_date < hire_date:

@@ -93,6 +93,7 @@ def terminate_membership_step(
         today=today,
         max_retroactive_days=settings.RETROACTIVE_MAX_DAYS,
         max_future_days=settings.TERMINATION_MAX_FUTURE_DAYS,
+        declared_hire_date=membership.employee.hire_date,
     )
     if not any(p.code == "already_terminated" for p in problems):
         problems += rules.check_portability(motif, portability)
@@ -102,13 +103,21 @@ def terminate_membership_step(
     assert hire_date is not None and termination_date is not None
     now = timezone.now()
     death = motif == rules.DEATH
+    declared_hire_date = membership.employee.hire_date
+    note = f"Motif : {rules.TerminationMotif(motif).label}"
+    if hire_date != declared_hire_date:
+        # Later than the declared one (checked): recorded in the timeline and the audit log.
+        note += (
+            f" — Date d'embauche : {hire_date:%d/%m/%Y} "
+            f"(déclarée à l'affiliation : {declared_hire_date:%d/%m/%Y})"
+        )
     request = open_request(
         membership=membership,
         reason=Reason.DEATH if death else Reason.TERMINATION,
         source=source,
         by=by,
         now=now,
-        note=f"Motif : {rules.TerminationMotif(motif).label}",
+        note=note,
     )
     with_portability = bool(opens and portability)
     try:
@@ -178,6 +187,8 @@ def terminate_membership_step(
         company_id=company.pk,
         motif=motif,
         termination_date=termination_date.isoformat(),
+        hire_date=hire_date.isoformat(),
+        declared_hire_date=declared_hire_date.isoformat(),
         portability=with_portability,
         source=str(source),
         **_file_of(dsn_file_id),
