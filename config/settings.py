@@ -169,9 +169,16 @@ AUTHENTICATION_BACKENDS = [
     "portal.accounts.backends.IdentifierOrEmailBackend",
 ]
 PASSWORD_HASHERS = [
+    "portal.accounts.hashers.TunedArgon2PasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Argon2id parameters (OWASP Password Storage Cheat Sheet: 19 MiB, 2 passes, 1 lane at least).
+ARGON2_MEMORY_KIB = int(env("ARGON2_MEMORY_KIB", "19456"))
+ARGON2_TIME_COST = int(env("ARGON2_TIME_COST", "2"))
+ARGON2_PARALLELISM = int(env("ARGON2_PARALLELISM", "1"))
+if ARGON2_MEMORY_KIB < 19456 or ARGON2_TIME_COST < 2 or ARGON2_PARALLELISM < 1:
+    raise ImproperlyConfigured("ARGON2_* below OWASP's minimum (19456 KiB, 2 passes, 1 lane).")
 if ENVIRONMENT == "test":
     # Argon2 is slow by design (a tenth of a second and 100 MB per hash): the suite creates
     # thousands of users. Tests only: production and the demo hash with Argon2 (tested).

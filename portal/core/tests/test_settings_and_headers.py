@@ -101,7 +101,13 @@ def test_production_and_the_demo_hash_passwords_with_argon2(environment: str) ->
         "PASSWORD_HASHERS[0]", **{**PRODUCTION_SECRETS, "PORTAL_ENV": environment}
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["'django.contrib.auth.hashers.Argon2PasswordHasher'"]
+    assert result.stdout.split() == ["'portal.accounts.hashers.TunedArgon2PasswordHasher'"]
+
+
+def test_argon2_parameters_below_owasp_minimum_are_refused() -> None:
+    result = load_settings(**{**PRODUCTION_SECRETS, "ARGON2_MEMORY_KIB": "8192"})
+    assert result.returncode == 1
+    assert "ARGON2_* below OWASP's minimum (19456 KiB, 2 passes, 1 lane)." in result.stderr
 
 
 @pytest.mark.django_db
