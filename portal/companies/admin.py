@@ -71,7 +71,17 @@ class CompanyAdmin(admin.ModelAdmin[Company]):
             },
         ),
         ("Coordonnées", {"fields": ["phone", "email"]}),
-        ("Gestion", {"fields": ["account_manager", "waivers_enabled", "correspondents"]}),
+        (
+            "Gestion",
+            {
+                "fields": [
+                    "account_manager",
+                    "waivers_enabled",
+                    "hr_two_factor_required",
+                    "correspondents",
+                ]
+            },
+        ),
     ]
 
 
