@@ -35,7 +35,8 @@ TOTP_CODE = re.compile(r"^\d{6}$")
 
 def new_key() -> str:
     """A new TOTP secret, hexadecimal as django-otp stores it (20 random bytes)."""
-    return default_key()
+    key: str = default_key()
+    return key
 
 
 def key_as_text(hex_key: str) -> str:
@@ -46,7 +47,8 @@ def key_as_text(hex_key: str) -> str:
 
 def otpauth_url(user: User, hex_key: str) -> str:
     """The otpauth:// URI of the QR code (issuer and account name in the app)."""
-    return TOTPDevice(user=user, key=hex_key, name=TOTP_NAME).config_url
+    url: str = TOTPDevice(user=user, key=hex_key, name=TOTP_NAME).config_url
+    return url
 
 
 def qr_svg(url: str) -> str:
@@ -61,9 +63,7 @@ def recovery_digest(code: str) -> str:
     """The stored form of a recovery code: a keyed digest (the static token holds 16 chars,
     64 bits, more than the code's own 40)."""
     key = settings.BLIND_INDEX_KEY.encode()
-    return hmac.new(key, b"recovery:" + normalised(code).encode(), hashlib.sha256).hexdigest()[
-        :16
-    ]
+    return hmac.new(key, b"recovery:" + normalised(code).encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def displayed(code: str) -> str:
@@ -71,7 +71,7 @@ def displayed(code: str) -> str:
 
 
 def has_confirmed_device(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def _new_recovery_codes(device: StaticDevice) -> list[str]:

@@ -183,18 +183,14 @@ def _enrolment_salt(user: User) -> str:
 
 
 def _enrolment_page(
-    request: HttpRequest, user: User, form: EnrolmentForm | None = None
+    request: HttpRequest, user: User, form: EnrolmentForm | None = None, hex_key: str = ""
 ) -> HttpResponse:
-    """The enrolment page with a new key (nothing is stored before the first code)."""
-    hex_key = second_factor.new_key()
-    signed = signing.dumps(hex_key, salt=_enrolment_salt(user))
-    if form is None:
-        form = EnrolmentForm(initial={"key": signed})
-    else:
-        form.data = form.data.copy()
-        form.data["key"] = signed
+    """The enrolment page: a new key (nothing is stored before the first code), or the same
+    one again after a mistyped code (the user scanned it already)."""
+    hex_key = hex_key or second_factor.new_key()
     context = {
-        "form": form,
+        "form": form or EnrolmentForm(),
+        "signed_key": signing.dumps(hex_key, salt=_enrolment_salt(user)),
         "next": safe_next(request),
         "qr_svg": second_factor.qr_svg(second_factor.otpauth_url(user, hex_key)),
         "key_text": second_factor.key_as_text(hex_key),
@@ -233,19 +229,8 @@ def enrol_second_factor_view(request: HttpRequest) -> HttpResponse:
             user=user, hex_key=hex_key, code=form.cleaned_data["code"], request=request
         )
     except BusinessError as error:
-        # The same key again: the user scanned it already and may just have mistyped.
         form.add_error("code", error.message)
-        return render(
-            request,
-            "accounts/enrol_second_factor.html",
-            {
-                "form": form,
-                "next": next_page,
-                "qr_svg": second_factor.qr_svg(second_factor.otpauth_url(user, hex_key)),
-                "key_text": second_factor.key_as_text(hex_key),
-                "required": two_factor_required(user),
-            },
-        )
+        return _enrolment_page(request, user, form, hex_key=hex_key)
     _verified(request, enrolment.device)
     return render(
         request,
@@ -256,7 +241,7 @@ def enrol_second_factor_view(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def security_view(request: HttpRequest) -> HttpResponse:
-    """"Sécurité du compte": new recovery codes, or a new app (the current one is removed)."""
+    """ "Sécurité du compte": new recovery codes, or a new app (the current one is removed)."""
     user = _logged_in_user(request)
     if user is None:
         return redirect("accounts:login")
@@ -311,7 +296,9 @@ def password_reset_request_view(request: HttpRequest) -> HttpResponse:
             services.request_password_reset(login=form.cleaned_data["login"], request=request)
         except BusinessError as error:
             form.add_error(None, error.message)
-            return render(request, "accounts/password_reset_request.html", {"form": form}, status=429)
+            return render(
+                request, "accounts/password_reset_request.html", {"form": form}, status=429
+            )
         return render(
             request,
             "accounts/password_reset_sent.html",

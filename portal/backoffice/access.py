@@ -11,8 +11,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest
-from django.shortcuts import redirect
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
 from portal.accounts.models import User

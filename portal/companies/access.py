@@ -9,8 +9,8 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from django.shortcuts import redirect
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
 
 from portal.accounts.http import AuthenticatedRequest
 from portal.accounts.models import Role, User

@@ -90,9 +90,7 @@ def test_staff_without_an_app_enrols_before_reaching_the_back_office(
     assert "<svg" in page.content.decode()  # the QR code of the otpauth URI
     assert TOTPDevice.objects.count() == 0  # nothing stored before the first code
 
-    response = client.post(
-        ENROL, {"key": signed_key(page), "code": code_for(key_on_page(page))}
-    )
+    response = client.post(ENROL, {"key": signed_key(page), "code": code_for(key_on_page(page))})
 
     assert response.status_code == 200
     codes = re.findall(r"<code>([a-z2-7]{4}-[a-z2-7]{4})</code>", response.content.decode())
@@ -152,9 +150,7 @@ def test_staff_with_an_app_gives_its_code_then_reaches_the_back_office(
     assert client.get(QUEUE).status_code == 200
 
 
-def test_wrong_code_is_refused_and_the_next_try_must_wait(
-    client: Client, staff_user: User
-) -> None:
+def test_wrong_code_is_refused_and_the_next_try_must_wait(client: Client, staff_user: User) -> None:
     enrolled(staff_user)
     log_in(client, "staff@example.org")
     right = device_code(staff_user)
@@ -174,7 +170,9 @@ def test_wrong_code_is_refused_and_the_next_try_must_wait(
     assert AuditEvent.objects.filter(action="second_factor_failed").count() == 2
 
 
-def test_five_wrong_codes_close_the_session(client: Client, staff_user: User, settings: Any) -> None:
+def test_five_wrong_codes_close_the_session(
+    client: Client, staff_user: User, settings: Any
+) -> None:
     enrolled(staff_user)
     log_in(client, "staff@example.org")
     for attempt in range(settings.OTP_SESSION_FAILURE_LIMIT):

@@ -50,4 +50,6 @@ def test_employer_space_lets_hr_in_with_the_password_when_optional(
     company_a.save(update_fields=["hr_two_factor_required"])
     request = RequestFactory().get("/entreprises/")
     request.user = correspondent_a
-    assert correspondent_required(answered)(request).content == b"ok"
+    response = correspondent_required(answered)(request)
+    assert isinstance(response, HttpResponse)
+    assert response.content == b"ok"
