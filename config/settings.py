@@ -223,6 +223,7 @@ PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSWORD_RESET_WINDOW_MINUTES", 60)
 # Second factor (django-otp): staff always, HR correspondents as their companies decide
 # (Company.hr_two_factor_required). A TOTP app code or one of 10 single-use recovery codes.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Mon Entreprise")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the back office never shows a device's secret key
 OTP_RECOVERY_CODES = 10
 # Wrong codes in one login session before it is closed (the password is asked again); each
 # device also makes the next try wait longer after each failure (django-otp's throttling).
