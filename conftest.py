@@ -19,6 +19,8 @@ import pytest
 from django.db import connection, connections
 from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteDatabaseWrapper
 from django.test import Client, TestCase
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal.accounts.models import Role, User
 from portal.companies.models import (
@@ -65,6 +67,34 @@ def signing_certificate() -> None:
 @pytest.fixture
 def client() -> Client:
     return CommitClient()
+
+
+FORCE_LOGIN_DEVICE = "force_login"
+
+
+@pytest.fixture(autouse=True)
+def force_login_passes_second_factor(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`client.force_login(user)` skips the password; it skips the second factor the same way:
+    the session is marked verified by a confirmed device of the user (django-otp), as after a
+    real code step. Tests of the real login flow opt out with `@pytest.mark.real_login`."""
+    if request.node.get_closest_marker("real_login"):
+        return
+    original = Client.force_login
+
+    def force_login(self: Client, user: Any, backend: str | None = None) -> None:
+        original(self, user, backend)
+        if getattr(user, "role", Role.MEMBER) == Role.MEMBER:
+            return
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name=FORCE_LOGIN_DEVICE, defaults={"confirmed": True}
+        )
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture(autouse=True)

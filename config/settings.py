@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_altcha",
     "django_tasks",
     "django_tasks_db",
@@ -87,11 +90,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.core.middleware.SecurityHeadersMiddleware",
     "axes.middleware.AxesMiddleware",
     "portal.accounts.middleware.PasswordChangeRequiredMiddleware",
+    "portal.accounts.middleware.SecondFactorRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -217,9 +222,27 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "portal.accounts.views.locked_out"
 AXES_CLIENT_IP_CALLABLE = "portal.core.audit.client_ip"
 AXES_VERBOSE = False
-# Failures are counted per account: a per-address lockout would shut out a whole office behind
-# one NAT address. Address-level throttling belongs to the reverse proxy.
+# Failures are counted per account by axes: a per-address lockout at 5 would shut out a whole
+# office behind one NAT address. Addresses get their own, higher limit (portal.accounts.throttling,
+# on the shared cache): failed logins per address, and password-reset e-mails per account and
+# per address.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)
+LOGIN_ADDRESS_WINDOW_MINUTES = env_int("LOGIN_ADDRESS_WINDOW_MINUTES", 15)
+PASSWORD_RESETS_PER_ACCOUNT = env_int("PASSWORD_RESETS_PER_ACCOUNT", 3)
+PASSWORD_RESETS_PER_ADDRESS = env_int("PASSWORD_RESETS_PER_ADDRESS", 10)
+PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSWORD_RESET_WINDOW_MINUTES", 60)
+
+# Second factor (django-otp): staff always, HR correspondents as their companies decide
+# (Company.hr_two_factor_required). A TOTP app code or one of 10 single-use recovery codes.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Mon Entreprise")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the back office never shows a device's secret key
+OTP_RECOVERY_CODES = 10
+# Wrong codes in one login session before it is closed (the password is asked again); each
+# device also makes the next try wait longer after each failure (django-otp's throttling).
+OTP_SESSION_FAILURE_LIMIT = env_int("OTP_SESSION_FAILURE_LIMIT", 5)
+# The enrolment page's key, signed into the form, is valid this long.
+OTP_ENROLMENT_MINUTES = 15
 
 
 # Encryption of identifiers at rest (NIR): Fernet keys, comma-separated, newest first, and

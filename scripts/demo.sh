@@ -24,6 +24,12 @@ cat <<MSG
     rh2@demo.example    correspondant RH d'ATELIER NUMERIQUE DUPONT (santé seule)
     staff@demo.example  gestionnaire de la mutuelle (back-office)
 
+  Double authentification : à sa première connexion, staff@demo.example active une
+  application d'authentification (FreeOTP, Google Authenticator… : QR code ou clé à
+  saisir), puis saisit son code à chaque connexion ; gardez ses codes de secours.
+  Dans la démo, les entreprises rendent le code facultatif aux correspondants RH :
+  rh@ et rh2@ se connectent avec le mot de passe seul.
+
   Parcours salarié : dans la boîte d'envoi, ouvrez l'e-mail « Votre nouvelle mutuelle
   d'entreprise » d'un salarié et son lien « Adhérer au contrat d'entreprise » ; le code
   de signature envoyé par SMS s'y affiche aussi.

@@ -7,8 +7,28 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from portal.accounts.models import OneTimeLink, User
+from portal.accounts.second_factor import reset_second_factor
 from portal.accounts.services import send_welcome_link, set_login_active
 from portal.core.plural import counted
+
+
+def reset_selected_second_factors(
+    model_admin: admin.ModelAdmin[Any], request: HttpRequest, queryset: QuerySet[Any]
+) -> None:
+    """The selected logins enrol a new app at their next login (each reset audited)."""
+    count = 0
+    for user in queryset:
+        reset_second_factor(user=user, by=request.user, request=request)  # type: ignore[arg-type]
+        count += 1
+    model_admin.message_user(
+        request,
+        counted(
+            count,
+            "double authentification réinitialisée,doubles authentifications réinitialisées",
+        )
+        + " : une nouvelle application sera activée à la prochaine connexion.",
+        messages.SUCCESS,
+    )
 
 
 @admin.register(User)
@@ -31,7 +51,7 @@ class UserAdmin(admin.ModelAdmin[User]):
     ]
     readonly_fields = ["identifier", "last_login", "date_joined"]
     filter_horizontal = ["groups"]
-    actions = ["send_password_link"]
+    actions = ["send_password_link", "reset_two_factor"]
 
     @admin.action(description="Envoyer un lien de création du mot de passe")
     def send_password_link(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
@@ -40,6 +60,10 @@ class UserAdmin(admin.ModelAdmin[User]):
             send_welcome_link(user=user, by=request.user)  # type: ignore[arg-type]
             count += 1
         self.message_user(request, counted(count, "lien envoyé") + ".", messages.SUCCESS)
+
+    @admin.action(description="Réinitialiser la double authentification (téléphone perdu)")
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        reset_selected_second_factors(self, request, queryset)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         if not change:

@@ -27,3 +27,30 @@ class AccountError(ErrorCode):
         "password_same_as_provisional",
         "Choisissez un mot de passe différent du mot de passe provisoire reçu par courrier.",
     )
+    LOGIN_THROTTLED = (
+        "login_throttled",
+        "Trop de tentatives de connexion ont échoué depuis votre adresse. Réessayez dans "
+        "{minutes} minutes.",
+    )
+    PASSWORD_RESET_THROTTLED = (
+        "password_reset_throttled",
+        "Trop de demandes de nouveau mot de passe depuis votre adresse. Réessayez dans "
+        "{minutes} minutes.",
+    )
+    CODE_INVALID = (
+        "code_invalid",
+        "Ce code n'est pas valide. Saisissez le code à 6 chiffres affiché par votre application "
+        "d'authentification, ou un de vos codes de secours.",
+    )
+    CODE_TOO_MANY_TRIES = (
+        "code_too_many_tries",
+        "Trop de codes erronés. Patientez quelques instants avant de réessayer.",
+    )
+    CODE_SESSION_CLOSED = (
+        "code_session_closed",
+        "Trop de codes erronés : pour votre sécurité, reconnectez-vous avec votre mot de passe.",
+    )
+    ENROLMENT_EXPIRED = (
+        "enrolment_expired",
+        "La page d'activation a expiré. Scannez le nouveau QR code puis saisissez le code.",
+    )

@@ -60,7 +60,11 @@ class LoginForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         error_messages={"required": "Saisissez votre mot de passe."},
     )
-    remember = forms.BooleanField(label="Se souvenir de moi", required=False)
+    remember = forms.BooleanField(
+        label="Se souvenir de moi",
+        required=False,
+        help_text="30 jours sur cet appareil, une fois le code de vérification saisi.",
+    )
 
     def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -132,3 +136,38 @@ class ChoosePasswordForm(forms.Form):
         password: str = self.cleaned_data["password1"]
         validate_password(password, self.user)
         return password
+
+
+CODE_ATTRS = {
+    "autocomplete": "one-time-code",
+    "autofocus": True,
+    "autocapitalize": "off",
+    "spellcheck": "false",
+}
+
+
+class SecondFactorForm(forms.Form):
+    """The code step of a login: the app's 6 digits, or a recovery code."""
+
+    code = forms.CharField(
+        label="Code de vérification",
+        max_length=20,
+        help_text=(
+            "Le code à 6 chiffres affiché par votre application d'authentification, ou un de "
+            "vos codes de secours (par exemple abcd-efgh)."
+        ),
+        widget=forms.TextInput(attrs=CODE_ATTRS),
+        error_messages={"required": "Saisissez le code de vérification."},
+    )
+
+
+class EnrolmentForm(forms.Form):
+    """Confirm the authenticator app with its first code; the key travels signed."""
+
+    key = forms.CharField(widget=forms.HiddenInput)
+    code = forms.CharField(
+        label="Code affiché par l'application",
+        max_length=10,
+        widget=forms.TextInput(attrs={**CODE_ATTRS, "inputmode": "numeric"}),
+        error_messages={"required": "Saisissez le code à 6 chiffres affiché par l'application."},
+    )

@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.accounts import throttling
 from portal.accounts.errors import AccountError
 from portal.accounts.models import LinkPurpose, OneTimeLink, User, hash_token
 from portal.core import audit
@@ -50,12 +51,32 @@ def link_url(token: str) -> str:
     return settings.SITE_URL + reverse("accounts:password_link", args=[token])
 
 
-@transaction.atomic(durable=True)
+RESET_ADDRESS_SCOPE = "password-reset-address"
+RESET_ACCOUNT_SCOPE = "password-reset-account"
+
+
 def request_password_reset(*, login: str, request: HttpRequest | None = None) -> None:
     """Send a 5-minute reset link to the account's e-mail, if the login exists.
 
     The caller shows the same answer either way, so that nobody can probe which logins exist.
-    """
+    Limited per address (BusinessError password_reset_throttled: the address is the caller's
+    own) and per account (silently: the answer must not tell that the login exists). The
+    address's count commits before the refusal, so a refused try still counts."""
+    window = settings.PASSWORD_RESET_WINDOW_MINUTES * 60
+    address = audit.client_ip(request) or ""
+    if (
+        throttling.hit(RESET_ADDRESS_SCOPE, address, window_seconds=window)
+        > settings.PASSWORD_RESETS_PER_ADDRESS
+    ):
+        audit.record(AuditAction.PASSWORD_RESET_THROTTLED, request=request, scope="address")
+        raise BusinessError(
+            AccountError.PASSWORD_RESET_THROTTLED, minutes=settings.PASSWORD_RESET_WINDOW_MINUTES
+        )
+    _send_password_reset(login=login, request=request, window=window)
+
+
+@transaction.atomic(durable=True)
+def _send_password_reset(*, login: str, request: HttpRequest | None, window: int) -> None:
     login = login.strip()
     user = (
         User.objects.filter(Q(email__iexact=login) | Q(identifier=login), is_active=True)
@@ -63,6 +84,14 @@ def request_password_reset(*, login: str, request: HttpRequest | None = None) ->
         .first()
     )
     if user is None:
+        return
+    if (
+        throttling.hit(RESET_ACCOUNT_SCOPE, str(user.pk), window_seconds=window)
+        > settings.PASSWORD_RESETS_PER_ACCOUNT
+    ):
+        audit.record(
+            AuditAction.PASSWORD_RESET_THROTTLED, target=user, request=request, scope="account"
+        )
         return
     token = issue_link(user=user, purpose=LinkPurpose.PASSWORD_RESET)
     send_email(

@@ -5,6 +5,13 @@ from portal.accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("connexion/", views.login_view, name="login"),
+    path("connexion/code/", views.second_factor_view, name="second_factor"),
+    path(
+        "connexion/double-authentification/",
+        views.enrol_second_factor_view,
+        name="enrol_second_factor",
+    ),
+    path("mon-compte/securite/", views.security_view, name="security"),
     path("deconnexion/", views.logout_view, name="logout"),
     path("mot-de-passe-oublie/", views.password_reset_request_view, name="password_reset"),
     path("mon-compte/mot-de-passe/", views.choose_password_view, name="choose_password"),

@@ -12,15 +12,19 @@ from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
 from portal.accounts.models import User
+from portal.accounts.policy import second_factor_satisfied
+from portal.accounts.views import second_factor_url
 
 View = Callable[..., HttpResponseBase]
 
 
 def staff_view(view: View) -> View:
-    """The view answers only a logged-in, active staff user (`request.user` is a `User`)."""
+    """The view answers only a logged-in, active staff user (`request.user` is a `User`) whose
+    session passed the second factor."""
 
     @wraps(view)
     @never_cache
@@ -30,6 +34,10 @@ def staff_view(view: View) -> View:
             return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         if not (isinstance(user, User) and user.is_active and user.is_staff):
             raise Http404
+        if not second_factor_satisfied(user):  # staff always log in with a second factor
+            target = second_factor_url(user, request.get_full_path())
+            assert target is not None  # required, so the code step or the enrolment
+            return redirect(target)
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -307,6 +307,9 @@ def _load_demo_data() -> None:
     companies: list[Company] = []
     for spec in companies_spec:
         contracts = spec.pop("contracts")
+        # Demo only: HR logins with the password alone (production's default requires the
+        # second factor); staff enrol an authenticator app at their first login.
+        spec["hr_two_factor_required"] = False
         company, _ = Company.objects.update_or_create(siret=spec["siret"], defaults=spec)
         companies.append(company)
         for number, kind, start in contracts:  # type: ignore[attr-defined]

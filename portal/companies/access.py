@@ -10,9 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
 
 from portal.accounts.http import AuthenticatedRequest
 from portal.accounts.models import Role, User
+from portal.accounts.policy import second_factor_satisfied
+from portal.accounts.views import second_factor_url
 from portal.companies.models import Company, ContractKind
 from portal.companies.queries import companies_for_user, get_company_for_user
 
@@ -27,6 +30,10 @@ def correspondent_required(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not isinstance(request.user, User) or request.user.role != Role.CORRESPONDENT:
             raise PermissionDenied
+        if not second_factor_satisfied(request.user):  # the company requires a second factor
+            target = second_factor_url(request.user, request.get_full_path())
+            assert target is not None
+            return redirect(target)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -8,6 +8,7 @@ from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from portal.accounts.admin import reset_selected_second_factors
 from portal.accounts.models import Role, User
 from portal.accounts.services import send_welcome_link, set_login_active
 from portal.companies import services
@@ -71,7 +72,17 @@ class CompanyAdmin(admin.ModelAdmin[Company]):
             },
         ),
         ("Coordonnées", {"fields": ["phone", "email"]}),
-        ("Gestion", {"fields": ["account_manager", "waivers_enabled", "correspondents"]}),
+        (
+            "Gestion",
+            {
+                "fields": [
+                    "account_manager",
+                    "waivers_enabled",
+                    "hr_two_factor_required",
+                    "correspondents",
+                ]
+            },
+        ),
     ]
 
 
@@ -156,7 +167,7 @@ class CorrespondentAdmin(admin.ModelAdmin[Correspondent]):
     list_display = ["email", "first_name", "last_name", "identifier", "is_active", "last_login"]
     search_fields = ["email", "last_name", "first_name", "identifier", "companies__legal_name"]
     list_filter = ["is_active"]
-    actions = ["resend_welcome_link"]
+    actions = ["resend_welcome_link", "reset_two_factor"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Correspondent]:
         return super().get_queryset(request).filter(role=Role.CORRESPONDENT)
@@ -193,3 +204,7 @@ class CorrespondentAdmin(admin.ModelAdmin[Correspondent]):
             send_welcome_link(user=user, by=request.user)  # type: ignore[arg-type]
             count += 1
         self.message_user(request, counted(count, "lien envoyé") + ".", messages.SUCCESS)
+
+    @admin.action(description="Réinitialiser la double authentification (téléphone perdu)")
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[Correspondent]) -> None:
+        reset_selected_second_factors(self, request, queryset)

@@ -56,6 +56,16 @@ class Company(models.Model):
         default=False,
         help_text="Les salariés peuvent demander une dispense d'adhésion en ligne.",
     )
+    # Issue 12: HR correspondents log in with a second factor unless the company makes it
+    # optional (required by default; read by accounts through the policy registered in apps.py).
+    hr_two_factor_required = models.BooleanField(
+        "double authentification obligatoire pour les correspondants RH",
+        default=True,
+        help_text=(
+            "Les correspondants RH se connectent avec un code de vérification (application "
+            "d'authentification) en plus du mot de passe."
+        ),
+    )
     correspondents = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,

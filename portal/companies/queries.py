@@ -58,3 +58,10 @@ def get_product_for_company(company: Company, product_id: int) -> Product:
     if product is None:
         raise Http404("Produit introuvable.")
     return product
+
+
+def correspondent_two_factor_required(user: User) -> bool:
+    """The correspondents' second-factor rule (registered with accounts in `apps.py`): required
+    unless every company of the login makes it optional (and so for a login with none yet)."""
+    companies = Company.objects.filter(correspondents=user)
+    return companies.filter(hr_two_factor_required=True).exists() or not companies.exists()

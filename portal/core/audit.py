@@ -23,6 +23,14 @@ class AuditAction(models.TextChoices):
     WELCOME_LINK_SENT = "welcome_link_sent", "Lien de bienvenue envoyé"
     LOGIN_DEACTIVATED = "login_deactivated", "Identifiant désactivé"
     LOGIN_REACTIVATED = "login_reactivated", "Identifiant réactivé"
+    LOGIN_THROTTLED = "login_throttled", "Connexion refusée : trop d'échecs depuis cette adresse"
+    PASSWORD_RESET_THROTTLED = "password_reset_throttled", "Réinitialisation refusée : limite"
+    SECOND_FACTOR_ENROLLED = "second_factor_enrolled", "Double authentification activée"
+    SECOND_FACTOR_VERIFIED = "second_factor_verified", "Code de vérification accepté"
+    SECOND_FACTOR_FAILED = "second_factor_failed", "Code de vérification refusé"
+    RECOVERY_CODE_USED = "recovery_code_used", "Code de secours utilisé"
+    RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated", "Codes de secours renouvelés"
+    SECOND_FACTOR_RESET = "second_factor_reset", "Double authentification réinitialisée"
     # companies
     CORRESPONDENT_CREATED = "correspondent_created", "Correspondant créé"
     CORRESPONDENT_COMPANIES_CHANGED = (

@@ -247,8 +247,8 @@ def test_the_page_answers_in_a_constant_number_of_queries(
         page(staff_client, affiliation)
 
 
-QUERIES = 15  # session, user, request, timeline, memberships, dependants, accounts, mandate,
-# the option and its rates (4), envelope, documents, the audit event
+QUERIES = 16  # session, user, second-factor device, request, timeline, memberships, dependants,
+# accounts, mandate, the option and its rates (4), envelope, documents, the audit event
 
 
 @pytest.mark.django_db

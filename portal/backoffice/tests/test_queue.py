@@ -286,9 +286,9 @@ def test_queue_runs_the_same_number_of_queries_for_1_and_30_rows(
     opened(membership, Reason.TERMINATION, start)
     with CaptureQueriesContext(connection) as one:
         assert len(ids_on(staff_client.get(QUEUE, {"motif": "termination"}).content.decode())) == 1
-    # Session, user, the counts by motif, the DSN anomalies' count, the page's ids, its rows,
-    # the companies filter.
-    assert len(one) == 7
+    # Session, user, its second-factor device, the counts by motif, the DSN anomalies' count,
+    # the page's ids, its rows, the companies filter.
+    assert len(one) == 8
     for i in range(29):
         request = opened(membership, Reason.TERMINATION, start + timedelta(hours=i + 1))
     take_request(request.pk, User.objects.get(email="staff@example.org"))
