@@ -141,6 +141,7 @@ def prepare(employees: int, hr_users: int) -> dict[str, object]:
     from django.core.management import call_command
     from django.db import connection, transaction
     from django.utils import timezone
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from portal.accounts.models import Role, User
     from portal.backoffice.demo import create_products
@@ -197,7 +198,17 @@ def prepare(employees: int, hr_users: int) -> dict[str, object]:
             email, HR_PASSWORD, role=Role.CORRESPONDENT, first_name="Sophie", last_name="Lambert"
         )
         user.companies.add(company)
-        hr.append({"email": email, "password": HR_PASSWORD, "company_id": company.pk})
+        # The company requires the second factor (the default): each HR login has its
+        # authenticator app, whose key the bench keeps in memory like the invitation links.
+        device = TOTPDevice.objects.create(user=user, name="Application", confirmed=True)
+        hr.append(
+            {
+                "email": email,
+                "password": HR_PASSWORD,
+                "company_id": company.pk,
+                "totp_key": device.key,
+            }
+        )
     today = timezone.localdate()
     first_names = ["Marie", "Jean", "Élodie", "Paul", "Camille", "Louis", "Inès", "Hugo", "Léa"]
     last_names = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand"]

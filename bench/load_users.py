@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
+import itertools
 import json
 import os
 import random
@@ -19,12 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import altcha
+from django_otp.oath import TOTP
 from locust import FastHttpUser, events, task
 from locust.exception import StopUser
 
 SECRETS: dict[str, Any] = json.loads(os.fdopen(int(os.environ["LOAD_SECRETS_FD"])).read())
 EMPLOYEES: list[dict[str, Any]] = SECRETS["employees"]
 HR_LOGINS: list[dict[str, Any]] = SECRETS["hr"]
+_HR_TURN = itertools.count()
 SMS_DIR = Path(SECRETS["sms_dir"])
 THINK = tuple(SECRETS["think"])  # seconds between two pages, as a person reads and types
 PASSWORD = "Adherent-2026!"
@@ -241,6 +244,14 @@ def log_in_hr(b: Browser, login: dict[str, Any]) -> None:
             "password": login["password"],
             "robot": solve_robot_check(b.page),
         },
+        "/connexion/code/",
+    )
+    # "Code de vérification": the code the HR user's authenticator app shows now.
+    code = TOTP(bytes.fromhex(login["totp_key"])).token()
+    b.post(
+        "/connexion/code/",
+        "connexion RH [code]",
+        {"code": f"{code:06d}"},
         f"/entreprises/{login['company_id']}/",
     )
 
@@ -255,7 +266,8 @@ class Correspondent(FastHttpUser):
 
     def on_start(self) -> None:
         self.browser = Browser(self)
-        self.login = HR_LOGINS[random.randrange(len(HR_LOGINS))]
+        # One login per simulated person: a TOTP code is accepted once (replay refused).
+        self.login = HR_LOGINS[next(_HR_TURN) % len(HR_LOGINS)]
         try:
             log_in_hr(self.browser, self.login)
         except Failed as error:
