@@ -28,10 +28,11 @@ def test_a_waiver_case_switched_in_another_tab_signs_nothing_and_shows_the_new_r
 
     assert refused.value.code == "content_changed"
     assert refused.value.message.startswith("Vos informations ont été modifiées depuis")
-    assert set(Waiver.objects.values_list("pk", "status")) == {
-        (first.pk, WaiverStatus.REQUESTED),
-        (second.pk, WaiverStatus.REQUESTED),
-    }
+    # One draft per membership: the second request replaced the first, unsigned.
+    assert second.pk == first.pk
+    assert list(Waiver.objects.values_list("pk", "status", "case_code")) == [
+        (first.pk, WaiverStatus.REQUESTED, "covered_elsewhere")
+    ]
     assert not Waiver.objects.exclude(signed_request_pdf="").exists()
     membership.refresh_from_db()
     assert membership.status == MembershipStatus.PRE_ENROLLED
@@ -60,4 +61,4 @@ def test_the_remade_waiver_envelope_signs_the_case_asked_last(membership: Member
     second.refresh_from_db()
     assert signed.status == EnvelopeStatus.SIGNED
     assert (second.status, second.case_code) == (WaiverStatus.SIGNED, "covered_elsewhere")
-    assert Waiver.objects.get(pk=first.pk).status == WaiverStatus.REQUESTED
+    assert list(Waiver.objects.values_list("pk", flat=True)) == [first.pk]  # one, replaced
