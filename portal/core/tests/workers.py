@@ -92,8 +92,13 @@ class SharedDatabase:
         return process
 
     def running(self, task: Task[Any, Any]) -> subprocess.Popen[bytes]:
-        """The worker process running `task` now."""
-        ids = self.value(DBTaskResult, "worker_ids", status="RUNNING", task_path=task.module_path)
+        """The worker process running `task` now (waiting for its result row to say so: the
+        worker commits RUNNING and the job's first step in separate transactions)."""
+        running = {"status": "RUNNING", "task_path": task.module_path}
+        self.wait_for(
+            lambda: self.value(DBTaskResult, "worker_ids", **running) is not None, "a running task"
+        )
+        ids = self.value(DBTaskResult, "worker_ids", **running)
         (worker_id,) = json.loads(ids) if isinstance(ids, str) else ids
         return self.workers[int(worker_id.removeprefix("w"))]
 
