@@ -46,6 +46,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from logins import log_in_with_second_factor  # noqa: E402  (bench/logins.py)
 from stdnum.fr import nir as nir_check  # noqa: E402
 
 from portal.accounts.models import Role, User  # noqa: E402
@@ -325,7 +326,7 @@ def main() -> None:
             # map that lets the counts read their index alone.
             cursor.execute("VACUUM ANALYZE")
     client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(staff_user())
+    log_in_with_second_factor(client, staff_user())
     memberships = Membership.objects.filter(contract__company__in=companies).count()
     print(f"\n{engine}, {memberships} memberships, {Request.objects.count()} requests")
     print(f"load average {os.getloadavg()[0]:.2f} (2 cores)")

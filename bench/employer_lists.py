@@ -40,6 +40,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from logins import log_in_with_second_factor  # noqa: E402  (bench/logins.py)
 
 from portal.accounts.models import Role, User  # noqa: E402
 from portal.companies.models import (  # noqa: E402
@@ -181,7 +182,7 @@ from django.test import Client
 from django.urls import reverse
 from portal.accounts.models import User
 client = Client(HTTP_HOST="127.0.0.1")
-client.force_login(User.objects.get(email="bench-rh@example.org"))
+log_in_with_second_factor(client, User.objects.get(email="bench-rh@example.org"))
 started = time.perf_counter()
 response = client.get(reverse("employer:export", args=[{company_id}, "{extension}"]))
 size = sum(len(chunk) for chunk in response.streaming_content)
@@ -210,7 +211,7 @@ def main() -> None:
         user = User.objects.create_user("bench-rh@example.org", None, role=Role.CORRESPONDENT)
     user.companies.add(company)
     client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
+    log_in_with_second_factor(client, user)
     requests_url = reverse("tracking:requests", args=[company.pk])
     employees_url = reverse("employer:employees", args=[company.pk])
     cases = [

@@ -66,12 +66,12 @@ def check_dependants(membership: Membership, *, today: date) -> list[CheckedDepe
     dependants = list(membership.dependants.all())
     contract = membership.contract
     member_nir = membership.employee.nir
+    facts = [facts_of(dependant) for dependant in dependants]  # once each, not once per pair
     checked = []
-    for dependant in dependants:
-        others = [facts_of(o) for o in dependants if o.pk != dependant.pk]
+    for index, dependant in enumerate(dependants):
         problems = rules.check_dependant(
-            facts_of(dependant),
-            others=others,
+            facts[index],
+            others=facts[:index] + facts[index + 1 :],
             member_nir=member_nir,
             child_max_age=contract.child_max_age,
             child_max_age_extended=contract.child_max_age_extended,
