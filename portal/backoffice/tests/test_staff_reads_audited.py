@@ -153,7 +153,9 @@ def test_the_dossier_page_and_its_documents_audit_each_opening(
     document = SignatureEnvelope.objects.get().documents.order_by("position").first()
     assert document is not None
     url = reverse("backoffice:dossier_document", args=[affiliation.pk, "signe", document.pk])
-    staff_client.get(url).close()
+    # Read, not closed by hand: closing a response outside the client ends the request,
+    # which closes the test's database connection on PostgreSQL.
+    assert b"".join(staff_client.get(url).streaming_content).startswith(b"%PDF")  # type: ignore[attr-defined]
 
     events = AuditEvent.objects.filter(actor=staff_user).order_by("pk")
     assert [(e.action, e.target_type, e.target_id) for e in events] == [

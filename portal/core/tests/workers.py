@@ -26,7 +26,7 @@ from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteDatabaseWra
 from django_tasks.base import Task
 from django_tasks_db.models import DBTaskResult
 
-from portal.core.models import PostalCode
+from portal.core.models import JobLease, PostalCode
 from portal.core.postal import load_postal_codes
 
 ROOT = Path(settings.BASE_DIR)
@@ -101,6 +101,21 @@ class SharedDatabase:
         ids = self.value(DBTaskResult, "worker_ids", **running)
         (worker_id,) = json.loads(ids) if isinstance(ids, str) else ids
         return self.workers[int(worker_id.removeprefix("w"))]
+
+    def holding(self, job: str, object_id: int) -> subprocess.Popen[bytes]:
+        """The worker process holding the lease of the job now (its owner names its pid): what
+        the reaper sees, whatever the task results say at that instant."""
+        pids = {process.pid: process for process in self.workers}
+
+        def holder() -> subprocess.Popen[bytes] | None:
+            owner = self.value(JobLease, "owner", job=job, object_id=object_id) or ""
+            parts = owner.split(":")
+            return pids.get(int(parts[1])) if len(parts) == 3 and parts[1].isdigit() else None
+
+        self.wait_for(lambda: holder() is not None, f"a worker holding {job} {object_id}")
+        found = holder()
+        assert found is not None
+        return found
 
     def wait_for(self, condition: Callable[[], bool], what: str) -> None:
         """Poll `condition` every 20 ms until it holds; fail after DEADLINE with the logs."""
