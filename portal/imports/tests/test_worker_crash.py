@@ -107,7 +107,8 @@ def test_an_import_whose_worker_is_killed_is_resumed_by_another_worker_exactly_o
     # The lost run failed once; the other runs succeeded: usually one, a second when a
     # lease renewal came late on a busy machine and the job was queued again (harmless: it
     # waits on the batch's row lock and finds nothing left to do; the rows above are exact).
-    outcomes = sorted(results.values_list("status", "exception_class_path"))
+    # (A copy queued again and not yet taken when the job ended is left out: READY.)
+    outcomes = sorted(results.exclude(status="READY").values_list("status", "exception_class_path"))
     assert outcomes[0] == ("FAILED", "portal.core.jobs.WorkerLost")
     assert outcomes[1:] and set(outcomes[1:]) == {("SUCCESSFUL", "")}
 
@@ -125,7 +126,8 @@ def test_an_import_whose_worker_gets_two_sigterms_is_resumed_exactly_once(
     # The lost run failed once; the other runs succeeded: usually one, a second when a
     # lease renewal came late on a busy machine and the job was queued again (harmless: it
     # waits on the batch's row lock and finds nothing left to do; the rows above are exact).
-    outcomes = sorted(results.values_list("status", "exception_class_path"))
+    # (A copy queued again and not yet taken when the job ended is left out: READY.)
+    outcomes = sorted(results.exclude(status="READY").values_list("status", "exception_class_path"))
     # Recorded by the stopping worker itself (SystemExit), or by the reaper when the lease ran
     # out first (WorkerLost): failed either way, once.
     assert outcomes[0] in {
