@@ -880,7 +880,7 @@ def test_a_dsn_file_whose_worker_is_killed_is_resumed_by_another_worker_exactly_
             lambda: shared.value(DsnFile, "declarations_done", id=received.pk) > 0,
             "the first declaration",
         )
-        runner = shared.running(process_dsn_file)
+        runner = shared.holding("dsn.dsnfile", received.pk)
         runner.send_signal(signal.SIGKILL)
         runner.wait()
         assert shared.value(DsnFile, "status", id=received.pk) == DsnFileStatus.APPLYING
