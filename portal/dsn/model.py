@@ -8,6 +8,7 @@ value stays in `fields`, and the parser reported it).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -26,18 +27,36 @@ def as_date(value: str | None) -> date | None:
 
 @dataclass(slots=True)
 class Record:
-    """A block occurrence as read: its first line, its rubriques and their lines."""
+    """A block occurrence as read: its first line, its rubriques and their lines.
+
+    A block's rubriques are on consecutive lines from `line`, in the order of `fields`, so the
+    parser stores no line per rubrique: `skips` holds, for each line skipped inside the block
+    (blank, broken, empty value), how many rubriques came before it, and `extra_lines` the lines
+    of the rubriques of the other blocks merged into this record (S10.G00.01 into the envoi…)."""
 
     code: str
     line: int
     fields: dict[str, str] = field(default_factory=dict)
-    lines: dict[str, int] = field(default_factory=dict)
+    skips: list[int] = field(default_factory=list)
+    extra_lines: dict[str, int] = field(default_factory=dict)
 
     def get(self, rubrique: str) -> str | None:
         return self.fields.get(rubrique)
 
     def line_of(self, rubrique: str) -> int | None:
-        return self.lines.get(rubrique)
+        """The line `rubrique` was read on, or None when the record does not have it."""
+        if rubrique not in self.fields:
+            return None
+        extra = self.extra_lines.get(rubrique)
+        if extra is not None:
+            return extra
+        index = list(self.fields).index(rubrique)
+        return self.line + index + bisect_right(self.skips, index)
+
+    @property
+    def lines(self) -> dict[str, int]:
+        """Every rubrique's line (built on demand: for reports and tests)."""
+        return {rubrique: line for rubrique in self.fields if (line := self.line_of(rubrique))}
 
 
 @dataclass(slots=True)

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import io
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import BinaryIO
 
 from portal.dsn import norm as norms
@@ -119,15 +121,37 @@ def _non_ascii_lines(buffer: bytes) -> Iterator[tuple[int, bytes]]:
 class _Occurrence:
     """An open block occurrence while reading."""
 
-    __slots__ = ("code", "counts", "fields", "last_child", "line", "obj")
+    __slots__ = (
+        "code",
+        "counts",
+        "fields",
+        "first",
+        "last_child",
+        "line",
+        "merged",
+        "obj",
+        "skips",
+    )
 
     def __init__(
-        self, code: str, line: int, fields: dict[str, str] | None, obj: Record | None
+        self,
+        code: str,
+        line: int,
+        fields: dict[str, str] | None,
+        obj: Record | None,
+        *,
+        merged: bool = False,
     ) -> None:
         self.code = code
         self.line = line
         self.fields = fields
         self.obj = obj
+        # A block whose rubriques go to a record opened by another block (S10.G00.01 into
+        # the envoi): its rubriques are those of the record from index `first` on, their lines
+        # noted when it closes (see `Record.extra_lines`).
+        self.merged = merged
+        self.first = len(fields) if merged and fields is not None else 0
+        self.skips: list[int] | None = None if obj is None else [] if merged else obj.skips
         self.counts: dict[str, int] | None = None
         self.last_child = ""
 
@@ -136,9 +160,10 @@ class _Occurrence:
 _ENVOI_BLOCKS = frozenset({"S10.G00.00", "S10.G00.01", "S10.G00.02", "S10.G00.95", "S90.G00.90"})
 _DECLARATION_BLOCKS = frozenset({"S20.G00.05", "S20.G00.96"})
 _EMPLOYER_BLOCKS = frozenset({"S21.G00.06", "S21.G00.11"})
-# What opening a block gives the hot loop: where its rubriques go (None: dropped), their lines,
-# and whether its rubriques are known to the norm.
-Opened = tuple[dict[str, str] | None, dict[str, int] | None, bool]
+# What opening a block gives the hot loop: where its rubriques go (None: dropped), where the
+# lines skipped inside it are counted (see `Record.skips`), and whether its rubriques are known
+# to the norm.
+Opened = tuple[dict[str, str] | None, list[int] | None, bool]
 _DROPPED: Opened = (None, None, True)
 # A dropped block without child blocks nor maximum: its next occurrence right after it changes
 # nothing (same shared occurrence on the stack, its presence already counted), so the hot loop
@@ -196,17 +221,17 @@ class _Reader:
         for code in _RECORD_BLOCKS:
             attachers[code] = self.attach_record
         self.attachers = attachers
-        # A dropped block without child blocks keeps no state while open (no counts, no
-        # fields): one shared occurrence per code stands for all of them on the stack.
+        # A dropped block keeps no fields, and is closed without checks: one shared occurrence
+        # per code stands for all of them on the stack (a block is never its own ancestor, so
+        # at most one occurrence of a code is open), its child counts reset when it reopens.
         parents = {spec.parent for spec in self.norm.blocks.values()}
+        self.leaves = frozenset(code for code in self.norm.blocks if code not in parents)
         self.block_info: dict[str, BlockInfo] = {
             code: (
                 spec.parent,
                 spec.maximum,
                 attachers.get(code),
-                _Occurrence(code, 0, None, None)
-                if code not in attachers and code not in parents
-                else None,
+                _Occurrence(code, 0, None, None) if code not in attachers else None,
             )
             for code, spec in self.norm.blocks.items()
         }
@@ -395,105 +420,123 @@ class _Reader:
         open_block = self.open
         cur_key = cur_bound = cur_code = ""
         cur_fields: dict[str, str] | None = None
-        cur_lines: dict[str, int] | None = None
+        cur_skips: list[int] | None = None
         cur_known = True
         cur_free = False  # the current block is a `_DROPPED_LEAF`: its repeats open nothing
         number = 0
-        for items in self.chunks(stream):
-            for number, item in enumerate(items, number + 1):  # noqa: B020 (carried on)
-                known = valid_line(item)
-                if known is not None:
-                    key, value = known
+        for chunk in self.chunks(stream):
+            items: list[str] | None = chunk
+            while items is not None:  # again from the next line when the norm changes
+                start = number + 1  # the line number of items[0]
+                switched = False
+                # The lookups run in C (map); a line's text is fetched only when it misses.
+                for number, known in enumerate(map(valid_line, items), start):
+                    if known:
+                        key, value = known
+                        if not (cur_key < key < cur_bound):
+                            code = key[:10]
+                            if cur_code < key <= cur_key:
+                                self.check_restart(code, number, key, value)
+                                if cur_free:
+                                    cur_key = key
+                                    continue
+                            self.number = number
+                            opened = open_block(code, number)
+                            cur_fields, cur_skips, cur_known = opened
+                            cur_free = opened is _DROPPED_LEAF
+                            cur_code = code
+                            cur_bound = code + "/"
+                            if out:
+                                yield from out
+                                out.clear()
+                            if self.norm is not norm:  # the rest of the chunk: the new memo
+                                norm = self.norm
+                                valid_line = norm.valid_lines.get
+                                norm_fields = norm.fields
+                                switched = True
+                                cur_key = key
+                                if cur_fields is not None:
+                                    cur_fields[key] = value
+                                break
+                        cur_key = key
+                        if cur_fields is not None:
+                            cur_fields[key] = value
+                        continue
+                    item = items[number - start]
+                    # Off the fast path: a line to read carefully, a value to check.
+                    if (
+                        item[:1] == "\x00"
+                        or item[14:16] != ",'"
+                        or (item[:14] not in norm_fields and _KEY_RE.fullmatch(item[:14]) is None)
+                    ):
+                        found = self.careful(item, number)
+                        if found is None:
+                            if cur_skips is not None:  # a line skipped inside a kept block
+                                cur_skips.append(len(cur_fields))  # type: ignore[arg-type]
+                            if out:
+                                yield from out
+                                out.clear()
+                            continue
+                        key, value = found
+                        plain = False
+                    else:
+                        key, value = item[:14], item[16:]
+                        plain = True
+                    if len(value) > MAX_LINE - 17:
+                        report(
+                            FindingCode.LINE_TOO_LONG, number, key, value, length=len(value) + 17
+                        )
+                        plain = False
+                    if "'" in value:
+                        plain = False
+                        if "''" in value:
+                            value = value.replace("''", "'")
+                            report(FindingCode.DOUBLED_APOSTROPHE, number, key, value)
+                        else:
+                            report(FindingCode.APOSTROPHE_IN_VALUE, number, key, value)
                     if not (cur_key < key < cur_bound):
                         code = key[:10]
                         if cur_code < key <= cur_key:
                             self.check_restart(code, number, key, value)
-                            if cur_free:
-                                cur_key = key
-                                continue
                         self.number = number
-                        opened = open_block(code, number)
-                        cur_fields, cur_lines, cur_known = opened
-                        cur_free = opened is _DROPPED_LEAF
+                        cur_fields, cur_skips, cur_known = open_block(code, number)
+                        cur_free = False
                         cur_code = code
                         cur_bound = code + "/"
                         if self.norm is not norm:
                             norm = self.norm
                             valid_line = norm.valid_lines.get
                             norm_fields = norm.fields
-                        if out:
-                            yield from out
-                            out.clear()
+                            switched = True
                     cur_key = key
-                    if cur_fields is not None:
-                        cur_fields[key] = value
-                        cur_lines[key] = number  # type: ignore[index]
-                    continue
-                # Off the fast path: a line to read carefully, a value to check.
-                if (
-                    item[:1] == "\x00"
-                    or item[14:16] != ",'"
-                    or (item[:14] not in norm_fields and _KEY_RE.fullmatch(item[:14]) is None)
-                ):
-                    found = self.careful(item, number)
-                    if found is None:
-                        if out:
-                            yield from out
-                            out.clear()
-                        continue
-                    key, value = found
-                    plain = False
-                else:
-                    key, value = item[:14], item[16:]
-                    plain = True
-                if len(value) > MAX_LINE - 17:
-                    report(FindingCode.LINE_TOO_LONG, number, key, value, length=len(value) + 17)
-                    plain = False
-                if "'" in value:
-                    plain = False
-                    if "''" in value:
-                        value = value.replace("''", "'")
-                        report(FindingCode.DOUBLED_APOSTROPHE, number, key, value)
+                    if not value:
+                        report(FindingCode.EMPTY_VALUE, number, key, value)
+                        if cur_skips is not None:
+                            cur_skips.append(len(cur_fields))  # type: ignore[arg-type]
                     else:
-                        report(FindingCode.APOSTROPHE_IN_VALUE, number, key, value)
-                if not (cur_key < key < cur_bound):
-                    code = key[:10]
-                    if cur_code < key <= cur_key:
-                        self.check_restart(code, number, key, value)
-                    self.number = number
-                    cur_fields, cur_lines, cur_known = open_block(code, number)
-                    cur_free = False
-                    cur_code = code
-                    cur_bound = code + "/"
-                    if self.norm is not norm:
-                        norm = self.norm
-                        valid_line = norm.valid_lines.get
-                        norm_fields = norm.fields
-                cur_key = key
-                if not value:
-                    report(FindingCode.EMPTY_VALUE, number, key, value)
-                else:
-                    spec = norm_fields.get(key)
-                    if spec is not None:
-                        problem = norm.check(spec, value)
-                        if problem is not None:
-                            report(problem[0], number, key, value, **problem[1])
-                        elif plain:
-                            norm.remember(key, item, value)
-                    elif cur_known and not norms.is_service(key):
-                        report(
-                            FindingCode.UNKNOWN_RUBRIQUE,
-                            number,
-                            key,
-                            value,
-                            version=norm.version,
-                        )
-                    if cur_fields is not None:
-                        cur_fields[key] = value
-                        cur_lines[key] = number  # type: ignore[index]
-                if out:
-                    yield from out
-                    out.clear()
+                        spec = norm_fields.get(key)
+                        if spec is not None:
+                            problem = norm.check(spec, value)
+                            if problem is not None:
+                                report(problem[0], number, key, value, **problem[1])
+                            elif plain:
+                                norm.remember(key, item, value)
+                        elif cur_known and not norms.is_service(key):
+                            report(
+                                FindingCode.UNKNOWN_RUBRIQUE,
+                                number,
+                                key,
+                                value,
+                                version=norm.version,
+                            )
+                        if cur_fields is not None:
+                            cur_fields[key] = value
+                    if out:
+                        yield from out
+                        out.clear()
+                    if switched:
+                        break
+                items = items[number - start + 1 :] if switched else None
         self.number = number + 1  # the records counted below are those before this line
         self.finish()
         yield from out
@@ -532,7 +575,7 @@ class _Reader:
                 FindingCode.UNKNOWN_BLOCK, line, code, block=code, version=self.norm.version
             )
             return _DROPPED_UNKNOWN
-        parent_code, maximum, attach, leaf = info
+        parent_code, maximum, attach, shared = info
         stack = self.stack
         if parent_code is None:
             while stack:
@@ -569,17 +612,19 @@ class _Reader:
                     self.report(FindingCode.BLOCK_REPEATED, line, code, block=code, maximum=maximum)
             counts[code] = count + 1
         parent.last_child = code
-        if attach is None:  # a block the model does not keep: checked, then dropped
-            if leaf is None:
-                stack.append(_Occurrence(code, line, None, None))
+        if shared is not None:  # a block the model does not keep: checked, then dropped
+            stack.append(shared)
+            if shared.counts is not None:
+                shared.counts = None
+                shared.last_child = ""
                 return _DROPPED
-            stack.append(leaf)
-            return _DROPPED if maximum is not None else _DROPPED_LEAF
+            return _DROPPED if maximum is not None or code not in self.leaves else _DROPPED_LEAF
+        assert attach is not None
         occurrence = attach(code, line, parent.obj)
         stack.append(occurrence)
         if occurrence.obj is None:
             return _DROPPED
-        return occurrence.fields, occurrence.obj.lines, True
+        return occurrence.fields, occurrence.skips, True
 
     def open_root(self, code: str, line: int) -> Opened:
         self.records_seen = True
@@ -595,7 +640,7 @@ class _Reader:
             if self.envoi is None or not self.envoi_open:
                 self.report(FindingCode.ORPHAN_BLOCK, line, code, block=code, parent="S10.G00.00")
                 return _DROPPED
-            occurrence = _Occurrence(code, line, self.envoi.fields, self.envoi)
+            occurrence = self.merged_occurrence(code, line, self.envoi)
         else:  # the concentrator's envelope
             record = Record(code, line)
             self.envelope.append(record)
@@ -608,13 +653,13 @@ class _Reader:
         self.stack.append(occurrence)
         obj = occurrence.obj
         assert isinstance(obj, Record)
-        return occurrence.fields, obj.lines, True
+        return occurrence.fields, occurrence.skips, True
 
     def attach_envoi(self, code: str, line: int, above: object) -> _Occurrence:
         assert self.envoi is not None
         if not self.envoi.checked_version:
             self.resolve_norm(self.envoi.line)
-        return _Occurrence(code, line, self.envoi.fields, self.envoi)
+        return self.merged_occurrence(code, line, self.envoi)
 
     def attach_declaration(self, code: str, line: int, above: object) -> _Occurrence:
         if self.envoi is not None and not self.envoi.checked_version:
@@ -623,14 +668,26 @@ class _Reader:
             self.start_declaration(line)
         declaration = self.declaration
         assert declaration is not None
-        return _Occurrence(code, line, declaration.fields, declaration)
+        if code == "S20.G00.05":
+            return _Occurrence(code, line, declaration.fields, declaration)
+        return self.merged_occurrence(code, line, declaration)
 
     def attach_employer(self, code: str, line: int, above: object) -> _Occurrence:
         if isinstance(above, Declaration):
             above.employer = Employer(code, line)
             return _Occurrence(code, line, above.employer.fields, above.employer)
         assert isinstance(above, Employer)
-        return _Occurrence(code, line, above.fields, above)
+        return self.merged_occurrence(code, line, above)
+
+    def merged_occurrence(self, code: str, line: int, record: Record) -> _Occurrence:
+        """An occurrence of `code` whose rubriques go to `record` (read live by the intake:
+        S21.G00.11's SIRET while the individuals are read). A repeated block (reported) replaces
+        the rubriques of the one before."""
+        fields = record.fields
+        for rubrique in [rubrique for rubrique in fields if rubrique.startswith(code)]:
+            del fields[rubrique]
+            record.extra_lines.pop(rubrique, None)
+        return _Occurrence(code, line, fields, record, merged=True)
 
     def attach_record(self, code: str, line: int, above: object) -> _Occurrence:
         """The typed record of `code`, linked to its parent's."""
@@ -669,6 +726,12 @@ class _Reader:
         fields = occurrence.fields
         if fields is None:  # not kept: nothing more to check
             return
+        if occurrence.merged:
+            record = occurrence.obj
+            assert record is not None and occurrence.skips is not None
+            first, skips, start = occurrence.first, occurrence.skips, occurrence.line
+            for index, rubrique in enumerate(islice(fields, first, None), first):
+                record.extra_lines[rubrique] = start + index - first + bisect_right(skips, index)
         code = occurrence.code
         declaration = self.declaration  # required(), inlined: a close per block occurrence
         nature = declaration.fields.get(_NATURE) if declaration is not None else "01"
@@ -728,7 +791,7 @@ class _Reader:
         elif not exact:
             self.report(
                 FindingCode.UNKNOWN_NORM_VERSION,
-                envoi.lines.get("S10.G00.00.006", line),
+                envoi.line_of("S10.G00.00.006") or line,
                 "S10.G00.00.006",
                 declared,
                 declared=declared,
@@ -777,7 +840,7 @@ class _Reader:
             if int(value) != actual:
                 self.report(
                     code,
-                    envoi.lines.get(rubrique),
+                    envoi.line_of(rubrique),
                     rubrique,
                     value,
                     expected=int(value),

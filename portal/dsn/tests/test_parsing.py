@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from portal.dsn import parsing
 from portal.dsn.errors import DsnRefused, Finding, FindingCode, Severity
-from portal.dsn.model import Individual
+from portal.dsn.model import DsnDocument, Individual, Record
 from portal.dsn.parsing import (
     DeclarationEnded,
     DeclarationStarted,
@@ -210,6 +210,94 @@ def test_crlf_lf_blank_lines_and_trailing_blanks_read_alike_with_physical_line_n
     assert crlf.declarations[0].individuals[0].line == lf.declarations[0].individuals[0].line == 28
     assert spaced.declarations[0].individuals[0].line == 30
     assert spaced.summary.records == lf.summary.records == 45
+
+
+def with_total(text: str, records: int) -> bytes:
+    """The file with its S90 rubrique count set to `records`."""
+    return "\n".join(
+        f"S90.G00.90.001,'{records}'" if line.startswith("S90.G00.90.001") else line
+        for line in text.split("\n")
+    ).encode("latin-1")
+
+
+def records_of(document: object) -> list[Record]:
+    """Every record of a parsed document: envois, declarations, employers, individuals and
+    everything below them."""
+    found: list[Record] = []
+
+    def walk(record: Record) -> None:
+        found.append(record)
+        for name in ("employer",):
+            child = getattr(record, name, None)
+            if isinstance(child, Record):
+                walk(child)
+        for name in (
+            "declarations",
+            "adhesions",
+            "individuals",
+            "contracts",
+            "affiliations",
+            "dependants",
+            "changes",
+        ):
+            for child in getattr(record, name, ()):
+                walk(child)
+        end = getattr(record, "end", None)
+        if isinstance(end, Record):
+            walk(end)
+
+    assert isinstance(document, DsnDocument)
+    for envoi_read in document.envois:
+        walk(envoi_read)
+    return found
+
+
+def test_every_rubrique_kept_knows_the_physical_line_it_was_read_on() -> None:
+    text = build(eol="\n").decode("latin-1").split("\n")
+    text.insert(30, "")  # a blank line inside the individual's block
+    text.insert(31, "NOT A RECORD")  # a broken line there too
+    nir_line = next(i for i, line in enumerate(text) if line.startswith("S21.G00.30.002"))
+    text.insert(nir_line + 1, "S21.G00.30.003,''")  # an empty value, not kept
+    data = with_total("\n".join(text), 46)
+
+    document = parse(data)
+    physical = data.decode("latin-1").split("\n")
+    checked = 0
+    for record in records_of(document):
+        for rubrique, value in record.fields.items():
+            line = record.line_of(rubrique)
+            assert line is not None
+            assert physical[line - 1] == f"{rubrique},'{value}'", (record.code, rubrique, line)
+            checked += 1
+        assert record.lines == {r: record.line_of(r) for r in record.fields}
+        assert record.line_of("S99.G99.99.999") is None
+    # The envoi's S10.G00.01/.02 and S90, the declaration's, employer's S21.G00.11: all merged.
+    assert checked == 45  # every record but the empty value
+    broken = physical.index("NOT A RECORD") + 1
+    empty = physical.index("S21.G00.30.003,''") + 1
+    assert sorted(codes(document.findings)) == sorted(
+        [(broken, None, "line_syntax"), (empty, "S21.G00.30.003", "empty_value")]
+    )
+
+
+def test_a_repeated_merged_block_keeps_the_last_occurrence_with_its_lines() -> None:
+    text = build(eol="\n").decode("latin-1").split("\n")
+    first = next(i for i, line in enumerate(text) if line.startswith("S10.G00.01"))
+    block = [line for line in text if line.startswith("S10.G00.01")]
+    again = [
+        line.replace("'", "'X", 1) if line.startswith("S10.G00.01.003") else line for line in block
+    ]
+    text[first + len(block) : first + len(block)] = again
+    data = with_total("\n".join(text), 45 + len(block))
+
+    document = parse(data)
+    envoi_read = document.envois[0]
+    physical = data.decode("latin-1").split("\n")
+    for rubrique in (line.split(",")[0] for line in block):
+        line = envoi_read.line_of(rubrique)
+        assert line is not None and line > first + len(block)
+        assert physical[line - 1] == f"{rubrique},'{envoi_read.fields[rubrique]}'"
+    assert "block_repeated" in [f.code.value for f in document.findings]
 
 
 # Structure -------------------------------------------------------------------------------
