@@ -118,12 +118,15 @@ class Norm:
     # hashed for the record's dicts.
     valid_lines: dict[str, tuple[str, str]] = field(default_factory=dict)
     valid_counts: dict[str, int] = field(default_factory=dict)
+    # The rubriques whose lines are no longer remembered (their quota is reached: NIRs, names).
+    saturated: set[str] = field(default_factory=set)
 
     def remember(self, rubrique: str, line: str, value: str) -> None:
-        count = self.valid_counts.get(rubrique, 0)
-        if count < VALID_PER_RUBRIQUE:
-            self.valid_counts[rubrique] = count + 1
-            self.valid_lines[line] = (rubrique, value)
+        count = self.valid_counts.get(rubrique, 0) + 1
+        self.valid_counts[rubrique] = count
+        self.valid_lines[line] = (rubrique, value)
+        if count >= VALID_PER_RUBRIQUE:
+            self.saturated.add(rubrique)
 
     def check(self, spec: FieldSpec, value: str) -> tuple[FindingCode, dict[str, object]] | None:
         """The first problem of `value` for `spec`, or None."""

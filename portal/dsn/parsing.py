@@ -134,26 +134,28 @@ class _Occurrence:
     )
 
     def __init__(
-        self,
-        code: str,
-        line: int,
-        fields: dict[str, str] | None,
-        obj: Record | None,
-        *,
-        merged: bool = False,
+        self, code: str, line: int, fields: dict[str, str] | None, obj: Record | None
     ) -> None:
         self.code = code
         self.line = line
         self.fields = fields
         self.obj = obj
-        # A block whose rubriques go to a record opened by another block (S10.G00.01 into
-        # the envoi): its rubriques are those of the record from index `first` on, their lines
-        # noted when it closes (see `Record.extra_lines`).
-        self.merged = merged
-        self.first = len(fields) if merged and fields is not None else 0
-        self.skips: list[int] | None = None if obj is None else [] if merged else obj.skips
+        # A merged block's rubriques go to a record opened by another block (S10.G00.01 into
+        # the envoi): they are those of the record from index `first` on, their lines noted
+        # when it closes (see `Record.extra_lines`). Set by `merged()`.
+        self.merged = False
+        self.first = 0
+        self.skips: list[int] | None = None if obj is None else obj.skips
         self.counts: dict[str, int] | None = None
         self.last_child = ""
+
+    @classmethod
+    def merged_into(cls, code: str, line: int, record: Record) -> _Occurrence:
+        occurrence = cls(code, line, record.fields, record)
+        occurrence.merged = True
+        occurrence.first = len(record.fields)
+        occurrence.skips = []
+        return occurrence
 
 
 # Blocks whose rubriques land in the typed model; the others are checked, then dropped.
@@ -171,9 +173,15 @@ _DROPPED: Opened = (None, None, True)
 # told apart by identity.
 _DROPPED_LEAF: Opened = (None, None, True)
 _DROPPED_UNKNOWN: Opened = (None, None, False)
-# A block's parent block, maximum occurrences, attacher, shared occurrence (dropped leaves).
+# A block's parent block, its depth (a root is 0), maximum occurrences, attacher, and for a
+# block the model drops: its shared occurrence and what opening it gives the hot loop.
 BlockInfo = tuple[
-    str | None, int | None, Callable[[str, int, object], _Occurrence] | None, _Occurrence | None
+    str | None,
+    int,
+    int | None,
+    Callable[[str, int, object], _Occurrence] | None,
+    _Occurrence | None,
+    Opened,
 ]
 _RECORD_BLOCKS = (
     "S21.G00.15",
@@ -204,6 +212,7 @@ class _Reader:
         self.declaration_started = False
         self.individual: Individual | None = None
         self.number = 0
+        self.lines_read = 0  # the physical lines of the chunks read (see `chunks`)
         self.lot_open = False
         self.line_notes: dict[int, list[FindingCode]] = {}
         self.crlf = False  # the first line ends with CRLF: the others are expected to
@@ -224,20 +233,31 @@ class _Reader:
         # A dropped block keeps no fields, and is closed without checks: one shared occurrence
         # per code stands for all of them on the stack (a block is never its own ancestor, so
         # at most one occurrence of a code is open), its child counts reset when it reopens.
-        parents = {spec.parent for spec in self.norm.blocks.values()}
-        self.leaves = frozenset(code for code in self.norm.blocks if code not in parents)
+        # The stack is always the chain of the top block's ancestors (a block opens only when
+        # its parent is open, and closes what is above its parent): the occurrence at index i
+        # is a block of depth i, and a block's parent, if open, is at its depth - 1.
+        blocks = self.norm.blocks
+        parents = {spec.parent for spec in blocks.values()}
+
+        def depth(code: str) -> int:
+            parent = blocks[code].parent
+            return 0 if parent is None else depth(parent) + 1
+
         self.block_info: dict[str, BlockInfo] = {
             code: (
                 spec.parent,
+                depth(code),
                 spec.maximum,
                 attachers.get(code),
                 _Occurrence(code, 0, None, None) if code not in attachers else None,
+                _DROPPED if spec.maximum is not None or code in parents else _DROPPED_LEAF,
             )
-            for code, spec in self.norm.blocks.items()
+            for code, spec in blocks.items()
         }
         self.required_nature: str | None = None
         self.required_norm: norms.Norm | None = None
         self.required_now: dict[str, tuple[str, ...]] = {}
+        self.required_sets: dict[str, frozenset[str]] = {}
 
     # Findings ------------------------------------------------------------------------------
 
@@ -270,15 +290,19 @@ class _Reader:
     # Reading -------------------------------------------------------------------------------
 
     def chunks(self, stream: BinaryIO) -> Iterator[list[str]]:
-        """The file's lines, a chunk at a time, one item per physical line.
+        """The file's lines, a chunk at a time.
 
         A well-formed line `code,'value'` comes as `code,'value` (its closing apostrophe and
-        line end cut by one split of the chunk); any other line (blank, trailing blanks, broken,
-        or noted in `line_notes`) comes whole, behind a NUL marker, for the careful path."""
+        line end cut by one split of the chunk). A line that does not end so is not split from
+        the next one: the hot loop finds the line end in the item and has `careful_items` split
+        the rest of the chunk, one item per physical line (each line not well-formed, blank,
+        trailing blanks, broken, or noted in `line_notes`, whole behind a NUL marker). A chunk
+        with a note is split so from the start. The hot loop keeps `lines_read` up to date: a
+        chunk is decoded once the previous one is read, its first line is `lines_read + 1`."""
         read = stream.read
         rest = b""
-        base = 0
         first = True
+        line_end_known = False
         while True:
             data = read(CHUNK)
             if data:
@@ -291,32 +315,36 @@ class _Reader:
                 cut = buffer.rfind(b"\n") + 1
                 if not cut:
                     if len(buffer) > MAX_PENDING:
-                        self.fatal_unreadable(base + 1, buffer[:64])
+                        self.fatal_unreadable(self.lines_read + 1, buffer[:64])
                     rest = buffer
                     continue
                 rest = buffer[cut:]
                 buffer = buffer[:cut]
-                if base == 0:
+                if not line_end_known:
+                    line_end_known = True
                     self.crlf = buffer.find(b"\n") > 0 and buffer[buffer.find(b"\n") - 1] == 13
             elif rest:
                 buffer, rest = rest + b"\n", b""
             else:
                 return
-            text, notes = self.decode(buffer, base)
+            text, notes = self.decode(buffer, self.lines_read)
             items = text.split("'\r\n") if self.crlf else text.split("'\n")
-            if len(items) - 1 != text.count("\n") or notes:
-                if "\r" in text:
-                    text = text.replace("\r\n", "\n")
-                lines = text.split("\n")
-                lines.pop()
-                items = [line[:-1] if line[-1:] == "'" else "\x00" + line for line in lines]
+            if items[-1] or notes:  # the chunk's last line is not well-formed, or a note
+                items = self.careful_items(text)
                 for index in notes:
                     if items[index][:1] != "\x00":
                         items[index] = "\x00" + items[index] + "'"
             else:
                 items.pop()
-            base += len(items)
             yield items
+
+    def careful_items(self, text: str) -> list[str]:
+        """The items of `text` (whole lines, each ending with a line end), one per line."""
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
+        lines = text.split("\n")
+        lines.pop()
+        return [line[:-1] if line[-1:] == "'" else "\x00" + line for line in lines]
 
     def decode(self, buffer: bytes, base: int) -> tuple[str, list[int]]:
         """The chunk's text (UTF-8 when valid, else ISO-8859-1, line by line when mixed) and
@@ -416,6 +444,7 @@ class _Reader:
         norm = self.norm  # changes only when a block opens (the envoi's version is read)
         valid_line = norm.valid_lines.get
         norm_fields = norm.fields
+        saturated = norm.saturated
         report = self.report
         open_block = self.open
         cur_key = cur_bound = cur_code = ""
@@ -428,7 +457,7 @@ class _Reader:
             items: list[str] | None = chunk
             while items is not None:  # again from the next line when the norm changes
                 start = number + 1  # the line number of items[0]
-                switched = False
+                switched = resplit = False
                 # The lookups run in C (map); a line's text is fetched only when it misses.
                 for number, known in enumerate(map(valid_line, items), start):
                     if known:
@@ -453,6 +482,7 @@ class _Reader:
                                 norm = self.norm
                                 valid_line = norm.valid_lines.get
                                 norm_fields = norm.fields
+                                saturated = norm.saturated
                                 switched = True
                                 cur_key = key
                                 if cur_fields is not None:
@@ -463,12 +493,18 @@ class _Reader:
                             cur_fields[key] = value
                         continue
                     item = items[number - start]
-                    # Off the fast path: a line to read carefully, a value to check.
-                    if (
-                        item[:1] == "\x00"
-                        or item[14:16] != ",'"
-                        or (item[:14] not in norm_fields and _KEY_RE.fullmatch(item[:14]) is None)
-                    ):
+                    if "\n" in item:  # a line not ending well: the rest, one item per line
+                        separator = "'\r\n" if self.crlf else "'\n"
+                        rest = separator.join(items[number - start :]) + separator
+                        items = self.careful_items(rest)
+                        number -= 1
+                        resplit = True
+                        break
+                    # Off the fast path: a value to check, or a line to read carefully (marked,
+                    # broken, or of a rubrique the norm does not know).
+                    key = item[:14]
+                    spec = norm_fields.get(key)
+                    if spec is None or item[14:16] != ",'":
                         found = self.careful(item, number)
                         if found is None:
                             if cur_skips is not None:  # a line skipped inside a kept block
@@ -478,9 +514,10 @@ class _Reader:
                                 out.clear()
                             continue
                         key, value = found
+                        spec = norm_fields.get(key)
                         plain = False
                     else:
-                        key, value = item[:14], item[16:]
+                        value = item[16:]
                         plain = True
                     if len(value) > MAX_LINE - 17:
                         report(
@@ -507,6 +544,8 @@ class _Reader:
                             norm = self.norm
                             valid_line = norm.valid_lines.get
                             norm_fields = norm.fields
+                            saturated = norm.saturated
+                            spec = norm_fields.get(key)
                             switched = True
                     cur_key = key
                     if not value:
@@ -514,12 +553,11 @@ class _Reader:
                         if cur_skips is not None:
                             cur_skips.append(len(cur_fields))  # type: ignore[arg-type]
                     else:
-                        spec = norm_fields.get(key)
                         if spec is not None:
                             problem = norm.check(spec, value)
                             if problem is not None:
                                 report(problem[0], number, key, value, **problem[1])
-                            elif plain:
+                            elif plain and key not in saturated:
                                 norm.remember(key, item, value)
                         elif cur_known and not norms.is_service(key):
                             report(
@@ -536,7 +574,9 @@ class _Reader:
                         out.clear()
                     if switched:
                         break
-                items = items[number - start + 1 :] if switched else None
+                if not resplit:
+                    items = items[number - start + 1 :] if switched else None
+            self.lines_read = number
         self.number = number + 1  # the records counted below are those before this line
         self.finish()
         yield from out
@@ -564,6 +604,7 @@ class _Reader:
             self.required_nature = nature
             self.required_norm = self.norm
             self.required_now = self.norm.mandatory.get(nature or "", {})
+            self.required_sets = {code: frozenset(r) for code, r in self.required_now.items()}
         return self.required_now
 
     def open(self, code: str, line: int) -> Opened:
@@ -575,42 +616,41 @@ class _Reader:
                 FindingCode.UNKNOWN_BLOCK, line, code, block=code, version=self.norm.version
             )
             return _DROPPED_UNKNOWN
-        parent_code, maximum, attach, shared = info
+        parent_code, depth, maximum, attach, shared, dropped = info
         stack = self.stack
-        if parent_code is None:
+        if not depth:
             while stack:
                 closed = stack.pop()
                 if closed.fields is not None:
                     self.close(closed)
             return self.open_root(code, line)
-        if stack and stack[-1].code == parent_code:
-            pass  # the usual case: a child of the block just read
-        elif len(stack) > 1 and stack[-2].code == parent_code and stack[-1].fields is None:
-            stack.pop()  # the next sibling of a dropped block: nothing to close
-        else:
-            depth = len(stack) - 1
-            while depth >= 0 and stack[depth].code != parent_code:
-                depth -= 1
-            if depth < 0:
+        size = len(stack)
+        if size != depth:  # blocks to close first, or no parent open
+            if size < depth or stack[depth - 1].code != parent_code:
                 self.records_seen = True
                 self.report(FindingCode.ORPHAN_BLOCK, line, code, block=code, parent=parent_code)
                 return _DROPPED
-            while len(stack) > depth + 1:
+            while size > depth:
                 closed = stack.pop()
+                size -= 1
                 if closed.fields is not None:  # a dropped block has nothing left to check
                     self.close(closed)
         parent = stack[-1]
+        if parent.code != parent_code:
+            self.records_seen = True
+            self.report(FindingCode.ORPHAN_BLOCK, line, code, block=code, parent=parent_code)
+            return _DROPPED
         counts = parent.counts
         if counts is None:
             parent.counts = {code: 1}
+        elif code in counts:
+            if parent.last_child != code:
+                self.report(FindingCode.BLOCK_OUT_OF_ORDER, line, code, block=code)
+            elif maximum is not None and counts[code] >= maximum:
+                self.report(FindingCode.BLOCK_REPEATED, line, code, block=code, maximum=maximum)
+            counts[code] += 1
         else:
-            count = counts.get(code, 0)
-            if count:
-                if parent.last_child != code:
-                    self.report(FindingCode.BLOCK_OUT_OF_ORDER, line, code, block=code)
-                elif maximum is not None and count >= maximum:
-                    self.report(FindingCode.BLOCK_REPEATED, line, code, block=code, maximum=maximum)
-            counts[code] = count + 1
+            counts[code] = 1
         parent.last_child = code
         if shared is not None:  # a block the model does not keep: checked, then dropped
             stack.append(shared)
@@ -618,7 +658,7 @@ class _Reader:
                 shared.counts = None
                 shared.last_child = ""
                 return _DROPPED
-            return _DROPPED if maximum is not None or code not in self.leaves else _DROPPED_LEAF
+            return dropped
         assert attach is not None
         occurrence = attach(code, line, parent.obj)
         stack.append(occurrence)
@@ -687,35 +727,35 @@ class _Reader:
         for rubrique in [rubrique for rubrique in fields if rubrique.startswith(code)]:
             del fields[rubrique]
             record.extra_lines.pop(rubrique, None)
-        return _Occurrence(code, line, fields, record, merged=True)
+        return _Occurrence.merged_into(code, line, record)
 
     def attach_record(self, code: str, line: int, above: object) -> _Occurrence:
         """The typed record of `code`, linked to its parent's."""
         record: Record
-        if code == "S21.G00.30":
+        if code == "S21.G00.70":  # the most frequent first
+            assert isinstance(above, Contract)
+            record = Affiliation(code, line)
+            above.affiliations.append(record)
+        elif code == "S21.G00.30":
             if not self.declaration_started and self.declaration is not None:
                 self.declaration_started = True
                 self.out.append(DeclarationStarted(self.declaration))
             record = self.individual = Individual(code, line)
-        elif code == "S21.G00.15":
-            record = Adhesion(code, line)
-            if self.declaration is not None:
-                self.declaration.adhesions.append(record)
         elif code == "S21.G00.40":
             record = Contract(code, line)
             assert isinstance(above, Individual)
             above.contracts.append(record)
-        elif code == "S21.G00.62":
-            assert isinstance(above, Contract)
-            record = above.end = ContractEnd(code, line)
-        elif code == "S21.G00.70":
-            assert isinstance(above, Contract)
-            record = Affiliation(code, line)
-            above.affiliations.append(record)
         elif code == "S21.G00.73":
             assert isinstance(above, Affiliation)
             record = Dependant(code, line)
             above.dependants.append(record)
+        elif code == "S21.G00.15":
+            record = Adhesion(code, line)
+            if self.declaration is not None:
+                self.declaration.adhesions.append(record)
+        elif code == "S21.G00.62":
+            assert isinstance(above, Contract)
+            record = above.end = ContractEnd(code, line)
         else:  # S21.G00.16, .31, .41: changes of their parent
             assert isinstance(above, Adhesion | Individual | Contract)
             record = Record(code, line)
@@ -735,20 +775,20 @@ class _Reader:
         code = occurrence.code
         declaration = self.declaration  # required(), inlined: a close per block occurrence
         nature = declaration.fields.get(_NATURE) if declaration is not None else "01"
-        if nature == self.required_nature and self.required_norm is self.norm:
-            required = self.required_now
-        else:
-            required = self.required()
-        for rubrique in required.get(code, ()):
-            if rubrique not in fields:
-                spec = self.norm.fields.get(rubrique)
-                self.report(
-                    FindingCode.MISSING_RUBRIQUE,
-                    occurrence.line,
-                    rubrique,
-                    missing=rubrique,
-                    name=spec.name if spec else "",
-                )
+        if nature != self.required_nature or self.required_norm is not self.norm:
+            self.required()
+        needed = self.required_sets.get(code)
+        if needed is not None and not fields.keys() >= needed:
+            for rubrique in self.required_now[code]:
+                if rubrique not in fields:
+                    spec = self.norm.fields.get(rubrique)
+                    self.report(
+                        FindingCode.MISSING_RUBRIQUE,
+                        occurrence.line,
+                        rubrique,
+                        missing=rubrique,
+                        name=spec.name if spec else "",
+                    )
         for child in _REQUIRED_CHILDREN.get(code, ()):
             if not occurrence.counts or child not in occurrence.counts:
                 self.report(

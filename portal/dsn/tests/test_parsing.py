@@ -454,6 +454,43 @@ def test_the_stream_is_read_in_bounded_chunks_never_whole() -> None:
     assert set(stream.sizes) == {parsing.CHUNK}
 
 
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+def test_broken_lines_and_a_note_far_into_the_file_are_reported_on_their_physical_lines(
+    eol: str,
+) -> None:
+    body = [*declaration()]
+    for n in range(12_000):
+        body += individual(number=f"{n:05d}")
+    text = build(body, eol="\n", encoding="utf-8").decode().split("\n")
+    first_names = [i for i, line in enumerate(text) if line.startswith("S21.G00.30.004")]
+    early, late = first_names[10], first_names[-10]  # in the first chunk, in a later one
+    text[early] = text[early][:-1]  # its closing apostrophe lost
+    text.insert(early + 1, "   ")  # then a line of blanks
+    text[late + 1] = "S21.G00.30.004,'Pr\ufffdparateur'"  # a broken accent, chunks away
+    total = next(i for i, line in enumerate(text) if line.startswith("S90.G00.90.001"))
+    records = int(text[total][16:-1]) - 1  # the broken line is not a record
+    text[total] = f"S90.G00.90.001,'{records}'"
+    data = eol.join(text).encode()
+    assert len(data) > 3 * parsing.CHUNK and len(eol.join(text[:late]).encode()) > parsing.CHUNK
+
+    document = parse(data)
+
+    physical = data.decode().split(eol)
+    assert physical[early].endswith("'") is False and physical[late + 1].startswith("S21")
+    individual_line = max(i for i in range(early) if text[i].startswith("S21.G00.30.001")) + 1
+    assert codes(document.findings) == [
+        (early + 1, None, "line_syntax"),
+        (individual_line, "S21.G00.30.004", "missing_rubrique"),  # the broken line's
+        (late + 2, "S21.G00.30.004", "broken_accents"),
+    ]
+    individuals = document.declarations[0].individuals
+    assert len(individuals) == 12_000
+    assert individuals[-10].first_names == "Pr\ufffdparateur"
+    assert individuals[-10].line_of("S21.G00.30.004") == late + 2
+    after = text[late + 2][:14]  # the next rubrique, on the next line
+    assert individuals[-10].line_of(after) == late + 3
+
+
 # Values ----------------------------------------------------------------------------------
 
 
