@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from sys import intern
 
 from portal.dsn.errors import FindingCode
 
@@ -114,9 +115,10 @@ class Norm:
     mandatory: dict[str, dict[str, tuple[str, ...]]]
     # Lines already found valid, as `rubrique,'value` (the parser's fast path: one set lookup),
     # at most VALID_PER_RUBRIQUE per rubrique so that memory stays bounded.
-    # Each maps to its (rubrique, value): one dict lookup hands the hot loop both, already
-    # hashed for the record's dicts.
-    valid_lines: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Each maps to its (rubrique, value, block code): one dict lookup hands the hot loop all
+    # three, the rubrique already hashed for the record's dicts, the block code interned (the
+    # loop compares it by identity).
+    valid_lines: dict[str, tuple[str, str, str]] = field(default_factory=dict)
     valid_counts: dict[str, int] = field(default_factory=dict)
     # The rubriques whose lines are no longer remembered (their quota is reached: NIRs, names).
     saturated: set[str] = field(default_factory=set)
@@ -124,7 +126,7 @@ class Norm:
     def remember(self, rubrique: str, line: str, value: str) -> None:
         count = self.valid_counts.get(rubrique, 0) + 1
         self.valid_counts[rubrique] = count
-        self.valid_lines[line] = (rubrique, value)
+        self.valid_lines[line] = (rubrique, value, intern(rubrique[:10]))
         if count >= VALID_PER_RUBRIQUE:
             self.saturated.add(rubrique)
 

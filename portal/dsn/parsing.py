@@ -26,6 +26,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
+from sys import intern
 from typing import BinaryIO
 
 from portal.dsn import norm as norms
@@ -439,7 +440,8 @@ class _Reader:
 
     def run(self, stream: BinaryIO) -> Iterator[Event]:
         """The hot loop. A line already seen valid (`norm.valid_lines`) costs one dict lookup
-        and the block comparison; any other line takes the careful path."""
+        and the block comparison (its block code, interned, compared by identity); any other
+        line takes the careful path."""
         out = self.out
         norm = self.norm  # changes only when a block opens (the envoi's version is read)
         valid_line = norm.valid_lines.get
@@ -447,7 +449,7 @@ class _Reader:
         saturated = norm.saturated
         report = self.report
         open_block = self.open
-        cur_key = cur_bound = cur_code = ""
+        cur_key = cur_code = ""
         cur_fields: dict[str, str] | None = None
         cur_skips: list[int] | None = None
         cur_known = True
@@ -461,10 +463,9 @@ class _Reader:
                 # The lookups run in C (map); a line's text is fetched only when it misses.
                 for number, known in enumerate(map(valid_line, items), start):
                     if known:
-                        key, value = known
-                        if not (cur_key < key < cur_bound):
-                            code = key[:10]
-                            if cur_code < key <= cur_key:
+                        key, value, code = known
+                        if code is not cur_code or key <= cur_key:
+                            if code is cur_code:  # the block again, from its start
                                 self.check_restart(code, number, key, value)
                                 if cur_free:
                                     cur_key = key
@@ -474,7 +475,6 @@ class _Reader:
                             cur_fields, cur_skips, cur_known = opened
                             cur_free = opened is _DROPPED_LEAF
                             cur_code = code
-                            cur_bound = code + "/"
                             if out:
                                 yield from out
                                 out.clear()
@@ -531,15 +531,15 @@ class _Reader:
                             report(FindingCode.DOUBLED_APOSTROPHE, number, key, value)
                         else:
                             report(FindingCode.APOSTROPHE_IN_VALUE, number, key, value)
-                    if not (cur_key < key < cur_bound):
-                        code = key[:10]
-                        if cur_code < key <= cur_key:
+                    code = key[:10]
+                    if code != cur_code or key <= cur_key:
+                        code = intern(code)
+                        if code is cur_code:
                             self.check_restart(code, number, key, value)
                         self.number = number
                         cur_fields, cur_skips, cur_known = open_block(code, number)
                         cur_free = False
                         cur_code = code
-                        cur_bound = code + "/"
                         if self.norm is not norm:
                             norm = self.norm
                             valid_line = norm.valid_lines.get
