@@ -37,8 +37,8 @@ class Record:
     code: str
     line: int
     fields: dict[str, str] = field(default_factory=dict)
-    skips: list[int] = field(default_factory=list)
-    extra_lines: dict[str, int] = field(default_factory=dict)
+    skips: list[int] | None = None  # None: no line skipped (the usual case)
+    extra_lines: dict[str, int] | None = None  # None: no block merged into this one
 
     def get(self, rubrique: str) -> str | None:
         return self.fields.get(rubrique)
@@ -47,11 +47,12 @@ class Record:
         """The line `rubrique` was read on, or None when the record does not have it."""
         if rubrique not in self.fields:
             return None
-        extra = self.extra_lines.get(rubrique)
-        if extra is not None:
-            return extra
+        if self.extra_lines is not None:
+            extra = self.extra_lines.get(rubrique)
+            if extra is not None:
+                return extra
         index = list(self.fields).index(rubrique)
-        return self.line + index + bisect_right(self.skips, index)
+        return self.line + index + (bisect_right(self.skips, index) if self.skips else 0)
 
     @property
     def lines(self) -> dict[str, int]:

@@ -143,19 +143,28 @@ class _Occurrence:
         self.obj = obj
         # A merged block's rubriques go to a record opened by another block (S10.G00.01 into
         # the envoi): they are those of the record from index `first` on, their lines noted
-        # when it closes (see `Record.extra_lines`). Set by `merged()`.
+        # when it closes (see `Record.extra_lines`). Set by `merged_into()`.
         self.merged = False
         self.first = 0
-        self.skips: list[int] | None = None if obj is None else obj.skips
+        self.skips: list[int] | None = None  # see `skip`
         self.counts: dict[str, int] | None = None
         self.last_child = ""
+
+    def skip(self) -> None:
+        """A line skipped inside this kept block (see `Record.skips`): the count of rubriques
+        before it, noted in the record's skips (this occurrence's own when merged)."""
+        assert self.fields is not None and self.obj is not None
+        if self.skips is None:
+            self.skips = []
+            if not self.merged:
+                self.obj.skips = self.skips
+        self.skips.append(len(self.fields))
 
     @classmethod
     def merged_into(cls, code: str, line: int, record: Record) -> _Occurrence:
         occurrence = cls(code, line, record.fields, record)
         occurrence.merged = True
         occurrence.first = len(record.fields)
-        occurrence.skips = []
         return occurrence
 
 
@@ -163,10 +172,10 @@ class _Occurrence:
 _ENVOI_BLOCKS = frozenset({"S10.G00.00", "S10.G00.01", "S10.G00.02", "S10.G00.95", "S90.G00.90"})
 _DECLARATION_BLOCKS = frozenset({"S20.G00.05", "S20.G00.96"})
 _EMPLOYER_BLOCKS = frozenset({"S21.G00.06", "S21.G00.11"})
-# What opening a block gives the hot loop: where its rubriques go (None: dropped), where the
-# lines skipped inside it are counted (see `Record.skips`), and whether its rubriques are known
-# to the norm.
-Opened = tuple[dict[str, str] | None, list[int] | None, bool]
+# What opening a block gives the hot loop: where its rubriques go (None: dropped), its
+# occurrence when kept (told of the lines skipped inside it), and whether its rubriques are
+# known to the norm.
+Opened = tuple[dict[str, str] | None, _Occurrence | None, bool]
 _DROPPED: Opened = (None, None, True)
 # A dropped block without child blocks nor maximum: its next occurrence right after it changes
 # nothing (same shared occurrence on the stack, its presence already counted), so the hot loop
@@ -451,7 +460,7 @@ class _Reader:
         open_block = self.open
         cur_key = cur_code = ""
         cur_fields: dict[str, str] | None = None
-        cur_skips: list[int] | None = None
+        cur_kept: _Occurrence | None = None
         cur_known = True
         cur_free = False  # the current block is a `_DROPPED_LEAF`: its repeats open nothing
         number = 0
@@ -472,7 +481,7 @@ class _Reader:
                                     continue
                             self.number = number
                             opened = open_block(code, number)
-                            cur_fields, cur_skips, cur_known = opened
+                            cur_fields, cur_kept, cur_known = opened
                             cur_free = opened is _DROPPED_LEAF
                             cur_code = code
                             if out:
@@ -507,8 +516,8 @@ class _Reader:
                     if spec is None or item[14:16] != ",'":
                         found = self.careful(item, number)
                         if found is None:
-                            if cur_skips is not None:  # a line skipped inside a kept block
-                                cur_skips.append(len(cur_fields))  # type: ignore[arg-type]
+                            if cur_kept is not None:  # a line skipped inside a kept block
+                                cur_kept.skip()
                             if out:
                                 yield from out
                                 out.clear()
@@ -537,7 +546,7 @@ class _Reader:
                         if code is cur_code:
                             self.check_restart(code, number, key, value)
                         self.number = number
-                        cur_fields, cur_skips, cur_known = open_block(code, number)
+                        cur_fields, cur_kept, cur_known = open_block(code, number)
                         cur_free = False
                         cur_code = code
                         if self.norm is not norm:
@@ -550,8 +559,8 @@ class _Reader:
                     cur_key = key
                     if not value:
                         report(FindingCode.EMPTY_VALUE, number, key, value)
-                        if cur_skips is not None:
-                            cur_skips.append(len(cur_fields))  # type: ignore[arg-type]
+                        if cur_kept is not None:
+                            cur_kept.skip()
                     else:
                         if spec is not None:
                             problem = norm.check(spec, value)
@@ -664,7 +673,7 @@ class _Reader:
         stack.append(occurrence)
         if occurrence.obj is None:
             return _DROPPED
-        return occurrence.fields, occurrence.skips, True
+        return occurrence.fields, occurrence, True
 
     def open_root(self, code: str, line: int) -> Opened:
         self.records_seen = True
@@ -693,7 +702,7 @@ class _Reader:
         self.stack.append(occurrence)
         obj = occurrence.obj
         assert isinstance(obj, Record)
-        return occurrence.fields, occurrence.skips, True
+        return occurrence.fields, occurrence, True
 
     def attach_envoi(self, code: str, line: int, above: object) -> _Occurrence:
         assert self.envoi is not None
@@ -726,7 +735,8 @@ class _Reader:
         fields = record.fields
         for rubrique in [rubrique for rubrique in fields if rubrique.startswith(code)]:
             del fields[rubrique]
-            record.extra_lines.pop(rubrique, None)
+            if record.extra_lines is not None:
+                record.extra_lines.pop(rubrique, None)
         return _Occurrence.merged_into(code, line, record)
 
     def attach_record(self, code: str, line: int, above: object) -> _Occurrence:
@@ -768,10 +778,13 @@ class _Reader:
             return
         if occurrence.merged:
             record = occurrence.obj
-            assert record is not None and occurrence.skips is not None
-            first, skips, start = occurrence.first, occurrence.skips, occurrence.line
+            assert record is not None
+            first, skips, start = occurrence.first, occurrence.skips or [], occurrence.line
+            if record.extra_lines is None:
+                record.extra_lines = {}
+            extra_lines = record.extra_lines
             for index, rubrique in enumerate(islice(fields, first, None), first):
-                record.extra_lines[rubrique] = start + index - first + bisect_right(skips, index)
+                extra_lines[rubrique] = start + index - first + bisect_right(skips, index)
         code = occurrence.code
         declaration = self.declaration  # required(), inlined: a close per block occurrence
         nature = declaration.fields.get(_NATURE) if declaration is not None else "01"
