@@ -473,7 +473,7 @@ def main() -> None:
     parser.add_argument(
         "--runs",
         type=int,
-        default=3,
+        default=7,
         help="runs of the floor and the parser; the minimum of each measure is kept",
     )
     args = parser.parse_args()
