@@ -479,6 +479,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Security headers (production behind HTTPS).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies in front of gunicorn that append the client's address to X-Forwarded-For
+# (nginx: `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;`): 1 for one nginx,
+# 2 for a load balancer then nginx. 0: the header is ignored (REMOTE_ADDR is the client).
+# See `portal.core.audit.client_ip`: the per-address login and reset limits rely on it.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=ENVIRONMENT == "production")
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=ENVIRONMENT == "production")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

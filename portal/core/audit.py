@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.http import HttpRequest
 
@@ -122,9 +124,25 @@ class AuditAction(models.TextChoices):
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The client's address as seen by the first trusted proxy (REMOTE_ADDR otherwise)."""
+    """The client's address: for the audit, and for the limits per address (logins, password
+    resets), which must never count every user behind a proxy as one.
+
+    Behind `settings.TRUSTED_PROXIES` reverse proxies, each appending the address it saw to
+    X-Forwarded-For, it is the entry the outermost of them appended (the n-th from the right):
+    whatever a client writes in the header itself sits to the left and is ignored. Without
+    trusted proxies (the default), or when the header does not hold that entry (a request that
+    did not come through them), it is REMOTE_ADDR."""
     if request is None:
         return None
+    proxies = settings.TRUSTED_PROXIES
+    if proxies:
+        chain = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        chain = [part for part in chain if part]
+        if len(chain) >= proxies:
+            try:
+                return str(ipaddress.ip_address(chain[-proxies]))
+            except ValueError:
+                pass  # not an address: the proxies are not configured as declared
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -113,3 +113,34 @@ def test_reset_emails_are_limited_per_address(settings: Any) -> None:
     assert (reset_emails(first), reset_emails(second), reset_emails(third)) == (1, 0, 0)
     assert ask_reset("rh2@example.org", "198.51.100.2").status_code == 200
     assert reset_emails(third) == 1
+
+
+def test_behind_a_proxy_failed_logins_count_per_client_not_for_the_proxy(settings: Any) -> None:
+    settings.TRUSTED_PROXIES = 1
+    settings.LOGIN_FAILURES_PER_ADDRESS = 2
+    proxy = "10.0.0.5"
+
+    def through_proxy(username: str, password: str, client_address: str) -> tuple[Client, Any]:
+        client = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=client_address)
+        url = LOGIN
+        robot = solve_robot_check(client.get(url).content.decode())
+        response = client.post(url, {"username": username, "password": password, "robot": robot})
+        return client, response
+
+    for number in range(2):
+        make_user(f"rh{number}@example.org")
+        _, response = through_proxy(f"rh{number}@example.org", "Mauvais-1!", "203.0.113.7")
+        assert response.status_code == 200
+    make_user("right@example.org")
+
+    _, refused = through_proxy("right@example.org", PASSWORD, "203.0.113.7")
+    # Another client behind the same proxy logs in; a client writing its own header is judged
+    # on the address the proxy appended after it.
+    other, allowed = through_proxy("right@example.org", PASSWORD, "198.51.100.2")
+    _, spoofed = through_proxy("right@example.org", PASSWORD, "198.51.100.9, 203.0.113.7")
+
+    assert refused.status_code == 429
+    assert allowed.status_code == 302 and "_auth_user_id" in other.session
+    assert spoofed.status_code == 429
+    event = AuditEvent.objects.filter(action="login_throttled").first()
+    assert event is not None and event.ip_address == "203.0.113.7"

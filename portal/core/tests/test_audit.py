@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,3 +57,25 @@ def test_the_audit_log_refuses_an_action_outside_the_enum() -> None:
     with pytest.raises(TypeError):
         audit.record("login")  # type: ignore[arg-type]
     assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "198.51.100.9", "10.0.0.5"),  # no trusted proxy: the header is ignored
+        (1, "203.0.113.7", "203.0.113.7"),  # the entry the proxy appended
+        (1, "198.51.100.9, 203.0.113.7", "203.0.113.7"),  # the client's own entries ignored
+        (2, "198.51.100.9, 203.0.113.7, 10.0.0.9", "203.0.113.7"),  # balancer then nginx
+        (2, "203.0.113.7", "10.0.0.5"),  # fewer entries than proxies: not through them
+        (1, "", "10.0.0.5"),  # no header
+        (1, "unknown", "10.0.0.5"),  # not an address
+        (1, " 2001:DB8::1 ", "2001:db8::1"),
+    ],
+)
+def test_the_client_address_is_the_one_the_outermost_trusted_proxy_saw(
+    settings: Any, rf: Any, proxies: int, forwarded: str, expected: str
+) -> None:
+    settings.TRUSTED_PROXIES = proxies
+    request = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR=forwarded)
+
+    assert audit.client_ip(request) == expected
