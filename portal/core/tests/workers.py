@@ -102,6 +102,15 @@ class SharedDatabase:
         (worker_id,) = json.loads(ids) if isinstance(ids, str) else ids
         return self.workers[int(worker_id.removeprefix("w"))]
 
+    def runs_ended(self, task: Task[Any, Any]) -> None:
+        """Wait until no run of `task` is RUNNING: a worker finishes the job's rows, then
+        records its run SUCCESSFUL in another transaction (a test reading the runs as soon as
+        the job's row says done may find its run still RUNNING)."""
+        running = {"status": "RUNNING", "task_path": task.module_path}
+        self.wait_for(
+            lambda: self.value(DBTaskResult, "id", **running) is None, "the runs to be recorded"
+        )
+
     def holding(self, job: str, object_id: int) -> subprocess.Popen[bytes]:
         """The worker process holding the lease of the job now (its owner names its pid): what
         the reaper sees, whatever the task results say at that instant."""

@@ -892,6 +892,7 @@ def test_a_dsn_file_whose_worker_is_killed_is_resumed_by_another_worker_exactly_
             ),
             "the intake to be resumed and finished",
         )
+        shared.runs_ended(process_dsn_file)
     received.refresh_from_db()
     everyone = DECLARATIONS * PEOPLE
     assert (received.declarations_done, received.affiliation_count) == (DECLARATIONS, everyone)

@@ -77,6 +77,7 @@ def interrupt_then_resume(shared: SharedDatabase, batch: ImportBatch, stop: str)
         ),
         "the import to be resumed and finished",
     )
+    shared.runs_ended(process_import)
 
 
 def assert_exactly_the_files_rows(batch: ImportBatch) -> None:
