@@ -25,16 +25,24 @@ RESET = reverse("accounts:password_reset")
 THROTTLED = "Trop de tentatives de connexion ont échoué depuis votre adresse."
 
 
-def post_form(client: Client, url: str, data: dict[str, str], address: str) -> Any:
-    page = client.get(url, REMOTE_ADDR=address)
+def post_form(
+    client: Client, url: str, data: dict[str, str], address: str, forwarded: str = ""
+) -> Any:
+    """The form posted from `address`; with `forwarded`, the X-Forwarded-For header as a proxy
+    at `address` sends it."""
+    headers: dict[str, Any] = {
+        "REMOTE_ADDR": address,
+        **({"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}),
+    }
+    page = client.get(url, **headers)
     robot = solve_robot_check(page.content.decode())
-    return client.post(url, {**data, "robot": robot}, REMOTE_ADDR=address)
+    return client.post(url, {**data, "robot": robot}, **headers)
 
 
-def log_in(username: str, password: str, address: str) -> tuple[Client, Any]:
+def log_in(username: str, password: str, address: str, forwarded: str = "") -> tuple[Client, Any]:
     client = Client()
-    response = post_form(client, LOGIN, {"username": username, "password": password}, address)
-    return client, response
+    data = {"username": username, "password": password}
+    return client, post_form(client, LOGIN, data, address, forwarded)
 
 
 def ask_reset(login: str, address: str) -> Any:
@@ -121,11 +129,7 @@ def test_behind_a_proxy_failed_logins_count_per_client_not_for_the_proxy(setting
     proxy = "10.0.0.5"
 
     def through_proxy(username: str, password: str, client_address: str) -> tuple[Client, Any]:
-        client = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=client_address)
-        url = LOGIN
-        robot = solve_robot_check(client.get(url).content.decode())
-        response = client.post(url, {"username": username, "password": password, "robot": robot})
-        return client, response
+        return log_in(username, password, proxy, forwarded=client_address)
 
     for number in range(2):
         make_user(f"rh{number}@example.org")
