@@ -78,8 +78,10 @@ INSTALLED_APPS = [
     "portal.journey",
     "portal.employer",
     "portal.backoffice",
+    "portal.api",
     "portal.dsn",
     "portal.billing",
+    "portal.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -533,6 +535,9 @@ AUTO_REMINDER_AFTER_DAYS = env_int("AUTO_REMINDER_AFTER_DAYS", 7)
 AUTO_REMINDER_BEFORE_EXPIRY_DAYS = env_int("AUTO_REMINDER_BEFORE_EXPIRY_DAYS", 7)
 
 # Employee import files: size and row limits.
+# The API (issue 16): calls a minute per key (then 429 with Retry-After), employees per batch.
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120)
+API_BATCH_MAX = env_int("API_BATCH_MAX", 1000)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MEGABYTES", 20) * 1024 * 1024
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
 # Rows declared per transaction: a worker stopped in the middle loses nothing and resumes.
@@ -550,3 +555,22 @@ JOB_MAX_RESUMES = env_int("JOB_MAX_RESUMES", 10)
 
 # Proof documents of waiver requests (PDF, JPEG, PNG): size limit of one file.
 PROOF_MAX_MEGABYTES = env_int("PROOF_MAX_MEGABYTES", 5)
+
+# Webhooks (portal/webhooks): the POST's timeout; the retry delays after each failed attempt
+# (seconds, Standard Webhooks' schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h); an endpoint
+# is disabled once no delivery succeeded for WEBHOOKS_DISABLE_AFTER_DAYS days of failures with
+# at least WEBHOOKS_DISABLE_MIN_FAILURES attempts failed in a row; delivered and failed messages
+# are deleted after WEBHOOKS_KEEP_DAYS. WEBHOOKS_ALLOW_LOCAL lets http:// and local or private
+# addresses through (the tests' and the demo's receivers): refused in production.
+WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 10)
+WEBHOOKS_RETRY_SCHEDULE = [
+    int(part)
+    for part in env("WEBHOOKS_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000").split(",")
+    if part.strip()
+]
+WEBHOOKS_DISABLE_AFTER_DAYS = env_int("WEBHOOKS_DISABLE_AFTER_DAYS", 5)
+WEBHOOKS_DISABLE_MIN_FAILURES = env_int("WEBHOOKS_DISABLE_MIN_FAILURES", 15)
+WEBHOOKS_KEEP_DAYS = env_int("WEBHOOKS_KEEP_DAYS", 30)
+WEBHOOKS_ALLOW_LOCAL = env_bool("WEBHOOKS_ALLOW_LOCAL", default=ENVIRONMENT != "production")
+if ENVIRONMENT == "production" and WEBHOOKS_ALLOW_LOCAL:
+    raise ImproperlyConfigured("WEBHOOKS_ALLOW_LOCAL must be off in production.")

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, path
 
-from portal.backoffice import cards, debits, dossier, dsn_anomalies, queues
+from portal.backoffice import api_keys, cards, debits, dossier, dsn_anomalies, queues
 
 app_name = "backoffice"
 
@@ -30,6 +30,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("anomalies-dsn/traitee/", dsn_anomalies.handled, name="dsn_anomalies_handled"),
     path("cartes/<int:card_id>/carte.pdf", cards.card_pdf, name="card"),
     path("prelevements/", debits.debit_runs, name="debit_runs"),
+    path("cles-api/", api_keys.api_keys, name="api_keys"),
+    path("cles-api/<int:key_id>/revoquer/", api_keys.revoke, name="api_key_revoke"),
     path("prelevements/<int:run_id>/", debits.debit_run, name="debit_run"),
     path("prelevements/<int:run_id>/fichier/", debits.debit_run_file, name="debit_run_file"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -115,12 +116,38 @@ class AuditAction(models.TextChoices):
     # cards
     CARD_ISSUED = "card_issued", "Carte mutualiste émise"
     CARD_DOWNLOADED = "card_downloaded", "Carte mutualiste téléchargée"
+    # api
+    API_KEY_CREATED = "api_key_created", "Clé d'API créée"
+    API_KEY_REVOKED = "api_key_revoked", "Clé d'API révoquée"
+    API_CALL = "api_call", "Appel de l'API"
+    # webhooks
+    WEBHOOK_ENDPOINT_CREATED = "webhook_endpoint_created", "Adresse de notification ajoutée"
+    WEBHOOK_ENDPOINT_CHANGED = "webhook_endpoint_changed", "Adresse de notification modifiée"
+    WEBHOOK_ENDPOINT_DELETED = "webhook_endpoint_deleted", "Adresse de notification supprimée"
+    WEBHOOK_ENDPOINT_DISABLED = (
+        "webhook_endpoint_disabled",
+        "Adresse de notification désactivée après des échecs répétés",
+    )
+    WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated", "Secret de signature renouvelé"
+    WEBHOOK_DELIVERY_REPLAYED = "webhook_delivery_replayed", "Notification renvoyée"
     # core: stored files
     FILE_DELETED = "file_deleted", "Fichier supprimé (conservation écoulée ou orphelin)"
     FILE_KEYS_ROTATED = (
         "file_keys_rotated",
         "Fichiers chiffrés à nouveau sous la clé la plus récente",
     )
+
+
+AuditListener = Callable[[AuditEvent], None]
+_listeners: list[AuditListener] = []
+
+
+def subscribe(listener: AuditListener) -> None:
+    """Have `listener` called with every audit event as it is written, inside the business
+    event's transaction: an upper app hears of what happened (webhooks) without a lower app
+    knowing it exists. Register once, from the upper app's `AppConfig.ready`."""
+    if listener not in _listeners:
+        _listeners.append(listener)
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -159,7 +186,7 @@ def record(
     if not isinstance(action, AuditAction):
         raise TypeError(f"audit action must be an AuditAction, not {action!r}")
     actor = by if getattr(by, "pk", None) else None
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         actor=actor,
         action=action.value,
         target_type=target._meta.label if target is not None else "",
@@ -168,3 +195,6 @@ def record(
         ip_address=client_ip(request),
         details=details,
     )
+    for listener in _listeners:
+        listener(event)
+    return event

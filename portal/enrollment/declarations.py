@@ -458,6 +458,8 @@ class DatabaseLookups:
         self.employee = employee
 
     def group(self, group_id: int) -> InsuredGroup | None:
+        if not 1 <= group_id < 2**63:  # no such id (a database refuses the number itself)
+            return None
         return (
             InsuredGroup.objects.select_related("contract")
             .filter(pk=group_id, contract__company=self.company)
@@ -494,7 +496,9 @@ class PreloadedLookups:
     found like one in the database; `refresh` must run before each chunk.
     """
 
-    def __init__(self, company: Company) -> None:
+    def __init__(self, company: Company, postal_codes: Iterable[str] | None = None) -> None:
+        """`postal_codes`: the only ones the rows use, when known (an API call's 1,000
+        employees need a few hundred communes, not the 35,000 of the list)."""
         self.company = company
         self.employee: Employee | None = None  # a file declares new employees only
         self._groups = {
@@ -504,9 +508,10 @@ class PreloadedLookups:
             )
         }
         self._communes: dict[str, list[PostalRow]] = {}
-        rows = PostalCode.objects.values_list(
-            "postal_code", "insee_code", "commune", "routing_label"
-        )
+        codes = PostalCode.objects.all()
+        if postal_codes is not None:
+            codes = codes.filter(postal_code__in=sorted({c.strip() for c in postal_codes}))
+        rows = codes.values_list("postal_code", "insee_code", "commune", "routing_label")
         for postal_code, insee_code, commune, label in rows.iterator(chunk_size=5000):
             self._communes.setdefault(postal_code, []).append(
                 PostalRow(postal_code, insee_code, commune, label)
@@ -697,3 +702,25 @@ def suggest_address(d: EmployeeDeclaration, choice: str = "") -> AddressSuggesti
     return AddressSuggestion(
         address_lines(d), address_lines(apply_address(d, fields)), fields, choices, selected
     )
+
+
+def validate_one_of_many(
+    declaration: EmployeeDeclaration,
+    *,
+    company: Company,
+    today: date,
+    lookups: PreloadedLookups,
+) -> tuple[EmployeeDeclaration | None, list[Problem]]:
+    """One declaration among many (a file's row, an API call's item): the declaration to declare
+    if every rule accepts it, with its corrections ("Ville corrigée"), else its problems.
+
+    An accepted address is normalised like the form's confirmed one (AFNOR, official commune
+    and INSEE code), and the declaration counts as declared for the next ones (a duplicate
+    inside the same file or call is found like one in the database)."""
+    result = validate_declaration(declaration, company=company, today=today, lookups=lookups)
+    if not result.ok:
+        return None, list(result.errors)
+    if declaration.has_address:
+        declaration = apply_address(declaration, afnor_address(declaration, result.commune))
+    lookups.accept(declaration, f"{declaration.first_name} {declaration.last_name}")
+    return declaration, [p for p in result.warnings if p.code == EnrollmentError.CITY_CORRECTED]

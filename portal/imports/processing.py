@@ -26,11 +26,8 @@ from portal.core.errors import Problem
 from portal.enrollment.declarations import (
     EmployeeDeclaration,
     PreloadedLookups,
-    afnor_address,
-    apply_address,
-    validate_declaration,
+    validate_one_of_many,
 )
-from portal.enrollment.errors import EnrollmentError
 from portal.imports.columns import COLUMNS_BY_KEY
 from portal.imports.errors import CELL_CODES
 from portal.imports.models import ImportBatch, ImportCorrection, ImportRow, ImportStatus
@@ -195,13 +192,7 @@ def _check(
     if row.problems:
         return None, list(row.problems)
     declaration = to_declaration(row.values, groups)
-    result = validate_declaration(declaration, company=batch.company, today=today, lookups=lookups)
-    if not result.ok:
-        return None, list(result.errors)
-    if declaration.has_address:
-        declaration = apply_address(declaration, afnor_address(declaration, result.commune))
-    lookups.accept(declaration, f"{declaration.first_name} {declaration.last_name}")
-    return declaration, [p for p in result.warnings if p.code == EnrollmentError.CITY_CORRECTED]
+    return validate_one_of_many(declaration, company=batch.company, today=today, lookups=lookups)
 
 
 def _finish(batch: ImportBatch) -> None:

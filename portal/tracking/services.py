@@ -15,12 +15,14 @@ from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.bulk import insert_rows
-from portal.core.errors import BusinessError
+from portal.core.errors import BusinessError, Problem
 from portal.core.transactions import within_business_event
 from portal.enrollment.declarations import (
     EmployeeDeclaration,
+    PreloadedLookups,
     validate_declaration,
     validate_joining,
+    validate_one_of_many,
 )
 from portal.enrollment.models import Employee, Invitation, Membership, MembershipStatus
 from portal.enrollment.services import (
@@ -401,6 +403,44 @@ def declare_employees(
     return [
         Declared(request_id, e.employee_id)
         for request_id, e in zip(request_ids, enrolled, strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One declaration of a batch: what was declared, or None; its problems when refused, its
+    corrections ("Ville corrigée") when declared."""
+
+    declared: Declared | None
+    problems: list[Problem]
+
+
+@within_business_event
+def declare_batch(
+    *,
+    company: Company,
+    declarations: list[EmployeeDeclaration],
+    source: str,
+    by: User | None,
+    today: date,
+) -> list[BatchItem]:
+    """Many declarations in one event (an API call): each checked on the one path against the
+    company's employees and the batch's earlier ones (`validate_one_of_many`, as a file's row),
+    those accepted declared together, the others answered with their problems."""
+    Company.objects.select_for_update().filter(pk=company.pk).first()
+    lookups = PreloadedLookups(company, postal_codes=[d.postal_code for d in declarations])
+    lookups.refresh(d.email for d in declarations)
+    checked = [
+        validate_one_of_many(d, company=company, today=today, lookups=lookups) for d in declarations
+    ]
+    accepted = [d for d, _ in checked if d is not None]
+    declared = iter(
+        declare_employees(company=company, declarations=accepted, source=source, by=by)
+        if accepted
+        else []
+    )
+    return [
+        BatchItem(next(declared) if d is not None else None, problems) for d, problems in checked
     ]
 
 

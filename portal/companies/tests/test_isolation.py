@@ -13,12 +13,15 @@ from django.utils import timezone
 
 from conftest import declare
 from portal.accounts.models import User
+from portal.api.keys import create_key
+from portal.api.models import ApiKey, Scope
 from portal.companies.models import Company, InsuredGroup, Product
 from portal.enrollment.models import Employee, Membership
 from portal.imports.models import ImportBatch
 from portal.terminations.models import Termination
 from portal.terminations.services import terminate_membership
 from portal.tracking.models import Request
+from portal.webhooks.models import WebhookEndpoint, WebhookMessage
 
 # How to find, for a company, an object id for each URL parameter. A new company-scoped
 # view with a new parameter must add its line here (the walk fails until it does).
@@ -29,6 +32,9 @@ OBJECT_OF_COMPANY: dict[str, Callable[[Company], int]] = {
     "batch_id": lambda c: ImportBatch.objects.get(company=c).pk,
     "membership_id": lambda c: Membership.objects.get(contract__company=c).pk,
     "termination_id": lambda c: Termination.objects.get(membership__contract__company=c).pk,
+    "endpoint_id": lambda c: WebhookEndpoint.objects.get(company=c).pk,
+    "message_id": lambda c: WebhookMessage.objects.get(endpoint__company=c).pk,
+    "key_id": lambda c: ApiKey.objects.get(company=c).pk,
 }
 # Parameters that are not objects: the value to use.
 FIXED_VALUES = {"extension": "csv"}
@@ -94,6 +100,20 @@ def employees_in_both(db: None, company_a: Company, company_b: Company) -> None:
             rejection_file=SimpleUploadedFile("rejet.xlsx", b"PK"),
             status="done",
         )
+        endpoint = WebhookEndpoint.objects.create(
+            company=company, url="https://rh.example.org/hooks", events=["request.created"]
+        )
+        WebhookMessage.objects.create(
+            endpoint=endpoint, message_id=f"msg_{company.pk}", event_type="request.created"
+        )
+        create_key(
+            company=company,
+            name="Paie",
+            scopes=[Scope.READ],
+            expires_on=None,
+            by=None,
+            today=timezone.localdate(),
+        )
 
 
 def test_the_walk_finds_the_employer_pages() -> None:
@@ -112,6 +132,11 @@ def test_the_walk_finds_the_employer_pages() -> None:
         "imports:rejection_file",
         "imports:history",
         "dsn:reconciliation",
+        "webhooks:endpoints",
+        "webhooks:endpoint",
+        "webhooks:replay",
+        "api_access:access",
+        "api_access:revoke",
     } <= names
 
 

@@ -26,7 +26,9 @@ def test_core_is_the_bottom_layer_the_back_office_on_top_and_the_doors_below_it(
     assert layers[-1] == ["portal.core"]
     # Staff screens use every door (an import, a DSN file, a correction) and no door uses them.
     assert layers[0] == ["portal.backoffice"]
-    assert layers[1] == ["portal.journey", "portal.employer", "portal.imports", "portal.dsn"]
+    # The API is a door too, over the others' services; webhooks hear of every app's events.
+    assert layers[1] == ["portal.api", "portal.webhooks"]
+    assert layers[2] == ["portal.journey", "portal.employer", "portal.imports", "portal.dsn"]
     # Waivers register their signing effect with signatures, which knows no app above it.
     waivers = next(i for i, layer in enumerate(layers) if "portal.waivers" in layer)
     assert waivers < layers.index(["portal.signatures"])

@@ -39,6 +39,7 @@ def test_every_app_with_error_codes_is_found() -> None:
 
     assert names == {
         "AccountError",
+        "ApiError",
         "BackofficeError",
         "BillingError",
         "CardError",
@@ -54,6 +55,7 @@ def test_every_app_with_error_codes_is_found() -> None:
         "TerminationError",
         "TrackingError",
         "WaiverError",
+        "WebhookError",
     }
 
 

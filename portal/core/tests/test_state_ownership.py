@@ -2,8 +2,8 @@
 their timeline), only `enrollment.services` creates and moves memberships.
 
 The check reads the source (AST) of every module of `portal` but the tests and migrations.
-Other models have a `status` of their own (envelopes, waivers, import batches, messages): their
-own app may set it, by naming its own enum.
+Other models have a `status` (or a `state`) of their own (envelopes, waivers, import batches,
+messages, webhook messages): their own app may set it, by naming its own enum.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ OWNERS = {
 }
 STATE_OWNER = "tracking/services.py"  # `state` is only a request's
 STATUS_OWNER = "enrollment/services.py"
-# The `status` enums each app may set on its own models.
+# The `status` (or `state`) enums each app may set on its own models.
 OWN_STATUS_ENUMS = {
     "billing": {"RunStatus", "LineStatus"},
     "dsn": {"DsnFileStatus", "DeclarationStatus"},
@@ -28,6 +28,7 @@ OWN_STATUS_ENUMS = {
     "notifications": {"MessageStatus"},
     "signatures": {"EnvelopeStatus"},
     "waivers": {"WaiverStatus"},
+    "webhooks": {"MessageState"},
 }
 CREATORS = {"create", "bulk_create", "get_or_create", "update_or_create"}
 
@@ -64,7 +65,11 @@ def state_writes(source: str, path: str) -> list[str]:
             for target in targets:
                 if not isinstance(target, ast.Attribute):
                     continue
-                if target.attr == "state" and path != STATE_OWNER:
+                if (
+                    target.attr == "state"
+                    and path != STATE_OWNER
+                    and not (node.value is not None and _own_enum(node.value, app))
+                ):
                     flag(node, "assigns .state")
                 if (
                     target.attr == "status"
