@@ -13,12 +13,13 @@ from portal.accounts.http import AuthenticatedRequest
 from portal.api import keys
 from portal.api.forms import ApiKeyForm
 from portal.api.models import ApiKey, Scope
-from portal.companies.access import company_context, company_view
-from portal.companies.models import Company
+from portal.companies.access import company_context, company_view, requires
+from portal.companies.models import AccessRight, Company
 from portal.core.errors import BusinessError
 
 
 @company_view
+@requires(AccessRight.MANAGE)
 def access(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """ "Accès API": the keys, and "Créer une clé" (its secret shown once, on this answer)."""
     form = ApiKeyForm(request.POST or None)
@@ -49,6 +50,7 @@ def access(request: AuthenticatedRequest, company: Company) -> HttpResponse:
 
 @require_POST
 @company_view
+@requires(AccessRight.MANAGE)
 def revoke(request: AuthenticatedRequest, company: Company, key_id: int) -> HttpResponse:
     try:
         key = keys.revoke_key(key_id=key_id, company=company, by=request.user)

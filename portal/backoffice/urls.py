@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, path
 
-from portal.backoffice import api_keys, cards, debits, dossier, dsn_anomalies, queues
+from portal.backoffice import accesses, api_keys, cards, debits, dossier, dsn_anomalies, queues
 
 app_name = "backoffice"
 
@@ -31,6 +31,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cartes/<int:card_id>/carte.pdf", cards.card_pdf, name="card"),
     path("prelevements/", debits.debit_runs, name="debit_runs"),
     path("cles-api/", api_keys.api_keys, name="api_keys"),
+    path("acces/", accesses.accesses, name="accesses"),
+    path("acces/<int:access_id>/arreter/", accesses.stop, name="access_stop"),
     path("cles-api/<int:key_id>/revoquer/", api_keys.revoke, name="api_key_revoke"),
     path("prelevements/<int:run_id>/", debits.debit_run, name="debit_run"),
     path("prelevements/<int:run_id>/fichier/", debits.debit_run_file, name="debit_run_file"),

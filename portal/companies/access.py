@@ -16,8 +16,9 @@ from portal.accounts.http import AuthenticatedRequest
 from portal.accounts.models import Role, User
 from portal.accounts.policy import second_factor_satisfied
 from portal.accounts.views import second_factor_url
-from portal.companies.models import Company, ContractKind
-from portal.companies.queries import companies_for_user, get_company_for_user
+from portal.companies.errors import AccessError
+from portal.companies.models import AccessRight, Company, ContractKind
+from portal.companies.queries import companies_for_user, get_company_for_user, rights_of
 
 View = Callable[..., HttpResponseBase]
 
@@ -54,14 +55,37 @@ def company_view(view: View) -> View:
     return wrapper
 
 
+def requires(right: AccessRight) -> Callable[[View], View]:
+    """Under `company_view`: the view answers only a login whose access to the company has
+    `right` (a person given read-only access gets the 403 page, which says what is missing)."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(
+            request: AuthenticatedRequest, company: Company, *args: Any, **kwargs: Any
+        ) -> HttpResponseBase:
+            if right not in rights_of(request.user, company):
+                raise PermissionDenied(
+                    AccessError.RIGHT_MISSING.text(right=AccessRight(right).label)
+                )
+            return view(request, company, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
 def company_context(
     request: AuthenticatedRequest, company: Company, section: str
 ) -> dict[str, Any]:
-    """What every page of the employer space shows: menu, current company, switcher."""
+    """What every page of the employer space shows: menu, current company, switcher, and what
+    the login may do there (`can.declare`, `can.terminate`, `can.manage`)."""
     contracts = list(company.contracts.all())
+    rights = rights_of(request.user, company)
     return {
         "company": company,
         "section": section,
         "has_provident": any(c.kind == ContractKind.PROVIDENT for c in contracts),
         "other_companies": companies_for_user(request.user).exclude(pk=company.pk),
+        "can": {right: right in rights for right in AccessRight.values},
     }

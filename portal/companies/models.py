@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 from portal.accounts.models import User
 from portal.core.identifiers import validate_siret
@@ -297,3 +299,69 @@ class Correspondent(User):
         proxy = True
         verbose_name = "correspondant RH"
         verbose_name_plural = "correspondants RH"
+
+
+class AccessRight(models.TextChoices):
+    """What a person given access to a company may do; every access reads."""
+
+    DECLARE = "declare", "Déclarer et relancer"
+    TERMINATE = "terminate", "Résilier"
+    MANAGE = "manage", "Gérer les accès"
+
+
+class DelegateKind(models.TextChoices):
+    COLLEAGUE = "colleague", "Collègue"
+    ACCOUNTANT = "accountant", "Expert-comptable"
+    BROKER = "broker", "Courtier"
+
+
+class DelegatedAccess(models.Model):
+    """Access to one company given by one of its correspondents ("Mes accès") to a colleague,
+    its chartered accountant or its broker: chosen rights, an optional last day, revocable.
+
+    The correspondents the insurer names (`Company.correspondents`) hold every right; a person
+    with several of these accesses sees each company under the one login (1 e-mail = 1
+    identifiant)."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="delegations", verbose_name="entreprise"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="delegations",
+        verbose_name="personne",
+    )
+    kind = models.CharField("qualité", max_length=12, choices=DelegateKind.choices)
+    rights = models.JSONField("droits", default=list)
+    expires_on = models.DateField("dernier jour", null=True, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    granted_at = models.DateTimeField("donné le", default=timezone.now)
+    revoked_at = models.DateTimeField("retiré le", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = "accès délégué"
+        verbose_name_plural = "accès délégués"
+        ordering = ["-granted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "user"],
+                condition=models.Q(revoked_at=None),
+                name="one_live_access_per_person_and_company",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.company}"
+
+    def right_labels(self) -> list[str]:
+        labels = dict(AccessRight.choices)
+        return ["Lecture", *(labels[r] for r in AccessRight.values if r in self.rights)]
+
+    def is_live(self, today: date) -> bool:
+        return self.revoked_at is None and (self.expires_on is None or today <= self.expires_on)

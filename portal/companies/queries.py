@@ -4,16 +4,46 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from portal.accounts.models import Role, User
-from portal.companies.models import Company, Contract, Product
+from portal.companies.models import AccessRight, Company, Contract, DelegatedAccess, Product
+
+
+def live_delegations(user: User) -> Q:
+    """The companies `user` was given access to ("Mes accès") and still has: not withdrawn,
+    not past its last day. One Q, so that its conditions hold on the same access row."""
+    return Q(
+        delegations__user=user,
+        delegations__revoked_at=None,
+    ) & (Q(delegations__expires_on=None) | Q(delegations__expires_on__gte=timezone.localdate()))
 
 
 def companies_for_user(user: User) -> QuerySet[Company]:
-    """The companies a correspondent manages (none for other roles)."""
+    """The companies a correspondent manages, named by the insurer or given access to (none
+    for other roles)."""
     if not user.is_authenticated or user.role != Role.CORRESPONDENT:
         return Company.objects.none()
-    return user.companies.order_by("legal_name")
+    return (
+        Company.objects.filter(Q(correspondents=user) | live_delegations(user))
+        .distinct()
+        .order_by("legal_name")
+    )
+
+
+def rights_of(user: User, company: Company) -> frozenset[str]:
+    """What `user` may do in `company`'s space beyond reading: every right for a correspondent
+    the insurer named, the access's rights for a person given access, none otherwise."""
+    if not user.is_authenticated or user.role != Role.CORRESPONDENT:
+        return frozenset()
+    if company.correspondents.filter(pk=user.pk).exists():
+        return frozenset(AccessRight.values)
+    access = (
+        DelegatedAccess.objects.filter(company=company, user=user, revoked_at=None)
+        .filter(Q(expires_on=None) | Q(expires_on__gte=timezone.localdate()))
+        .first()
+    )
+    return frozenset(access.rights) if access is not None else frozenset()
 
 
 def get_company_for_user(user: User, company_id: int) -> Company:
@@ -63,5 +93,5 @@ def get_product_for_company(company: Company, product_id: int) -> Product:
 def correspondent_two_factor_required(user: User) -> bool:
     """The correspondents' second-factor rule (registered with accounts in `apps.py`): required
     unless every company of the login makes it optional (and so for a login with none yet)."""
-    companies = Company.objects.filter(correspondents=user)
+    companies = Company.objects.filter(Q(correspondents=user) | live_delegations(user)).distinct()
     return companies.filter(hr_two_factor_required=True).exists() or not companies.exists()

@@ -40,6 +40,8 @@ class AuditAction(models.TextChoices):
         "correspondent_companies_changed",
         "Entreprises du correspondant modifiées",
     )
+    ACCESS_GRANTED = "access_granted", "Accès à l'entreprise donné"
+    ACCESS_REVOKED = "access_revoked", "Accès à l'entreprise retiré"
     COVERAGE_TABLE_DOWNLOADED = "coverage_table_downloaded", "Tableau de garanties téléchargé"
     # enrollment
     EMPLOYEES_PRE_ENROLLED = "employees_pre_enrolled", "Salariés pré-affiliés"

@@ -6,8 +6,8 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from portal.accounts.http import AuthenticatedRequest
-from portal.companies.access import company_context, company_view
-from portal.companies.models import Company
+from portal.companies.access import company_context, company_view, requires
+from portal.companies.models import AccessRight, Company
 from portal.core import jobs
 from portal.core.errors import BusinessError
 from portal.imports import processing, services, templates
@@ -30,6 +30,7 @@ def _batch(company: Company, batch_id: int) -> ImportBatch:
 
 
 @company_view
+@requires(AccessRight.DECLARE)
 def upload(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """Télécharger le modèle, choose the insured group, "+ Ajouter" the file, "Valider"."""
     bound = request.method == "POST"

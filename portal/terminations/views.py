@@ -8,8 +8,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from portal.accounts.http import AuthenticatedRequest
-from portal.companies.access import company_context, company_view
-from portal.companies.models import Company
+from portal.companies.access import company_context, company_view, requires
+from portal.companies.models import AccessRight, Company
 from portal.core.errors import BusinessError
 from portal.enrollment.models import Membership
 from portal.terminations import services
@@ -23,6 +23,7 @@ PORTABILITY_LAW_URL = "https://www.legifrance.gouv.fr/codes/article_lc/LEGIARTI0
 
 
 @company_view
+@requires(AccessRight.TERMINATE)
 def terminate(request: AuthenticatedRequest, company: Company, membership_id: int) -> HttpResponse:
     """ "Résilier le contrat — N° <member number> - <name>": dates, motif, portability."""
     membership = (
@@ -74,6 +75,7 @@ def terminate(request: AuthenticatedRequest, company: Company, membership_id: in
 
 
 @company_view
+@requires(AccessRight.TERMINATE)
 def undo(request: AuthenticatedRequest, company: Company, termination_id: int) -> HttpResponse:
     """ "Annuler la résiliation": GET asks for confirmation (nothing is written), POST undoes
     the termination while it is still "En cours"."""

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from portal.accounts.http import AuthenticatedRequest
-from portal.companies.access import company_context, company_view
-from portal.companies.models import Company, InsuredGroup
+from portal.companies.access import company_context, company_view, requires
+from portal.companies.models import AccessRight, Company, InsuredGroup
 from portal.core.crypto import decrypt, encrypt
 from portal.core.errors import BusinessError, Problem
 from portal.enrollment.declarations import (
@@ -62,6 +62,7 @@ def _save_drafts(request: HttpRequest, company: Company, drafts: list[dict[str, 
 
 
 @company_view
+@requires(AccessRight.DECLARE)
 def add_employees(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """Options: "Sous quelle forme désirez-vous les renseigner ?"."""
     error = ""
@@ -77,6 +78,7 @@ def add_employees(request: AuthenticatedRequest, company: Company) -> HttpRespon
 
 
 @company_view
+@requires(AccessRight.DECLARE)
 def declare(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """Renseigner les salariés: the form; `?modifier=N` edits the N-th entered employee."""
     drafts = _drafts(request, company)
@@ -131,6 +133,7 @@ def _keep_pending(request: HttpRequest, company: Company) -> HttpResponse:
 
 
 @company_view
+@requires(AccessRight.DECLARE)
 def confirm_address(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """ "Valider l'adresse du collaborateur": the address as typed or as AFNOR writes it.
 
@@ -164,6 +167,7 @@ def confirm_address(request: AuthenticatedRequest, company: Company) -> HttpResp
 
 
 @company_view
+@requires(AccessRight.DECLARE)
 def review(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """ "Vérifier les informations saisies": Modifier / Supprimer, then "Valider"."""
     drafts = _drafts(request, company)
@@ -224,6 +228,7 @@ def _declare_all(
 
 
 @company_view
+@requires(AccessRight.DECLARE)
 def cancel_declaration(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """ "Annuler": drop what was entered and go back to "Mes demandes"."""
     if request.method == "POST":
@@ -265,6 +270,7 @@ def requests_list(request: AuthenticatedRequest, company: Company) -> HttpRespon
 
 
 @company_view
+@requires(AccessRight.DECLARE)
 @require_POST
 def remind(request: AuthenticatedRequest, company: Company, request_id: int) -> HttpResponse:
     """ "Relancer": e-mail the employee their link again."""
@@ -280,6 +286,7 @@ def remind(request: AuthenticatedRequest, company: Company, request_id: int) -> 
 
 
 @company_view
+@requires(AccessRight.DECLARE)
 def cancel_request(
     request: AuthenticatedRequest, company: Company, request_id: int
 ) -> HttpResponse:

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from portal.accounts.http import AuthenticatedRequest
-from portal.companies.access import company_context, company_view
-from portal.companies.models import Company
+from portal.companies.access import company_context, company_view, requires
+from portal.companies.models import AccessRight, Company
 from portal.core.errors import BusinessError
 from portal.webhooks import queries, services
 from portal.webhooks.choices import EventType
@@ -31,6 +31,7 @@ def _context(request: AuthenticatedRequest, company: Company, **extra: Any) -> d
 
 
 @company_view
+@requires(AccessRight.MANAGE)
 def endpoints(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """ "Notifications (webhooks)": the company's endpoints and their state."""
     return render(
@@ -56,6 +57,7 @@ def _secret_page(
 
 
 @company_view
+@requires(AccessRight.MANAGE)
 def add_endpoint(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """ "Ajouter une adresse": URL, description, events; then the secret, shown once."""
     form = EndpointForm(request.POST or None)
@@ -81,6 +83,7 @@ def add_endpoint(request: AuthenticatedRequest, company: Company) -> HttpRespons
 
 
 @company_view
+@requires(AccessRight.MANAGE)
 def endpoint_page(
     request: AuthenticatedRequest, company: Company, endpoint_id: int
 ) -> HttpResponse:
@@ -121,6 +124,7 @@ def _endpoint_context(
 
 
 @company_view
+@requires(AccessRight.MANAGE)
 @require_POST
 def rotate_secret(
     request: AuthenticatedRequest, company: Company, endpoint_id: int
@@ -152,6 +156,7 @@ def _act(
 
 
 @company_view
+@requires(AccessRight.MANAGE)
 @require_POST
 def deactivate(request: AuthenticatedRequest, company: Company, endpoint_id: int) -> HttpResponse:
     """ "Désactiver": nothing is sent until "Réactiver"."""
@@ -165,6 +170,7 @@ def deactivate(request: AuthenticatedRequest, company: Company, endpoint_id: int
 
 
 @company_view
+@requires(AccessRight.MANAGE)
 @require_POST
 def reactivate(request: AuthenticatedRequest, company: Company, endpoint_id: int) -> HttpResponse:
     """ "Réactiver": deliveries start again, the waiting ones first."""
@@ -178,6 +184,7 @@ def reactivate(request: AuthenticatedRequest, company: Company, endpoint_id: int
 
 
 @company_view
+@requires(AccessRight.MANAGE)
 def delete(request: AuthenticatedRequest, company: Company, endpoint_id: int) -> HttpResponse:
     """ "Supprimer": confirmed on its own page; the deliveries' history goes with it."""
     endpoint = queries.get_endpoint_for_company(company, endpoint_id)
@@ -191,6 +198,7 @@ def delete(request: AuthenticatedRequest, company: Company, endpoint_id: int) ->
 
 
 @company_view
+@requires(AccessRight.MANAGE)
 @require_POST
 def replay(
     request: AuthenticatedRequest, company: Company, endpoint_id: int, message_id: int

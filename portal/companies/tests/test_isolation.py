@@ -11,11 +11,11 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from conftest import declare
+from conftest import declare, make_user
 from portal.accounts.models import User
 from portal.api.keys import create_key
 from portal.api.models import ApiKey, Scope
-from portal.companies.models import Company, InsuredGroup, Product
+from portal.companies.models import Company, DelegatedAccess, InsuredGroup, Product
 from portal.enrollment.models import Employee, Membership
 from portal.imports.models import ImportBatch
 from portal.terminations.models import Termination
@@ -35,6 +35,7 @@ OBJECT_OF_COMPANY: dict[str, Callable[[Company], int]] = {
     "endpoint_id": lambda c: WebhookEndpoint.objects.get(company=c).pk,
     "message_id": lambda c: WebhookMessage.objects.get(endpoint__company=c).pk,
     "key_id": lambda c: ApiKey.objects.get(company=c).pk,
+    "access_id": lambda c: DelegatedAccess.objects.get(company=c).pk,
 }
 # Parameters that are not objects: the value to use.
 FIXED_VALUES = {"extension": "csv"}
@@ -106,6 +107,11 @@ def employees_in_both(db: None, company_a: Company, company_b: Company) -> None:
         WebhookMessage.objects.create(
             endpoint=endpoint, message_id=f"msg_{company.pk}", event_type="request.created"
         )
+        DelegatedAccess.objects.create(
+            company=company,
+            user=make_user(f"comptable-{company.pk}@example.org"),
+            kind="accountant",
+        )
         create_key(
             company=company,
             name="Paie",
@@ -137,6 +143,8 @@ def test_the_walk_finds_the_employer_pages() -> None:
         "webhooks:replay",
         "api_access:access",
         "api_access:revoke",
+        "companies:accesses",
+        "companies:withdraw_access",
     } <= names
 
 

@@ -38,6 +38,7 @@ def test_every_app_with_error_codes_is_found() -> None:
     names = {enum.__name__ for enum in error_enums()}
 
     assert names == {
+        "AccessError",
         "AccountError",
         "ApiError",
         "BackofficeError",

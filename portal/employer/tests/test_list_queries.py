@@ -41,34 +41,34 @@ def assert_same_queries_with_3_and_30_rows(
 
 
 @pytest.mark.django_db
-def test_my_requests_page_costs_9_queries_with_3_or_30_requests(
+def test_my_requests_page_costs_10_queries_with_3_or_30_requests(
     client_a: Client, company_a: Company, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     assert_same_queries_with_3_and_30_rows(
         client_a,
         lambda: reverse("tracking:requests", args=[company_a.pk]),
         lambda start, count: declare_employees(company_a, start, count),
-        9,
+        10,
         django_assert_num_queries,
     )
     assert Request.objects.filter(company=company_a).count() == 30
 
 
 @pytest.mark.django_db
-def test_my_employees_page_costs_10_queries_with_3_or_30_employees(
+def test_my_employees_page_costs_11_queries_with_3_or_30_employees(
     client_a: Client, company_a: Company, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     assert_same_queries_with_3_and_30_rows(
         client_a,
         lambda: reverse("employer:employees", args=[company_a.pk]),
         lambda start, count: declare_employees(company_a, start, count),
-        10,
+        11,
         django_assert_num_queries,
     )
 
 
 @pytest.mark.django_db
-def test_employee_page_costs_15_queries_with_3_or_30_timeline_events(
+def test_employee_page_costs_16_queries_with_3_or_30_timeline_events(
     client_a: Client, company_a: Company, django_assert_num_queries: DjangoAssertNumQueries
 ) -> None:
     declare_employees(company_a, 0, 3)
@@ -86,7 +86,7 @@ def test_employee_page_costs_15_queries_with_3_or_30_timeline_events(
         client_a,
         lambda: reverse("employer:employee", args=[company_a.pk, employee.pk]),
         add_events,
-        15,
+        16,
         django_assert_num_queries,
     )
     assert request.events.count() == 30

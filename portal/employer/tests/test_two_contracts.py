@@ -162,7 +162,7 @@ def test_another_companys_hr_gets_404_on_a_two_contract_employee(
 
 
 @pytest.mark.django_db
-def test_employee_page_costs_15_queries_with_one_contract_or_two_and_a_family(
+def test_employee_page_costs_16_queries_with_one_contract_or_two_and_a_family(
     client_a: Client,
     company_a: Company,
     provident_group: InsuredGroup,
@@ -178,7 +178,7 @@ def test_employee_page_costs_15_queries_with_one_contract_or_two_and_a_family(
     )
     add_family(two.membership)
     for request in [one, two]:
-        with django_assert_num_queries(15):
+        with django_assert_num_queries(16):
             url = reverse("employer:employee", args=[company_a.pk, request.employee_id])
             assert client_a.get(url).status_code == 200
     assert Membership.objects.filter(employee_id=two.employee_id).count() == 2
@@ -193,7 +193,7 @@ def numbered(i: int) -> dict[str, Any]:
 
 
 @pytest.mark.django_db
-def test_employees_list_costs_10_queries_with_one_or_two_contracts_each(
+def test_employees_list_costs_11_queries_with_one_or_two_contracts_each(
     client_a: Client,
     company_a: Company,
     provident_group: InsuredGroup,
@@ -202,10 +202,10 @@ def test_employees_list_costs_10_queries_with_one_or_two_contracts_each(
     url = reverse("employer:employees", args=[company_a.pk])
     for i in range(3):
         declare(company_a, **numbered(i))
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert client_a.get(url).status_code == 200
     for i in range(3, 30):
         declare_both(company_a, provident_group, **numbered(i))
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert client_a.get(url).status_code == 200
     assert Membership.objects.filter(employee__company=company_a).count() == 57
