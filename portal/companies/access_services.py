@@ -56,13 +56,20 @@ def _check(invitation: Invitation, own: frozenset[str], today: date) -> list[Pro
 
 @transaction.atomic(durable=True)
 def grant_access(
-    *, company: Company, invitation: Invitation, by: User, today: date
-) -> DelegatedAccess:
-    """Give the person at `invitation.email` access to `company`. A new person gets a login
-    and its link to choose a password; someone who has a login already (another company's
-    correspondent, an accountant serving several clients) keeps it, and is told by e-mail."""
-    Company.objects.select_for_update().filter(pk=company.pk).first()  # one grant at a time
-    require_right(by, company, AccessRight.MANAGE)
+    *, companies: list[Company], invitation: Invitation, by: User, today: date
+) -> list[DelegatedAccess]:
+    """Give the person at `invitation.email` access to each of `companies` (those the inviter
+    manages). A new person gets a login and its link to choose a password; someone who has a
+    login already (another company's correspondent, an accountant serving several clients)
+    keeps it, and is told by e-mail. All or nothing."""
+    companies = sorted({c.pk: c for c in companies}.values(), key=lambda c: c.pk)
+    Company.objects.select_for_update().filter(pk__in=[c.pk for c in companies]).order_by(
+        "pk"
+    ).first()  # one grant at a time per company
+    own: frozenset[str] = frozenset(AccessRight.values)
+    for company in companies:
+        require_right(by, company, AccessRight.MANAGE)
+        own &= rights_of(by, company)
     email = invitation.email.strip().lower()
     invitation = Invitation(
         email,
@@ -72,17 +79,23 @@ def grant_access(
         [r for r in AccessRight.values if r in invitation.rights],
         invitation.expires_on,
     )
-    problems = _check(invitation, rights_of(by, company), today)
+    problems = _check(invitation, own, today)
+    if not companies:
+        problems.append(Problem.of(AccessError.COMPANIES_REQUIRED, "companies"))
     if problems:
         raise BusinessError.of(problems)
     person = User.objects.filter(email__iexact=email).first()
     if person is not None and person.role != Role.CORRESPONDENT:
         raise BusinessError(AccessError.EMAIL_REFUSED, field="email")
-    if person is not None and (
-        company.correspondents.filter(pk=person.pk).exists()
-        or DelegatedAccess.objects.filter(company=company, user=person, revoked_at=None).exists()
-    ):
-        raise BusinessError(AccessError.ALREADY, field="email")
+    if person is not None:
+        for company in companies:
+            if (
+                company.correspondents.filter(pk=person.pk).exists()
+                or DelegatedAccess.objects.filter(
+                    company=company, user=person, revoked_at=None
+                ).exists()
+            ):
+                raise BusinessError(AccessError.ALREADY, field="email", company=company.legal_name)
     created = person is None
     if person is None:
         person = User.objects.create_user(
@@ -92,34 +105,37 @@ def grant_access(
             last_name=invitation.last_name[:150],
             role=Role.CORRESPONDENT,
         )
-    access = DelegatedAccess.objects.create(
-        company=company,
-        user=person,
-        kind=invitation.kind,
-        rights=invitation.rights,
-        expires_on=invitation.expires_on,
-        granted_by=by,
-    )
-    audit.record(
-        AuditAction.ACCESS_GRANTED,
-        by=by,
-        target=access,
-        company_id=company.pk,
-        person=person.pk,
-        kind=access.kind,
-        rights=access.rights,
-        expires_on=access.expires_on.isoformat() if access.expires_on else None,
-        new_login=created,
-    )
+    given = []
+    for company in companies:
+        access = DelegatedAccess.objects.create(
+            company=company,
+            user=person,
+            kind=invitation.kind,
+            rights=invitation.rights,
+            expires_on=invitation.expires_on,
+            granted_by=by,
+        )
+        audit.record(
+            AuditAction.ACCESS_GRANTED,
+            by=by,
+            target=access,
+            company_id=company.pk,
+            person=person.pk,
+            kind=access.kind,
+            rights=access.rights,
+            expires_on=access.expires_on.isoformat() if access.expires_on else None,
+            new_login=created,
+        )
+        given.append(access)
     if created:
         send_welcome_link(user=person, by=by)
     else:
         send_email(
             to=person.email,
             template="access_granted",
-            context={"user": person, "company": company, "access": access, "by": by},
+            context={"user": person, "accesses": given, "by": by},
         )
-    return access
+    return given
 
 
 @transaction.atomic(durable=True)

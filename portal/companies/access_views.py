@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -13,7 +15,7 @@ from portal.accounts.http import AuthenticatedRequest
 from portal.companies.access import company_context, company_view, requires
 from portal.companies.access_services import Invitation, grant_access, revoke_access
 from portal.companies.models import AccessRight, Company, DelegatedAccess, DelegateKind
-from portal.companies.queries import rights_of
+from portal.companies.queries import companies_for_user, rights_of
 from portal.core.errors import BusinessError
 
 
@@ -31,11 +33,25 @@ class InvitationForm(forms.Form):
         required=False,
         help_text="Tout accès permet de consulter les salariés, les demandes et les documents.",
     )
+    companies = forms.MultipleChoiceField(
+        label="Entreprises",
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Celles dont vous gérez les accès.",
+    )
     expires_on = forms.DateField(
         label="Dernier jour de l'accès (facultatif)",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+
+    def __init__(self, *args: Any, managed: list[Company], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.managed = {str(c.pk): c for c in managed}
+        self.fields["companies"].choices = [(pk, c.legal_name) for pk, c in self.managed.items()]
+
+    def chosen(self) -> list[Company]:
+        return [self.managed[pk] for pk in self.cleaned_data["companies"]]
 
     def show(self, error: BusinessError) -> None:
         for problem in error.problems:
@@ -46,12 +62,19 @@ class InvitationForm(forms.Form):
 @requires(AccessRight.MANAGE)
 def accesses(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     """The correspondents the insurer named, the people given access, and "Inviter"."""
-    form = InvitationForm(request.POST or None)
+    managed = [
+        c
+        for c in companies_for_user(request.user)
+        if AccessRight.MANAGE in rights_of(request.user, c)
+    ]
+    form = InvitationForm(
+        request.POST or None, managed=managed, initial={"companies": [str(company.pk)]}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            access = grant_access(
-                company=company,
+            given = grant_access(
+                companies=form.chosen(),
                 invitation=Invitation(
                     data["email"],
                     data["first_name"],
@@ -66,10 +89,10 @@ def accesses(request: AuthenticatedRequest, company: Company) -> HttpResponse:
         except BusinessError as refused:
             form.show(refused)
         else:
+            names = ", ".join(a.company.legal_name for a in given)
             messages.success(
                 request,
-                f"{access.user.email} a maintenant accès à {company.legal_name} ; un e-mail "
-                "l'en informe.",
+                f"{given[0].user.email} a maintenant accès à {names} ; un e-mail l'en informe.",
             )
             return redirect("companies:accesses", company.pk)
     today = timezone.localdate()

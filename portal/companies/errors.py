@@ -32,9 +32,9 @@ class AccessError(ErrorCode):
     )
     ALREADY = (
         "access_already",
-        "Cette personne a déjà accès à cette entreprise : retirez son accès pour en donner un "
-        "autre.",
+        "Cette personne a déjà accès à {company} : retirez son accès pour en donner un autre.",
     )
+    COMPANIES_REQUIRED = ("access_companies_required", "Choisissez au moins une entreprise.")
     RIGHTS_BEYOND_OWN = (
         "access_rights_beyond_own",
         "Vous ne pouvez donner que les droits que vous avez vous-même.",

@@ -34,12 +34,13 @@ def invite(
     kind: str = "accountant",
 ) -> DelegatedAccess:
     with TestCase.captureOnCommitCallbacks(execute=True):
-        return grant_access(
-            company=company,
+        (access,) = grant_access(
+            companies=[company],
             invitation=Invitation(email, "Paul", "Comptable", kind, rights or [], expires_on),
             by=by,
             today=TODAY,
         )
+        return access
 
 
 def logged_in(user: User) -> Client:
@@ -234,6 +235,7 @@ def test_the_access_page_invites_and_withdraws(
                 "email": "anne@courtage.example",
                 "kind": "broker",
                 "rights": ["declare", "terminate"],
+                "companies": [company_a.pk],
                 "expires_on": (TODAY + timedelta(days=90)).isoformat(),
             },
             follow=True,
@@ -295,3 +297,44 @@ def test_a_delegates_second_factor_follows_the_companies_it_was_given(
     assert correspondent_two_factor_required(access.user) is False
     Company.objects.filter(pk=company_a.pk).update(hr_two_factor_required=True)
     assert correspondent_two_factor_required(access.user) is True
+
+
+@pytest.mark.django_db
+def test_a_correspondent_of_two_companies_gives_access_to_both_at_once_and_no_other(
+    client_a: Client, company_a: Company, company_b: Company, correspondent_a: User
+) -> None:
+    third = Company.objects.create(
+        legal_name="GAMMA SA",
+        siret="35600000000048",
+        address_street="1 RUE",
+        postal_code="75002",
+        city="PARIS",
+        account_manager=company_a.account_manager,
+    )
+    correspondent_a.companies.add(company_b)
+    url = reverse("companies:accesses", args=[company_a.pk])
+    person = {
+        "last_name": "Comptable",
+        "first_name": "Paul",
+        "email": "expert@cabinet.example",
+        "kind": "accountant",
+        "rights": ["declare"],
+    }
+
+    foreign = client_a.post(url, {**person, "companies": [company_a.pk, third.pk]})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        both = client_a.post(
+            url, {**person, "companies": [company_a.pk, company_b.pk]}, follow=True
+        )
+
+    assert foreign.status_code == 200
+    assert "GAMMA SA" not in foreign.content.decode()
+    assert "expert@cabinet.example a maintenant accès à ALPHA SAS, BETA SARL" in (
+        both.content.decode()
+    )
+    accesses = DelegatedAccess.objects.order_by("company__legal_name")
+    assert [(a.company.legal_name, a.rights) for a in accesses] == [
+        ("ALPHA SAS", ["declare"]),
+        ("BETA SARL", ["declare"]),
+    ]
+    assert len(mail.outbox) == 1  # the new login's welcome link, once
