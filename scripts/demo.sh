@@ -23,6 +23,11 @@ cat <<MSG
                         santé seule, prévoyance seule)
     rh2@demo.example    correspondant RH d'ATELIER NUMERIQUE DUPONT (santé seule)
     staff@demo.example  gestionnaire de la mutuelle (back-office)
+    expert@demo.example expert-comptable invité (« Mes accès ») par les deux correspondants :
+                        BOULANGERIES MARTIN SAS et ATELIER NUMERIQUE DUPONT, déclarer et relancer
+
+  API : http://127.0.0.1:$PORT/api/docs/ — clé de démonstration d'ATELIER NUMERIQUE DUPONT :
+    mut_demo0001_Demo-2026-cle-de-demonstration-publique
 
   Double authentification : à sa première connexion, staff@demo.example active une
   application d'authentification (FreeOTP, Google Authenticator… : QR code ou clé à

@@ -42,8 +42,10 @@ def create_key(
     expires_on: date | None,
     by: User | None,
     today: date,
+    secret: str | None = None,
 ) -> NewKey:
-    """A new key for `company`; "read" comes with every key."""
+    """A new key for `company`; "read" comes with every key. `secret`: the demo's published
+    key only (`load_demo`, refused in production); otherwise 256 random bits."""
     name = " ".join(name.split())
     problems = []
     if not name:
@@ -57,8 +59,11 @@ def create_key(
         raise BusinessError.of(problems)
     if Scope.READ not in wanted:
         wanted.insert(0, Scope.READ)
-    prefix = secrets.token_hex(4)
-    secret = f"{KEY_MARK}_{prefix}_{secrets.token_urlsafe(32)}"
+    if secret is None:
+        prefix = secrets.token_hex(4)
+        secret = f"{KEY_MARK}_{prefix}_{secrets.token_urlsafe(32)}"
+    else:
+        prefix = secret.split("_", 2)[1]
     expires_at = timezone.make_aware(datetime.combine(expires_on, time.max)) if expires_on else None
     key = ApiKey.objects.create(
         company=company,

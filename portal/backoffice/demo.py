@@ -16,16 +16,22 @@ from stdnum import luhn
 from stdnum.fr import nir
 
 from portal.accounts.models import Role, User
+from portal.api.keys import create_key
+from portal.api.models import ApiKey, Scope
 from portal.billing import rules as billing_rules
 from portal.billing.models import DebitRun, RunStatus
 from portal.billing.services import prepare_run
+from portal.companies.access_services import Invitation, grant_access
 from portal.companies.coverage import CoverageSection, generate_coverage_table
 from portal.companies.models import (
+    AccessRight,
     AccountManager,
     Beneficiary,
     Company,
     Contract,
     ContractKind,
+    DelegatedAccess,
+    DelegateKind,
     EmployeeShare,
     InsuredGroup,
     Product,
@@ -215,6 +221,52 @@ def load_demo() -> None:
     demo_waivers()
     demo_debits()
     demo_queue_holders()
+    demo_delegated_access()
+    demo_api_key()
+
+
+DEMO_ACCOUNTANT = "expert@demo.example"
+# The demo's published API key (ATELIER NUMERIQUE DUPONT, every right), printed by `make demo`:
+# a real key would be random and shown once. `load_demo` is refused in production.
+DEMO_API_KEY = "mut_demo0001_Demo-2026-cle-de-demonstration-publique"
+
+
+def demo_delegated_access() -> None:
+    """An accountant serving two client companies under one login ("Mes accès"): each company's
+    correspondent gave it "Déclarer et relancer". Safe to run twice."""
+    accountant = create_user(DEMO_ACCOUNTANT, Role.CORRESPONDENT, "Paul", "Comptable")
+    for inviter, name in [
+        ("rh@demo.example", "BOULANGERIES MARTIN SAS"),
+        ("rh2@demo.example", "ATELIER NUMERIQUE DUPONT"),
+    ]:
+        company = Company.objects.get(legal_name=name)
+        if DelegatedAccess.objects.filter(company=company, user=accountant).exists():
+            continue
+        grant_access(
+            companies=[company],
+            invitation=Invitation(
+                accountant.email, "Paul", "Comptable", DelegateKind.ACCOUNTANT,
+                [AccessRight.DECLARE], None,
+            ),
+            by=User.objects.get(email=inviter),
+            today=timezone.localdate(),
+        )  # fmt: skip
+
+
+def demo_api_key() -> None:
+    """The published demo key of ATELIER NUMERIQUE DUPONT (read, declare, terminate)."""
+    company = Company.objects.get(legal_name="ATELIER NUMERIQUE DUPONT")
+    if ApiKey.objects.filter(company=company, name="Démo").exists():
+        return
+    create_key(
+        company=company,
+        name="Démo",
+        scopes=[Scope.DECLARE, Scope.TERMINATE],
+        expires_on=None,
+        by=User.objects.get(email="rh2@demo.example"),
+        today=timezone.localdate(),
+        secret=DEMO_API_KEY,
+    )
 
 
 def demo_queue_holders() -> None:
