@@ -5,6 +5,7 @@ demandes", then the key is revoked and refused."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -124,6 +125,17 @@ def test_a_key_made_in_the_access_page_declares_by_the_api_until_revoked(
     status, answer = api_call(live_server, key, "/employees/batch", {"employees": []})
     assert (status, answer["code"]) == (401, "api_key_revoked")
 
+    # "Mes accès": the company's accountant gets read-only access (axe checks the page too).
+    menu.get_by_role("link", name="Mes accès").click()
+    page.get_by_label(re.compile(r"^Nom")).fill("Comptable")
+    page.get_by_label(re.compile(r"^Prénom")).fill("Paul")
+    page.get_by_label(re.compile(r"^E-mail")).fill("paul@cabinet.example")
+    page.get_by_label(re.compile(r"^Qualité")).select_option(label="Expert-comptable")
+    page.get_by_role("button", name="Inviter").click()
+    expect(page.get_by_text("paul@cabinet.example a maintenant accès à")).to_be_visible()
+    expect(page.get_by_role("cell", name="Lecture", exact=True)).to_be_visible()
+
+    menu.get_by_role("link", name="Accès API").click()
     page.get_by_role("link", name="Documentation de l'API").click()
     expect(
         page.get_by_role("heading", name="API de l'Espace entreprise — version 1")
