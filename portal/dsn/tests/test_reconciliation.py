@@ -278,8 +278,8 @@ def test_the_page_runs_a_fixed_number_of_queries_whatever_the_number_of_employee
         html = page(client_a, scene)
     assert "Affiliés dans le portail, non déclarés dans la DSN (4)" in html
     assert "Déclarés dans la DSN, non affiliés dans le portail (3)" in html
-    # 10: the session, its user, its second-factor device, the access check, the page.
-    assert len(many.captured_queries) == len(few.captured_queries) == 10
+    # 11: the session, its user, its second-factor device, the access check, the rights, the page.
+    assert len(many.captured_queries) == len(few.captured_queries) == 11
 
 
 @pytest.mark.django_db
