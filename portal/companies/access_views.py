@@ -48,7 +48,9 @@ class InvitationForm(forms.Form):
     def __init__(self, *args: Any, managed: list[Company], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.managed = {str(c.pk): c for c in managed}
-        self.fields["companies"].choices = [(pk, c.legal_name) for pk, c in self.managed.items()]
+        field = self.fields["companies"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(pk, c.legal_name) for pk, c in self.managed.items()]
 
     def chosen(self) -> list[Company]:
         return [self.managed[pk] for pk in self.cleaned_data["companies"]]
@@ -96,15 +98,15 @@ def accesses(request: AuthenticatedRequest, company: Company) -> HttpResponse:
             )
             return redirect("companies:accesses", company.pk)
     today = timezone.localdate()
-    given = DelegatedAccess.objects.filter(company=company).select_related(
+    accesses = DelegatedAccess.objects.filter(company=company).select_related(
         "user", "granted_by", "revoked_by"
     )
     context = company_context(request, company, "accesses")
     context.update(
         form=form,
         named=company.correspondents.order_by("last_name", "first_name"),
-        live=[a for a in given if a.is_live(today)],
-        past=[a for a in given if not a.is_live(today)][:50],
+        live=[a for a in accesses if a.is_live(today)],
+        past=[a for a in accesses if not a.is_live(today)][:50],
         own_rights=rights_of(request.user, company),
     )
     return render(request, "companies/accesses.html", context)
