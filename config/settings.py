@@ -538,6 +538,8 @@ AUTO_REMINDER_BEFORE_EXPIRY_DAYS = env_int("AUTO_REMINDER_BEFORE_EXPIRY_DAYS", 7
 # The API (issue 16): calls a minute per key (then 429 with Retry-After), employees per batch.
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120)
 API_BATCH_MAX = env_int("API_BATCH_MAX", 1000)
+# How long a call's answer is kept for its Idempotency-Key (daily `manage.py purge_api_answers`).
+API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 48)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MEGABYTES", 20) * 1024 * 1024
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
 # Rows declared per transaction: a worker stopped in the middle loses nothing and resumes.

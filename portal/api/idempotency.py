@@ -10,8 +10,10 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
@@ -52,3 +54,11 @@ def run_once(request: HttpRequest, key: ApiKey, event: Callable[[], Answer]) -> 
         call.body = json.loads(json.dumps(body, default=str))
         call.save(update_fields=["status_code", "body"])
         return status, body
+
+
+def purge_answers(now: datetime) -> int:
+    """Forget the answers kept longer than `API_IDEMPOTENCY_HOURS` (a retry comes within
+    minutes; after that the key may be reused). How many were deleted."""
+    limit = now - timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
+    deleted, _ = IdempotentCall.objects.filter(created_at__lt=limit).delete()
+    return deleted

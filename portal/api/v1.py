@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -117,6 +117,19 @@ def _after(cursor: str | None) -> int:
     if not value.startswith("id:") or not 0 <= last <= MAX_ID:
         raise ApiProblem(422, ApiError.CURSOR_INVALID, field="cursor")
     return last
+
+
+def _utc(moment: datetime) -> datetime:
+    """`changed_since` in UTC (the local time when it has no offset): any offset ISO 8601
+    allows reads, however far from the databases' own range (PostgreSQL refuses beyond ±16 h)."""
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    try:
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ApiProblem(
+            422, ApiError.INVALID_REQUEST, field="changed_since", detail="date hors limites."
+        ) from None
 
 
 def _cursor(last_id: int) -> str:
@@ -322,9 +335,7 @@ def employees(request: HttpRequest, filters: Query[EmployeeFilters]) -> dict[str
     if filters.status:
         rows = rows.filter(Exists(memberships.filter(status=filters.status)))
     if filters.changed_since:
-        since = filters.changed_since
-        if timezone.is_naive(since):
-            since = timezone.make_aware(since)
+        since = _utc(filters.changed_since)
         rows = rows.filter(
             Q(created_at__gte=since) | Exists(memberships.filter(status_changed_at__gte=since))
         )
@@ -629,10 +640,7 @@ def requests(request: HttpRequest, filters: Query[RequestFilters]) -> dict[str, 
     if filters.reason:
         rows = rows.filter(reason=filters.reason)
     if filters.changed_since:
-        since = filters.changed_since
-        if timezone.is_naive(since):
-            since = timezone.make_aware(since)
-        rows = rows.filter(updated_at__gte=since)
+        rows = rows.filter(updated_at__gte=_utc(filters.changed_since))
     found, after = _page(rows.order_by("pk"), filters.limit)
     return {"requests": [_request(r) for r in found], "next_cursor": after}
 

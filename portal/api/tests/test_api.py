@@ -772,3 +772,42 @@ def test_revoking_is_a_post(client_a: Client, company_a: Company) -> None:
 
     assert answer.status_code == 405
     assert ApiKey.objects.get().revoked_at is None
+
+
+@pytest.mark.django_db
+def test_answers_kept_for_idempotency_are_purged_after_their_hours(
+    company_a: Company, settings: Any
+) -> None:
+    from django.core.management import call_command
+
+    settings.API_IDEMPOTENCY_HOURS = 48
+    secret = new_key(company_a, Scope.DECLARE)
+    call("POST", "/employees", secret, payload(company_a), **{"Idempotency-Key": "old"})
+    call(
+        "POST",
+        "/employees",
+        secret,
+        payload(company_a, nir=make_nir(order="002"), email="b@example.org", employee_number="2"),
+        **{"Idempotency-Key": "recent"},
+    )
+    IdempotentCall.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=49))
+    out = io.StringIO()
+
+    call_command("purge_api_answers", stdout=out)
+
+    assert list(IdempotentCall.objects.values_list("key", flat=True)) == ["recent"]
+    assert out.getvalue().strip() == "1 réponse(s) d'appel idempotent supprimée(s)."
+
+
+@pytest.mark.django_db
+def test_a_change_date_with_any_offset_is_read_in_utc_and_one_out_of_range_is_a_problem(
+    company_a: Company,
+) -> None:
+    request = declare(company_a)
+    secret = new_key(company_a)
+
+    far_offset = call("GET", "/requests", secret, {"changed_since": "1084-05-24T10:26:00-22:20"})
+    overflow = call("GET", "/requests", secret, {"changed_since": "0001-01-01T00:00:00+23:59"})
+
+    assert [r["id"] for r in far_offset.json()["requests"]] == [request.pk]
+    assert (overflow.status_code, codes(overflow)) == (422, [("changed_since", "invalid_request")])
