@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path, register_converter
+from django.views import defaults
 
 from portal.accounts.views import backoffice_login, root
+from portal.api import urls as _api
+from portal.api.errors import ApiError
 from portal.core.converters import SpreadsheetFormat
 from portal.notifications.views import dev_outbox, dev_outbox_attachment
 
@@ -31,3 +34,13 @@ urlpatterns = [
         "dev/outbox/<int:message_id>/piece-jointe.pdf", dev_outbox_attachment, name="dev_outbox_pdf"
     ),
 ]
+
+# Under /api/, what Django itself refuses is a problem (application/problem+json) as well.
+handler400 = _api._problem_or_page(
+    400, defaults.bad_request, ApiError.INVALID_REQUEST, detail="requête illisible."
+)
+handler403 = _api._problem_or_page(
+    403, defaults.permission_denied, ApiError.AUTHENTICATION_REQUIRED
+)
+handler404 = _api._problem_or_page(404, defaults.page_not_found, ApiError.NOT_FOUND, what="Adresse")
+handler500 = _api._problem_or_page(500, defaults.server_error, ApiError.SERVER_ERROR)

@@ -157,3 +157,16 @@ def unknown(request: HttpRequest, rest: str) -> HttpResponse:
 
 
 urlpatterns = [path("api/", api.urls), path("api/<path:rest>", unknown)]
+
+
+def _problem_or_page(status: int, page: Any, code: ApiError, **params: str) -> Any:
+    """Django's error views (handler400/403/404/500) for the whole site: under /api/ a problem
+    too (a request Django refuses before any endpoint, say a malformed path), elsewhere the
+    site's styled page."""
+
+    def view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+        if request.path.startswith("/api/") and not request.path.startswith("/api/docs"):
+            return _answer(request, status, [Problem.of(code, **params)])
+        return page(request) if exception is None and status == 500 else page(request, exception)
+
+    return view

@@ -811,3 +811,16 @@ def test_a_change_date_with_any_offset_is_read_in_utc_and_one_out_of_range_is_a_
 
     assert [r["id"] for r in far_offset.json()["requests"]] == [request.pk]
     assert (overflow.status_code, codes(overflow)) == (422, [("changed_since", "invalid_request")])
+
+
+@pytest.mark.django_db
+def test_what_django_refuses_before_any_endpoint_is_a_problem_under_api_only() -> None:
+    api = Client().get("/api/v1/company", HTTP_HOST="ailleurs.example")
+    page = Client().get("/connexion/", HTTP_HOST="ailleurs.example")
+
+    assert (api.status_code, api["Content-Type"]) == (400, "application/problem+json")
+    assert api.json()["detail"] == (
+        "La requête n'est pas conforme au schéma de l'API : requête illisible."
+    )
+    assert page.status_code == 400
+    assert page["Content-Type"].startswith("text/html")
