@@ -167,6 +167,9 @@ def _problem_or_page(status: int, page: Any, code: ApiError, **params: str) -> A
     def view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
         if request.path.startswith("/api/") and not request.path.startswith("/api/docs"):
             return _answer(request, status, [Problem.of(code, **params)])
-        return page(request) if exception is None and status == 500 else page(request, exception)
+        answer: HttpResponse = (
+            page(request) if exception is None and status == 500 else page(request, exception)
+        )
+        return answer
 
     return view
