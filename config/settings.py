@@ -75,12 +75,14 @@ INSTALLED_APPS = [
     "portal.documents",
     "portal.signatures",
     "portal.cards",
+    "portal.assistance",
     "portal.journey",
     "portal.employer",
     "portal.backoffice",
     "portal.api",
     "portal.dsn",
     "portal.billing",
+    "portal.member_requests",
     "portal.webhooks",
 ]
 
@@ -213,6 +215,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # Links sent by e-mail to set a password: the reset link is valid 5 minutes (user guide).
 PASSWORD_RESET_LINK_MINUTES = env_int("PASSWORD_RESET_LINK_MINUTES", 5)
 WELCOME_LINK_DAYS = env_int("WELCOME_LINK_DAYS", 7)
+# "Mes coordonnées": the link that confirms a member's new e-mail address.
+EMAIL_CHANGE_LINK_HOURS = env_int("EMAIL_CHANGE_LINK_HOURS", 24)
 
 # Lockout after repeated failures (django-axes), keyed by login.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
@@ -557,6 +561,10 @@ JOB_MAX_RESUMES = env_int("JOB_MAX_RESUMES", 10)
 
 # Proof documents of waiver requests (PDF, JPEG, PNG): size limit of one file.
 PROOF_MAX_MEGABYTES = env_int("PROOF_MAX_MEGABYTES", 5)
+
+# Remote assistance (portal/assistance): once an adviser entered the employee's code, the
+# assisted mode lasts at most this long (the code itself is valid 15 minutes).
+ASSISTANCE_SESSION_MINUTES = env_int("ASSISTANCE_SESSION_MINUTES", 60)
 
 # Webhooks (portal/webhooks): the POST's timeout; the retry delays after each failed attempt
 # (seconds, Standard Webhooks' schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h); an endpoint

@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("portal.tracking.urls")),
     path("", include("portal.employer.urls")),
     path("", include("portal.journey.urls")),
+    path("", include("portal.assistance.urls")),
+    path("", include("portal.member_requests.urls")),
     path("", include("portal.imports.urls")),
     path("", include("portal.terminations.urls")),
     path("", include("portal.dsn.urls")),

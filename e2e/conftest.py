@@ -9,11 +9,13 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from django.db.models import Q
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from e2e.accessibility import AccessibilityAudit, report
+from portal.accounts.models import Role, User
 from portal.backoffice.demo import load_demo
 from portal.core.models import PostalCode
 from portal.core.postal import load_postal_codes
@@ -111,7 +113,10 @@ def log_in(page: Page, login: str, password: str) -> None:
     """The real login: password and anti-robot check, then the second factor when one is due
     (the enrolment, reading the key the page shows as a person would type it in their app, or
     the code of the app set up then)."""
-    page.goto("/connexion/")
+    member = User.objects.filter(
+        Q(email__iexact=login) | Q(identifier=login), role=Role.MEMBER
+    ).exists()
+    page.goto("/espace-perso/connexion/" if member else "/connexion/")  # each user's own door
     page.get_by_label("Votre identifiant ou votre Email").fill(login)
     page.get_by_label(re.compile(r"^Mot de passe")).fill(password)
     tick_robot_check(page)

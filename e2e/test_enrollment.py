@@ -153,7 +153,7 @@ def test_enroll_with_twins_and_sign_by_sms(page: Page, demo: None) -> None:
     expect(page.get_by_role("heading", name="Votre adhésion est terminée !")).to_be_visible()
     expect(page.get_by_text("elle n'est plus modifiable en ligne")).to_have_count(1)
     page.goto("/mon-espace/")
-    expect(page.locator(".facts")).to_contain_text("Signée, en cours de vérification")
+    expect(page.get_by_text("Adhésion en cours de vérification", exact=True)).to_be_visible()
     expect(page.get_by_text("couvert(e) depuis", exact=False)).to_have_count(0)
 
 

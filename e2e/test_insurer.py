@@ -75,7 +75,7 @@ def test_staff_check_a_signed_dossier_and_the_member_downloads_a_valid_card(
     page.goto("/mon-espace/")
     expect(page.get_by_role("heading", name="Ma carte mutualiste")).to_be_visible()
     with page.expect_download() as download:
-        page.get_by_role("link", name="Télécharger ma carte mutualiste (PDF)").click()
+        page.get_by_role("link", name="Télécharger ma carte (PDF)").click()
     card = MembershipCard.objects.get(membership=membership, superseded_at=None)
     assert download.value.suggested_filename == (
         f"carte-mutualiste-{membership.member_number}-v{card.version}.pdf"

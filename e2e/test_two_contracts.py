@@ -139,4 +139,4 @@ def test_declare_in_both_contracts_and_sign_the_two_bulletins_at_once(
     ]
     page.goto("/mon-espace/")
     expect(page.get_by_role("heading", name=re.compile("^Prévoyance"))).to_be_visible()
-    expect(page.get_by_text("Signée, en cours de vérification")).to_have_count(2)
+    expect(page.get_by_text("Adhésion en cours de vérification", exact=True)).to_have_count(2)

@@ -23,6 +23,9 @@ cat <<MSG
                         santé seule, prévoyance seule)
     rh2@demo.example    correspondant RH d'ATELIER NUMERIQUE DUPONT (santé seule)
     staff@demo.example  gestionnaire de la mutuelle (back-office)
+    monique.puyot@boulangeries-martin.example  adhérente (Mon espace perso :
+                        http://127.0.0.1:$PORT/espace-perso/connexion/), carte émise
+    didier.lenoir@boulangeries-martin.example  adhérent radié (portabilité)
     expert@demo.example expert-comptable invité (« Mes accès ») par les deux correspondants :
                         BOULANGERIES MARTIN SAS et ATELIER NUMERIQUE DUPONT, déclarer et relancer
 

@@ -50,6 +50,16 @@ class AccountError(ErrorCode):
         "code_session_closed",
         "Trop de codes erronés : pour votre sécurité, reconnectez-vous avec votre mot de passe.",
     )
+    MEMBER_DOOR = (
+        "member_door",
+        "Cet identifiant est celui d'un espace entreprise ou de nos services : connectez-vous "
+        "depuis la page de connexion de l'espace entreprise.",
+    )
+    BUSINESS_DOOR = (
+        "business_door",
+        "Cet identifiant est celui d'un espace perso d'adhérent : connectez-vous depuis la page "
+        "« Mon espace perso ».",
+    )
     ENROLMENT_EXPIRED = (
         "enrolment_expired",
         "La page d'activation a expiré. Scannez le nouveau QR code puis saisissez le code.",

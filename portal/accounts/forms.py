@@ -10,7 +10,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.http import HttpRequest
 from django_altcha import AltchaField
 
-from portal.accounts.models import User
+from portal.accounts.errors import AccountError
+from portal.accounts.models import Role, User
 
 # The anti-robot widget's texts, in the guide's words.
 ALTCHA_STRINGS = {
@@ -66,9 +67,12 @@ class LoginForm(forms.Form):
         help_text="30 jours sur cet appareil, une fois le code de vérification saisi.",
     )
 
-    def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, request: HttpRequest, *args: Any, member_door: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.request = request
+        self.member_door = member_door
         self.user: User | None = None
         self.fields["robot"] = robot_check()
 
@@ -83,6 +87,12 @@ class LoginForm(forms.Form):
                 "erreurs, votre accès sera bloqué quelques minutes.",
                 code="invalid_login",
             )
+        # Two doors: an employee's "Mon espace perso", and the one of HR and staff. Whoever
+        # knocks at the other's door is sent to their own, never logged into the wrong space.
+        is_member = getattr(user, "role", "") == Role.MEMBER
+        if is_member != self.member_door:
+            wrong = AccountError.MEMBER_DOOR if self.member_door else AccountError.BUSINESS_DOOR
+            raise forms.ValidationError(wrong.message, code=str(wrong))
         self.user = user
         return data
 

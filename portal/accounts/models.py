@@ -90,6 +90,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 class LinkPurpose(models.TextChoices):
     PASSWORD_RESET = "password_reset", "Mot de passe oublié"
     WELCOME = "welcome", "Création du mot de passe"
+    EMAIL_CHANGE = "email_change", "Confirmation d'une nouvelle adresse e-mail"
 
 
 def hash_token(token: str) -> str:
@@ -105,6 +106,8 @@ class OneTimeLink(models.Model):
     created_at = models.DateTimeField("créé le", default=timezone.now)
     expires_at = models.DateTimeField("expire le")
     used_at = models.DateTimeField("utilisé le", null=True, blank=True)
+    # For an e-mail change: the address to confirm (taken by the login once the link is used).
+    new_email = models.EmailField("nouvelle adresse e-mail", blank=True)
 
     class Meta:
         verbose_name = "lien à usage unique"

@@ -23,10 +23,15 @@ from portal.core.errors import BusinessError
 from portal.notifications.rendering import Secret
 from portal.notifications.services import send_email
 
+# The links that choose a password (an e-mail change's link never does).
+PASSWORD_PURPOSES = (LinkPurpose.PASSWORD_RESET, LinkPurpose.WELCOME)
+
 
 def link_validity(purpose: str) -> timedelta:
     if purpose == LinkPurpose.PASSWORD_RESET:
         return timedelta(minutes=settings.PASSWORD_RESET_LINK_MINUTES)
+    if purpose == LinkPurpose.EMAIL_CHANGE:
+        return timedelta(hours=settings.EMAIL_CHANGE_LINK_HOURS)
     return timedelta(days=settings.WELCOME_LINK_DAYS)
 
 
@@ -152,7 +157,11 @@ def check_link(link: OneTimeLink | None, now: datetime) -> OneTimeLink:
 
 def get_usable_link(token: str) -> OneTimeLink:
     """The link behind `token`, or BusinessError link_invalid / link_used / link_expired."""
-    link = OneTimeLink.objects.select_related("user").filter(token_hash=hash_token(token)).first()
+    link = (
+        OneTimeLink.objects.select_related("user")
+        .filter(token_hash=hash_token(token), purpose__in=PASSWORD_PURPOSES)
+        .first()
+    )
     return check_link(link, timezone.now())
 
 
@@ -164,7 +173,7 @@ def set_password_with_link(
     link = (
         OneTimeLink.objects.select_for_update()
         .select_related("user")
-        .filter(token_hash=hash_token(token))
+        .filter(token_hash=hash_token(token), purpose__in=PASSWORD_PURPOSES)
         .first()
     )
     link = check_link(link, timezone.now())

@@ -5,6 +5,7 @@ from portal.accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("connexion/", views.login_view, name="login"),
+    path("espace-perso/connexion/", views.member_login_view, name="member_login"),
     path("connexion/code/", views.second_factor_view, name="second_factor"),
     path(
         "connexion/double-authentification/",

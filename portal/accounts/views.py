@@ -75,11 +75,32 @@ def second_factor_url(user: User, next_page: str | None = None) -> str | None:
     return None
 
 
-def login_page(request: HttpRequest, form: LoginForm, **context: Any) -> dict[str, Any]:
-    next_page = safe_next(request)
+MEMBER_PAGES = "/mon-espace/"
+
+
+def door_next(request: HttpRequest, *, member_door: bool) -> str | None:
+    """The `next` page, if it belongs to the door's space: a member page is never the target of
+    the HR login, nor an HR page the target of the member's."""
+    target = safe_next(request)
+    if target is None or target.startswith(MEMBER_PAGES) != member_door:
+        return None
+    return target
+
+
+def login_page(
+    request: HttpRequest, form: LoginForm, *, member_door: bool = False, **context: Any
+) -> dict[str, Any]:
+    next_page = door_next(request, member_door=member_door)
     # The back office's door never offers a 30-day session (staff never get one).
     show_remember = not (next_page or "").startswith("/backoffice/")
-    return {"form": form, "next": next_page, "show_remember": show_remember, **context}
+    return {
+        "form": form,
+        "next": next_page,
+        "show_remember": show_remember,
+        "member_door": member_door,
+        "action": reverse("accounts:member_login" if member_door else "accounts:login"),
+        **context,
+    }
 
 
 def throttled_address(request: HttpRequest) -> bool:
@@ -90,10 +111,21 @@ def throttled_address(request: HttpRequest) -> bool:
 
 
 @never_cache
-def login_view(request: HttpRequest) -> HttpResponse:
+def login_view(request: HttpRequest, *, member_door: bool = False) -> HttpResponse:
+    """The login of HR correspondents and staff ("Connectez-vous à votre espace entreprise"),
+    and with `member_door` the employees' own ("Mon espace perso"): the same checks, lockout and
+    anti-robot; each door lets in only its own users."""
     if request.user.is_authenticated:
         return redirect(home_for(request.user))
-    form = LoginForm(request, request.POST or None)
+    if (
+        not member_door
+        and request.method == "GET"
+        and (safe_next(request) or "").startswith(MEMBER_PAGES)
+    ):
+        # A logged-out employee following a link into their space: their own door.
+        return redirect(with_next(reverse("accounts:member_login"), safe_next(request)))
+    form = LoginForm(request, request.POST or None, member_door=member_door)
+    template = "accounts/login.html"
     if request.method == "POST":
         # Per address, before any password is checked: a robot spraying many accounts from one
         # address stops here (the per-account lockout is axes').
@@ -102,12 +134,18 @@ def login_view(request: HttpRequest) -> HttpResponse:
             error = AccountError.LOGIN_THROTTLED.text(minutes=settings.LOGIN_ADDRESS_WINDOW_MINUTES)
             return render(
                 request,
-                "accounts/login.html",
-                login_page(request, LoginForm(request), throttled=error),
+                template,
+                login_page(
+                    request,
+                    LoginForm(request, member_door=member_door),
+                    member_door=member_door,
+                    throttled=error,
+                ),
                 status=429,
             )
         if form.is_valid() and form.user is not None:
             user = form.user
+            next_page = door_next(request, member_door=member_door)
             login(request, user)
             # A browser session; "Se souvenir de moi" makes it 30 days only once a second factor
             # is verified (the code step), never for staff.
@@ -116,10 +154,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 request.session[REMEMBER_KEY] = True
             audit.record(AuditAction.LOGIN, by=user, request=request)
             if user.password_change_required:
-                return redirect(choose_password_url(safe_next(request)))
-            return redirect(
-                second_factor_url(user, safe_next(request)) or safe_next(request) or home_for(user)
-            )
+                return redirect(choose_password_url(next_page))
+            return redirect(second_factor_url(user, next_page) or next_page or home_for(user))
         if "username" in form.cleaned_data and form.has_error("__all__", "invalid_login"):
             throttling.hit(
                 LOGIN_ADDRESS_SCOPE,
@@ -128,7 +164,18 @@ def login_view(request: HttpRequest) -> HttpResponse:
             )
             known = User.objects.filter(identifier=lockout_key(request, None)).first()
             audit.record(AuditAction.LOGIN_FAILED, by=None, target=known, request=request)
-    return render(request, "accounts/login.html", login_page(request, form))
+    return render(request, template, login_page(request, form, member_door=member_door))
+
+
+@never_cache
+def member_login_view(request: HttpRequest) -> HttpResponse:
+    """ "Mon espace perso": the employees' login page."""
+    return login_view(request, member_door=True)
+
+
+def login_url_for(user: User) -> str:
+    """The door a user comes back through (after logging out, or a new password)."""
+    return reverse("accounts:member_login" if user.role == Role.MEMBER else "accounts:login")
 
 
 def _verified(request: HttpRequest, device: Any) -> None:
@@ -281,11 +328,13 @@ def locked_out(
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    door = reverse("accounts:login")
     if request.user.is_authenticated:
         audit.record(AuditAction.LOGOUT, by=request.user, request=request)
+        door = login_url_for(request.user)
     logout(request)
     messages.success(request, "Vous êtes déconnecté.")
-    return redirect("accounts:login")
+    return redirect(door)
 
 
 @never_cache
@@ -327,7 +376,7 @@ def password_link_view(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(
             request, "Votre mot de passe est enregistré. Vous pouvez maintenant vous connecter."
         )
-        return redirect("accounts:login")
+        return redirect(login_url_for(link.user))
     return render(
         request,
         "accounts/password_link.html",

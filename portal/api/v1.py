@@ -357,7 +357,9 @@ def employee(request: HttpRequest, employee_id: int) -> dict[str, Any]:
     if found is None:
         raise _not_found("Salarié")
     counts = (
-        Dependant.objects.filter(membership__employee=found)
+        Dependant.objects.filter(
+            Dependant.not_ended_on(timezone.localdate()), membership__employee=found
+        )
         .values("kind")
         .annotate(n=Count("id"))
         .order_by("kind")

@@ -54,6 +54,7 @@ from portal.enrollment.models import (
     MembershipStatus,
 )
 from portal.enrollment.services import move_membership
+from portal.member_requests.demo import load_member_requests_demo
 from portal.tracking.models import EventKind, Reason, Request, Source, State
 from portal.tracking.services import declare_employee, move_request, take_request
 from portal.waivers.services import grant_waiver, record_signature, request_waiver
@@ -223,6 +224,25 @@ def load_demo() -> None:
     demo_queue_holders()
     demo_delegated_access()
     demo_api_key()
+    demo_member_logins()
+    load_member_requests_demo(staff=User.objects.get(email="staff@demo.example"))
+
+
+# Two members who log in at "Mon espace perso" with the demo password: Monique PUYOT, enrolled
+# (health, her card issued, a newborn's addition waiting), and Didier LENOIR, terminated.
+DEMO_MEMBERS = [
+    "monique.puyot@boulangeries-martin.example",
+    "didier.lenoir@boulangeries-martin.example",
+]
+
+
+def demo_member_logins() -> None:
+    """The demo members' password (an employee otherwise chooses it from their invitation
+    link). Safe to run twice."""
+    for user in User.objects.filter(email__in=DEMO_MEMBERS, role=Role.MEMBER):
+        if not user.has_usable_password():
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
 
 
 DEMO_ACCOUNTANT = "expert@demo.example"

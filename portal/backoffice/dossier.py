@@ -194,11 +194,14 @@ def build(item: Request, *, today: date) -> DossierView:
     prefetch_related_objects(
         [lead],
         Prefetch("dependants", queryset=Dependant.objects.order_by("pk")),
-        Prefetch("bank_accounts", queryset=BankAccount.objects.select_related("dependant")),
+        Prefetch(
+            "bank_accounts",
+            queryset=BankAccount.objects.filter(replaced_at=None).select_related("dependant"),
+        ),
     )
     view.dependants = check_dependants(lead, today=today)
     view.accounts = sorted(lead.bank_accounts.all(), key=lambda a: (a.dependant_id or 0, a.pk))
-    view.mandate = DebitMandate.objects.filter(membership_id=lead.pk).first()
+    view.mandate = lead.live_mandate()
     for member in dossier.memberships:
         row: dict[str, Any] = {"membership": member, "contract": member.contract}
         if member.pk == lead.pk and dossier.health is not None:

@@ -3,7 +3,17 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, path
 
-from portal.backoffice import accesses, api_keys, cards, debits, dossier, dsn_anomalies, queues
+from portal.backoffice import (
+    accesses,
+    api_keys,
+    assistance,
+    cards,
+    debits,
+    dossier,
+    dsn_anomalies,
+    queues,
+)
+from portal.backoffice import member_requests as member_request_views
 
 app_name = "backoffice"
 
@@ -30,8 +40,31 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("anomalies-dsn/traitee/", dsn_anomalies.handled, name="dsn_anomalies_handled"),
     path("cartes/<int:card_id>/carte.pdf", cards.card_pdf, name="card"),
     path("prelevements/", debits.debit_runs, name="debit_runs"),
+    path("demandes-adherents/", member_request_views.queue, name="member_requests"),
+    path(
+        "demandes-adherents/<int:request_id>/",
+        member_request_views.decision,
+        name="member_request",
+    ),
+    path(
+        "demandes-adherents/<int:request_id>/justificatif/",
+        member_request_views.proof,
+        name="member_request_proof",
+    ),
+    path(
+        "demandes-adherents/<int:request_id>/accepter/",
+        member_request_views.accept,
+        name="member_request_accept",
+    ),
+    path(
+        "demandes-adherents/<int:request_id>/refuser/",
+        member_request_views.refuse,
+        name="member_request_refuse",
+    ),
     path("cles-api/", api_keys.api_keys, name="api_keys"),
     path("acces/", accesses.accesses, name="accesses"),
+    path("assistance/", assistance.assistance, name="assistance"),
+    path("assistance/<int:session_id>/terminer/", assistance.end, name="assistance_end"),
     path("acces/<int:access_id>/arreter/", accesses.stop, name="access_stop"),
     path("cles-api/<int:key_id>/revoquer/", api_keys.revoke, name="api_key_revoke"),
     path("prelevements/<int:run_id>/", debits.debit_run, name="debit_run"),

@@ -28,7 +28,3 @@ class BillingError(ErrorCode):
         "run_empty",
         "Ce prélèvement ne compte aucune ligne : il n'y a pas de fichier à transmettre.",
     )
-    MANDATE_ALREADY_REVOKED = (
-        "mandate_already_revoked",
-        "Ce mandat de prélèvement est déjà révoqué.",
-    )

@@ -21,6 +21,7 @@ from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.enrollment.journey import current_costs
+from portal.enrollment.mandates import record_revocation
 from portal.enrollment.models import DebitMandate, MembershipStatus
 from portal.notifications.services import send_email
 
@@ -103,7 +104,8 @@ def due_debits(due_date: date, run: DebitRun) -> list[DueDebit]:
         )
         if period is None:
             continue
-        amount = rules.amount_in_cents(current_costs(membership).total, period)
+        # The family covered when the period starts (a life event's dependant, from its date).
+        amount = rules.amount_in_cents(current_costs(membership, on=period.start).total, period)
         if amount <= 0:
             continue
         sequence = rules.sequence_type(first_debit=mandate.pk not in used)
@@ -241,21 +243,5 @@ def download_run_file(
 @transaction.atomic(durable=True)
 def revoke_mandate(*, mandate_id: int, by: User | None, now: datetime | None = None) -> None:
     """The debtor revoked their mandate with us (R6.4): it is not debited any more, including
-    in a run prepared but not yet sent to the bank."""
-    now = now or timezone.now()
-    mandate = (
-        DebitMandate.objects.select_for_update(of=("self",))
-        .select_related("membership__contract")
-        .get(pk=mandate_id)
-    )
-    if mandate.revoked_at is not None:
-        raise BusinessError(BillingError.MANDATE_ALREADY_REVOKED)
-    mandate.revoked_at = now
-    mandate.save(update_fields=["revoked_at"])
-    audit.record(
-        AuditAction.MANDATE_REVOKED,
-        by=by,
-        target=mandate.membership,
-        company_id=mandate.membership.contract.company_id,
-        mandate=mandate.reference,
-    )
+    in a run prepared but not yet sent to the bank (the lines are left out at the download)."""
+    record_revocation(mandate_id=mandate_id, by=by, now=now or timezone.now())

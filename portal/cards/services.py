@@ -55,7 +55,8 @@ def _current(membership_id: int) -> MembershipCard | None:
 
 def card_lines(membership: Membership, *, day: date) -> dict[str, Any]:
     """What the card prints, from the membership as it is: the people covered on `day` (the
-    card's first day; a child past the contract's age limit is not covered, rules.md R4.1)."""
+    card's first day; a child past the contract's age limit is not covered, rules.md R4.1),
+    and those who join later (a life event's addition); not those whose removal is decided."""
     employee = membership.employee
     contract = membership.contract
     people = [
@@ -66,6 +67,10 @@ def card_lines(membership: Membership, *, day: date) -> dict[str, Any]:
         }
     ]
     for dependant in membership.dependants.all():
+        if dependant.cover_end is not None:
+            # Removed by a life event: off the card remade when the insurer accepted it (a
+            # card is for the year, their cover ends before it does).
+            continue
         if dependant.kind == DependantKind.CHILD and not rules.child_covered(
             birth_date=dependant.birth_date,
             studying=dependant.studying,

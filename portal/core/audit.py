@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -56,6 +58,10 @@ class AuditAction(models.TextChoices):
     BANK_DETAILS_SKIPPED = "bank_details_skipped", "Coordonnées bancaires non saisies"
     COVERAGE_CHOSEN = "coverage_chosen", "Garanties choisies"
     SUMMARY_CONFIRMED = "summary_confirmed", "Récapitulatif confirmé"
+    CONTACT_DETAILS_SAVED = "contact_details_saved", "Coordonnées modifiées par l'adhérent"
+    EMAIL_CHANGE_REQUESTED = "email_change_requested", "Changement d'e-mail demandé"
+    EMAIL_CHANGED = "email_changed", "E-mail modifié (nouvelle adresse confirmée)"
+    MEMBER_DOCUMENT_DOWNLOADED = "member_document_downloaded", "Document téléchargé par l'adhérent"
     # tracking
     REQUEST_OPENED = "request_opened", "Demande ouverte"
     REQUEST_MOVED = "request_moved", "État de demande modifié"
@@ -138,6 +144,37 @@ class AuditAction(models.TextChoices):
         "file_keys_rotated",
         "Fichiers chiffrés à nouveau sous la clé la plus récente",
     )
+    # member_requests
+    MEMBER_REQUEST_SUBMITTED = "member_request_submitted", "Demande d'adhérent envoyée"
+    MEMBER_REQUEST_ACCEPTED = "member_request_accepted", "Demande d'adhérent acceptée"
+    MEMBER_REQUEST_REFUSED = "member_request_refused", "Demande d'adhérent refusée"
+    MEMBER_REQUEST_WITHDRAWN = "member_request_withdrawn", "Demande d'adhérent annulée"
+    MEMBER_REQUEST_PROOF_VIEWED = (
+        "member_request_proof_viewed",
+        "Justificatif d'une demande d'adhérent consulté",
+    )
+    # mandates
+    MANDATE_CHANGE_STARTED = (
+        "mandate_change_started",
+        "Nouveau compte de prélèvement proposé (mandat à signer)",
+    )
+    MANDATE_CHANGED = (
+        "mandate_changed",
+        "Nouveau mandat de prélèvement SEPA signé, l'ancien révoqué",
+    )
+    BENEFITS_ACCOUNT_CHANGED = (
+        "benefits_account_changed",
+        "Compte de remboursement des prestations modifié par l'adhérent",
+    )
+    # assistance
+    ASSISTANCE_CODE_ISSUED = "assistance_code_issued", "Code d'assistance à distance obtenu"
+    ASSISTANCE_CODE_REFUSED = "assistance_code_refused", "Code d'assistance à distance refusé"
+    ASSISTANCE_CODE_THROTTLED = (
+        "assistance_code_throttled",
+        "Code d'assistance refusé : trop de codes erronés",
+    )
+    ASSISTANCE_STARTED = "assistance_started", "Prise en main à distance commencée"
+    ASSISTANCE_ENDED = "assistance_ended", "Prise en main à distance terminée"
 
 
 AuditListener = Callable[[AuditEvent], None]
@@ -150,6 +187,23 @@ def subscribe(listener: AuditListener) -> None:
     knowing it exists. Register once, from the upper app's `AppConfig.ready`."""
     if listener not in _listeners:
         _listeners.append(listener)
+
+
+# What every event recorded meanwhile adds to its details (see `acting_for`).
+_acting_for: ContextVar[dict[str, Any] | None] = ContextVar("audit_acting_for", default=None)
+
+
+@contextmanager
+def acting_for(user: Any, **details: Any) -> Iterator[None]:
+    """Every audit event recorded inside the block is its actor's action for `user`: its
+    details name them (`on_behalf_of`, the user's id, with `details`). The assisted mode wraps
+    each request of an adviser in it, so that the services it calls, which take the adviser as
+    `by`, write "staff X for employee Y" without each needing a parameter for it."""
+    token = _acting_for.set({"on_behalf_of": user.pk, **details})
+    try:
+        yield
+    finally:
+        _acting_for.reset(token)
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -195,7 +249,7 @@ def record(
         target_id=str(target.pk) if target is not None else "",
         company_id=company_id,
         ip_address=client_ip(request),
-        details=details,
+        details={**(_acting_for.get() or {}), **details},
     )
     for listener in _listeners:
         listener(event)

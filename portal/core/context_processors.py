@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 # Pages of the employee's own space: their enrollment steps and account activation.
-MEMBER_NAMESPACES = {"journey"}
+MEMBER_NAMESPACES = {"journey", "member_requests", "assistance"}
 
 
 def is_member_page(request: HttpRequest) -> bool:
@@ -13,6 +13,8 @@ def is_member_page(request: HttpRequest) -> bool:
     if getattr(user, "role", "") == "member":
         return True
     match = getattr(request, "resolver_match", None)
+    if match is not None and match.url_name == "member_login":
+        return True
     return match is not None and match.namespace in MEMBER_NAMESPACES
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from portal.companies.models import Beneficiary
 from portal.enrollment.models import SPOUSE_KINDS, Dependant, DependantKind, Employee, Membership
@@ -58,11 +59,17 @@ def roles_of(kinds: list[str]) -> list[str]:
 
 def memberships_for_employer(employee: Employee) -> QuerySet[Membership]:
     """The employee's memberships, health first then the newest, with what the blocks show
-    read in a constant number of queries (dependants' kinds only, live terminations)."""
+    read in a constant number of queries (the kinds of the dependants whose cover has not
+    ended, live terminations)."""
     return (
         employee.memberships.select_related("contract", "insured_group__base_product", "option")
         .prefetch_related(
-            Prefetch("dependants", queryset=Dependant.objects.only("id", "membership_id", "kind")),
+            Prefetch(
+                "dependants",
+                queryset=Dependant.objects.filter(
+                    Dependant.not_ended_on(timezone.localdate())
+                ).only("id", "membership_id", "kind"),
+            ),
             Prefetch(
                 "terminations",
                 queryset=Termination.objects.filter(undone_at=None).select_related("request"),

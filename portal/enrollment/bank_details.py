@@ -94,15 +94,17 @@ def check_bank_details(membership: Membership, details: BankDetails) -> list[Pro
     return problems
 
 
-def _store_account(
+def store_account(
     membership: Membership, purpose: str, account: AccountInput, dependant_id: int | None = None
 ) -> BankAccount:
+    """The account saved (created or replacing the one of the same use), as checked."""
     iban = banking.normalise_iban(account.iban)
     bic = banking.normalise_bic(account.bic) if account.bic.strip() else banking.bic_for_iban(iban)
     stored, _ = BankAccount.objects.update_or_create(
         membership=membership,
         purpose=purpose,
         dependant_id=dependant_id,  # type: ignore[misc]  # None: the member's own account
+        replaced_at=None,  # a debit account replaced with its mandate stays as it was
         defaults={"holder": to_norm_text(account.holder), "iban": iban, "bic": bic or ""},
     )
     return stored
@@ -117,19 +119,19 @@ def save_bank_details(*, membership: Membership, details: BankDetails, by: User)
     problems = check_bank_details(locked, details)
     if problems:
         raise BusinessError.of(problems)
-    debit = _store_account(locked, AccountPurpose.DEBIT, details.debit)
+    debit = store_account(locked, AccountPurpose.DEBIT, details.debit)
     if details.benefits is None:
         BankAccount.objects.filter(
             membership=locked, purpose=AccountPurpose.BENEFITS, dependant=None
         ).delete()
     else:
-        _store_account(locked, AccountPurpose.BENEFITS, details.benefits)
+        store_account(locked, AccountPurpose.BENEFITS, details.benefits)
     BankAccount.objects.filter(membership=locked, dependant__isnull=False).exclude(
         dependant_id__in=list(details.dependants)
     ).delete()
     for dependant_id, account in details.dependants.items():
-        _store_account(locked, AccountPurpose.BENEFITS, account, dependant_id)
-    mandate = DebitMandate.objects.filter(membership=locked).first()
+        store_account(locked, AccountPurpose.BENEFITS, account, dependant_id)
+    mandate = locked.live_mandate()
     if mandate is None:
         mandate = DebitMandate(
             membership=locked,

@@ -122,6 +122,19 @@ class EnrollmentError(ErrorCode):
         "une adresse propre au salarié, ou laissez le champ vide (il recevra alors deux "
         "courriers).",
     )
+    EMAIL_UNCHANGED = (
+        "email_unchanged",
+        "C'est déjà votre adresse e-mail : saisissez la nouvelle adresse.",
+    )
+    EMAIL_UNAVAILABLE = (
+        "email_unavailable",
+        "Cette adresse e-mail ne peut pas être utilisée pour votre espace : indiquez une autre "
+        "adresse, qui vous soit propre.",
+    )
+    MEMBERSHIP_UNKNOWN = (
+        "membership_unknown",
+        "Aucune adhésion n'est rattachée à votre compte : contactez nos conseillers.",
+    )
     DUPLICATE_NIR = (
         "duplicate_nir",
         "Un salarié avec ce numéro de sécurité sociale est déjà déclaré ({name}) : ouvrez sa "
@@ -336,4 +349,39 @@ class EnrollmentError(ErrorCode):
         "Le BIC est celui d'une banque d'un autre pays ({bic_country}) que le compte "
         "({iban_country}) : vérifiez-le sur le RIB du même compte que l'IBAN, ou laissez le "
         "champ vide.",
+    )
+    # Life events during the contract's life (portal/enrollment/life_events.py).
+    MEMBERSHIP_NOT_IN_FORCE = (
+        "membership_not_in_force",
+        "Les bénéficiaires se modifient ici une fois votre adhésion à la complémentaire santé "
+        "signée et tant qu'elle est en cours ; avant la signature, modifiez-les dans votre "
+        "adhésion en ligne.",
+    )
+    DEPENDANT_COVER_DATES = (
+        "dependant_cover_dates",
+        "La fin de couverture du bénéficiaire ({end}) ne peut pas précéder son début ({start}).",
+    )
+    # "Mes coordonnées bancaires" in the member's space (portal/enrollment/mandates.py).
+    MANDATE_CHANGE_NOT_OPEN = (
+        "mandate_change_not_open",
+        "Vos coordonnées bancaires se modifient ici une fois votre adhésion signée et tant "
+        "qu'elle est en cours ; avant la signature, modifiez-les dans votre adhésion en ligne.",
+    )
+    NO_LIVE_MANDATE = (
+        "no_live_mandate",
+        "Aucune cotisation n'est prélevée sur votre compte pour cette adhésion : il n'y a pas de "
+        "mandat de prélèvement à remplacer.",
+    )
+    SAME_DEBIT_ACCOUNT = (
+        "same_debit_account",
+        "C'est déjà le compte prélevé : saisissez l'IBAN du nouveau compte.",
+    )
+    NO_PENDING_MANDATE_CHANGE = (
+        "no_pending_mandate_change",
+        "Aucun changement de compte n'est en attente de signature : saisissez à nouveau le "
+        "nouveau compte.",
+    )
+    MANDATE_ALREADY_REVOKED = (
+        "mandate_already_revoked",
+        "Ce mandat de prélèvement est déjà révoqué.",
     )

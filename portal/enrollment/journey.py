@@ -462,15 +462,18 @@ def _rates(product: Product) -> rules.RateTable:
     return {(r.beneficiary, r.scheme): r.monthly_amount for r in product.rates.all()}
 
 
-def offers(membership: Membership) -> list[Offer]:
-    """The choices offered to the member's insured group, priced for their family."""
+def offers(membership: Membership, *, on: date | None = None) -> list[Offer]:
+    """The choices offered to the member's insured group, priced for their family as covered
+    on `on` (today by default: a dependant added or removed by a life event counts between
+    its cover dates only)."""
+    day = on or timezone.localdate()
     group = membership.insured_group
     base = group.base_product
     options = list(group.option_products.prefetch_related("rates").order_by("code"))
     base_rates = _rates(Product.objects.prefetch_related("rates").get(pk=base.pk))
     option_rates = {o.code: _rates(o) for o in options}
     scheme = Scheme.ALSACE_MOSELLE if membership.employee.alsace_moselle else Scheme.GENERAL
-    kinds = [rules.DependantKind(d.kind) for d in membership.dependants.all()]
+    kinds = [rules.DependantKind(d.kind) for d in membership.dependants.all() if d.covered_on(day)]
 
     def priced(option: Product | None) -> rules.Costs:
         return rules.monthly_costs(
@@ -602,11 +605,12 @@ def choose_coverage(
     return locked
 
 
-def current_costs(membership: Membership) -> rules.Costs:
-    """What the member pays each month with the coverage they chose."""
+def current_costs(membership: Membership, *, on: date | None = None) -> rules.Costs:
+    """What the member pays each month with the coverage they chose, for the family covered
+    on `on` (today by default)."""
     chosen = membership.option_id
     return next(
-        o.costs for o in offers(membership) if (o.option.pk if o.option else None) == chosen
+        o.costs for o in offers(membership, on=on) if (o.option.pk if o.option else None) == chosen
     )
 
 
@@ -666,7 +670,7 @@ def dossier_pdf(membership: Membership) -> bytes:
     dossier = Dossier.of(membership)
     lead = dossier.lead
     employee = lead.employee
-    mandate = DebitMandate.objects.filter(membership=lead).select_related("account").first()
+    mandate = lead.live_mandate()
     costs = current_costs(lead)
     context = {
         "dossier": dossier,
@@ -697,7 +701,7 @@ def dossier_content(membership: Membership) -> dict[str, Any]:
     dossier = Dossier.of(membership)
     lead = dossier.lead
     employee = lead.employee
-    mandate = DebitMandate.objects.filter(membership=lead).select_related("account").first()
+    mandate = lead.live_mandate()
     return {
         "employee": {
             "civility": employee.civility,

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from portal.companies.models import Company, Contract, InsuredGroup
@@ -249,6 +250,15 @@ class Membership(models.Model):
             JourneyStep(step)
         )
 
+    def live_mandate(self) -> DebitMandate | None:
+        """The SEPA mandate in use (not revoked; unsigned while the enrollment is not), with
+        its account; the revoked ones stay as the membership's mandate history."""
+        return (
+            DebitMandate.objects.filter(membership=self, revoked_at=None)
+            .select_related("account")
+            .first()
+        )
+
 
 class Dependant(models.Model):
     """A person covered through a member ("bénéficiaire", ayant droit): spouse-type or child.
@@ -282,6 +292,10 @@ class Dependant(models.Model):
     country = models.CharField("pays", max_length=38, blank=True, default="FRANCE")
     phone = models.CharField("téléphone", max_length=20, blank=True)
     created_at = models.DateTimeField("ajouté le", default=timezone.now)
+    # Set by a life event during the contract's life (portal/enrollment/life_events.py): an
+    # addition's first day, a removal's last day. None: from the membership's start, and on.
+    cover_start = models.DateField("couvert à partir du", null=True, blank=True)
+    cover_end = models.DateField("couvert jusqu'au", null=True, blank=True)
 
     class Meta:
         verbose_name = "bénéficiaire"
@@ -290,7 +304,13 @@ class Dependant(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(twin_rank__gte=1, twin_rank__lte=9), name="twin_rank_1_to_9"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cover_start=None)
+                | models.Q(cover_end=None)
+                | models.Q(cover_end__gte=models.F("cover_start")),
+                name="dependant_cover_ends_after_it_starts",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -303,6 +323,17 @@ class Dependant(models.Model):
     @property
     def is_spouse_type(self) -> bool:
         return self.kind in SPOUSE_KINDS
+
+    @staticmethod
+    def not_ended_on(day: date) -> models.Q:
+        """The dependants whose cover has not ended by `day` (a removal's last day passed):
+        those the employer counts, now covered or soon."""
+        return models.Q(cover_end=None) | models.Q(cover_end__gte=day)
+
+    def covered_on(self, day: date) -> bool:
+        """Whether the dependant's own cover dates include `day` (the membership's aside)."""
+        started = self.cover_start is None or self.cover_start <= day
+        return started and (self.cover_end is None or day <= self.cover_end)
 
 
 class AccountPurpose(models.TextChoices):
@@ -331,6 +362,9 @@ class BankAccount(models.Model):
     iban = EncryptedCharField("IBAN")
     bic = models.CharField("BIC", max_length=11, blank=True)
     created_at = models.DateTimeField("saisi le", default=timezone.now)
+    # A debit account replaced by a new one with its new mandate: kept, as the revoked
+    # mandate it was debited under still points to it.
+    replaced_at = models.DateTimeField("remplacé le", null=True, blank=True)
 
     class Meta:
         verbose_name = "compte bancaire"
@@ -338,7 +372,7 @@ class BankAccount(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["membership", "purpose"],
-                condition=models.Q(dependant=None),
+                condition=models.Q(dependant=None, replaced_at=None),
                 name="one_member_account_per_purpose",
             ),
             models.CheckConstraint(
@@ -356,10 +390,10 @@ DEBIT_DAYS = (5, 10, 15, 20)
 
 class DebitMandate(models.Model):
     """The SEPA direct-debit mandate for what the employee pays (rules.md §6), signed with
-    the enrollment."""
+    the enrollment or, for a new account, in "Mes coordonnées bancaires"; one live at a time."""
 
-    membership = models.OneToOneField(
-        Membership, on_delete=models.CASCADE, related_name="mandate", verbose_name="adhésion"
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="mandates", verbose_name="adhésion"
     )
     account = models.ForeignKey(
         BankAccount, on_delete=models.PROTECT, related_name="+", verbose_name="compte débité"
@@ -382,7 +416,83 @@ class DebitMandate(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(debit_day__in=DEBIT_DAYS), name="debit_day_5_10_15_20"
-            )
+            ),
+            # The history keeps the revoked ones; the debits use the one live mandate.
+            models.UniqueConstraint(
+                fields=["membership"],
+                condition=Q(revoked_at=None),
+                name="one_live_mandate_per_membership",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class MandateChangeStatus(models.TextChoices):
+    PENDING = "pending", "À signer"
+    SIGNED = "signed", "Signé"
+    ABANDONED = "abandoned", "Abandonné"
+
+
+class MandateChange(models.Model):
+    """A new debit account the member gave in "Mes coordonnées bancaires": its new SEPA
+    mandate waits for the SMS signature; nothing is in force before it is signed."""
+
+    membership = models.ForeignKey(
+        Membership,
+        on_delete=models.CASCADE,
+        related_name="mandate_changes",
+        verbose_name="adhésion",
+    )
+    replaces = models.ForeignKey(
+        DebitMandate, on_delete=models.PROTECT, related_name="+", verbose_name="mandat remplacé"
+    )
+    # The new mandate's RUM, reserved when it is proposed: the PDF to sign shows it.
+    reference = models.CharField("référence unique du mandat (RUM)", max_length=35, unique=True)
+    holder = models.CharField("titulaire du compte", max_length=70)
+    iban = EncryptedCharField("IBAN")
+    bic = models.CharField("BIC", max_length=11, blank=True)
+    status = models.CharField(
+        "état",
+        max_length=10,
+        choices=MandateChangeStatus.choices,
+        default=MandateChangeStatus.PENDING,
+    )
+    created_at = models.DateTimeField("proposé le", default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="proposé par",
+    )
+    decided_at = models.DateTimeField("signé ou abandonné le", null=True, blank=True)
+    mandate = models.OneToOneField(
+        DebitMandate,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="change",
+        verbose_name="nouveau mandat",
+    )
+
+    class Meta:
+        verbose_name = "changement de compte de prélèvement"
+        verbose_name_plural = "changements de compte de prélèvement"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership"],
+                condition=Q(status="pending"),
+                name="one_pending_mandate_change_per_membership",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="signed", mandate__isnull=False)
+                | (~Q(status="signed") & Q(mandate__isnull=True)),
+                name="signed_mandate_change_has_its_mandate",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,7 +18,6 @@ from portal.enrollment.models import (
     DEBIT_DAYS,
     AccountPurpose,
     DebitFrequency,
-    DebitMandate,
     Dependant,
     DependantKind,
     FamilyStatus,
@@ -382,10 +381,10 @@ class BankForm(forms.Form):
     @staticmethod
     def initial_from(membership: Membership) -> dict[str, Any]:
         initial: dict[str, Any] = {"same_for_benefits": True}
-        mandate = DebitMandate.objects.filter(membership=membership).first()
+        mandate = membership.live_mandate()
         if mandate is not None:
             initial.update(frequency=mandate.frequency, debit_day=str(mandate.debit_day))
-        for account in membership.bank_accounts.all():
+        for account in membership.bank_accounts.filter(replaced_at=None):
             if account.dependant_id:
                 prefix = f"dependant_{account.dependant_id}"
                 initial[f"{prefix}_own"] = True

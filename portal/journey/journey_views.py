@@ -15,7 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portal.accounts.models import Role, User
+from portal.accounts.policy import second_factor_satisfied
+from portal.assistance import browser as assistance
 from portal.companies.models import Product
+from portal.core import audit
 from portal.core.errors import BusinessError
 from portal.enrollment import bank_details, journey
 from portal.enrollment.dossiers import Dossier
@@ -38,13 +41,27 @@ STEP_URLS = {
 
 
 def member_view(view: View) -> View:
-    """Logged-in employees only, on their own membership (another one is a 404)."""
+    """Logged-in employees only, on their own membership (another one is a 404). An adviser
+    assisting the employee is refused with a page saying why: signing, the SMS code and the
+    waiver are the employee's own."""
+    return _journey_view(view, assisted=False)
 
+
+def assisted_view(view: View) -> View:
+    """As `member_view`, and also the adviser whose remote assistance on the employee goes on:
+    they fill and correct the step as the employee would; each audit event the step writes
+    names the adviser as its actor, for the employee (`audit.acting_for`)."""
+    return _journey_view(view, assisted=True)
+
+
+def _journey_view(view: View, *, assisted: bool) -> View:
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, membership_id: int, *args: Any, **kwargs: Any) -> Any:
         user = request.user
         assert isinstance(user, User)
+        if user.is_staff and second_factor_satisfied(user):
+            return _assisting(request, view, membership_id, assisted, *args, **kwargs)
         if user.role != Role.MEMBER:
             raise PermissionDenied
         try:
@@ -54,6 +71,35 @@ def member_view(view: View) -> View:
         return view(request, membership, *args, **kwargs)
 
     return wrapper
+
+
+def _assisting(
+    request: HttpRequest, view: View, membership_id: int, assisted: bool, *args: Any, **kwargs: Any
+) -> Any:
+    """An adviser in the journey: only through the remote assistance their browser started,
+    on that employee's memberships; once it is over, back to the back office, told why."""
+    session = assistance.active_staff_session(request)
+    if session is None:
+        held = assistance.staff_held_session(request)
+        assistance.forget_staff_session(request)
+        messages.warning(request, assistance.staff_end_message(held))
+        return redirect("backoffice:assistance")
+    employee = session.membership.employee
+    try:
+        membership = Membership.objects.select_related(
+            "employee__company",
+            "employee__user",
+            "contract",
+            "insured_group__base_product",
+            "option",
+        ).get(pk=membership_id, employee=employee)
+    except Membership.DoesNotExist as missing:
+        raise Http404 from missing
+    if not assisted:
+        context = {"assistance_staff": session, "membership": membership}
+        return render(request, "assistance/staff_refused.html", context, status=403)
+    with audit.acting_for(session.employee_user, assistance_session=session.pk):
+        return view(request, membership, *args, **kwargs)
 
 
 def step_context(membership: Membership, step: JourneyStep, **extra: Any) -> dict[str, Any]:
@@ -123,7 +169,7 @@ def closed_response(request: HttpRequest, membership: Membership) -> HttpRespons
     return None
 
 
-@member_view
+@assisted_view
 def resume(request: HttpRequest, membership: Membership) -> HttpResponse:
     """ "Finaliser mon adhésion": back where the employee left off."""
     if not membership.editable_by_employee:
@@ -132,7 +178,7 @@ def resume(request: HttpRequest, membership: Membership) -> HttpResponse:
     return redirect(step_url(lead, journey.next_step(lead)))
 
 
-@member_view
+@assisted_view
 def profile(request: HttpRequest, membership: Membership) -> HttpResponse:
     """ "Mon profil", with the guide's dialog for fields the employee may leave wrong."""
     if (response := closed_response(request, membership)) is not None:
@@ -171,7 +217,7 @@ def current_user(request: HttpRequest) -> User:
     return user
 
 
-@member_view
+@assisted_view
 def dependants(request: HttpRequest, membership: Membership) -> HttpResponse:
     """ "Mes bénéficiaires": the list, "Ajouter un bénéficiaire", "Poursuivre sans bénéficiaire"."""
     if (response := closed_response(request, membership)) is not None:
@@ -191,7 +237,7 @@ def dependants(request: HttpRequest, membership: Membership) -> HttpResponse:
     return render(request, "journey/dependants.html", context)
 
 
-@member_view
+@assisted_view
 def dependant(
     request: HttpRequest, membership: Membership, dependant_id: int | None = None
 ) -> HttpResponse:
@@ -232,7 +278,7 @@ def dependant(
     return render(request, "journey/dependant.html", context)
 
 
-@member_view
+@assisted_view
 def remove_dependant(
     request: HttpRequest, membership: Membership, dependant_id: int
 ) -> HttpResponse:
@@ -250,7 +296,7 @@ def remove_dependant(
     return redirect(step_url(membership, JourneyStep.DEPENDANTS))
 
 
-@member_view
+@assisted_view
 def coverage(request: HttpRequest, membership: Membership) -> HttpResponse:
     """ "Mes garanties": the health choices as cards, with what each costs the employee; each
     provident contract's cover, and its beneficiary clause where the contract asks for it."""
@@ -324,7 +370,7 @@ def coverage(request: HttpRequest, membership: Membership) -> HttpResponse:
     return render(request, "journey/coverage.html", context)
 
 
-@member_view
+@assisted_view
 def coverage_table(
     request: HttpRequest, membership: Membership, product_id: int
 ) -> HttpResponse | FileResponse:
@@ -347,7 +393,7 @@ def coverage_table(
     )
 
 
-@member_view
+@assisted_view
 def bank(request: HttpRequest, membership: Membership) -> HttpResponse:
     """ "Mes coordonnées bancaires" — only when the employee pays something."""
     if (response := closed_response(request, membership)) is not None:

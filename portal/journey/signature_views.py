@@ -19,7 +19,6 @@ from portal.enrollment.dossiers import Dossier
 from portal.enrollment.models import (
     AccountPurpose,
     BankAccount,
-    DebitMandate,
     Dependant,
     JourneyStep,
     Membership,
@@ -86,7 +85,7 @@ def summary(request: HttpRequest, membership: Membership) -> HttpResponse:
             messages.error(request, error.message)
         else:
             return redirect("journey:bulletin", membership.pk)
-    mandate = DebitMandate.objects.filter(membership=membership).select_related("account").first()
+    mandate = membership.live_mandate()
     dependants = list(membership.dependants.select_related("benefits_account"))
     costs = journey.current_costs(membership)
     benefits = BankAccount.objects.filter(

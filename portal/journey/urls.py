@@ -1,11 +1,26 @@
 from django.urls import path
 
-from portal.journey import journey_views, signature_views, views
+from portal.journey import bank_views, journey_views, signature_views, space_views, views
 
 app_name = "journey"
 urlpatterns = [
     path("adhesion/<str:token>/", views.activate, name="activate"),
-    path("mon-espace/", views.space, name="space"),
+    path("mon-espace/", space_views.home, name="space"),
+    path("mon-espace/carte/<int:membership_id>/", space_views.card_page, name="space_card"),
+    path("mon-espace/garanties/", space_views.coverage, name="space_coverage"),
+    path("mon-espace/coordonnees/", space_views.contact_details, name="space_contact"),
+    path(
+        "espace-perso/confirmer-email/<str:token>/",
+        space_views.email_confirm,
+        name="space_email_confirm",
+    ),
+    path("mon-espace/documents/", space_views.documents, name="space_documents"),
+    path(
+        "mon-espace/documents/attestation-portabilite/<int:termination_id>.pdf",
+        space_views.portability,
+        name="space_portability",
+    ),
+    path("mon-espace/demandes/", space_views.my_requests, name="space_requests"),
     path("mon-espace/carte/<int:membership_id>.pdf", views.card, name="card"),
     path("mon-espace/adhesion/<int:membership_id>/", journey_views.resume, name="resume"),
     path(
@@ -114,5 +129,47 @@ urlpatterns = [
         "mon-espace/adhesion/<int:membership_id>/dispense/enregistree/",
         signature_views.waiver_done,
         name="waiver_done",
+    ),
+    # "Mes coordonnées bancaires" (portal/journey/bank_views.py)
+    path("mon-espace/coordonnees-bancaires/", bank_views.space_bank, name="space_bank"),
+    path(
+        "mon-espace/coordonnees-bancaires/<int:membership_id>/prelevement/",
+        bank_views.space_bank_debit,
+        name="space_bank_debit",
+    ),
+    path(
+        "mon-espace/coordonnees-bancaires/<int:membership_id>/prelevement/mandat/",
+        bank_views.space_bank_mandate,
+        name="space_bank_mandate",
+    ),
+    path(
+        "mon-espace/coordonnees-bancaires/<int:membership_id>/prelevement/mandat.pdf",
+        bank_views.space_bank_mandate_pdf,
+        name="space_bank_mandate_pdf",
+    ),
+    path(
+        "mon-espace/coordonnees-bancaires/<int:membership_id>/prelevement/sms/",
+        bank_views.space_bank_sms,
+        name="space_bank_sms",
+    ),
+    path(
+        "mon-espace/coordonnees-bancaires/<int:membership_id>/prelevement/code/",
+        bank_views.space_bank_code,
+        name="space_bank_code",
+    ),
+    path(
+        "mon-espace/coordonnees-bancaires/<int:membership_id>/prelevement/signe/",
+        bank_views.space_bank_done,
+        name="space_bank_done",
+    ),
+    path(
+        "mon-espace/coordonnees-bancaires/<int:membership_id>/prestations/",
+        bank_views.space_bank_benefits,
+        name="space_bank_benefits",
+    ),
+    path(
+        "mon-espace/coordonnees-bancaires/<int:membership_id>/prestations/<int:dependant_id>/",
+        bank_views.space_bank_benefits,
+        name="space_bank_dependant_benefits",
     ),
 ]

@@ -53,9 +53,9 @@ def sign_enrollment(*, envelope: SignatureEnvelope, by: User | None) -> Membersh
             signed_at=envelope.signed_at,
             journey_step=JourneyStep.SIGNATURE,
         )
-    DebitMandate.objects.filter(membership_id__in=dossier.ids, signed_at=None).update(
-        signed_at=envelope.signed_at
-    )
+    DebitMandate.objects.filter(
+        membership_id__in=dossier.ids, signed_at=None, revoked_at=None
+    ).update(signed_at=envelope.signed_at)
     requests = _affiliation_requests(membership, State.WAITING)
     for request in requests:
         move_request(request, State.IN_PROGRESS, event=EventKind.SIGNED, by=by, now=now)
@@ -159,7 +159,9 @@ def send_back_enrollment(*, membership: Membership, reason: str, by: User) -> Me
     SignatureEnvelope.objects.filter(
         membership_id__in=dossier.ids, purpose=Purpose.ENROLLMENT, status=EnvelopeStatus.SIGNED
     ).update(status=EnvelopeStatus.RETURNED)
-    DebitMandate.objects.filter(membership_id__in=dossier.ids).update(signed_at=None)
+    DebitMandate.objects.filter(membership_id__in=dossier.ids, revoked_at=None).update(
+        signed_at=None
+    )
     for request in _affiliation_requests(locked, State.IN_PROGRESS):
         move_request(request, State.WAITING, event=EventKind.SENT_BACK, by=by, now=now)
     employee = locked.employee

@@ -21,6 +21,11 @@ from portal.signatures.rules import (
 class Purpose(models.TextChoices):
     ENROLLMENT = "enrollment", "Adhésion"
     WAIVER = "waiver", "Dispense d'adhésion"
+    MANDATE = "mandate", "Mandat de prélèvement SEPA"
+
+
+# Signed again and again: each new debit account makes a new mandate to sign.
+REPEATABLE_PURPOSES = frozenset({Purpose.MANDATE})
 
 
 class EnvelopeStatus(models.TextChoices):
@@ -72,10 +77,10 @@ class SignatureEnvelope(models.Model):
         verbose_name_plural = "dossiers de signature"
         ordering = ["-created_at", "-id"]
         constraints = [
-            # A membership signs its enrollment (or its waiver) once.
+            # A membership signs its enrollment (or its waiver) once; its mandates, many times.
             models.UniqueConstraint(
                 fields=["membership", "purpose"],
-                condition=Q(status="signed"),
+                condition=Q(status="signed") & ~Q(purpose="mandate"),
                 name="one_signed_envelope_per_purpose",
             ),
             # At most one envelope in progress: preparing a new one abandons the previous.

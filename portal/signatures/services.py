@@ -30,6 +30,7 @@ from portal.signatures import contents, effects, pades, rules
 from portal.signatures.errors import SignatureError
 from portal.signatures.models import (
     OPEN_STATUSES,
+    REPEATABLE_PURPOSES,
     ConsentRecord,
     DailyCodeUsage,
     EnvelopeStatus,
@@ -178,7 +179,8 @@ def _prepare(
     """The envelope made, its caller holding the membership's lock."""
     purpose = Purpose(purpose)
     envelopes = SignatureEnvelope.objects.filter(membership=membership, purpose=purpose)
-    if envelopes.filter(status=EnvelopeStatus.SIGNED).exists():
+    signed = envelopes.filter(status=EnvelopeStatus.SIGNED)
+    if purpose not in REPEATABLE_PURPOSES and signed.exists():
         raise BusinessError(SignatureError.ALREADY_SIGNED)
     signed_content = contents.content_of(purpose)
     if documents is None:

@@ -92,7 +92,7 @@ def test_the_employer_layout_footer_links_the_statement(
 def test_the_employee_layout_footer_links_the_statement(client: Client) -> None:
     client.force_login(make_user("salarie@example.org", Role.MEMBER))
     page = text(client.get(reverse("journey:space")))
-    assert "<title>Mon espace — Mutuelle Démo</title>" in page
+    assert "<title>Mon espace perso — Mutuelle Démo</title>" in page
     assert FOOTER_LINK in page
 
 

@@ -141,7 +141,7 @@ def test_membership_terminated_within_the_quarter_pays_up_to_its_end(
 
 def test_revoked_mandate_is_not_debited(make_member: MakeMember) -> None:
     member = make_member(debit_day=20)
-    revoke_mandate(mandate_id=member.mandate.pk, by=None)
+    revoke_mandate(mandate_id=member.mandates.get().pk, by=None)
 
     run = prepare(DEC_20, DEC_1)
 
@@ -155,7 +155,7 @@ def test_mandate_revoked_after_preparation_is_left_out_of_the_file(
     kept = make_member(debit_day=20, last_name="Simon")
     revoked = make_member(debit_day=20, last_name="Durand")
     run = prepare(DEC_20, DEC_1)
-    revoke_mandate(mandate_id=revoked.mandate.pk, by=None)
+    revoke_mandate(mandate_id=revoked.mandates.get().pk, by=None)
 
     run = download_run_file(run_id=run.pk, by=staff_user)  # type: ignore[arg-type]
 

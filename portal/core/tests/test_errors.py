@@ -40,6 +40,7 @@ def test_every_app_with_error_codes_is_found() -> None:
     assert names == {
         "AccessError",
         "AccountError",
+        "AssistanceError",
         "ApiError",
         "BackofficeError",
         "BillingError",
@@ -52,6 +53,7 @@ def test_every_app_with_error_codes_is_found() -> None:
         "DsnReplaceError",
         "EnrollmentError",
         "ImportFileError",
+        "MemberRequestError",
         "SignatureError",
         "TerminationError",
         "TrackingError",

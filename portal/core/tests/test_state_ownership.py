@@ -24,7 +24,9 @@ STATUS_OWNER = "enrollment/services.py"
 OWN_STATUS_ENUMS = {
     "billing": {"RunStatus", "LineStatus"},
     "dsn": {"DsnFileStatus", "DeclarationStatus"},
+    "enrollment": {"MandateChangeStatus"},
     "imports": {"ImportStatus"},
+    "member_requests": {"RequestState"},
     "notifications": {"MessageStatus"},
     "signatures": {"EnvelopeStatus"},
     "waivers": {"WaiverStatus"},
@@ -34,10 +36,14 @@ CREATORS = {"create", "bulk_create", "get_or_create", "update_or_create"}
 
 
 def _own_enum(value: ast.expr, app: str) -> bool:
+    """`OwnStatus.MEMBER`, or a value converted by the app's own enum: `OwnStatus(to_state)`."""
+    own = OWN_STATUS_ENUMS.get(app, set())
+    if isinstance(value, ast.Call):
+        return isinstance(value.func, ast.Name) and value.func.id in own
     return (
         isinstance(value, ast.Attribute)
         and isinstance(value.value, ast.Name)
-        and value.value.id in OWN_STATUS_ENUMS.get(app, set())
+        and value.value.id in own
     )
 
 
@@ -173,6 +179,17 @@ Waiver.objects.filter(pk=1).update(status=WaiverStatus.EXPIRED)
     assert state_writes(source, "terminations/services.py") == [
         "terminations/services.py:2: assigns .status",
         "terminations/services.py:3: .update(status=…)",
+    ]
+
+
+def test_a_value_converted_by_the_apps_own_enum_is_its_own_state() -> None:
+    source = "member_request.state = RequestState(to_state)\n"
+    assert state_writes(source, "member_requests/services.py") == []
+    assert state_writes("request.state = State(to_state)\n", "member_requests/services.py") == [
+        "member_requests/services.py:1: assigns .state"
+    ]
+    assert state_writes("request.state = to_state\n", "member_requests/services.py") == [
+        "member_requests/services.py:1: assigns .state"
     ]
 
 

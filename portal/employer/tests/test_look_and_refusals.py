@@ -79,7 +79,7 @@ def test_a_member_sees_their_mutuelles_name_not_mon_entreprise(client: Client) -
     page = client.get(reverse("journey:space")).content.decode()
     assert "Mon Entreprise" not in page
     assert LOGO in page
-    assert "<title>Mon espace — Mutuelle Démo</title>" in page
+    assert "<title>Mon espace perso — Mutuelle Démo</title>" in page
 
 
 @pytest.mark.django_db

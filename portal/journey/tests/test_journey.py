@@ -717,7 +717,7 @@ SIGNED_NOTICE = "Votre adhésion est signée : elle n'est plus modifiable en lig
 
 def space_card(client: Client) -> str:
     page = text(client.get(reverse("journey:space")))
-    return page[page.index('<section class="card">') : page.index("</section>")]
+    return page[page.index('<section class="card"') : page.index("</section>")]
 
 
 @pytest.mark.django_db
@@ -727,20 +727,20 @@ def space_card(client: Client) -> str:
         (
             MembershipStatus.PRE_ENROLLED,
             None,
-            "En attente d'adhésion",
+            "Adhésion à finaliser",
             "Finalisez votre adhésion : vos garanties prendront effet le",
         ),
         (
             MembershipStatus.SIGNED,
             None,
-            "Signée, en cours de vérification",
-            "la vérification de vos informations est en cours",
+            "Adhésion en cours de vérification",
+            "nos services vérifient vos informations",
         ),
-        (MembershipStatus.ACTIVE, None, "Adhésion enregistrée", "Vous êtes couvert(e) depuis le"),
+        (MembershipStatus.ACTIVE, None, "Adhésion active", "Adhésion active depuis le 01/01/2025"),
         (
             MembershipStatus.TERMINATED,
             date(2026, 1, 31),
-            "Radié(e)",
+            "Radié(e) le 31/01/2026",
             "Votre adhésion a pris fin le 31/01/2026.",
         ),
         (
@@ -763,9 +763,9 @@ def test_the_space_words_each_status_and_says_covered_only_when_in_force(
         status=status, end_date=end_date, effective_date=date(2025, 1, 1)
     )
     card = space_card(member)
-    assert f"<dt>Statut</dt><dd>{shown_status}</dd>" in card
+    assert f'<p class="status-line"><strong>{shown_status}</strong></p>' in card
     assert sentence in card
-    assert ("couvert(e) depuis" in card) == (status == MembershipStatus.ACTIVE)
+    assert ("vous êtes couvert(e)." in card) == (status == MembershipStatus.ACTIVE)
 
 
 @pytest.mark.django_db

@@ -37,7 +37,7 @@ def test_login_with_the_provisional_password_leads_to_choosing_ones_own(
     client = Client()
     page = post_with_robot_check(
         client,
-        reverse("accounts:login"),
+        reverse("accounts:member_login"),
         {"username": letter_user.identifier, "password": PROVISIONAL},
     )
     choose = reverse("accounts:choose_password")
