@@ -29,10 +29,10 @@ from portal.enrollment.models import (
     MandateChangeStatus,
     Membership,
 )
+from portal.journey import sms_signing
 from portal.journey.forms import BIC_HELP
 from portal.journey.journey_views import current_user, member_view
 from portal.signatures import services as signing
-from portal.signatures.errors import SignatureError
 from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
 
 SECTION = "bank"
@@ -251,17 +251,10 @@ def space_bank_sms(request: HttpRequest, membership: Membership) -> HttpResponse
     envelope = _open_envelope(membership)
     if envelope is None or not envelope.consents.exists():
         return redirect("journey:space_bank_mandate", membership.pk)
-    error = ""
     phone = request.POST.get("phone", membership.employee.phone)
-    if request.method == "POST":
-        try:
-            signing.send_code(
-                envelope=envelope, phone=phone, meta=signing.RequestMeta.from_request(request)
-            )
-        except BusinessError as failure:
-            error = failure.message
-        else:
-            return redirect("journey:space_bank_code", membership.pk)
+    error = sms_signing.send_code(request, envelope, phone) if request.method == "POST" else ""
+    if request.method == "POST" and not error:
+        return redirect("journey:space_bank_code", membership.pk)
     context = _context(membership, phone=phone, error=error)
     return render(request, "journey/space_bank_sms.html", context)
 
@@ -274,33 +267,18 @@ def space_bank_code(request: HttpRequest, membership: Membership) -> HttpRespons
     envelope = _open_envelope(membership)
     if envelope is None or envelope.status != EnvelopeStatus.CODE_SENT:
         return redirect("journey:space_bank_sms", membership.pk)
-    meta = signing.RequestMeta.from_request(request)
     error = ""
-    if request.method == "POST" and "resend" in request.POST:
-        try:
-            signing.send_code(envelope=envelope, phone=envelope.phone, meta=meta)
-        except BusinessError as failure:
-            error = failure.message
-        else:
-            messages.success(request, "Un nouveau code vous a été envoyé.")
-            return redirect("journey:space_bank_code", membership.pk)
-    elif request.method == "POST":
+    if request.method == "POST":
         # The code, the signature and its effect (the new mandate in force, the old one
         # revoked) are one transaction.
-        try:
-            signing.verify_code(
-                envelope=envelope,
-                code=request.POST.get("code", ""),
-                meta=meta,
-                by=current_user(request),
-            )
-        except BusinessError as failure:
-            if failure.code == SignatureError.CONTENT_CHANGED:
-                messages.error(request, failure.message)
-                return redirect("journey:space_bank_mandate", membership.pk)
-            error = failure.message
-        else:
+        outcome = sms_signing.post_code(request, envelope)
+        if outcome.next == sms_signing.Next.RESENT:
+            return redirect("journey:space_bank_code", membership.pk)
+        if outcome.next == sms_signing.Next.CHANGED:
+            return redirect("journey:space_bank_mandate", membership.pk)
+        if outcome.next == sms_signing.Next.SIGNED:
             return redirect("journey:space_bank_done", membership.pk)
+        error = outcome.error
     context = _context(membership, envelope=envelope, error=error)
     return render(request, "journey/space_bank_code.html", context)
 

@@ -24,6 +24,7 @@ from portal.enrollment.models import (
     Membership,
     MembershipStatus,
 )
+from portal.journey import sms_signing
 from portal.journey.journey_views import (
     closed_response,
     current_user,
@@ -32,7 +33,6 @@ from portal.journey.journey_views import (
     step_url,
 )
 from portal.signatures import services as signing
-from portal.signatures.errors import SignatureError
 from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
 from portal.waivers import rules as waiver_rules
 from portal.waivers import services as waiver_services
@@ -226,18 +226,11 @@ def sms(
     envelope = _open_envelope(membership, purpose)
     if envelope is None or not envelope.consents.exists():
         return redirect(f"journey:{consent_page}", membership.pk)
-    error = ""
     # The mobile number given in "Mon profil" is the default.
     phone = request.POST.get("phone", membership.employee.phone)
-    if request.method == "POST":
-        try:
-            signing.send_code(
-                envelope=envelope, phone=phone, meta=signing.RequestMeta.from_request(request)
-            )
-        except BusinessError as failure:
-            error = failure.message
-        else:
-            return redirect(f"journey:{code_page}", membership.pk)
+    error = sms_signing.send_code(request, envelope, phone) if request.method == "POST" else ""
+    if request.method == "POST" and not error:
+        return redirect(f"journey:{code_page}", membership.pk)
     step = JourneyStep.SIGNATURE if purpose == Purpose.ENROLLMENT else JourneyStep.PROFILE
     context = step_context(membership, step, phone=phone, error=error, back=consent_page)
     return render(request, "journey/sms.html", context)
@@ -255,35 +248,16 @@ def code(
     envelope = _open_envelope(membership, purpose)
     if envelope is None or envelope.status != EnvelopeStatus.CODE_SENT:
         return redirect(f"journey:{sms_page}", membership.pk)
-    meta = signing.RequestMeta.from_request(request)
     error = ""
-    if request.method == "POST" and "resend" in request.POST:
-        try:
-            signing.send_code(envelope=envelope, phone=envelope.phone, meta=meta)
-        except BusinessError as failure:
-            error = failure.message
-        else:
-            messages.success(request, "Un nouveau code vous a été envoyé.")
+    if request.method == "POST":
+        outcome = sms_signing.post_code(request, envelope)
+        if outcome.next == sms_signing.Next.RESENT:
             return redirect(f"journey:{code_page}", membership.pk)
-    elif request.method == "POST":
-        # The code, the signature and its effect (the enrollment signed, the waiver granted)
-        # are one transaction; a refused effect leaves nothing signed and says why.
-        try:
-            signing.verify_code(
-                envelope=envelope,
-                code=request.POST.get("code", ""),
-                meta=meta,
-                by=current_user(request),
-            )
-        except BusinessError as failure:
-            if failure.code == SignatureError.CONTENT_CHANGED:
-                # Nothing signed; the documents were made anew: show them to read and sign.
-                messages.error(request, failure.message)
-                return redirect(f"journey:{consent_page}", membership.pk)
-            if failure.code != SignatureError.ENVELOPE_SIGNED:  # a second "Signer"
-                error = failure.message
-        if not error:
+        if outcome.next == sms_signing.Next.CHANGED:
+            return redirect(f"journey:{consent_page}", membership.pk)
+        if outcome.next == sms_signing.Next.SIGNED:
             return redirect(f"journey:{done_page}", membership.pk)
+        error = outcome.error
     step = JourneyStep.SIGNATURE if purpose == Purpose.ENROLLMENT else JourneyStep.PROFILE
     context = step_context(membership, step, envelope=envelope, error=error)
     return render(request, "journey/code.html", context)

@@ -38,7 +38,7 @@ from portal.member_requests.queries import requests_of as member_requests_of
 from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
 from portal.terminations.messages import portability_certificate
 from portal.terminations.models import Termination
-from portal.tracking.models import EventKind, Reason, Request, RequestEvent
+from portal.tracking.models import STAFF_ONLY_EVENTS, Reason, Request, RequestEvent
 from portal.waivers.models import Waiver, WaiverStatus
 
 View = Callable[..., HttpResponse | FileResponse]
@@ -542,7 +542,6 @@ def portability(
 # The timeline the employer sees, minus what is the employer's or the insurer's own business:
 # the employer's letters and cancellations of its own declarations are shown, the staff's
 # internal handling ("Je prends", reassignments) is not.
-MEMBER_HIDDEN_EVENTS = frozenset({EventKind.TAKEN, EventKind.TAKEN_OVER, EventKind.RELEASED})
 
 
 @member_space
@@ -552,7 +551,7 @@ def my_requests(request: HttpRequest, employee: Employee | None) -> HttpResponse
     timeline, and what they asked themselves (beneficiaries, documents)."""
     requests: list[Request] = []
     if employee is not None:
-        events = RequestEvent.objects.exclude(kind__in=MEMBER_HIDDEN_EVENTS).order_by("at", "pk")
+        events = RequestEvent.objects.exclude(kind__in=STAFF_ONLY_EVENTS).order_by("at", "pk")
         requests = list(
             Request.objects.filter(employee=employee)
             .exclude(reason=Reason.DEATH)
