@@ -5,8 +5,10 @@
         .venv/bin/python bench/employer_lists.py                         # PostgreSQL
 
 Targets (issue 3): each page ≤ 100 ms server time at p95 with a query count that does not grow
-with the data; the export of 100,000 employees streams in ≤ 15 s with peak memory ≤ 200 MB.
-The data is generated once per database (bulk inserts), then reused.
+with the data. Exports (issue 18, item 4): of 100,000 employees, the xlsx ≤ 6 s and the csv
+≤ 1.5 s, each with flat memory — printed beside the floor of reading their rows alone.
+`--exports-only` skips the pages. The data is generated once per database (bulk inserts), then
+reused.
 """
 
 from __future__ import annotations
@@ -173,20 +175,35 @@ def measure(client: Client, url: str, runs: int) -> tuple[float, float, int]:
 
 
 def export_in_subprocess(company_id: int, extension: str) -> tuple[float, float]:
-    """Stream the export in a fresh process; (seconds, peak resident MB) of that process."""
-    code = f"""
-import os, sys, time
-sys.path.insert(0, {str(ROOT)!r})
-import django; django.setup()
-from django.test import Client
-from django.urls import reverse
-from portal.accounts.models import User
+    """Stream the export in a fresh process; (seconds, peak resident MB) of that process.
+    `rows` only reads the export's rows (`queries.export_rows`): the floor under both files."""
+    if extension == "rows":
+        timed = f"""
+from portal.companies.models import Company
+from portal.employer.queries import export_rows
+started = time.perf_counter()
+size = sum(1 for _ in export_rows(Company.objects.get(pk={company_id})))
+elapsed = time.perf_counter() - started"""
+    else:
+        timed = f"""
 client = Client(HTTP_HOST="127.0.0.1")
 log_in_with_second_factor(client, User.objects.get(email="bench-rh@example.org"))
+# A warm server, as in production: the URLs, views and their imports loaded by a first page.
+client.get(reverse("employer:employees", args=[{company_id}]))
 started = time.perf_counter()
 response = client.get(reverse("employer:export", args=[{company_id}, "{extension}"]))
 size = sum(len(chunk) for chunk in response.streaming_content)
-elapsed = time.perf_counter() - started
+elapsed = time.perf_counter() - started"""
+    code = f"""
+import os, sys, time
+sys.path.insert(0, {str(ROOT)!r})
+sys.path.insert(0, {str(ROOT / "bench")!r})
+import django; django.setup()
+from django.test import Client
+from django.urls import reverse
+from logins import log_in_with_second_factor
+from portal.accounts.models import User
+{timed}
 # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork and exec.
 status = open("/proc/self/status").read().splitlines()
 peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
@@ -202,6 +219,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--exports-only", action="store_true", help="skip the list pages")
     args = parser.parse_args()
     engine = str(settings.DATABASES["default"]["ENGINE"]).rsplit(".", 1)[-1]
     call_command("migrate", verbosity=0)
@@ -229,16 +247,33 @@ def main() -> None:
         f"\n{engine}, {rows} employees, {Request.objects.filter(company=company).count()} requests"
     )
     print(f"{'page':<50} {'median ms':>10} {'p95 ms':>8} {'queries':>8}  target p95 ≤ 100 ms")
-    for label, url in cases:
+    for label, url in [] if args.exports_only else cases:
         median, p95, queries = measure(client, url, args.runs)
         verdict = "ok" if p95 <= 100 else "SLOW"
         print(f"{label:<50} {median:>10.1f} {p95:>8.1f} {queries:>8}  {verdict}")
-    for extension in ("csv", "xlsx"):
-        seconds, peak = export_in_subprocess(company.pk, extension)
-        verdict = "ok" if seconds <= 15 and peak <= 200 else "OVER TARGET"
+    print_exports(company.pk, rows)
+
+
+# Issue 18, item 4: the xlsx of 100,000 employees ≤ 6 s and the csv ≤ 1.5 s, memory flat (the
+# file's peak no higher than reading its rows alone, give or take the writer's buffers).
+EXPORT_TARGETS = {"csv": 1.5, "xlsx": 6.0}
+FLAT_MEMORY_MB = 40
+
+
+def print_exports(company_id: int, rows: int) -> None:
+    floor_seconds, floor_peak = export_in_subprocess(company_id, "rows")
+    print(
+        f"\nExport of {rows} employees, each in a fresh process (peak: its resident memory)"
+        f"\n{'':<22} {'seconds':>8} {'× rows':>7} {'peak MB':>8} {'+ MB':>6}  target"
+    )
+    print(f"{'rows alone (floor)':<22} {floor_seconds:>8.2f} {1:>7.1f} {floor_peak:>8.0f} {0:>6}")
+    for extension, target in EXPORT_TARGETS.items():
+        seconds, peak = export_in_subprocess(company_id, extension)
+        extra = peak - floor_peak
+        verdict = "ok" if seconds <= target and extra <= FLAT_MEMORY_MB else "OVER TARGET"
         print(
-            f"Export {extension}: {seconds:.1f} s, peak {peak:.0f} MB "
-            f"(target ≤ 15 s, ≤ 200 MB) {verdict}"
+            f"{extension:<22} {seconds:>8.2f} {seconds / floor_seconds:>7.1f} {peak:>8.0f} "
+            f"{extra:>6.0f}  ≤ {target} s, ≤ +{FLAT_MEMORY_MB} MB: {verdict}"
         )
 
 

@@ -4,7 +4,7 @@ employee page and its export."""
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,7 +14,7 @@ from portal.companies.access import company_context, company_view
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
 from portal.core.audit import AuditAction
-from portal.documents.exports import csv_lines, xlsx_file
+from portal.documents.exports import csv_lines, xlsx_chunks
 from portal.employer import queries
 from portal.employer.contracts import contract_blocks
 from portal.enrollment.models import MembershipStatus
@@ -102,9 +102,9 @@ def export_employees(
         )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
-    return FileResponse(
-        xlsx_file(queries.EXPORT_HEADER, rows, title="Collaborateurs"),
-        as_attachment=True,
-        filename=filename,
+    response = StreamingHttpResponse(
+        xlsx_chunks(queries.EXPORT_HEADER, rows, title="Collaborateurs"),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

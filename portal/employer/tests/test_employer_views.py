@@ -118,6 +118,8 @@ def test_export_xlsx_has_typed_cells_and_no_formula(client_a: Client, company_a:
     declare(company_a, employee_number="=1+1")
     response = client_a.get(reverse("employer:export", args=[company_a.pk, "xlsx"]))
     assert response.status_code == 200
+    assert response.streaming  # written as it goes out, never whole in memory or on disk
+    assert response["Content-Disposition"].startswith('attachment; filename="collaborateurs-')
     sheet = load_workbook(BytesIO(response.getvalue())).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Nom"
