@@ -67,6 +67,8 @@ class AuditAction(models.TextChoices):
     REQUEST_MOVED = "request_moved", "État de demande modifié"
     AFFILIATIONS_DECLARED = "affiliations_declared", "Affiliations déclarées"
     REMINDER_SENT = "reminder_sent", "Relance envoyée"
+    LINK_RENEWAL_CODE_SENT = "link_renewal_code_sent", "Code de nouveau lien envoyé au salarié"
+    LINK_SELF_RENEWED = "link_self_renewed", "Nouveau lien obtenu par le salarié"
     DECLARATION_CANCELLED = "declaration_cancelled", "Déclaration annulée"
     AFFILIATION_CANCELLED = "affiliation_cancelled", "Affiliation annulée par nos services"
     DSN_ANOMALY_HANDLED = "dsn_anomaly_handled", "Anomalie DSN traitée"

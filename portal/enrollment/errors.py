@@ -276,9 +276,10 @@ class EnrollmentError(ErrorCode):
     )
     INVITATION_EXPIRED = (
         "invitation_expired",
-        "Ce lien a expiré : il n'était valable que 60 jours. Demandez à votre employeur de vous "
-        "renvoyer un lien, ou finalisez votre adhésion avec un bulletin papier disponible "
-        "auprès de votre chargé d'affaires.",
+        "Ce lien a expiré : il n'était valable que 60 jours. Obtenez un nouveau lien vous-même "
+        "(« Obtenir un nouveau lien »), demandez à votre employeur de vous le renvoyer, ou "
+        "finalisez votre adhésion avec un bulletin papier disponible auprès de votre chargé "
+        "d'affaires.",
     )
     IBAN_REQUIRED = (
         "iban_required",

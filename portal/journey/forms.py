@@ -24,6 +24,7 @@ from portal.enrollment.models import (
     Membership,
 )
 from portal.enrollment.rules import DependantFacts
+from portal.tracking.models import RenewalChannel
 
 
 class CoordinatesForm(forms.Form):
@@ -405,3 +406,43 @@ class BankForm(forms.Form):
     def show(self, problems: list[Problem]) -> None:
         for problem in problems:
             self.add_error(problem.field if problem.field in self.fields else None, problem.message)
+
+
+class NewLinkForm(forms.Form):
+    """ "Obtenir un nouveau lien": who the employee is, and where the code goes."""
+
+    nir = forms.CharField(
+        label="Numéro de sécurité sociale",
+        max_length=25,
+        help_text="Les 15 chiffres de votre carte Vitale, clé comprise (espaces permis).",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
+    birth_date = forms.DateField(
+        label="Date de naissance",
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+        required=False,
+        error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
+    )
+    channel = forms.ChoiceField(
+        label="Recevoir mon code",
+        choices=RenewalChannel.choices,
+        widget=forms.RadioSelect,
+        initial=RenewalChannel.SMS,
+    )
+
+    def show(self, problems: list[Problem]) -> None:
+        for problem in problems:
+            self.add_error(problem.field if problem.field in self.fields else None, problem.message)
+
+
+class NewLinkCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code reçu",
+        max_length=12,
+        help_text="Les 6 chiffres reçus par SMS ou par e-mail, valables 15 minutes.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def show(self, problems: list[Problem]) -> None:
+        for problem in problems:
+            self.add_error("code", problem.message)

@@ -4,6 +4,8 @@ from portal.journey import bank_views, journey_views, signature_views, space_vie
 
 app_name = "journey"
 urlpatterns = [
+    path("adhesion/nouveau-lien/", views.new_link, name="new_link"),
+    path("adhesion/nouveau-lien/code/", views.new_link_code, name="new_link_code"),
     path("adhesion/<str:token>/", views.activate, name="activate"),
     path("mon-espace/", space_views.home, name="space"),
     path("mon-espace/carte/<int:membership_id>/", space_views.card_page, name="space_card"),

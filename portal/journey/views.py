@@ -3,21 +3,26 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from portal.accounts.forms import ChoosePasswordForm
 from portal.accounts.models import Role, User
 from portal.cards.models import MembershipCard
 from portal.cards.services import record_download
 from portal.cards.views import card_response
+from portal.core.audit import client_ip
 from portal.core.errors import BusinessError
 from portal.enrollment import services
 from portal.enrollment.dossiers import Dossier
+from portal.journey.forms import NewLinkCodeForm, NewLinkForm
+from portal.tracking import link_renewal
+from portal.tracking.services import renew_links_by_employee
 
 
 @never_cache
@@ -68,3 +73,60 @@ def card(request: HttpRequest, membership_id: int) -> HttpResponse:
         raise Http404
     record_download(card=found, by=user, request=request)
     return card_response(found)
+
+
+# --- "Obtenir un nouveau lien" (issue 17, item 3) ------------------------------------------------
+
+_RENEWAL = "link_renewal"  # the session's renewal id (None when nothing was sent: same pages)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def new_link(request: HttpRequest) -> HttpResponse:
+    """The NIR, the birth date and the channel; the same answer whether or not they match."""
+    form = NewLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        identity = link_renewal.Identity(
+            nir=form.cleaned_data["nir"],
+            birth_date=form.cleaned_data.get("birth_date"),
+            channel=form.cleaned_data["channel"],
+        )
+        try:
+            renewal_id = link_renewal.request_code(identity, address=client_ip(request) or "")
+        except BusinessError as refused:
+            form.show(refused.problems)
+        else:
+            request.session[_RENEWAL] = renewal_id
+            messages.info(
+                request,
+                "Si ces informations correspondent à une adhésion en attente, un code à 6 "
+                "chiffres vient de vous être envoyé. Il est valable 15 minutes.",
+            )
+            return redirect("journey:new_link_code")
+    return render(request, "journey/new_link.html", {"form": form})
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def new_link_code(request: HttpRequest) -> HttpResponse:
+    """The code received → a fresh 60-day link, opened at once (and e-mailed when possible)."""
+    if _RENEWAL not in request.session:
+        return redirect("journey:new_link")
+    form = NewLinkCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            employee = link_renewal.check_code(
+                request.session.get(_RENEWAL), form.cleaned_data["code"]
+            )
+            invitation = renew_links_by_employee(employee_id=employee.pk)
+        except BusinessError as refused:
+            form.show(refused.problems)
+        else:
+            del request.session[_RENEWAL]
+            messages.success(
+                request,
+                "Voici votre nouveau lien, valable 60 jours : choisissez votre mot de passe pour "
+                "reprendre votre adhésion.",
+            )
+            return redirect("journey:activate", invitation.token)
+    return render(request, "journey/new_link_code.html", {"form": form})

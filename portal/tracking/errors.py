@@ -56,3 +56,17 @@ class TrackingError(ErrorCode):
         "not_taken",
         "Cette demande n'est prise par personne.",
     )
+    LINK_RENEWAL_THROTTLED = (
+        "link_renewal_throttled",
+        "Trop de demandes de nouveau lien depuis votre connexion ou pour ce numéro de sécurité "
+        "sociale. Réessayez demain, ou appelez nos conseillers au {phone}.",
+    )
+    LINK_RENEWAL_CODE_INVALID = (
+        "link_renewal_code_invalid",
+        "Ce code n'est pas valable : il est erroné, expiré (15 minutes) ou déjà utilisé. "
+        "Vérifiez les 6 chiffres, ou recommencez votre demande pour recevoir un nouveau code.",
+    )
+    LINK_RENEWAL_BIRTH_DATE = (
+        "link_renewal_birth_date",
+        "Champ « Date de naissance » obligatoire : indiquez-la au format jj/mm/aaaa.",
+    )

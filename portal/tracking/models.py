@@ -131,6 +131,7 @@ class EventKind(models.TextChoices):
     REMINDER_SENT = "reminder_sent", "Relance envoyée"
     AUTO_REMINDER_SENT = "auto_reminder_sent", "Relance automatique envoyée"
     LINK_RENEWED = "link_renewed", "Nouveau lien envoyé (60 jours)"
+    LINK_SELF_RENEWED = "link_self_renewed", "Nouveau lien obtenu par le salarié (60 jours)"
     LINK_EXPIRED = "link_expired", "Lien d'affiliation expiré"
     ACCOUNT_ACTIVATED = "account_activated", "Compte activé par le salarié"
     SIGNED = "signed", "Adhésion signée par le salarié"
@@ -180,3 +181,32 @@ class RequestEvent(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+
+class RenewalChannel(models.TextChoices):
+    SMS = "sms", "Par SMS, au numéro de téléphone portable donné par mon employeur"
+    EMAIL = "email", "Par e-mail, à l'adresse donnée par mon employeur"
+
+
+class LinkRenewal(models.Model):
+    """ "Obtenir un nouveau lien": the code sent to an employee who gave their NIR and birth
+    date, to the phone or e-mail on file (`tracking/link_renewal.py`). The code is kept only as
+    a salted keyed digest."""
+
+    employee = models.ForeignKey(
+        "enrollment.Employee", on_delete=models.CASCADE, related_name="+", verbose_name="salarié"
+    )
+    channel = models.CharField("envoyé", max_length=5, choices=RenewalChannel.choices)
+    salt = models.CharField(max_length=32)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField("demandé le", default=timezone.now)
+    expires_at = models.DateTimeField("valable jusqu'au")
+    attempts = models.PositiveSmallIntegerField("codes saisis", default=0)
+    used_at = models.DateTimeField("utilisé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "demande de nouveau lien"
+        verbose_name_plural = "demandes de nouveau lien"
+
+    def __str__(self) -> str:
+        return f"Nouveau lien ({self.created_at:%d/%m/%Y %H:%M})"

@@ -559,6 +559,49 @@ def send_reminder(
     return request
 
 
+@transaction.atomic(durable=True)
+def renew_links_by_employee(*, employee_id: int, now: datetime | None = None) -> Invitation:
+    """ "Obtenir un nouveau lien": the employee proved who they are (`link_renewal`): a fresh
+    60-day link for each affiliation waiting for them, the step in each request's timeline,
+    and the link e-mailed when an address is on file. The first request's new invitation (the
+    one the browser opens at once)."""
+    now = now or timezone.now()
+    requests = list(
+        Request.objects.select_for_update(of=("self",))
+        .select_related("membership__employee__user")
+        .filter(
+            employee_id=employee_id,
+            reason=Reason.AFFILIATION,
+            state=State.WAITING,
+            membership__status=MembershipStatus.PRE_ENROLLED,
+        )
+        .order_by("id")
+    )
+    if not requests:  # enrolled, cancelled or terminated meanwhile
+        raise BusinessError(TrackingError.LINK_RENEWAL_CODE_INVALID, field="code")
+    invitations = []
+    for request in requests:
+        membership = request.membership
+        assert membership is not None
+        invitations.append(issue_invitation(membership=membership, now=now))
+        employee = membership.employee
+        _event(request, EventKind.LINK_SELF_RENEWED, employee.user, now)
+        request.updated_at = now
+        request.save(update_fields=["updated_at"])
+        audit.record(
+            AuditAction.LINK_SELF_RENEWED,
+            by=employee.user,
+            target=request,
+            company_id=request.company_id,
+        )
+    employee = requests[0].membership.employee  # type: ignore[union-attr]
+    if employee.email:
+        queue_rendered_later(
+            [_invitation_email(invitations[0].pk, employee.email, "invitation_reminder")]
+        )
+    return invitations[0]
+
+
 @dataclass(frozen=True)
 class DailyReport:
     reminders: int
