@@ -29,6 +29,11 @@ class RequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Request]):
     list_filter = ["reason", "state", "source"]
     search_fields = ["search_name", "company__legal_name"]
     list_select_related = ["company", "employee"]
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        # "Avancée des adhésions" links one company's requests (no sidebar of 1,000 companies).
+        return lookup == "company__id__exact" or super().lookup_allowed(lookup, value, request)
+
     actions = [
         "close_enrollments",
         "send_back_enrollments",

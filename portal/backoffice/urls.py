@@ -13,6 +13,7 @@ from portal.backoffice import (
     dsn_anomalies,
     queues,
 )
+from portal.backoffice import campaign as campaign_views
 from portal.backoffice import member_requests as member_request_views
 
 app_name = "backoffice"
@@ -64,6 +65,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("cles-api/", api_keys.api_keys, name="api_keys"),
     path("acces/", accesses.accesses, name="accesses"),
     path("assistance/", assistance.assistance, name="assistance"),
+    path("avancee-des-adhesions/", campaign_views.campaign, name="campaign"),
     path("assistance/<int:session_id>/terminer/", assistance.end, name="assistance_end"),
     path("acces/<int:access_id>/arreter/", accesses.stop, name="access_stop"),
     path("cles-api/<int:key_id>/revoquer/", api_keys.revoke, name="api_key_revoke"),

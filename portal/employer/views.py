@@ -18,6 +18,7 @@ from portal.documents.exports import csv_lines, xlsx_chunks
 from portal.employer import queries
 from portal.employer.contracts import contract_blocks
 from portal.enrollment.models import MembershipStatus
+from portal.tracking.campaign import campaign_context
 from portal.tracking.queries import PAGE_SIZE, requests_of, timeline
 
 
@@ -28,6 +29,7 @@ def home(request: AuthenticatedRequest, company: Company) -> HttpResponse:
     context["contracts"] = list(company.contracts.order_by("kind", "number"))
     context["latest_requests"] = list(requests_of(company)[:5])
     context["today"] = timezone.localdate()
+    context.update(campaign_context(company))
     return render(request, "employer/home.html", context)
 
 

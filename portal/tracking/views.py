@@ -29,6 +29,7 @@ from portal.enrollment.declarations import (
 from portal.enrollment.errors import EnrollmentError
 from portal.enrollment.forms import DeclarationForm
 from portal.tracking import queries, services
+from portal.tracking.campaign import campaign_context
 from portal.tracking.models import Reason, Request, Source, State
 
 # "Ajouter des salariés": Options → Renseigner les salariés → Confirmation.
@@ -266,6 +267,8 @@ def requests_list(request: AuthenticatedRequest, company: Company) -> HttpRespon
         sources=Source.choices,
         today=timezone.localdate(),
     )
+    if page.number == 1 and not (state or reason or name or source):
+        context.update(campaign_context(company))  # the campaign above the whole list
     return render(request, "tracking/requests.html", context)
 
 
