@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -110,6 +111,7 @@ class Campaign:
     bars: list[Bar]
     total: Bar
     to_chase: int  # affiliations waiting for the employee (the list's filter gives exactly them)
+    as_of: datetime
 
     @property
     def empty(self) -> bool:
@@ -170,19 +172,37 @@ def _waiting_affiliations() -> QuerySet[Request]:
     return Request.objects.filter(state=State.WAITING, reason=Reason.AFFILIATION)
 
 
+# The figures of a company's campaign are kept this long: the home and "Mes demandes" read them
+# from the cache (one aggregate over every membership costs 90–150 ms at 100,000 employees).
+CACHE_SECONDS = 120
+_ROW = ["insured_group_id", "status", "journey_step", "opened", "link_valid", "n"]  # as cached
+
+
 def company_campaign(company: Company, *, now: datetime | None = None) -> Campaign:
-    """One bar per insured group of the company (contract kind, code, label), and its total."""
-    now = now or timezone.now()
+    """One bar per insured group of the company (contract kind, code, label), and its total;
+    the figures as of at most `CACHE_SECONDS` ago (the page says when)."""
     groups = InsuredGroup.objects.filter(contract__company=company).select_related("contract")
     bars = {
         group.pk: Bar(f"{group.contract.get_kind_display()} — {group.code} {group.label}")
         for group in groups.order_by("contract__kind", "code", "pk")
     }
+    key = f"campaign:{company.pk}"
+    figures = cache.get(key) if now is None else None
+    if figures is None:
+        now = now or timezone.now()
+        rows = _counted(
+            Membership.objects.filter(contract__company=company), "insured_group_id", now
+        )
+        figures = {
+            "rows": [[row[name] for name in _ROW] for row in rows],
+            "chase": _waiting_affiliations().filter(company=company).count(),
+            "at": now.isoformat(),
+        }
+        cache.set(key, figures, CACHE_SECONDS)
     total = Bar("Ensemble de l'entreprise")
-    rows = _counted(Membership.objects.filter(contract__company=company), "insured_group_id", now)
-    _fill(bars, total, rows, "insured_group_id")
-    chase = _waiting_affiliations().filter(company=company).count()
-    return Campaign([bar for bar in bars.values() if bar.total], total, chase)
+    _fill(bars, total, (dict(zip(_ROW, row, strict=True)) for row in figures["rows"]), _ROW[0])
+    bars_shown = [bar for bar in bars.values() if bar.total]
+    return Campaign(bars_shown, total, figures["chase"], datetime.fromisoformat(figures["at"]))
 
 
 STAFF_COMPANIES = 25
@@ -207,7 +227,7 @@ def staff_campaign(*, now: datetime | None = None) -> tuple[Campaign, list[tuple
     _fill(bars, total, rows, "contract__company_id")
     chase = _waiting_affiliations().count()
     ranked = [(companies[row["company_id"]], row["n"]) for row in chase_by_company]
-    return Campaign(list(bars.values()), total, chase), ranked
+    return Campaign(list(bars.values()), total, chase, now), ranked
 
 
 def chase_url(company: Company) -> str:

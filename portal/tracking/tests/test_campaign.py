@@ -166,3 +166,15 @@ def test_hr_and_visitors_never_see_the_staff_page(client: Client, correspondent_
     assert client.get(url)["Location"].startswith("/connexion/?next=")
     client.force_login(correspondent_a)
     assert client.get(url).status_code == 404
+
+
+def test_the_figures_are_kept_two_minutes_and_say_when_they_were_counted(
+    client_a: Client, company_a: Any, campaign_a: dict[str, Any]
+) -> None:
+    first = company_campaign(company_a)
+    declare(company_a, last_name="Nouveau", nir=make_nir(order="106"), employee_number="106")
+
+    assert company_campaign(company_a).total.total == first.total.total == 4
+    assert company_campaign(company_a, now=timezone.now()).total.total == 5  # counted again
+    page = text(client_a.get(reverse("employer:home", args=[company_a.pk])))
+    assert f"Chiffres du {timezone.localtime(first.as_of):%d/%m/%Y à %H:%M}." in page
