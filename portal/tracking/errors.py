@@ -70,3 +70,7 @@ class TrackingError(ErrorCode):
         "link_renewal_birth_date",
         "Champ « Date de naissance » obligatoire : indiquez-la au format jj/mm/aaaa.",
     )
+    NOTHING_SELECTED = (
+        "nothing_selected",
+        "Cochez au moins un salarié à relancer, puis « Relancer la sélection ».",
+    )

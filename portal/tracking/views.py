@@ -30,6 +30,7 @@ from portal.enrollment.errors import EnrollmentError
 from portal.enrollment.forms import DeclarationForm
 from portal.tracking import queries, services
 from portal.tracking.campaign import campaign_context
+from portal.tracking.errors import TrackingError
 from portal.tracking.models import Reason, Request, Source, State
 
 # "Ajouter des salariés": Options → Renseigner les salariés → Confirmation.
@@ -286,6 +287,44 @@ def remind(request: AuthenticatedRequest, company: Company, request_id: int) -> 
     context = company_context(request, company, "requests")
     context.update(back=_back(request, company), employee=target.employee)
     return render(request, "tracking/reminder_sent.html", context)
+
+
+# "Relancer la sélection": at most a page of requests at once.
+MAX_SELECTED = queries.PAGE_SIZE
+
+
+@company_view
+@requires(AccessRight.DECLARE)
+@require_POST
+def remind_selected(request: AuthenticatedRequest, company: Company) -> HttpResponse:
+    """ "Relancer la sélection": each ticked employee reminded as by their own "Relancer" (one
+    transaction each: one refused — already reminded today — leaves the others sent)."""
+    back = _back(request, company)
+    ids = [int(value) for value in request.POST.getlist("demande") if value.isdigit()]
+    targets = list(
+        Request.objects.filter(company=company, pk__in=ids[:MAX_SELECTED])
+        .select_related("employee")
+        .order_by("search_name", "pk")
+    )
+    if not targets:
+        messages.error(request, TrackingError.NOTHING_SELECTED.message)
+        return redirect(back)
+    sent: list[str] = []
+    for target in targets:
+        try:
+            services.send_reminder(request_id=target.pk, company=company, by=request.user)
+        except BusinessError as error:
+            messages.warning(
+                request, f"{target.employee.full_name} non relancé(e) : {error.message}"
+            )
+        else:
+            sent.append(target.employee.full_name)
+    if sent:
+        count = (
+            f"{len(sent)} salarié relancé" if len(sent) == 1 else f"{len(sent)} salariés relancés"
+        )
+        messages.success(request, f"{count} : {', '.join(sent)}.")
+    return redirect(back)
 
 
 @company_view
