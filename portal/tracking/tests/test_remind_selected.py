@@ -31,7 +31,7 @@ def remind(client: Client, company: Company, ids: list[int]) -> Any:
     return client.post(url, {"demande": [str(i) for i in ids], "retour": back}, follow=True)
 
 
-def reminders(request: Any) -> int:
+def reminders(request: Request) -> int:
     return request.events.filter(kind=EventKind.REMINDER_SENT).count()
 
 
