@@ -534,8 +534,9 @@ if ENVIRONMENT == "test":
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     ALTCHA_MAX_NUMBER = env_int("ALTCHA_MAX_NUMBER", 2_000)
 
-# Automatic reminders of employees who have not enrolled (daily `manage.py send_reminders`).
-AUTO_REMINDER_AFTER_DAYS = env_int("AUTO_REMINDER_AFTER_DAYS", 7)
+# Automatic reminders of employees who have not enrolled (daily `manage.py send_reminders`):
+# each contract's reminder ladder (`Contract.reminder_ladder`), then an e-mail this many days
+# before the link expires.
 AUTO_REMINDER_BEFORE_EXPIRY_DAYS = env_int("AUTO_REMINDER_BEFORE_EXPIRY_DAYS", 7)
 
 # Employee import files: size and row limits.

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from portal.accounts.models import User
+from portal.companies.ladder import DEFAULT_LADDER, validate_ladder
 from portal.core.identifiers import validate_siret
 
 
@@ -117,6 +118,16 @@ class Contract(models.Model):
     )
     # Children are covered up to this age, or the extended one when studying (rules.md §4).
     child_max_age = models.PositiveSmallIntegerField("âge limite des enfants", default=21)
+    reminder_ladder = models.CharField(
+        "relances automatiques",
+        max_length=100,
+        blank=True,
+        default=DEFAULT_LADDER,
+        validators=[validate_ladder],
+        help_text="Jour après l'invitation et canal de chaque relance, tant que le salarié n'a "
+        "pas ouvert son lien : « 7:email,14:sms,21:letter » (email, sms ou letter ; vide : "
+        "aucune). Un canal sans coordonnée connue est passé.",
+    )
     child_max_age_extended = models.PositiveSmallIntegerField(
         "âge limite des enfants étudiants ou apprentis", default=26
     )

@@ -515,6 +515,8 @@ class Invitation(models.Model):
     revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
     reminders = models.PositiveSmallIntegerField("relances", default=0)
     last_reminder_at = models.DateTimeField("dernière relance", null=True, blank=True)
+    # The contract's reminder ladder: how many of its steps this link has passed.
+    ladder_steps_done = models.PositiveSmallIntegerField("relances automatiques faites", default=0)
 
     class Meta:
         verbose_name = "lien d'affiliation"

@@ -74,3 +74,12 @@ class TrackingError(ErrorCode):
         "nothing_selected",
         "Cochez au moins un salarié à relancer, puis « Relancer la sélection ».",
     )
+    REMINDER_NO_EMAIL = (
+        "reminder_no_email",
+        "Ce salarié n'a pas d'adresse e-mail : il est relancé par courrier.",
+    )
+    REMINDER_NO_MOBILE = (
+        "reminder_no_mobile",
+        "Ce salarié n'a pas de numéro de téléphone portable connu : il ne peut pas être relancé "
+        "par SMS.",
+    )

@@ -16,7 +16,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import phonenumbers
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -32,6 +31,7 @@ from portal.notifications.rendering import Secret
 from portal.notifications.services import send_email, send_sms
 from portal.tracking.errors import TrackingError
 from portal.tracking.models import LinkRenewal, Reason, RenewalChannel, State
+from portal.tracking.rules import mobile_e164
 
 CODE_DIGITS = 6
 CODE_MINUTES = 15
@@ -72,20 +72,6 @@ def _waiting(employee: Employee) -> bool:
     ).exists()
 
 
-def _mobile(phone: str) -> str | None:
-    try:
-        number = phonenumbers.parse(phone, "FR")
-    except phonenumbers.NumberParseException:
-        return None
-    mobile = phonenumbers.number_type(number) in {
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    }
-    if not (phonenumbers.is_valid_number(number) and mobile):
-        return None
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
-
-
 def _code_hash(renewal_salt: str, code: str) -> str:
     message = f"link-renewal:{renewal_salt}:{code}".encode()
     return hmac.new(settings.BLIND_INDEX_KEY.encode(), message, hashlib.sha256).hexdigest()
@@ -114,7 +100,7 @@ def request_code(identity: Identity, *, address: str, now: datetime | None = Non
     employee = found[0] if found else None
     if employee is None:
         return None
-    mobile = _mobile(employee.phone) if employee.phone else None
+    mobile = mobile_e164(employee.phone)
     if identity.channel == RenewalChannel.SMS and mobile is None:
         return None
     if identity.channel == RenewalChannel.EMAIL and not employee.email:

@@ -128,6 +128,7 @@ class EventKind(models.TextChoices):
     CREATED = "created", "Demande créée"
     INVITATION_SENT = "invitation_sent", "Lien d'affiliation envoyé"
     LETTERS_SENT = "letters_sent", "Courriers d'identifiant et de mot de passe envoyés"
+    LINK_SMS_SENT = "link_sms_sent", "Lien d'affiliation envoyé par SMS"
     REMINDER_SENT = "reminder_sent", "Relance envoyée"
     AUTO_REMINDER_SENT = "auto_reminder_sent", "Relance automatique envoyée"
     LINK_RENEWED = "link_renewed", "Nouveau lien envoyé (60 jours)"

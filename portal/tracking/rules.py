@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 # Request states and reasons, as stored (`portal.tracking.models.State` / `Reason`).
 WAITING = "waiting"
 IN_PROGRESS = "in_progress"
@@ -36,3 +38,28 @@ def can_move(from_state: str, to_state: str) -> bool:
 def closes(to_state: str) -> bool:
     """A move to this state ends the request (it gets its `closed_at`)."""
     return to_state in {CLOSED, CANCELLED}
+
+
+def mobile_e164(phone: str) -> str | None:
+    """A mobile number in E.164 ("+33612345678") to send an SMS to; None for none, a landline
+    or anything unreadable."""
+    import phonenumbers
+
+    if not phone.strip():
+        return None
+    try:
+        number = phonenumbers.parse(phone, "FR")
+    except phonenumbers.NumberParseException:
+        return None
+    kinds = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in kinds:
+        return None
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def reminder_sms_text(*, brand: str, url: str, expires: date) -> str:
+    """The SMS step of the reminder ladder: the link itself, and until when it works."""
+    return (
+        f"{brand} : votre employeur vous invite à adhérer à votre mutuelle d'entreprise. "
+        f"Votre lien personnel, valable jusqu'au {expires:%d/%m/%Y} : {url}"
+    )

@@ -8,9 +8,11 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from portal.accounts.models import User
+from portal.companies.ladder import Step, parse_ladder
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
 from portal.core.audit import AuditAction
@@ -27,6 +29,7 @@ from portal.enrollment.declarations import (
 from portal.enrollment.models import Employee, Invitation, Membership, MembershipStatus
 from portal.enrollment.services import (
     add_memberships,
+    invitation_url,
     issue_invitation,
     issue_invitations,
     move_membership,
@@ -34,7 +37,8 @@ from portal.enrollment.services import (
     revoke_invitations,
 )
 from portal.notifications.models import Channel
-from portal.notifications.services import PendingMessage, queue_rendered_later
+from portal.notifications.rendering import Secret
+from portal.notifications.services import PendingMessage, queue_rendered_later, send_sms
 from portal.tracking import rules
 from portal.tracking.errors import TrackingError
 from portal.tracking.models import EventKind, Reason, Request, RequestEvent, State
@@ -502,10 +506,14 @@ def send_reminder(
     by: User | None,
     automatic: bool = False,
     now: datetime | None = None,
+    channel: str = "",
+    ladder_step: bool = False,
 ) -> Request:
-    """E-mail the employee their link again (a fresh 60-day link if the old one expired); an
-    employee without e-mail gets the two letters again (login, and a new provisional password,
-    set when it is printed). At most one reminder a day."""
+    """Send the employee their link again (a fresh 60-day link if the old one expired): by
+    e-mail, or — without e-mail — the two letters again (login, and a new provisional password,
+    set when it is printed). `channel` ("email", "sms", "letter") chooses for a step of the
+    contract's reminder ladder (`ladder_step`: counted on the link); refused when the employee
+    has no such contact. At most one reminder a day."""
     request = (
         Request.objects.select_for_update(of=("self",))
         .select_related("membership__employee", "membership__contract__company")
@@ -522,15 +530,37 @@ def send_reminder(
     last = invitation.last_reminder_at if invitation is not None else None
     if last is not None and timezone.localdate(last) == today:
         raise BusinessError(TrackingError.REMINDER_TODAY)
+    channel = channel or ("email" if employee.email else "letter")
+    mobile = rules.mobile_e164(employee.phone)
+    if channel == "email" and not employee.email:
+        raise BusinessError(TrackingError.REMINDER_NO_EMAIL)
+    if channel == "sms" and mobile is None:
+        raise BusinessError(TrackingError.REMINDER_NO_MOBILE)
     renewed = invitation is None or not invitation.is_usable(now)
     if renewed:
         invitation = issue_invitation(membership=membership, now=now)
     assert invitation is not None
     invitation.reminders += 1
     invitation.last_reminder_at = now
-    invitation.save(update_fields=["reminders", "last_reminder_at"])
-    if employee.email:
-        messages = [_invitation_email(invitation.pk, employee.email, "invitation_reminder")]
+    invitation.ladder_steps_done += 1 if ladder_step else 0
+    invitation.save(update_fields=["reminders", "last_reminder_at", "ladder_steps_done"])
+    if channel == "email":
+        queue_rendered_later(
+            [_invitation_email(invitation.pk, employee.email, "invitation_reminder")]
+        )
+    elif channel == "sms":
+        assert mobile is not None
+        url = invitation_url(invitation)
+        send_sms(
+            to=mobile,
+            text=rules.reminder_sms_text(
+                brand=settings.PORTAL_BRAND["insurer_name"],
+                url=url,
+                expires=timezone.localdate(invitation.expires_at),
+            ),
+            template="invitation_sms",
+            secrets=(Secret(url, "[lien d'invitation envoyé]"),),
+        )
     else:
         address = "\n".join(employee.letter_address_lines())
         user = employee.user
@@ -540,23 +570,38 @@ def send_reminder(
             user is not None and user.last_login is not None and not user.password_change_required
         )
         letters = ("letter_login",) if chose_own else ("letter_login", "letter_password")
-        messages = [
-            PendingMessage(Channel.LETTER, address, template, {"membership_id": membership.pk})
-            for template in letters
-        ]
-    queue_rendered_later(messages)
+        queue_rendered_later(
+            [
+                PendingMessage(Channel.LETTER, address, template, {"membership_id": membership.pk})
+                for template in letters
+            ]
+        )
     kind = EventKind.AUTO_REMINDER_SENT if automatic else EventKind.REMINDER_SENT
     _event(request, kind, by, now)
-    if not employee.email:
+    if channel == "letter":
         _event(request, EventKind.LETTERS_SENT, by, now)
+    if channel == "sms":
+        _event(request, EventKind.LINK_SMS_SENT, by, now)
     if renewed:
         _event(request, EventKind.LINK_RENEWED, by, now)
     request.updated_at = now
     request.save(update_fields=["updated_at"])
     audit.record(
-        AuditAction.REMINDER_SENT, by=by, target=request, company_id=company.pk, renewed=renewed
+        AuditAction.REMINDER_SENT,
+        by=by,
+        target=request,
+        company_id=company.pk,
+        renewed=renewed,
+        channel=channel,
     )
     return request
+
+
+@transaction.atomic(durable=True)
+def skip_ladder_step(*, invitation_id: int) -> None:
+    """A step of the reminder ladder the employee has no contact for (no e-mail, no mobile):
+    passed, so that the next one comes at its day."""
+    Invitation.objects.filter(pk=invitation_id).update(ladder_steps_done=F("ladder_steps_done") + 1)
 
 
 @transaction.atomic(durable=True)
@@ -609,8 +654,10 @@ class DailyReport:
 
 
 def run_daily_reminders(*, now: datetime) -> DailyReport:
-    """Automatic reminders (N days after sending, N days before expiry) and expired links."""
-    after = timedelta(days=settings.AUTO_REMINDER_AFTER_DAYS)
+    """Automatic reminders and expired links. Each contract's reminder ladder (`Contract.
+    reminder_ladder`: e-mail, SMS, letter at their days) while the employee has not opened their
+    link, a step a day at most, a step without contact passed; then an e-mail N days before the
+    link expires; and the expired links recorded in the requests' timeline."""
     before = timedelta(days=settings.AUTO_REMINDER_BEFORE_EXPIRY_DAYS)
     today = timezone.localdate(now)
     reminders = expired = 0
@@ -621,8 +668,10 @@ def run_daily_reminders(*, now: datetime) -> DailyReport:
         membership__requests__reason=Reason.AFFILIATION,
         membership__requests__state=State.WAITING,
     ).select_related("membership__employee", "membership__contract__company")
+    ladders: dict[int, list[Step]] = {}
     for invitation in waiting.iterator():
         request = invitation.membership.requests.get(reason=Reason.AFFILIATION, state=State.WAITING)
+        contract = invitation.membership.contract
         if now >= invitation.expires_at:
             if not request.events.filter(
                 kind=EventKind.LINK_EXPIRED, at__gte=invitation.sent_at
@@ -630,15 +679,40 @@ def run_daily_reminders(*, now: datetime) -> DailyReport:
                 _event(request, EventKind.LINK_EXPIRED, None, now)
                 expired += 1
             continue
-        if not invitation.membership.employee.email:
-            continue
-        due = [invitation.sent_at + after, invitation.expires_at - before]
-        last = invitation.last_reminder_at
-        if any(timezone.localdate(d) <= today and (last is None or last < d) for d in due):
+        if contract.pk not in ladders:
+            ladders[contract.pk] = ladder_of(contract.reminder_ladder)
+        steps = ladders[contract.pk]
+        elapsed = (today - timezone.localdate(invitation.sent_at)).days
+        done = invitation.ladder_steps_done
+        if done < len(steps) and steps[done].day <= elapsed:
             try:
                 send_reminder(
                     request_id=request.pk,
-                    company=invitation.membership.contract.company,
+                    company=contract.company,
+                    by=None,
+                    automatic=True,
+                    now=now,
+                    channel=steps[done].channel,
+                    ladder_step=True,
+                )
+            except BusinessError as refused:
+                if refused.code in (
+                    TrackingError.REMINDER_NO_EMAIL,
+                    TrackingError.REMINDER_NO_MOBILE,
+                ):
+                    skip_ladder_step(invitation_id=invitation.pk)
+                continue
+            reminders += 1
+            continue
+        if not invitation.membership.employee.email:
+            continue
+        due = invitation.expires_at - before
+        last = invitation.last_reminder_at
+        if timezone.localdate(due) <= today and (last is None or last < due):
+            try:
+                send_reminder(
+                    request_id=request.pk,
+                    company=contract.company,
                     by=None,
                     automatic=True,
                     now=now,
@@ -647,6 +721,17 @@ def run_daily_reminders(*, now: datetime) -> DailyReport:
                 continue
             reminders += 1
     return DailyReport(reminders=reminders, expired=expired)
+
+
+NO_CONTACT = {TrackingError.REMINDER_NO_EMAIL, TrackingError.REMINDER_NO_MOBILE}
+
+
+def ladder_of(text: str) -> list[Step]:
+    """A contract's ladder; one stored before its check (or broken by hand) sends nothing."""
+    try:
+        return parse_ladder(text)
+    except ValueError:
+        return []
 
 
 @transaction.atomic(durable=True)

@@ -291,6 +291,7 @@ def test_remind_after_expiry_sends_a_new_60_day_link(
 
 @pytest.mark.django_db
 def test_daily_reminders_after_7_days_and_7_days_before_expiry(company_a: Company) -> None:
+    company_a.contracts.update(reminder_ladder="7:email")  # an e-mail on day 7, then none
     request = declare(company_a)
     invitation = Invitation.objects.get()
     start = invitation.sent_at
