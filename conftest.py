@@ -298,6 +298,9 @@ def file_copy_of_the_database(path: Path) -> Iterator[None]:
     connection.ensure_connection()
     target = sqlite3.connect(path)
     connection.connection.backup(target)
+    # In WAL mode before the threads connect: two connections switching a fresh file to WAL at
+    # once (the settings' init_command) race for its lock, and one fails "database is locked".
+    target.execute("PRAGMA journal_mode=WAL")
     target.close()
     name = connection.settings_dict["NAME"]
     connection.settings_dict["NAME"] = str(path)

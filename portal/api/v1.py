@@ -11,7 +11,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -34,7 +42,7 @@ from portal.imports.services import start_import
 from portal.terminations.rules import TerminationMotif
 from portal.terminations.services import terminate_membership_step
 from portal.tracking.models import Reason, Request, Source, State
-from portal.tracking.queries import timeline
+from portal.tracking.queries import events_with_messages, timeline
 from portal.tracking.services import (
     cancel_declaration_step,
     declare_batch,
@@ -661,6 +669,7 @@ def _get_request(company: Company, request_id: int) -> Request:
 )
 def request_detail(request: HttpRequest, request_id: int) -> dict[str, Any]:
     found = _get_request(_company(request), request_id)
+    prefetch_related_objects([found], events_with_messages())
     entries = timeline(found)
     return {**_request(found), "timeline": [{"at": e.at, "label": e.label} for e in entries]}
 

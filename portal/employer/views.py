@@ -19,7 +19,7 @@ from portal.employer import queries
 from portal.employer.contracts import contract_blocks
 from portal.enrollment.models import MembershipStatus
 from portal.tracking.campaign import campaign_context
-from portal.tracking.queries import PAGE_SIZE, requests_of, timeline
+from portal.tracking.queries import PAGE_SIZE, events_with_messages, requests_of, timeline
 
 
 @company_view
@@ -75,7 +75,7 @@ def employee_detail(
     employee_requests = [
         (item, timeline(item))
         for item in employee.requests.filter(company=company)
-        .prefetch_related("events", "membership__invitations")
+        .prefetch_related(events_with_messages(), "membership__invitations")
         .order_by("-created_at")
     ]
     # rules.md R8.6: every access to an employee's file (and its NIR) is logged.

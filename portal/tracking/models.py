@@ -174,6 +174,15 @@ class RequestEvent(models.Model):
     )
     # A word for the employer, e.g. why the insurer cancelled the request.
     note = models.CharField("précision", max_length=300, blank=True)
+    # The message this step sent (an invitation, a reminder): its delivery state shows beside.
+    message = models.ForeignKey(
+        "notifications.OutboundMessage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="message",
+    )
 
     class Meta:
         verbose_name = "étape de demande"

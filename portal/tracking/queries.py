@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from portal.companies.models import Company
 from portal.enrollment.models import Invitation, search_key
-from portal.tracking.models import STAFF_ONLY_EVENTS, Request
+from portal.notifications.models import Channel, MessageStatus
+from portal.tracking.models import STAFF_ONLY_EVENTS, Request, RequestEvent
 
 PAGE_SIZE = 20
 
@@ -36,8 +38,14 @@ def requests_of(
         requests = requests.filter(source=source)
     if name:
         requests = requests.filter(name_matches(name))
+    last_email = (
+        RequestEvent.objects.filter(request=OuterRef("pk"), message__channel=Channel.EMAIL)
+        .order_by("-at", "-id")
+        .values("message__status")[:1]
+    )
     return (
-        requests.select_related("employee", "membership")
+        requests.annotate(last_email_status=Subquery(last_email))
+        .select_related("employee", "membership")
         .prefetch_related(
             Prefetch(
                 "membership__invitations",
@@ -64,13 +72,47 @@ class TimelineEntry:
     label: str
 
 
+# What became of the message a step sent (issue 17, item 2), after the step's label.
+_CHANNEL_WORDS: dict[str, str] = {
+    Channel.EMAIL: "e-mail",
+    Channel.SMS: "SMS",
+    Channel.LETTER: "courrier",
+}
+_DELIVERY: dict[str, str] = {
+    MessageStatus.PENDING: "en attente d'envoi",
+    MessageStatus.SENT: "envoyé",
+    MessageStatus.FAILED: "non distribué",
+}
+EMAIL_FAILED = "e-mail non distribué : l'adresse du salarié est peut-être erronée"
+
+
+def delivery(event: RequestEvent) -> str:
+    """ "e-mail envoyé", "SMS en attente d'envoi", "e-mail non distribué : vérifiez…"; ""."""
+    message = event.message if event.message_id else None
+    if message is None:
+        return ""
+    if message.status == MessageStatus.FAILED and message.channel == Channel.EMAIL:
+        return EMAIL_FAILED
+    return f"{_CHANNEL_WORDS.get(message.channel, message.channel)} {_DELIVERY[message.status]}"
+
+
+def events_with_messages() -> Any:
+    """The timeline's events and their messages, for `prefetch_related`."""
+    return Prefetch("events", queryset=RequestEvent.objects.select_related("message"))
+
+
+def _label(event: RequestEvent) -> str:
+    label = f"{event.get_kind_display()} : {event.note}" if event.note else event.get_kind_display()
+    state = delivery(event)
+    return f"{label} — {state}" if state else label
+
+
 def timeline(request: Request, *, staff: bool = False) -> list[TimelineEntry]:
-    """The request's events, with the employee's own steps (account activated) in order; the
-    staff-internal steps (taken, released) only for `staff`."""
+    """The request's events — each with what became of the message it sent —, with the
+    employee's own steps (account activated) in order; the staff-internal steps (taken,
+    released) only for `staff`."""
     entries = [
-        TimelineEntry(
-            e.at, f"{e.get_kind_display()} : {e.note}" if e.note else e.get_kind_display()
-        )
+        TimelineEntry(e.at, _label(e))
         for e in request.events.all()
         if staff or e.kind not in STAFF_ONLY_EVENTS
     ]

@@ -44,8 +44,16 @@ from portal.tracking.errors import TrackingError
 from portal.tracking.models import EventKind, Reason, Request, RequestEvent, State
 
 
-def _event(request: Request, kind: str, by: User | None, at: datetime | None = None) -> None:
-    RequestEvent.objects.create(request=request, kind=kind, actor=by, at=at or timezone.now())
+def _event(
+    request: Request,
+    kind: str,
+    by: User | None,
+    at: datetime | None = None,
+    message_id: int | None = None,
+) -> None:
+    RequestEvent.objects.create(
+        request=request, kind=kind, actor=by, at=at or timezone.now(), message_id=message_id
+    )
 
 
 # --- The owner of `Request.state`: every request is opened and moved here. ---
@@ -62,6 +70,7 @@ class NewRequest(NamedTuple):
     submission_key: str | None = None
     events: tuple[str, ...] = ()
     note: str = ""  # with "Demande créée", e.g. a termination's motif
+    messages: tuple[int | None, ...] = ()  # the message each of `events` sent, if any
 
 
 _REQUEST_COLUMNS = [
@@ -121,13 +130,18 @@ def open_requests(
     )
     insert_rows(
         RequestEvent,
-        ["request_id", "kind", "actor_id", "at", "note"],
+        ["request_id", "kind", "actor_id", "at", "note", "message_id"],
         [
-            (request_id, kind, by_id, now, row.note[:300] if kind == EventKind.CREATED else "")
+            (request_id, kind, by_id, now, row.note[:300] if kind == EventKind.CREATED else "",
+             message_id)
             for request_id, row in zip(request_ids, rows, strict=True)
-            for kind in (EventKind.CREATED, *row.events)
+            for kind, message_id in zip(
+                (EventKind.CREATED, *row.events),
+                (None, *row.messages, *[None] * (len(row.events) - len(row.messages))),
+                strict=True,
+            )
         ],
-    )
+    )  # fmt: skip
     audit.record(
         AuditAction.REQUEST_OPENED,
         by=by,
@@ -148,9 +162,10 @@ def open_request(
     now: datetime | None = None,
     events: tuple[str, ...] = (),
     note: str = "",
+    messages: tuple[int | None, ...] = (),
 ) -> Request:
     """Open one request about `membership`'s employee (see `open_requests`); `note` goes with
-    its "Demande créée" event."""
+    its "Demande créée" event, `messages` with `events`."""
     employee = membership.employee
     (request_id,) = open_requests(
         company_id=employee.company_id,
@@ -164,6 +179,7 @@ def open_request(
                 employee.search_name_reversed,
                 events=events,
                 note=note,
+                messages=messages,
             )
         ],
         by=by,
@@ -372,11 +388,14 @@ def declare_employees(
     enrolled = pre_enroll(company=company, declarations=declarations, groups=groups, by=by, now=now)
     keys = submission_keys or [None] * len(enrolled)
     invitation_ids = issue_invitations(membership_ids=[e.membership_id for e in enrolled], now=now)
+    firsts = [
+        _first_messages(e.employee_instance(), e.membership_id, invitation_id)
+        for e, invitation_id in zip(enrolled, invitation_ids, strict=True)
+    ]
+    message_ids = iter(queue_rendered_later([m for _, first in firsts for m in first]))
     rows: list[NewRequest] = []
-    messages: list[PendingMessage] = []
-    for e, key, invitation_id in zip(enrolled, keys, invitation_ids, strict=True):
-        sent, first = _first_messages(e.employee_instance(), e.membership_id, invitation_id)
-        messages += first
+    for e, key, (sent, first) in zip(enrolled, keys, firsts, strict=True):
+        ids = [next(message_ids) for _ in first]  # the e-mail, or the login letter first
         rows.append(
             NewRequest(
                 e.employee_id,
@@ -385,6 +404,7 @@ def declare_employees(
                 e.column("search_name_reversed"),
                 key,
                 (sent,),
+                messages=(ids[0] if ids else None,),
             )
         )
     request_ids = open_requests(
@@ -395,7 +415,6 @@ def declare_employees(
         by=by,
         now=now,
     )
-    queue_rendered_later(messages)
     # One audit event per call; each request keeps who declared it (created_by).
     audit.record(
         AuditAction.AFFILIATIONS_DECLARED,
@@ -476,6 +495,7 @@ def declare_more_contracts(
     lead = Membership.objects.select_related("contract").get(pk=lead_id)
     (invitation_id,) = issue_invitations(membership_ids=[lead_id], now=now)
     sent, messages = _first_messages(employee, lead_id, invitation_id)
+    message_ids = queue_rendered_later(messages)
     request = open_request(
         membership=lead,
         reason=Reason.AFFILIATION,
@@ -483,8 +503,8 @@ def declare_more_contracts(
         by=by,
         now=now,
         events=(sent,),
+        messages=(message_ids[0] if message_ids else None,),
     )
-    queue_rendered_later(messages)
     audit.record(
         AuditAction.AFFILIATIONS_DECLARED,
         by=by,
@@ -544,14 +564,14 @@ def send_reminder(
     invitation.last_reminder_at = now
     invitation.ladder_steps_done += 1 if ladder_step else 0
     invitation.save(update_fields=["reminders", "last_reminder_at", "ladder_steps_done"])
+    message_id: int | None = None
     if channel == "email":
-        queue_rendered_later(
-            [_invitation_email(invitation.pk, employee.email, "invitation_reminder")]
-        )
+        email = _invitation_email(invitation.pk, employee.email, "invitation_reminder")
+        (message_id,) = queue_rendered_later([email])
     elif channel == "sms":
         assert mobile is not None
         url = invitation_url(invitation)
-        send_sms(
+        message_id = send_sms(
             to=mobile,
             text=rules.reminder_sms_text(
                 brand=settings.PORTAL_BRAND["insurer_name"],
@@ -560,7 +580,7 @@ def send_reminder(
             ),
             template="invitation_sms",
             secrets=(Secret(url, "[lien d'invitation envoyé]"),),
-        )
+        ).pk
     else:
         address = "\n".join(employee.letter_address_lines())
         user = employee.user
@@ -570,18 +590,18 @@ def send_reminder(
             user is not None and user.last_login is not None and not user.password_change_required
         )
         letters = ("letter_login",) if chose_own else ("letter_login", "letter_password")
-        queue_rendered_later(
+        message_id = queue_rendered_later(
             [
                 PendingMessage(Channel.LETTER, address, template, {"membership_id": membership.pk})
                 for template in letters
             ]
-        )
+        )[0]  # the login letter
     kind = EventKind.AUTO_REMINDER_SENT if automatic else EventKind.REMINDER_SENT
-    _event(request, kind, by, now)
+    _event(request, kind, by, now, message_id if channel == "email" else None)
     if channel == "letter":
-        _event(request, EventKind.LETTERS_SENT, by, now)
+        _event(request, EventKind.LETTERS_SENT, by, now, message_id)
     if channel == "sms":
-        _event(request, EventKind.LINK_SMS_SENT, by, now)
+        _event(request, EventKind.LINK_SMS_SENT, by, now, message_id)
     if renewed:
         _event(request, EventKind.LINK_RENEWED, by, now)
     request.updated_at = now
@@ -626,11 +646,21 @@ def renew_links_by_employee(*, employee_id: int, now: datetime | None = None) ->
         raise BusinessError(TrackingError.LINK_RENEWAL_CODE_INVALID, field="code")
     invitations = []
     for request in requests:
-        membership = request.membership
-        assert membership is not None
-        invitations.append(issue_invitation(membership=membership, now=now))
-        employee = membership.employee
-        _event(request, EventKind.LINK_SELF_RENEWED, employee.user, now)
+        assert request.membership is not None
+        invitations.append(issue_invitation(membership=request.membership, now=now))
+    employee = requests[0].membership.employee  # type: ignore[union-attr]
+    message_id = None
+    if employee.email:
+        email = _invitation_email(invitations[0].pk, employee.email, "invitation_reminder")
+        (message_id,) = queue_rendered_later([email])
+    for position, request in enumerate(requests):
+        _event(
+            request,
+            EventKind.LINK_SELF_RENEWED,
+            employee.user,
+            now,
+            message_id if position == 0 else None,
+        )
         request.updated_at = now
         request.save(update_fields=["updated_at"])
         audit.record(
@@ -638,11 +668,6 @@ def renew_links_by_employee(*, employee_id: int, now: datetime | None = None) ->
             by=employee.user,
             target=request,
             company_id=request.company_id,
-        )
-    employee = requests[0].membership.employee  # type: ignore[union-attr]
-    if employee.email:
-        queue_rendered_later(
-            [_invitation_email(invitations[0].pk, employee.email, "invitation_reminder")]
         )
     return invitations[0]
 
