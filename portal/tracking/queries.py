@@ -38,13 +38,16 @@ def requests_of(
         requests = requests.filter(source=source)
     if name:
         requests = requests.filter(name_matches(name))
-    last_email = (
-        RequestEvent.objects.filter(request=OuterRef("pk"), message__channel=Channel.EMAIL)
-        .order_by("-at", "-id")
-        .values("message__status")[:1]
-    )
+    sent = RequestEvent.objects.filter(request=OuterRef("pk"), message__isnull=False)
+    last = sent.order_by("-at", "-id")
+    last_email = last.filter(message__channel=Channel.EMAIL).values("message__status")[:1]
     return (
-        requests.annotate(last_email_status=Subquery(last_email))
+        requests.annotate(
+            last_email_status=Subquery(last_email),
+            last_message_channel=Subquery(last.values("message__channel")[:1]),
+            last_message_status=Subquery(last.values("message__status")[:1]),
+            last_message_at=Subquery(last.values("at")[:1]),
+        )
         .select_related("employee", "membership")
         .prefetch_related(
             Prefetch(
@@ -86,6 +89,11 @@ _DELIVERY: dict[str, str] = {
 EMAIL_FAILED = "e-mail non distribué : l'adresse du salarié est peut-être erronée"
 
 
+def delivery_words(channel: str, status: str) -> str:
+    """ "e-mail envoyé", "SMS en attente d'envoi", "courrier non distribué"."""
+    return f"{_CHANNEL_WORDS.get(channel, channel)} {_DELIVERY.get(status, status)}"
+
+
 def delivery(event: RequestEvent) -> str:
     """ "e-mail envoyé", "SMS en attente d'envoi", "e-mail non distribué : vérifiez…"; ""."""
     message = event.message if event.message_id else None
@@ -93,7 +101,7 @@ def delivery(event: RequestEvent) -> str:
         return ""
     if message.status == MessageStatus.FAILED and message.channel == Channel.EMAIL:
         return EMAIL_FAILED
-    return f"{_CHANNEL_WORDS.get(message.channel, message.channel)} {_DELIVERY[message.status]}"
+    return delivery_words(message.channel, message.status)
 
 
 def events_with_messages() -> Any:

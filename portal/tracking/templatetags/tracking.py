@@ -11,6 +11,7 @@ from django.utils import timezone
 from portal.core.nir import format_nir
 from portal.enrollment.models import SPOUSE_KINDS, DependantKind, Membership, MembershipStatus
 from portal.tracking.models import Reason, Request, State
+from portal.tracking.queries import delivery_words
 
 register = template.Library()
 
@@ -99,3 +100,11 @@ def dependants_summary(membership: Membership) -> str:
 def live_termination(membership: Membership) -> Any:
     """The membership's termination in force, if any (undone ones are history)."""
     return membership.terminations.filter(undone_at=None).select_related("request").first()
+
+
+@register.filter
+def last_message(request: Request) -> str:
+    """ "Mes demandes": what became of the last message sent for the request ("" for none)."""
+    channel = getattr(request, "last_message_channel", None)
+    status = getattr(request, "last_message_status", None)
+    return delivery_words(channel, status) if channel and status else ""

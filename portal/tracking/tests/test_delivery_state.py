@@ -52,7 +52,9 @@ def test_a_failed_e_mail_is_flagged_until_a_reminder_gets_through(
     OutboundMessage.objects.filter(channel=Channel.EMAIL).update(status=MessageStatus.FAILED)
     listing = reverse("tracking:requests", args=[company_a.pk])
 
-    assert FLAG in text(client_a.get(listing))
+    page = text(client_a.get(listing))
+    assert FLAG in page
+    assert "Dernier message : e-mail non distribué (" in page
     assert (
         "Lien d'affiliation envoyé — e-mail non distribué : l'adresse du salarié est peut-être "
         "erronée"
@@ -60,5 +62,7 @@ def test_a_failed_e_mail_is_flagged_until_a_reminder_gets_through(
 
     with django_capture_on_commit_callbacks(execute=True):
         send_reminder(request_id=request.pk, company=company_a, by=None)
-    assert FLAG not in text(client_a.get(listing))
+    page = text(client_a.get(listing))
+    assert FLAG not in page
+    assert "Dernier message : e-mail envoyé (" in page
     assert "Relance envoyée — e-mail envoyé" in employee_page(client_a, request)
