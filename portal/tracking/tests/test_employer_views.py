@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -290,7 +291,9 @@ def test_remind_after_expiry_sends_a_new_60_day_link(
 
 
 @pytest.mark.django_db
+@time_machine.travel(datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("Europe/Paris")))
 def test_daily_reminders_after_7_days_and_7_days_before_expiry(company_a: Company) -> None:
+    # Declared at 10:00: the runs an hour after each day's mark stay on that day.
     company_a.contracts.update(reminder_ladder="7:email")  # an e-mail on day 7, then none
     request = declare(company_a)
     invitation = Invitation.objects.get()
