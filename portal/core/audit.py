@@ -118,6 +118,11 @@ class AuditAction(models.TextChoices):
     WAIVER_SIGNED = "waiver_signed", "Dispense signée, à vérifier"
     WAIVER_GRANTED = "waiver_granted", "Dispense accordée"
     WAIVER_REFUSED = "waiver_refused", "Dispense refusée"
+    WAIVER_END_NOTICE_SENT = "waiver_end_notice_sent", "Fin de dispense annoncée au salarié"
+    WAIVER_RENEWAL_SENT = "waiver_renewal_sent", "Nouveau justificatif de dispense envoyé"
+    WAIVER_RENEWED = "waiver_renewed", "Dispense prolongée"
+    WAIVER_RENEWAL_REFUSED = "waiver_renewal_refused", "Nouveau justificatif de dispense refusé"
+    WAIVER_ENDED = "waiver_ended", "Dispense terminée : adhésion obligatoire"
     WAIVER_DOCUMENT_DOWNLOADED = "waiver_document_downloaded", "Pièce de dispense téléchargée"
     # billing
     DEBIT_RUN_PREPARED = "debit_run_prepared", "Prélèvement préparé"

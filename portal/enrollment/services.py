@@ -440,7 +440,7 @@ def activate_account(*, token: str, password: str) -> Membership:
 
 # --- The owner of `Membership.status`: nothing else moves a membership. ---
 
-MEMBERSHIP_FIELDS = frozenset({"signed_at", "journey_step", "end_date"})
+MEMBERSHIP_FIELDS = frozenset({"signed_at", "journey_step", "end_date", "effective_date"})
 
 
 def move_membership(
@@ -454,8 +454,9 @@ def move_membership(
 ) -> Membership:
     """Move one membership to `to_status` if the transition table allows it from its current
     (locked) status, with the fields that change with it (`signed_at`, `journey_step`,
-    `end_date`): sets `status_changed_at`, writes the audit event, tells the listeners when it
-    enters or leaves "active" (`cover_until`: see `membership_changed`).
+    `end_date`, `effective_date` — a waiver's end sets when the cover starts): sets
+    `status_changed_at`, writes the audit event, tells the listeners when it enters or leaves
+    "active" (`cover_until`: see `membership_changed`).
     Returns the locked row."""
     assert transaction.get_connection().in_atomic_block, "move_membership runs in a transaction"
     unknown = set(changes) - MEMBERSHIP_FIELDS

@@ -30,6 +30,7 @@ MEMBERSHIP_TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
         (PRE_ENROLLED, WAIVER_REQUESTED),  # the employee signed a waiver request
         (WAIVER_REQUESTED, WAIVED),  # the insurer checked the proof and granted it
         (WAIVER_REQUESTED, PRE_ENROLLED),  # the insurer refused it: the employee must enroll
+        (WAIVED, PRE_ENROLLED),  # the waiver ended (R2.11): the employee must enroll now
         (PRE_ENROLLED, CANCELLED),  # declared by mistake, cancelled by the employer
         (
             SIGNED,

@@ -100,5 +100,9 @@ def register_renderers() -> None:
     register(
         "invitation_reminder", functools.partial(render_invitation, template="invitation_reminder")
     )
+    register(
+        "invitation_after_waiver",
+        functools.partial(render_invitation, template="invitation_after_waiver"),
+    )
     register("letter_login", render_letter_login)
     register("letter_password", render_letter_password)

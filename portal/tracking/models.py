@@ -146,6 +146,16 @@ class EventKind(models.TextChoices):
     WAIVER_REFUSED = "waiver_refused", "Dispense refusée par nos services"
     MEMBER_TERMINATED = "member_terminated", "Demande annulée : le salarié a été radié"
     REOPENED = "reopened", "Résiliation annulée : de nouveau en attente du salarié"
+    # The end of a waiver (R2.11), in the "Dispense" request's timeline and the new affiliation's.
+    WAIVER_END_NOTICE = "waiver_end_notice", "Fin de la dispense annoncée au salarié"
+    WAIVER_RENEWAL_SENT = "waiver_renewal_sent", "Nouveau justificatif envoyé par le salarié"
+    WAIVER_RENEWED = "waiver_renewed", "Dispense prolongée par nos services"
+    WAIVER_RENEWAL_REFUSED = (
+        "waiver_renewal_refused",
+        "Nouveau justificatif refusé par nos services",
+    )
+    WAIVER_LAPSED = "waiver_lapsed", "Dispense arrivée à son terme : adhésion obligatoire"
+    WAIVER_GIVEN_UP = "waiver_given_up", "Le salarié renonce à sa dispense pour adhérer"
     # Staff-internal steps ("À traiter"): kept out of the employer's timeline (STAFF_ONLY).
     TAKEN = "taken", "Prise en charge par un gestionnaire"
     TAKEN_OVER = "taken_over", "Reprise par un autre gestionnaire"

@@ -41,7 +41,7 @@ from portal.notifications.rendering import Secret
 from portal.notifications.services import PendingMessage, queue_rendered_later, send_sms
 from portal.tracking import rules
 from portal.tracking.errors import TrackingError
-from portal.tracking.models import EventKind, Reason, Request, RequestEvent, State
+from portal.tracking.models import EventKind, Reason, Request, RequestEvent, Source, State
 
 
 def _event(
@@ -241,6 +241,49 @@ def move_request(
     return request
 
 
+def record_event(
+    request_id: int,
+    kind: str,
+    *,
+    by: User | None,
+    now: datetime | None = None,
+    note: str = "",
+    message_id: int | None = None,
+) -> None:
+    """A step in a request's timeline that does not move it (e.g. the notice of a waiver's end
+    sent to the employee, on the "Dispense" request closed long ago)."""
+    assert transaction.get_connection().in_atomic_block, "record_event runs in a transaction"
+    now = now or timezone.now()
+    RequestEvent.objects.create(
+        request_id=request_id, kind=kind, actor=by, at=now, note=note[:300], message_id=message_id
+    )
+    Request.objects.filter(pk=request_id).update(updated_at=now)
+
+
+def reopen_affiliation(
+    *, membership: Membership, event: str, by: User | None, now: datetime, note: str = ""
+) -> Request:
+    """An affiliation opened again for a membership back "En attente d'adhésion" (a waiver
+    ended): a fresh 60-day link, the request "En attente" whose timeline says why (`event`),
+    then the invitation e-mail — or the two letters — as for a new declaration."""
+    assert membership.status == MembershipStatus.PRE_ENROLLED
+    invitation = issue_invitation(membership=membership, now=now)
+    sent, messages = _first_messages(
+        membership.employee, membership.pk, invitation.pk, template="invitation_after_waiver"
+    )
+    message_ids = queue_rendered_later(messages)
+    return open_request(
+        membership=membership,
+        reason=Reason.AFFILIATION,
+        source=Source.FORM,
+        by=by,
+        now=now,
+        events=(event, sent),
+        note=note,
+        messages=(None, message_ids[0] if message_ids else None),
+    )
+
+
 # --- "Je prends": which staff member works an "En cours" request (the queue "À traiter"). ---
 
 
@@ -312,13 +355,13 @@ def _invitation_email(invitation_id: int, email: str, template: str) -> PendingM
 
 
 def _first_messages(
-    employee: Employee, membership_id: int, invitation_id: int
+    employee: Employee, membership_id: int, invitation_id: int, template: str = "invitation"
 ) -> tuple[str, list[PendingMessage]]:
     """What a new affiliation sends first, and its timeline event: the invitation e-mail, or
     the two letters (login, provisional password) when the employer gave no e-mail."""
     if employee.email:
         return EventKind.INVITATION_SENT, [
-            _invitation_email(invitation_id, employee.email, "invitation")
+            _invitation_email(invitation_id, employee.email, template)
         ]
     address = "\n".join(employee.letter_address_lines())
     return EventKind.LETTERS_SENT, [

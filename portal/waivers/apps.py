@@ -7,6 +7,9 @@ class WaiversConfig(AppConfig):
     verbose_name = "Dispenses d'adhésion"
 
     def ready(self) -> None:
+        from portal.waivers.messages import register_renderers
+
+        register_renderers()
         from portal.signatures.contents import register_content
         from portal.signatures.effects import register_effect
         from portal.signatures.models import Purpose

@@ -86,3 +86,25 @@ class WaiverError(ErrorCode):
         "waiver_refusal_reason_required",
         "Indiquez le motif du refus : il est communiqué au salarié.",
     )
+    WAIVER_NOT_RENEWABLE = (
+        "waiver_not_renewable",
+        "Ce cas de dispense ne peut pas être prolongé : à sa fin, vous devez adhérer au contrat.",
+    )
+    RENEWAL_NOT_LATER = (
+        "renewal_not_later",
+        "La nouvelle date de fin ({end_date}) doit être postérieure à la fin actuelle de votre "
+        "dispense ({current_end}). Vérifiez-la sur votre justificatif.",
+    )
+    RENEWAL_ALREADY_SENT = (
+        "renewal_already_sent",
+        "Vous avez déjà envoyé un nouveau justificatif : nos services le vérifient. Vous serez "
+        "prévenu(e) par e-mail de leur réponse.",
+    )
+    WAIVER_NOT_IN_FORCE = (
+        "waiver_not_in_force",
+        "Cette dispense n'est plus en cours : elle a pris fin ou a été remplacée.",
+    )
+    RENEWAL_NOT_TO_REVIEW = (
+        "renewal_not_to_review",
+        "Ce justificatif n'est pas à vérifier : il a déjà été accepté ou refusé.",
+    )

@@ -52,6 +52,13 @@ class WaiverStatus(models.TextChoices):
     EXPIRED = "expired", "Expirée"
 
 
+class EndReason(models.TextChoices):
+    """Why a granted waiver ended (`WaiverStatus.EXPIRED`)."""
+
+    LAPSED = "lapsed", "Arrivée à son terme sans nouveau justificatif"
+    ENROLLED = "enrolled", "Le salarié a choisi d'adhérer"
+
+
 # Not decided yet: waiting for the employee's signature, then for the insurer's check.
 UNDECIDED = [WaiverStatus.REQUESTED, WaiverStatus.SIGNED]
 
@@ -130,6 +137,12 @@ class Waiver(models.Model):
         "empreinte SHA-256 de la demande signée", max_length=64, blank=True
     )
     retention_note = models.TextField("conservation", default=RETENTION_NOTE)
+    # R2.11: the notices sent before the end (`rules.END_NOTICE_DAYS`), and how it ended.
+    end_notices_sent = models.PositiveSmallIntegerField("avis de fin envoyés", default=0)
+    ended_at = models.DateTimeField("terminée le", null=True, blank=True)
+    end_reason = models.CharField(
+        "fin de la dispense", max_length=10, choices=EndReason.choices, blank=True
+    )
 
     class Meta:
         verbose_name = "dispense d'adhésion"
@@ -173,6 +186,16 @@ class Waiver(models.Model):
                 condition=~models.Q(request_sha256=""),
                 name="waiver_request_written",
             ),
+            # An expired waiver says when and why it ended; only an expired one does.
+            models.CheckConstraint(
+                condition=models.Q(
+                    status=WaiverStatus.EXPIRED,
+                    ended_at__isnull=False,
+                    end_reason__in=["lapsed", "enrolled"],
+                )
+                | (~models.Q(status=WaiverStatus.EXPIRED) & models.Q(ended_at=None, end_reason="")),
+                name="waiver_expired_has_its_end",
+            ),
             models.UniqueConstraint(
                 fields=["membership"],
                 condition=models.Q(status=WaiverStatus.GRANTED),
@@ -201,3 +224,86 @@ class Waiver(models.Model):
     @property
     def awaits_review(self) -> bool:
         return self.status == WaiverStatus.SIGNED
+
+
+def renewal_proof_path(renewal: WaiverRenewal, filename: str) -> str:
+    return _random_name("renewals", filename)
+
+
+class RenewalStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Envoyé, à vérifier"
+    ACCEPTED = "accepted", "Accepté"
+    REFUSED = "refused", "Refusé"
+    WITHDRAWN = "withdrawn", "Retiré : le salarié a choisi d'adhérer"
+
+
+class WaiverRenewal(models.Model):
+    """A new proof sent by a waived employee before the waiver's end, to keep it (R2.11):
+    checked by the insurer like the first one, through its own "Dispense" request."""
+
+    waiver = models.ForeignKey(
+        Waiver, on_delete=models.PROTECT, related_name="renewals", verbose_name="dispense"
+    )
+    status = models.CharField(
+        "statut", max_length=10, choices=RenewalStatus.choices, default=RenewalStatus.SUBMITTED
+    )
+    # The new last day typed from the proof (cases with a given end); None: computed.
+    end_date = models.DateField("nouvelle date de fin", null=True, blank=True)
+    previous_end = models.DateField("fin précédente")
+    proof = models.FileField("justificatif", upload_to=renewal_proof_path)
+    proof_content_type = models.CharField("type du justificatif", max_length=30)
+    proof_name = models.CharField("nom du fichier déposé", max_length=200, blank=True)
+    proof_sha256 = models.CharField("empreinte SHA-256 du justificatif", max_length=64)
+    submitted_at = models.DateTimeField("envoyé le", default=timezone.now)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="envoyé par",
+    )
+    decided_at = models.DateTimeField("décidé le", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="décidé par",
+    )
+    refusal_reason = models.CharField("motif du refus", max_length=300, blank=True)
+    request = models.OneToOneField(
+        Request,
+        on_delete=models.PROTECT,
+        related_name="waiver_renewal",
+        verbose_name="demande",
+    )
+
+    class Meta:
+        verbose_name = "nouveau justificatif de dispense"
+        verbose_name_plural = "nouveaux justificatifs de dispense"
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=RenewalStatus.values), name="renewal_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status=RenewalStatus.SUBMITTED, decided_at=None)
+                | (~models.Q(status=RenewalStatus.SUBMITTED) & models.Q(decided_at__isnull=False)),
+                name="renewal_decided_when_not_submitted",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=RenewalStatus.REFUSED) | ~models.Q(refusal_reason=""),
+                name="renewal_refusal_has_reason",
+            ),
+            # One proof checked at a time: a second "Envoyer" while the first waits is refused.
+            models.UniqueConstraint(
+                fields=["waiver"],
+                condition=models.Q(status=RenewalStatus.SUBMITTED),
+                name="one_renewal_to_check_per_waiver",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Nouveau justificatif — {self.waiver}"

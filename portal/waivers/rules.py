@@ -75,6 +75,18 @@ class WaiverCase:
     max_contract_months: int | None = None  # strictly shorter than this
     min_contract_months: int | None = None  # at least this
     max_end_months: int = DEFAULT_MAX_END_MONTHS
+    # R2.11: what a new proof is before the end, to keep the waiver ("" : the waiver cannot be
+    # extended, the employee enrolls at its end — e.g. an individual contract's échéance).
+    renewal_proof: str = ""
+
+    @property
+    def renewable(self) -> bool:
+        return bool(self.renewal_proof)
+
+    @property
+    def renewal_proof_in_sentence(self) -> str:
+        """ "l'avenant qui prolonge…", after a colon."""
+        return self.renewal_proof[:1].lower() + self.renewal_proof[1:]
 
     @property
     def requires_proof(self) -> bool:
@@ -140,6 +152,10 @@ CASES: tuple[WaiverCase, ...] = (
         end_date_label=_END_OF_WORK_CONTRACT,
         # R2.2: the cover, counted from the start of the work contract, lasts < 3 months.
         max_contract_months=3,
+        renewal_proof=(
+            "L'avenant qui prolonge votre contrat de travail (la nouvelle date de fin doit "
+            "rester à moins de 3 mois du début du contrat)."
+        ),
     ),
     WaiverCase(
         code="solidarity_health_cover",
@@ -159,6 +175,10 @@ CASES: tuple[WaiverCase, ...] = (
         end_kind=EndKind.GIVEN,
         end_date_label="Date de fin de vos droits à la Complémentaire santé solidaire",
         max_end_months=12,  # the CSS is granted for one year at a time
+        renewal_proof=(
+            "Votre nouvelle attestation de droits à la Complémentaire santé solidaire, avec "
+            "sa date de fin."
+        ),
     ),
     WaiverCase(
         code="individual_contract",
@@ -214,6 +234,10 @@ CASES: tuple[WaiverCase, ...] = (
         end_kind=EndKind.COMPUTED,
         end_date_label="",
         renewal_months=12,
+        renewal_proof=(
+            "Une attestation récente de l'organisme ou de l'employeur qui vous couvre, "
+            "mentionnant votre couverture santé en cours."
+        ),
     ),
     WaiverCase(
         code="long_fixed_term_with_cover",
@@ -237,6 +261,7 @@ CASES: tuple[WaiverCase, ...] = (
         end_kind=EndKind.GIVEN,
         end_date_label=_END_OF_WORK_CONTRACT,
         min_contract_months=12,
+        renewal_proof=("L'avenant qui prolonge votre contrat de travail."),
     ),
     WaiverCase(
         code="fixed_term_under_12_months",
@@ -256,6 +281,10 @@ CASES: tuple[WaiverCase, ...] = (
         end_kind=EndKind.GIVEN,
         end_date_label=_END_OF_WORK_CONTRACT,
         max_contract_months=12,
+        renewal_proof=(
+            "L'avenant qui prolonge votre contrat de travail (la nouvelle date de fin doit "
+            "rester à moins de 12 mois du début du contrat)."
+        ),
     ),
     WaiverCase(
         code="part_time_high_contribution",
@@ -411,3 +440,93 @@ def next_proof_due(case: WaiverCase, today: date) -> date | None:
     if case.renewal_months is None:
         return None
     return add_months(today, case.renewal_months)
+
+
+# --- The end of a waiver (R2.11) ----------------------------------------------------------------
+
+# Before a waiver's last day the employee is asked for a new proof (or to enroll): a first
+# notice 30 days before, reminders 15 and 7 days before, while they have not acted.
+END_NOTICE_DAYS: tuple[int, ...] = (30, 15, 7)
+
+
+def notices_due(last_day: date, today: date) -> int:
+    """How many of the end notices should have gone by `today` for a waiver ending on
+    `last_day` (0 to len(END_NOTICE_DAYS)); none once it has ended."""
+    if today > last_day:
+        return 0
+    return sum(1 for days in END_NOTICE_DAYS if today >= last_day - timedelta(days=days))
+
+
+def notice_to_send(last_day: date, today: date, sent: int) -> int | None:
+    """The number of the notice to send today (1 = the first), or None. One message a day at
+    most: a waiver granted 10 days before its end gets the first notice at once, the one of
+    7 days before at its day — the notices whose day passed before the first are not sent."""
+    due = notices_due(last_day, today)
+    return due if due > sent else None
+
+
+def has_ended(last_day: date, today: date) -> bool:
+    """The waiver covers its last day; from the day after, the employee must be affiliated."""
+    return today > last_day
+
+
+def affiliation_due(last_day: date) -> date:
+    """R2.11: the membership takes effect the day after the waiver's last day."""
+    return last_day + timedelta(days=1)
+
+
+def check_renewal(
+    case: WaiverCase,
+    *,
+    current_end: date,
+    end_date: date | None,
+    proof_present: bool,
+    today: date,
+    work_start: date | None = None,
+) -> list[Problem]:
+    """What is wrong with a new proof sent to keep a waiver past `current_end`."""
+    if not case.renewable:
+        return [Problem.of(WaiverError.WAIVER_NOT_RENEWABLE)]
+    problems: list[Problem] = []
+    if not proof_present:
+        problems.append(
+            Problem.of(WaiverError.PROOF_REQUIRED, "proof", proof=_lower_first(case.renewal_proof))
+        )
+    if not case.requires_end_date:
+        if end_date is not None:
+            problems.append(Problem.of(WaiverError.END_DATE_NOT_EXPECTED, "end_date"))
+        return problems
+    # The new period follows the current one: its bounds count from the current end.
+    start = max(today, current_end)
+    dated = check_waiver_request(
+        case, end_date=end_date, proof_present=True, today=start, work_start=work_start
+    )
+    for problem in dated:
+        if problem.field != "end_date":
+            continue
+        if problem.code == WaiverError.END_DATE_PAST:
+            problem = _not_later(end_date, current_end)
+        problems.append(problem)
+    if end_date is not None and end_date == current_end:
+        problems.append(_not_later(end_date, current_end))
+    return problems
+
+
+def _not_later(end_date: date | None, current_end: date) -> Problem:
+    assert end_date is not None
+    return Problem.of(
+        WaiverError.RENEWAL_NOT_LATER,
+        "end_date",
+        end_date=_french(end_date),
+        current_end=_french(current_end),
+    )
+
+
+def renewed_end(case: WaiverCase, end_date: date | None, today: date) -> date:
+    """The waiver's new last day once its new proof is accepted."""
+    if case.end_kind is EndKind.COMPUTED:
+        assert case.renewal_months is not None
+        return add_months(today, case.renewal_months)
+    if end_date is None:
+        raise ValueError(f"the {case.code} renewal needs the new end date")
+    return end_date

@@ -29,7 +29,7 @@ OWN_STATUS_ENUMS = {
     "member_requests": {"RequestState"},
     "notifications": {"MessageStatus"},
     "signatures": {"EnvelopeStatus"},
-    "waivers": {"WaiverStatus"},
+    "waivers": {"WaiverStatus", "RenewalStatus"},
     "webhooks": {"MessageState"},
 }
 CREATORS = {"create", "bulk_create", "get_or_create", "update_or_create"}

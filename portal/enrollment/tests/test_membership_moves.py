@@ -33,15 +33,17 @@ def test_the_membership_transition_table_lists_exactly_the_moves_of_the_business
         (S.PRE_ENROLLED, S.WAIVER_REQUESTED),
         (S.WAIVER_REQUESTED, S.WAIVED),
         (S.WAIVER_REQUESTED, S.PRE_ENROLLED),
+        (S.WAIVED, S.PRE_ENROLLED),
         (S.PRE_ENROLLED, S.CANCELLED),
         (S.SIGNED, S.CANCELLED),
     } == transitions.MEMBERSHIP_TRANSITIONS
 
 
-def test_the_table_knows_every_status_and_ends_waived_and_cancelled_memberships() -> None:
+def test_the_table_knows_every_status_ends_cancelled_ones_and_a_waiver_only_by_enrolling() -> None:
     statuses = {s for move in transitions.MEMBERSHIP_TRANSITIONS for s in move}
     assert statuses == set(S.values)
-    assert not any(f in {S.WAIVED, S.CANCELLED} for f, _ in transitions.MEMBERSHIP_TRANSITIONS)
+    assert not any(f == S.CANCELLED for f, _ in transitions.MEMBERSHIP_TRANSITIONS)
+    assert {t for f, t in transitions.MEMBERSHIP_TRANSITIONS if f == S.WAIVED} == {S.PRE_ENROLLED}
 
 
 @pytest.mark.django_db
