@@ -26,6 +26,8 @@ cat <<MSG
     monique.puyot@boulangeries-martin.example  adhérente (Mon espace perso :
                         http://127.0.0.1:$PORT/espace-perso/connexion/), carte émise
     didier.lenoir@boulangeries-martin.example  adhérent radié (portabilité)
+    thomas.roussel@boulangeries-martin.example  dispensé(e) : sa dispense prend fin
+                        dans 25 jours (nouveau justificatif ou adhésion)
     expert@demo.example expert-comptable invité (« Mes accès ») par les deux correspondants :
                         BOULANGERIES MARTIN SAS et ATELIER NUMERIQUE DUPONT, déclarer et relancer
 

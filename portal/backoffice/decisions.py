@@ -23,8 +23,9 @@ from portal.terminations.models import Termination
 from portal.terminations.services import cancel_termination
 from portal.tracking.models import Reason, Request, State
 from portal.tracking.services import cancel_declaration
+from portal.waivers import ending
 from portal.waivers import services as waivers
-from portal.waivers.models import Waiver, WaiverStatus
+from portal.waivers.models import Waiver, WaiverRenewal, WaiverStatus
 
 
 def _affiliation(request_id: int) -> tuple[Request, Membership]:
@@ -71,16 +72,36 @@ def send_back(*, request_id: int, by: User, reasons: list[str], text: str) -> st
     return f"{item.employee.full_name} : adhésion renvoyée au salarié pour correction."
 
 
+def _renewal(request_id: int) -> WaiverRenewal | None:
+    """The new proof a "Dispense" request is about, if it is one (R2.11), not a first waiver."""
+    return WaiverRenewal.objects.filter(request_id=request_id).first()
+
+
 def accept_waiver(*, request_id: int, by: User, reasons: list[str], text: str) -> str:
-    """ "Accepter" a waiver (`grant_waiver`)."""
-    item, waiver = _waiver(request_id)
-    waivers.grant_waiver(waiver_id=waiver.pk, by=by)
+    """ "Accepter" a waiver (`grant_waiver`), or the new proof that keeps one
+    (`accept_renewal`)."""
+    renewal = _renewal(request_id)
+    if renewal is not None:
+        waiver = ending.accept_renewal(renewal_id=renewal.pk, by=by)
+        assert waiver.end_date is not None
+        return (
+            f"{waiver.employee.full_name} : nouveau justificatif accepté, dispense prolongée "
+            f"jusqu'au {waiver.end_date:%d/%m/%Y}."
+        )
+    item, found = _waiver(request_id)
+    waivers.grant_waiver(waiver_id=found.pk, by=by)
     return f"{item.employee.full_name} : dispense accordée."
 
 
 def refuse_waiver(*, request_id: int, by: User, reasons: list[str], text: str) -> str:
     """ "Refuser" a waiver with its reason (`refuse_waiver`): the employee is told and must
-    enroll; their affiliation request stays "En attente" with its link."""
+    enroll; their affiliation request stays "En attente" with its link. For a new proof
+    (`refuse_renewal`): the employee is told and may send another before the end."""
+    renewal = _renewal(request_id)
+    if renewal is not None:
+        ending.refuse_renewal(renewal_id=renewal.pk, reason=text, by=by)
+        name = renewal.waiver.employee.full_name
+        return f"{name} : nouveau justificatif refusé, le salarié est prévenu."
     item, waiver = _waiver(request_id)
     waivers.refuse_waiver(waiver_id=waiver.pk, reason=text, by=by)
     return f"{item.employee.full_name} : dispense refusée, le salarié est invité à adhérer."

@@ -57,6 +57,8 @@ from portal.enrollment.services import move_membership
 from portal.member_requests.demo import load_member_requests_demo
 from portal.tracking.models import EventKind, Reason, Request, Source, State
 from portal.tracking.services import declare_employee, move_request, take_request
+from portal.waivers.ending import follow_waivers
+from portal.waivers.rules import add_months
 from portal.waivers.services import grant_waiver, record_signature, request_waiver
 
 DEMO_PASSWORD = "Demo-2026!"
@@ -220,6 +222,7 @@ def load_demo() -> None:
     each step its own business event as in real life."""
     _load_demo_data()
     demo_waivers()
+    follow_waivers(today=timezone.localdate())  # the daily command's notices
     demo_debits()
     demo_queue_holders()
     demo_delegated_access()
@@ -228,11 +231,13 @@ def load_demo() -> None:
     load_member_requests_demo(staff=User.objects.get(email="staff@demo.example"))
 
 
-# Two members who log in at "Mon espace perso" with the demo password: Monique PUYOT, enrolled
-# (health, her card issued, a newborn's addition waiting), and Didier LENOIR, terminated.
+# Members who log in at "Mon espace perso" with the demo password: Monique PUYOT, enrolled
+# (health, her card issued, a newborn's addition waiting), Didier LENOIR, terminated, and Thomas
+# ROUSSEL, whose health waiver ends within 30 days (its end notice sent).
 DEMO_MEMBERS = [
     "monique.puyot@boulangeries-martin.example",
     "didier.lenoir@boulangeries-martin.example",
+    "thomas.roussel@boulangeries-martin.example",
 ]
 
 
@@ -748,10 +753,20 @@ def demo_waivers() -> None:
             waivers__isnull=True,
         ).select_related("employee"):
             employee = membership.employee
+            # The granted one ends in 25 days: its first end notice goes at once (R2.11).
+            granted = spec.health == MembershipStatus.WAIVED
+            end_date = (
+                min(
+                    timezone.localdate() + timedelta(days=25),
+                    add_months(employee.hire_date, 12) - timedelta(days=1),
+                )
+                if granted
+                else date(2027, 8, 31)
+            )
             waiver = request_waiver(
                 membership=membership,
                 case_code="solidarity_health_cover",
-                end_date=date(2027, 8, 31),
+                end_date=end_date,
                 proof_name="attestation-css.pdf",
                 proof_data=render_pdf(
                     "backoffice/demo_proof.html", {"employee": employee}, title="Attestation"
@@ -765,7 +780,7 @@ def demo_waivers() -> None:
                 waiver = record_signature(
                     waiver=waiver, signed_request_pdf=signed, by=employee.user
                 )
-            if spec.health == MembershipStatus.WAIVED:
+            if granted:
                 grant_waiver(waiver_id=waiver.pk, by=staff)
             if spec.provident == MembershipStatus.SIGNED:
                 _sign_provident_after_waiver(employee.pk, by=employee.user)

@@ -48,7 +48,7 @@ from portal.enrollment.models import (
 from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope, SignedDocument
 from portal.signatures.pades import INVALID, SignatureCheck, check_signature
 from portal.tracking.models import Reason, Request, RequestEvent, State
-from portal.waivers.models import Waiver
+from portal.waivers.models import Waiver, WaiverRenewal
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,7 @@ class DossierView:
     envelope: SignatureEnvelope | None = None
     documents: list[CheckedDocument] = field(default_factory=list)
     waiver: Waiver | None = None
+    renewal: WaiverRenewal | None = None  # a new proof to keep a waiver (R2.11)
     cards: list[MembershipCard] = field(default_factory=list)
 
     @property
@@ -182,6 +183,11 @@ def build(item: Request, *, today: date) -> DossierView:
         view.nir_warnings = [p.message for p in warnings]
     if item.reason == Reason.WAIVER:
         view.waiver = Waiver.objects.filter(request=item).first()
+        if view.waiver is None:
+            view.renewal = (
+                WaiverRenewal.objects.select_related("waiver").filter(request=item).first()
+            )
+            view.waiver = view.renewal.waiver if view.renewal else None
     if item.reason != Reason.AFFILIATION or item.membership is None:
         return view
     view.compared = compare_identity(employee)
@@ -292,6 +298,12 @@ def dossier_document(request: HttpRequest, request_id: int, kind: str, pk: int) 
             raise Http404
         file, content_type = waiver.proof, waiver.proof_content_type or "application/pdf"
         name = f"justificatif-{waiver.pk}"
+    elif kind == "nouveau-justificatif":
+        renewal = get_object_or_404(WaiverRenewal, pk=pk, request=item)
+        if not renewal.proof:
+            raise Http404
+        file, content_type = renewal.proof, renewal.proof_content_type
+        name = f"nouveau-justificatif-{renewal.pk}"
     else:
         raise Http404
     audit.record(

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from portal.accounts.models import User
+from portal.backoffice import decisions
 from portal.core.admin import ReadOnlyAdminMixin
 from portal.core.errors import BusinessError
 from portal.core.plural import counted
@@ -13,7 +14,6 @@ from portal.signatures.journey import close_enrollment, send_back_enrollment
 from portal.terminations.services import cancel_termination, close_termination
 from portal.tracking.models import Reason, Request, RequestEvent
 from portal.waivers.models import Waiver
-from portal.waivers.services import grant_waiver, refuse_waiver
 
 
 class RequestEventInline(ReadOnlyAdminMixin, admin.TabularInline[RequestEvent, Request]):
@@ -215,7 +215,7 @@ class RequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Request]):
         return None
 
     def _waivers(self, request: HttpRequest, queryset: QuerySet[Request]) -> list[Request]:
-        chosen = list(queryset.filter(reason=Reason.WAIVER).select_related("waiver", "employee"))
+        chosen = list(queryset.filter(reason=Reason.WAIVER).select_related("employee"))
         if len(chosen) < queryset.count():
             self.message_user(
                 request, "Seules les demandes de dispense sont traitées.", messages.WARNING
@@ -228,7 +228,8 @@ class RequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Request]):
         assert isinstance(user, User)
         for item in self._waivers(request, queryset):
             try:
-                grant_waiver(waiver_id=item.waiver.pk, by=user)
+                # A first waiver or a new proof that keeps one: the dossier's own decision.
+                decisions.accept_waiver(request_id=item.pk, by=user, reasons=[], text="")
             except BusinessError as error:
                 self.message_user(request, f"{item.employee} : {error.message}", messages.ERROR)
             else:
@@ -255,7 +256,7 @@ class RequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Request]):
             )
         for item in self._waivers(request, queryset):
             try:
-                refuse_waiver(waiver_id=item.waiver.pk, reason=reason, by=user)
+                decisions.refuse_waiver(request_id=item.pk, by=user, reasons=[], text=reason)
             except BusinessError as error:
                 self.message_user(request, f"{item.employee} : {error.message}", messages.ERROR)
             else:

@@ -39,7 +39,8 @@ from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
 from portal.terminations.messages import portability_certificate
 from portal.terminations.models import Termination
 from portal.tracking.models import STAFF_ONLY_EVENTS, Reason, Request, RequestEvent
-from portal.waivers.models import Waiver, WaiverStatus
+from portal.waivers import rules as waiver_rules
+from portal.waivers.models import RenewalStatus, Waiver, WaiverRenewal, WaiverStatus
 
 View = Callable[..., HttpResponse | FileResponse]
 LOGIN = "accounts:member_login"
@@ -174,7 +175,10 @@ def membership_standing(
                     f"{_day(waiver.end_date)} : vous ne bénéficiez pas de ses garanties.",
                     covered=False,
                     next_step="Avant cette date, envoyez-nous un nouveau justificatif ou "
-                    "adhérez au contrat.",
+                    "adhérez au contrat."
+                    if _renewable(waiver)
+                    else "Cette dispense ne peut pas être prolongée : à cette date, votre "
+                    "adhésion au contrat devient obligatoire. Vous pouvez adhérer dès maintenant.",
                 )
             return Standing(
                 "Dispensé(e) d'adhésion",
@@ -191,6 +195,11 @@ def membership_standing(
             )
 
 
+def _renewable(waiver: Waiver) -> bool:
+    case = waiver_rules.get_case(waiver.case_code)
+    return case is not None and case.renewable
+
+
 def _terminations(memberships: list[Membership]) -> dict[int, Termination]:
     found = Termination.objects.filter(membership__in=memberships, undone_at=None).order_by(
         "membership_id", "-created_at"
@@ -202,8 +211,17 @@ def _terminations(memberships: list[Membership]) -> dict[int, Termination]:
 
 
 def _granted_waivers(memberships: list[Membership]) -> dict[int, Waiver]:
-    found = Waiver.objects.filter(membership__in=memberships, status=WaiverStatus.GRANTED).order_by(
-        "membership_id", "-pk"
+    """Each membership's waiver in force, with the new proof it waits on (`waiting`)."""
+    found = (
+        Waiver.objects.filter(membership__in=memberships, status=WaiverStatus.GRANTED)
+        .order_by("membership_id", "-pk")
+        .prefetch_related(
+            Prefetch(
+                "renewals",
+                queryset=WaiverRenewal.objects.filter(status=RenewalStatus.SUBMITTED),
+                to_attr="waiting",
+            )
+        )
     )
     latest: dict[int, Waiver] = {}
     for waiver in found:
@@ -233,6 +251,8 @@ def home(request: HttpRequest, employee: Employee | None) -> HttpResponse:
                 m, today, termination=terminations.get(m.pk), waiver=waivers.get(m.pk)
             ),
             "card": cards.get(m.pk),
+            "waiver": (waiver := waivers.get(m.pk)),
+            "waiver_case": waiver_rules.get_case(waiver.case_code) if waiver else None,
         }
         for m in memberships
     ]

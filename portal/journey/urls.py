@@ -1,6 +1,13 @@
 from django.urls import path
 
-from portal.journey import bank_views, journey_views, signature_views, space_views, views
+from portal.journey import (
+    bank_views,
+    journey_views,
+    signature_views,
+    space_views,
+    views,
+    waiver_end_views,
+)
 
 app_name = "journey"
 urlpatterns = [
@@ -23,6 +30,16 @@ urlpatterns = [
         name="space_portability",
     ),
     path("mon-espace/demandes/", space_views.my_requests, name="space_requests"),
+    path(
+        "mon-espace/dispense/<int:membership_id>/nouveau-justificatif/",
+        waiver_end_views.renew,
+        name="waiver_renew",
+    ),
+    path(
+        "mon-espace/dispense/<int:membership_id>/adherer/",
+        waiver_end_views.give_up,
+        name="waiver_give_up",
+    ),
     path("mon-espace/carte/<int:membership_id>.pdf", views.card, name="card"),
     path("mon-espace/adhesion/<int:membership_id>/", journey_views.resume, name="resume"),
     path(
