@@ -38,9 +38,7 @@ def company(company_a: Company) -> Company:
     return company_a
 
 
-def waived(
-    company: Company, case_code: str = "solidarity_health_cover", **declared: str
-) -> Waiver:
+def waived(company: Company, case_code: str = "solidarity_health_cover", **declared: str) -> Waiver:
     request = declare(
         company, hire_date=date(2024, 5, 15), effective_date=date(2024, 5, 15), **declared
     )
