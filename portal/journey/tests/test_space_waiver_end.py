@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 import time_machine
@@ -38,7 +39,7 @@ def company(company_a: Company) -> Company:
     return company_a
 
 
-def waived(company: Company, case_code: str = "solidarity_health_cover", **declared: str) -> Waiver:
+def waived(company: Company, case_code: str = "solidarity_health_cover", **declared: Any) -> Waiver:
     request = declare(
         company, hire_date=date(2024, 5, 15), effective_date=date(2024, 5, 15), **declared
     )
