@@ -4,11 +4,12 @@
     PORTAL_ENV=test POSTGRES_DB=portal_bench POSTGRES_PORT=54329 \\
         .venv/bin/python bench/employer_lists.py                         # PostgreSQL
 
-Targets (issue 3): each page ≤ 100 ms server time at p95 with a query count that does not grow
-with the data. Exports (issue 18, item 4): of 100,000 employees, the xlsx ≤ 6 s and the csv
-≤ 1.5 s, each with flat memory — printed beside the floor of reading their rows alone.
-`--exports-only` skips the pages. The data is generated once per database (bulk inserts), then
-reused.
+Targets (issue 18, item 2): each page ≤ 30 ms server time at p95 with a query count that does
+not grow with the data; page 500 (keyset, by "Page suivante") as fast as page 1. Exports (issue
+18, item 4): of 100,000 employees, the xlsx ≤ 6 s and the csv ≤ 1.5 s, each with flat memory —
+printed beside the floor of reading their rows alone. `--exports-only` skips the pages. The data
+is generated once per database (bulk inserts), then analysed (`ANALYZE`, as autovacuum or a
+daily `PRAGMA optimize` keep a live database) and reused.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -53,8 +55,11 @@ from portal.companies.models import (  # noqa: E402
     InsuredGroup,
     Product,
 )
+from portal.core import keyset  # noqa: E402
+from portal.employer.queries import EMPLOYEE_ORDER, employees_of  # noqa: E402
 from portal.enrollment.models import Employee, Invitation, Membership  # noqa: E402
 from portal.tracking.models import Request  # noqa: E402
+from portal.tracking.queries import PAGE_SIZE, REQUEST_ORDER, requests_of  # noqa: E402
 
 SIRET = "73282932000074"
 FIRST = ["Marie", "Jean", "Élodie", "Paul", "Camille", "Louis", "Inès", "Hugo", "Léa", "Noah"]
@@ -224,6 +229,8 @@ def main() -> None:
     engine = str(settings.DATABASES["default"]["ENGINE"]).rsplit(".", 1)[-1]
     call_command("migrate", verbosity=0)
     company = generate(args.rows)
+    with connection.cursor() as cursor:  # the planner's statistics, as on a live database
+        cursor.execute("ANALYZE")
     user = User.objects.filter(email="bench-rh@example.org").first()
     if user is None:
         user = User.objects.create_user("bench-rh@example.org", None, role=Role.CORRESPONDENT)
@@ -232,24 +239,38 @@ def main() -> None:
     log_in_with_second_factor(client, user)
     requests_url = reverse("tracking:requests", args=[company.pk])
     employees_url = reverse("employer:employees", args=[company.pk])
+
+    # Page 500 is reached by "Page suivante" (keyset): its link carries the key of the last row
+    # of page 499, the 9,980th — the same URL the 499th click opens.
+    def page_500(queryset: Any, ordering: tuple[str, ...]) -> str:
+        edge = queryset.order_by(*ordering)[499 * PAGE_SIZE - 1]
+        cursor = keyset.encode([getattr(edge, key.lstrip("-")) for key in ordering])
+        return f"?apres={cursor}&page=500"
+
     cases = [
         ("Mes demandes — first page", requests_url),
         ("Mes demandes — filtered (En attente)", requests_url + "?etat=waiting"),
         ("Mes demandes — name search", requests_url + "?nom=durand0421"),
-        ("Mes demandes — page 500", requests_url + "?page=500"),
+        (
+            "Mes demandes — page 500",
+            requests_url + page_500(requests_of(company), REQUEST_ORDER),
+        ),
         ("Mes collaborateurs — first page", employees_url),
         ("Mes collaborateurs — filtered (Mis en gestion)", employees_url + "?statut=active"),
         ("Mes collaborateurs — name search", employees_url + "?nom=marie"),
-        ("Mes collaborateurs — page 500", employees_url + "?page=500"),
+        (
+            "Mes collaborateurs — page 500",
+            employees_url + page_500(employees_of(company), EMPLOYEE_ORDER),
+        ),
     ]
     rows = Employee.objects.filter(company=company).count()
     print(
         f"\n{engine}, {rows} employees, {Request.objects.filter(company=company).count()} requests"
     )
-    print(f"{'page':<50} {'median ms':>10} {'p95 ms':>8} {'queries':>8}  target p95 ≤ 100 ms")
+    print(f"{'page':<50} {'median ms':>10} {'p95 ms':>8} {'queries':>8}  target p95 ≤ 30 ms")
     for label, url in [] if args.exports_only else cases:
         median, p95, queries = measure(client, url, args.runs)
-        verdict = "ok" if p95 <= 100 else "SLOW"
+        verdict = "ok" if p95 <= 30 else "SLOW"
         print(f"{label:<50} {median:>10.1f} {p95:>8.1f} {queries:>8}  {verdict}")
     print_exports(company.pk, rows)
 

@@ -11,6 +11,9 @@ from portal.companies.models import Company, ContractKind
 from portal.enrollment.models import Employee, Membership, MembershipStatus
 from portal.tracking.queries import name_matches
 
+# "Mes collaborateurs", by the accent-free name (`Employee`'s index follows it).
+EMPLOYEE_ORDER = ("search_name", "id")
+
 
 def employees_of(
     company: Company, *, status: str = "", group: str = "", name: str = ""
@@ -34,7 +37,7 @@ def employees_of(
                 "contract__kind", "-effective_date", "-id"
             ),
         )
-    ).order_by("search_name", "id")
+    ).order_by(*EMPLOYEE_ORDER)
 
 
 def get_employee_for_company(company: Company, employee_id: int) -> Employee:

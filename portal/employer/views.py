@@ -3,7 +3,6 @@ employee page and its export."""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -14,6 +13,7 @@ from portal.companies.access import company_context, company_view
 from portal.companies.models import Company, InsuredGroup
 from portal.core import audit
 from portal.core.audit import AuditAction
+from portal.core.keyset import keyset_page
 from portal.documents.exports import csv_lines, xlsx_chunks
 from portal.employer import queries
 from portal.employer.contracts import contract_blocks
@@ -49,9 +49,14 @@ def employees_list(request: AuthenticatedRequest, company: Company) -> HttpRespo
     )
     if group not in {code for code, _ in groups}:
         group = ""
-    page = Paginator(
-        queries.employees_of(company, status=status, group=group, name=name), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    page = keyset_page(
+        queries.employees_of(company, status=status, group=group, name=name),
+        queries.EMPLOYEE_ORDER,
+        size=PAGE_SIZE,
+        after=request.GET.get("apres"),
+        before=request.GET.get("avant"),
+        number=request.GET.get("page"),
+    )
     context = company_context(request, company, "employees")
     context.update(
         page=page,

@@ -97,7 +97,7 @@ class Employee(models.Model):
         indexes = [
             models.Index(fields=["company", "last_name", "first_name", "id"]),
             models.Index(fields=["company", "employee_number"]),
-            models.Index(fields=["company", "search_name"]),
+            models.Index(fields=["company", "search_name", "id"]),  # "Mes collaborateurs"
             models.Index(fields=["company", "search_name_reversed"]),
         ]
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
@@ -15,11 +16,24 @@ from portal.notifications.models import Channel, MessageStatus
 from portal.tracking.models import STAFF_ONLY_EVENTS, Request, RequestEvent
 
 PAGE_SIZE = 20
+# "Mes demandes", newest first; those of one file by name (`Request`'s indexes follow it).
+REQUEST_ORDER = ("-created_at", "search_name", "-id")
 
 
 def name_matches(text: str) -> Q:
-    """ "Nom Prénom", "Prénom Nom" or the start of either, on indexed prefix columns."""
+    """ "Nom Prénom", "Prénom Nom" or the start of either, on indexed prefix columns.
+
+    On SQLite the prefix is a range (`key` ≤ name < the next key): its LIKE ignores case, so
+    it cannot use the (binary) index and would scan the company; the keys are lower case, so
+    both say the same. PostgreSQL's LIKE uses its pattern-ops indexes."""
     key = search_key(text)
+    if not key:
+        return Q()
+    if connection.vendor == "sqlite":
+        after = key[:-1] + chr(ord(key[-1]) + 1)
+        return Q(search_name__gte=key, search_name__lt=after) | Q(
+            search_name_reversed__gte=key, search_name_reversed__lt=after
+        )
     return Q(search_name__startswith=key) | Q(search_name_reversed__startswith=key)
 
 
@@ -56,7 +70,7 @@ def requests_of(
                 to_attr="open_invitations",
             )
         )
-        .order_by("-created_at", "search_name", "-id")
+        .order_by(*REQUEST_ORDER)
     )
 
 

@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from portal.companies.access import company_context, company_view, requires
 from portal.companies.models import AccessRight, Company, InsuredGroup
 from portal.core.crypto import decrypt, encrypt
 from portal.core.errors import BusinessError, Problem
+from portal.core.keyset import keyset_page
 from portal.enrollment.declarations import (
     EmployeeDeclaration,
     from_session,
@@ -252,10 +252,14 @@ def requests_list(request: AuthenticatedRequest, company: Company) -> HttpRespon
         state = ""
     if reason not in Reason.values or (reason == Reason.WAIVER and not company.waivers_enabled):
         reason = ""
-    page = Paginator(
+    page = keyset_page(
         queries.requests_of(company, state=state, reason=reason, name=name, source=source),
-        queries.PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+        queries.REQUEST_ORDER,
+        size=queries.PAGE_SIZE,
+        after=request.GET.get("apres"),
+        before=request.GET.get("avant"),
+        number=request.GET.get("page"),
+    )
     context = company_context(request, company, "requests")
     context.update(
         page=page,

@@ -247,8 +247,15 @@ def test_requests_list_is_paginated_with_constant_queries(
     with django_assert_max_num_queries(16):
         first = text(client_a.get(url("requests", company_a)))
     assert "Page 1 sur 2" in first
-    second = text(client_a.get(url("requests", company_a), {"page": "2"}))
+    assert "Page précédente" not in first
+    following = re.search(r'<a href="\?([^"]+)" rel="next">Page suivante</a>', first)
+    assert following is not None
+    with django_assert_max_num_queries(14):  # a later page: the same queries, no campaign
+        second = text(client_a.get(url("requests", company_a) + "?" + following.group(1)))
     assert second.count('class="row"') == 5
+    assert "Page 2 sur 2" in second and "Page suivante" not in second
+    back = re.search(r'<a href="\?([^"]+)" rel="prev">Page précédente</a>', second)
+    assert back is not None and "avant=" not in back.group(1)  # page 1: no cursor at all
 
 
 @pytest.mark.django_db
