@@ -136,12 +136,14 @@ def keyset_page(
     after: str | None = None,
     before: str | None = None,
     number: str | None = None,
+    counted: tuple[int, bool] | None = None,
 ) -> KeysetPage[T]:
     """The page of `queryset` in `ordering` (whose last key is unique) after the cursor
     `after`, or before `before`; the first page without either (or with one that does not
-    parse). `number` is the page number shown, carried by the links."""
+    parse). `number` is the page number shown, carried by the links; `counted` the
+    (count, capped) when the caller reads it faster than `capped_count` would."""
     model = queryset.model
-    count, capped = capped_count(queryset)
+    count, capped = counted if counted is not None else capped_count(queryset)
     backwards = False
     rows_query = queryset.order_by(*ordering)
     page_number = 1

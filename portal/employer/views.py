@@ -56,6 +56,7 @@ def employees_list(request: AuthenticatedRequest, company: Company) -> HttpRespo
         after=request.GET.get("apres"),
         before=request.GET.get("avant"),
         number=request.GET.get("page"),
+        counted=None if name else queries.employees_count(company, status=status, group=group),
     )
     context = company_context(request, company, "employees")
     context.update(

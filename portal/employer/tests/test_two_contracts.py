@@ -209,3 +209,23 @@ def test_employees_list_costs_11_queries_with_one_or_two_contracts_each(
     with django_assert_num_queries(11):
         assert client_a.get(url).status_code == 200
     assert Membership.objects.filter(employee__company=company_a).count() == 57
+
+
+@pytest.mark.django_db
+def test_the_filtered_count_counts_an_employee_in_two_contracts_once(
+    client_a: Client, company_a: Company, provident_group: InsuredGroup
+) -> None:
+    declare_both(company_a, provident_group)  # both memberships "En attente d'adhésion"
+    declare(company_a, nir=make_nir(order="321"), employee_number="E-2", email="b@example.org")
+    url = reverse("employer:employees", args=[company_a.pk])
+
+    pending = client_a.get(url, {"statut": "pre_enrolled"})
+    provident = client_a.get(url, {"groupe": "P01"})
+
+    assert pending.context["page"].count == 2
+    assert len(pending.context["page"].object_list) == 2
+    assert "2 collaborateurs" in text(pending)
+    assert provident.context["page"].count == 1
+    assert [e.pk for e in provident.context["page"].object_list] == [
+        m.employee_id for m in Membership.objects.filter(insured_group=provident_group)
+    ]
