@@ -424,13 +424,13 @@ def test_a_huge_post_is_refused_without_a_server_error(
     line3, _ = rejected(batch)
     big: dict[str, Any] = {"row": [str(line3.pk)], f"row-{line3.pk}-last_name": "A" * 6_000_000}
     assert client_a.post(url, big).status_code == 400
-    # A long cell is cut, then checked: the row stays rejected for its NIR.
+    # A long cell is cut, then checked: the row stays rejected, for its name and its NIR.
     long = form_of([line3], row3={"last_name": "A" * 1_000_000})
     assert client_a.post(url, long).status_code == 302
     line3.refresh_from_db()
-    assert (len(json.loads(line3.raw)["last_name"]), line3.errors[0]["message"]) == (
+    assert (len(json.loads(line3.raw)["last_name"]), [p["message"] for p in line3.errors]) == (
         300,
-        NIR_INVALID,
+        ["Le champ « Nom » ne peut pas dépasser 80 caractères.", NIR_INVALID],
     )
     assert ImportRow.objects.filter(batch=batch, declared_at=None).count() == 2
 
@@ -493,3 +493,24 @@ def test_a_member_login_is_refused(company_a: Company, batch: ImportBatch) -> No
     assert response.status_code == 403
     line3.refresh_from_db()
     assert line3.declared is False
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("key", "label", "limit"),
+    [("last_name", "Nom", 80), ("first_name", "Prénom", 80), ("employee_number", "Matricule", 30)],
+)
+def test_an_overlong_cell_is_a_problem_not_a_server_error(
+    client_a: Client, company_a: Company, batch: ImportBatch, key: str, label: str, limit: int
+) -> None:
+    line3, _ = rejected(batch)
+    response = client_a.post(
+        reverse("imports:correct", args=[company_a.pk, batch.pk]),
+        form_of([line3], row3={"nir": GOOD_NIR, key: "Abcdefghij" * 9}),
+    )
+    assert response.status_code == 302
+    line3.refresh_from_db()
+    assert (line3.declared, [(p["field"], p["message"]) for p in line3.errors]) == (
+        False,
+        [(key, f"Le champ « {label} » ne peut pas dépasser {limit} caractères.")],
+    )
