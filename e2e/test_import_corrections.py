@@ -113,8 +113,12 @@ def test_two_rejected_rows_are_corrected_in_the_browser(
     expect(birth).to_have_value("1991-04-31")
     expect(birth).to_have_accessible_description(re.compile("« 1991-04-31 » n'est pas une date"))
     expect(page.locator("#ligne-3")).to_contain_text("Ligne 3 — BERNARD Chloé : corrigée le")
-    page.locator("#ligne-4").get_by_text("Historique de la ligne 4").click()
-    expect(page.locator("#ligne-4 .history li")).to_have_count(4)  # 2 versions, 2 messages
+    page.get_by_text("Historique de la ligne 4 — PETIT Inès").click()
+    history = page.locator("#historique-ligne-4 .history > li")
+    expect(history).to_have_count(2)  # the file's version, then this correction
+    expect(history.nth(1)).to_contain_text(
+        re.compile(r"^Corrigée le .* par Marc Petit : en erreur")
+    )
 
     birth.fill("30/04/1991")
     page.get_by_role("button", name="Valider les corrections").click()
