@@ -213,8 +213,8 @@ def _finish(batch: ImportBatch) -> None:
 
 
 def save_rejection_file(batch: ImportBatch) -> None:
-    """Write the batch's rejection file (not saved): its rows still rejected, as last typed
-    (in the file or corrected in the browser), with their problems."""
+    """Write the batch's rejection file (the caller saves the batch): its rows still rejected,
+    as last typed (in the file or corrected in the browser), with their problems."""
     rejected = ImportRow.objects.filter(batch=batch, declared_at=None).order_by("number")
     content = write_rejection_xlsx(
         (json.loads(row.raw), [describe(problem) for problem in row.errors])

@@ -97,7 +97,6 @@ def batch_detail(request: AuthenticatedRequest, company: Company, batch_id: int)
             else []
         ),
         corrected_rows=queries.corrected_rows(batch, CORRECTED_SHOWN) if done else [],
-        table_limit=services.CORRECTION_MAX_ROWS,
     )
     return render(request, "imports/batch.html", context)
 
