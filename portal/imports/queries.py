@@ -76,9 +76,9 @@ def _history(row: ImportRow) -> list[Version]:
 def rejected_rows(batch: ImportBatch, limit: int) -> list[RejectedRow]:
     """The first `limit` rows still rejected, as the correction table shows them."""
     found = []
+    keys = {column.key for column in COLUMNS}
     for row in _rows(batch, declared=False, limit=limit):
         raw = json.loads(row.raw)
-        keys = {column.key for column in COLUMNS}
         cells = [
             Cell(
                 column,
