@@ -812,7 +812,10 @@ def import_detail(request: HttpRequest, import_id: int) -> dict[str, Any]:
 )
 def rejected_rows(request: HttpRequest, import_id: int, paging: Query[Paging]) -> dict[str, Any]:
     batch = _get_import(_company(request), import_id)
-    rows = ImportRow.objects.filter(batch=batch, pk__gt=_after(paging.cursor)).order_by("pk")
+    # Rows since corrected and declared in the browser are no longer rejected.
+    rows = ImportRow.objects.filter(
+        batch=batch, declared_at=None, pk__gt=_after(paging.cursor)
+    ).order_by("pk")
     found, after = _page(rows, paging.limit)
     return {
         "rows": [

@@ -80,6 +80,7 @@ class AuditAction(models.TextChoices):
     # imports
     IMPORT_STARTED = "import_started", "Import démarré"
     IMPORT_FINISHED = "import_finished", "Import terminé"
+    IMPORT_ROWS_CORRECTED = "import_rows_corrected", "Lignes en erreur d'un import corrigées"
     # dsn
     DSN_FILE_RECEIVED = "dsn_file_received", "Fichier DSN reçu"
     DSN_FILE_PROCESSED = "dsn_file_processed", "Fichier DSN traité"

@@ -16,7 +16,7 @@ from typing import Protocol
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import Max, QuerySet
+from django.db.models import CharField, Max, QuerySet
 from django.db.models.functions import Lower
 from django.urls import reverse
 
@@ -131,6 +131,24 @@ REQUIRED = {
 GROUPS_FIELD = "insured_group_ids"
 
 
+def _stored_length(name: str) -> int:
+    field = Employee._meta.get_field(name)
+    assert isinstance(field, CharField) and field.max_length is not None
+    return field.max_length
+
+
+# Identity fields without a rule of their own on length: their column's (an address line has
+# LINE_TOO_LONG).
+STORED_LENGTHS = {
+    name: (label, _stored_length(name))
+    for name, label in [
+        ("last_name", "Nom"),
+        ("first_name", "Prénom"),
+        ("employee_number", "Matricule"),
+    ]
+}
+
+
 def normalise(declaration: EmployeeDeclaration) -> EmployeeDeclaration:
     """Trim and normalise in place what every door may type differently; returns it."""
     d = declaration
@@ -178,6 +196,10 @@ def validate_declaration(
         value = getattr(d, name)
         if value and not is_identity_text(value):
             result.error(name, EnrollmentError.NAME_INVALID, label=label)
+    # The form's inputs stop at the stored lengths; a file's cell or an API value may not.
+    for name, (label, limit) in STORED_LENGTHS.items():
+        if len(getattr(d, name)) > limit:
+            result.error(name, EnrollmentError.VALUE_TOO_LONG, label=label, limit=str(limit))
     for name, label in ADDRESS_LINES.items():
         if not is_address_text(getattr(d, name)):
             result.error(name, EnrollmentError.ADDRESS_CHARACTERS_INVALID, label=label)

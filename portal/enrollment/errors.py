@@ -20,6 +20,10 @@ class EnrollmentError(ErrorCode):
         "Le champ « {label} » ne peut contenir que des lettres, des espaces, des traits d'union "
         "et des apostrophes.",
     )
+    VALUE_TOO_LONG = (
+        "value_too_long",
+        "Le champ « {label} » ne peut pas dépasser {limit} caractères.",
+    )
     ADDRESS_CHARACTERS_INVALID = (
         "address_characters_invalid",
         "Le champ « {label} » ne peut contenir que des lettres, des chiffres, des espaces, des "

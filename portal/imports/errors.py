@@ -16,7 +16,8 @@ _COLUMNS = _COLUMN_RULE + " {detail} " + _DOWNLOAD_TEMPLATE
 
 
 class ImportFileError(ErrorCode):
-    """An upload refused as a whole, or one cell of a row that cannot be read."""
+    """An upload refused as a whole, one cell of a row that cannot be read, or a correction of
+    rejected rows in the browser that cannot be taken."""
 
     IMPORT_GROUP_UNKNOWN = (
         "import_group_unknown",
@@ -116,6 +117,20 @@ class ImportFileError(ErrorCode):
         "too_many_rows",
         _FILE + "contient plus de {limit} salariés, la limite par fichier : répartissez-les "
         "dans plusieurs fichiers d'au plus {limit} lignes.",
+    )
+    IMPORT_STILL_RUNNING = (
+        "import_still_running",
+        "Le fichier est encore en cours de traitement : ses lignes en erreur pourront être "
+        "corrigées une fois le traitement terminé.",
+    )
+    CORRECTION_NOTHING_SENT = (
+        "correction_nothing_sent",
+        "Aucune ligne en erreur de cet import n'a été reçue. Actualisez la page, corrigez les "
+        "lignes du tableau puis cliquez de nouveau sur « Valider les corrections ».",
+    )
+    ROW_ALREADY_DECLARED = (
+        "row_already_declared",
+        "La ligne {line} a déjà été corrigée et déclarée : elle ne l'est pas une seconde fois.",
     )
     # A rejected row stored before problems had codes: its message is the text shown then.
     LEGACY = "legacy", "Ligne rejetée par une version précédente du portail."

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from portal.companies.models import Company, InsuredGroup
 from portal.core.crypto import EncryptedCharField
+from portal.tracking.models import Request
 
 
 class ImportStatus(models.TextChoices):
@@ -85,7 +86,11 @@ class ImportBatch(models.Model):
 
 
 class ImportRow(models.Model):
-    """A line of an import file that was rejected: as typed, and why (the rejection file)."""
+    """A line of an import file that was rejected: as typed, and why (the rejection file).
+
+    Corrected in the browser, it holds the values last submitted and their problems; once a
+    correction is accepted, the row is declared (`declared_at`, its affiliation `request`)
+    and leaves the rejected rows. Its `attempts` keep every version."""
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
     number = models.PositiveIntegerField("ligne")
@@ -93,6 +98,23 @@ class ImportRow(models.Model):
     raw = EncryptedCharField()
     # Why the row was refused: a list of `{field, code, message}` (`Problem.as_dict`).
     errors = models.JSONField(default=list, blank=True)
+    declared_at = models.DateTimeField("déclarée le", null=True, blank=True)
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="corrigée par",
+    )
+    request = models.ForeignKey(
+        Request,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="demande d'affiliation",
+    )
 
     class Meta:
         verbose_name = "ligne rejetée"
@@ -104,6 +126,50 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"Ligne {self.number}"
+
+    @property
+    def declared(self) -> bool:
+        return self.declared_at is not None
+
+
+class AttemptSource(models.TextChoices):
+    FILE = "file", "Fichier importé"
+    CORRECTION = "correction", "Correction en ligne"
+
+
+class AttemptOutcome(models.TextChoices):
+    REJECTED = "rejected", "En erreur"
+    DECLARED = "declared", "Déclarée"
+
+
+class ImportRowAttempt(models.Model):
+    """One version of a rejected row: the file's, then each correction submitted in the
+    browser (who, when, the values, the problems found, what became of it)."""
+
+    row = models.ForeignKey(ImportRow, on_delete=models.CASCADE, related_name="attempts")
+    at = models.DateTimeField("le", default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="par",
+    )
+    source = models.CharField("origine", max_length=20, choices=AttemptSource.choices)
+    # The values submitted (NIRs inside): encrypted at rest, as the row's.
+    raw = EncryptedCharField()
+    # `{field, code, message}` problems (`Problem.as_dict`); empty when declared as is.
+    problems = models.JSONField(default=list, blank=True)
+    outcome = models.CharField("résultat", max_length=20, choices=AttemptOutcome.choices)
+
+    class Meta:
+        verbose_name = "version d'une ligne rejetée"
+        verbose_name_plural = "versions des lignes rejetées"
+        ordering = ["row", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.row} — {self.get_outcome_display()}"
 
 
 class ImportCorrection(models.Model):

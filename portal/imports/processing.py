@@ -150,7 +150,7 @@ def _declare(batch: ImportBatch, employees: EmployeeFile, max_chunks: int | None
             rejected: list[tuple[int, int, str, list[dict[str, str]]]] = []
             corrected: list[tuple[int, int, str, list[dict[str, str]]]] = []
             for row in part:
-                declaration, errors = _check(row, batch, groups, today, lookups)
+                declaration, errors = check_row(row, batch, groups, today, lookups)
                 if declaration is not None:
                     accepted.append(declaration)
                     if errors:  # the corrections the report shows
@@ -179,7 +179,7 @@ def _declare(batch: ImportBatch, employees: EmployeeFile, max_chunks: int | None
     _finish(batch)
 
 
-def _check(
+def check_row(
     row: ParsedRow,
     batch: ImportBatch,
     groups: list[InsuredGroup],
@@ -187,7 +187,8 @@ def _check(
     lookups: PreloadedLookups,
 ) -> tuple[EmployeeDeclaration | None, list[Problem]]:
     """The row's declaration if every rule accepts it, with its corrections; else its
-    problems (cells first). An accepted address is normalised like the form's confirmed one
+    problems (cells first): the one check of a row, from the file or corrected in the browser
+    (`services.correct_rows`). An accepted address is normalised like the form's confirmed one
     (AFNOR, official commune and INSEE code)."""
     if row.problems:
         return None, list(row.problems)
@@ -197,13 +198,7 @@ def _check(
 
 def _finish(batch: ImportBatch) -> None:
     if batch.rejected_count and not batch.rejection_file:
-        rejected = ImportRow.objects.filter(batch=batch).order_by("number")
-        content = write_rejection_xlsx(
-            (json.loads(row.raw), [describe(problem) for problem in row.errors])
-            for row in rejected.iterator(chunk_size=2000)
-        )
-        stem = batch.filename.rsplit(".", 1)[0]
-        batch.rejection_file.save(f"{stem}-rejet.xlsx", ContentFile(content), save=False)
+        save_rejection_file(batch)
     batch.status = ImportStatus.DONE
     batch.finished_at = timezone.now()
     batch.save(update_fields=["rejection_file", "status", "finished_at"])
@@ -217,6 +212,18 @@ def _finish(batch: ImportBatch) -> None:
     )
 
 
+def save_rejection_file(batch: ImportBatch) -> None:
+    """Write the batch's rejection file (the caller saves the batch): its rows still rejected,
+    as last typed (in the file or corrected in the browser), with their problems."""
+    rejected = ImportRow.objects.filter(batch=batch, declared_at=None).order_by("number")
+    content = write_rejection_xlsx(
+        (json.loads(row.raw), [describe(problem) for problem in row.errors])
+        for row in rejected.iterator(chunk_size=2000)
+    )
+    stem = batch.filename.rsplit(".", 1)[0]
+    batch.rejection_file.save(f"{stem}-rejet.xlsx", ContentFile(content), save=False)
+
+
 def corrections(batch: ImportBatch, limit: int = 20) -> list[tuple[str, str]]:
     """ "Nom et Prénom du salarié | Correction" for the first rows declared corrected."""
     return [
@@ -228,7 +235,7 @@ def corrections(batch: ImportBatch, limit: int = 20) -> list[tuple[str, str]]:
 def preview(batch: ImportBatch, limit: int = 20) -> list[tuple[str, str]]:
     """ "Nom et Prénom du salarié | Nature de l'erreur" for the first rejected rows."""
     lines = []
-    for row in ImportRow.objects.filter(batch=batch).order_by("number")[:limit]:
+    for row in ImportRow.objects.filter(batch=batch, declared_at=None).order_by("number")[:limit]:
         raw = json.loads(row.raw)
         name = f"{raw.get('last_name', '').upper()} {raw.get('first_name', '')}".strip()
         shown = " ; ".join(describe(problem) for problem in row.errors)

@@ -14,7 +14,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -444,6 +444,25 @@ class EmployeeFile:
                 problems.extend(merges.problems(number))
             _keep_foreign_postal_code(values, raw)
             yield ParsedRow(number, values, raw, problems)
+
+
+def read_typed(number: int, typed: Mapping[str, str]) -> ParsedRow:
+    """A rejected row as corrected in the browser (`typed`: column key -> text), read cell by
+    cell exactly as a CSV file's row: the same conversions and the same cell problems, which
+    name the row's line in the file."""
+    values: dict[str, object] = {}
+    raw: dict[str, str] = {}
+    problems: list[Problem] = []
+    for column in COLUMNS:
+        cell = typed.get(column.key, "")
+        try:
+            values[column.key], raw[column.key] = _converter(column)(cell)
+        except _CellError as error:
+            values[column.key] = None
+            raw[column.key] = error.raw
+            problems.append(_problem(column, number, error.code, text=error.text))
+    _keep_foreign_postal_code(values, raw)
+    return ParsedRow(number, values, raw, problems)
 
 
 def _refuse_no_rows(name: str) -> FileRefused:

@@ -10,4 +10,5 @@ urlpatterns = [
     path(f"{base}imports/", views.history, name="history"),
     path(f"{base}imports/<int:batch_id>/", views.batch_detail, name="batch"),
     path(f"{base}imports/<int:batch_id>/rejet.xlsx", views.rejection_file, name="rejection_file"),
+    path(f"{base}imports/<int:batch_id>/corrections/", views.correct, name="correct"),
 ]

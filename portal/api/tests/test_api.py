@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase
+from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -25,7 +26,7 @@ from portal.core.errors import CoreError, Problem
 from portal.core.models import AuditEvent
 from portal.enrollment.declarations import validate_declaration
 from portal.enrollment.models import Dependant, Employee, Membership, MembershipStatus
-from portal.imports.models import ImportBatch, ImportStatus
+from portal.imports.models import ImportBatch, ImportRow, ImportStatus
 from portal.imports.tests.test_import_flow import rows, xlsx_from_template
 from portal.terminations.models import Termination
 from portal.tracking.models import Request, Source, State
@@ -661,6 +662,30 @@ def test_an_imported_file_shows_its_progress_and_its_rejected_rows(
     workbook = load_workbook(io.BytesIO(batch.rejection_file.read()))
     lines = [line for line in workbook["Salariés"].iter_rows(values_only=True) if any(line)]
     assert len(lines) == 2  # the header and the rejected row
+
+
+@pytest.mark.django_db
+def test_a_row_corrected_in_the_browser_leaves_the_rejected_rows_and_moves_the_counts(
+    client_a: Client, company_a: Company
+) -> None:
+    group = InsuredGroup.objects.get(contract__company=company_a)
+    content = xlsx_from_template(client_a, company_a, rows(3, bad_nir_at=1))
+    client_a.post(
+        reverse("imports:upload", args=[company_a.pk]),
+        {f"group_{group.contract_id}": group.pk, "file": SimpleUploadedFile("paie.xlsx", content)},
+    )
+    batch = ImportBatch.objects.get()
+    row = ImportRow.objects.get(batch=batch)
+    typed = json.loads(row.raw) | {"nir": make_nir(order="002")}
+    client_a.post(
+        reverse("imports:correct", args=[company_a.pk, batch.pk]),
+        {"row": [row.pk], **{f"row-{row.pk}-{key}": value for key, value in typed.items()}},
+    )
+    secret = new_key(company_a)
+
+    progress = call("GET", f"/imports/{batch.pk}", secret).json()
+    rejected = call("GET", f"/imports/{batch.pk}/rejected-rows", secret).json()
+    assert (progress["declared_count"], progress["rejected_count"], rejected["rows"]) == (3, 0, [])
 
 
 @pytest.mark.django_db

@@ -136,6 +136,7 @@ def test_the_walk_finds_the_employer_pages() -> None:
         "imports:upload",
         "imports:batch",
         "imports:rejection_file",
+        "imports:correct",
         "imports:history",
         "dsn:reconciliation",
         "webhooks:endpoints",
