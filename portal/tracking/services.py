@@ -241,6 +241,28 @@ def move_request(
     return request
 
 
+def record_step(
+    request_id: int,
+    event: str,
+    *,
+    by: User | None,
+    note: str = "",
+    now: datetime | None = None,
+    message_id: int | None = None,
+) -> RequestEvent:
+    """A step in a request's timeline that does not move it (e.g. a portability's proof
+    received after its termination was closed). Inside the caller's transaction."""
+    assert transaction.get_connection().in_atomic_block, "record_step runs in a transaction"
+    return RequestEvent.objects.create(
+        request_id=request_id,
+        kind=event,
+        actor=by,
+        at=now or timezone.now(),
+        note=note[:300],
+        message_id=message_id,
+    )
+
+
 # --- "Je prends": which staff member works an "En cours" request (the queue "À traiter"). ---
 
 
