@@ -391,6 +391,20 @@ def end_portability_early_step(
     return termination
 
 
+def portability_nir_digests(nir_digests: set[str]) -> set[str]:
+    """Of `nir_digests`, those of a person with a portability (a DSN batch's filter: a new
+    job declared late may end one whose last day has passed since)."""
+    if not nir_digests:
+        return set()
+    return set(
+        Termination.objects.filter(
+            portability=True,
+            undone_at=None,
+            membership__employee__nir_digest__in=nir_digests,
+        ).values_list("membership__employee__nir_digest", flat=True)
+    )
+
+
 @within_business_event
 def new_job_declared_step(
     *, nir_digest: str, contract_start: date, by: User | None, dsn_file_id: int | None
