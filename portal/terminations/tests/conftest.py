@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -30,13 +31,13 @@ COMPUTED_END = date(2027, 5, 31)  # hired 1 March 2024: 12 months, from 1 June 2
 
 
 @pytest.fixture
-def clock() -> Iterator[time_machine.Coordinates]:
+def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(NOW, tick=True) as traveller:
         yield traveller
 
 
-def active_membership(company: Company, staff: User, **overrides: object) -> Membership:
-    request = declare(company, **overrides)
+def active_membership(company: Company, staff: User, **overrides: Any) -> Membership:
+    request = declare(company, None, **overrides)
     membership: Membership = request.membership
     sign(membership)
     membership.refresh_from_db()
@@ -61,7 +62,7 @@ def terminate(membership: Membership, company: Company, by: User | None = None) 
 
 @pytest.fixture
 def portability(
-    clock: time_machine.Coordinates, company_a: Company, staff_user: User, correspondent_a: User
+    clock: time_machine.Traveller, company_a: Company, staff_user: User, correspondent_a: User
 ) -> Termination:
     """Cédric SIMON's portability, from 1 June 2026 to 31 May 2027."""
     membership = active_membership(company_a, staff_user)

@@ -102,8 +102,9 @@ def test_the_former_employee_sends_a_pdf_checked_by_its_content(
         "attestation juin.PDF",
         former_employee,
     )
-    assert proof.file.name.startswith("portability/") and proof.file.name.endswith(".pdf")
-    assert "attestation" not in proof.file.name.split("/")[-1]  # a random name
+    stored_name = str(proof.file.name)
+    assert stored_name.startswith("portability/") and stored_name.endswith(".pdf")
+    assert "attestation" not in stored_name.split("/")[-1]  # a random name
     with proof.file.open("rb") as stored:
         assert stored.read() == data  # read back through the encrypting storage
     assert proof.sha256 == hashlib.sha256(data).hexdigest()
@@ -158,7 +159,7 @@ def test_staff_refuse_a_proof_with_a_reason_e_mailed_then_a_new_one_replaces_it(
 ) -> None:
     run(TODAY)
     proof = submit(PortabilityProof.objects.get(), former_employee, "a.pdf", attestation())
-    first_file = proof.file.name
+    first_file = str(proof.file.name)
     with pytest.raises(BusinessError) as missing:
         follow_up.decide_proof(proof_id=proof.pk, accept=False, reason="  ", by=staff_user)
     assert missing.value.problems[0].code == "proof_refusal_reason_required"
@@ -204,7 +205,7 @@ def test_staff_refuse_a_proof_with_a_reason_e_mailed_then_a_new_one_replaces_it(
 
 
 def test_staff_record_the_end_of_benefits_the_cover_stops_and_the_person_is_told(
-    portability: Termination, staff_user: User, clock: time_machine.Coordinates
+    portability: Termination, staff_user: User, clock: time_machine.Traveller
 ) -> None:
     assert card_end(portability) == COMPUTED_END
     run(TODAY)
@@ -288,7 +289,7 @@ def test_the_former_employee_declares_a_new_job_for_their_own_portability_only(
 
 
 def test_the_end_passed_is_closed_once_and_the_loi_evin_offer_told(
-    portability: Termination, clock: time_machine.Coordinates
+    portability: Termination, clock: time_machine.Traveller
 ) -> None:
     clock.move_to("2027-06-01 08:00+02:00")
     mail.outbox.clear()
