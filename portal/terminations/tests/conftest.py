@@ -15,11 +15,11 @@ from django.test import TestCase
 
 from conftest import declare
 from portal.accounts.models import User
-from portal.cards.tests.conftest import sign
 from portal.companies.models import Company
 from portal.enrollment.models import Membership
 from portal.signatures.journey import close_enrollment
-from portal.signatures.tests.conftest import make_pdf
+from portal.signatures.services import prepare_envelope, record_consent, verify_code
+from portal.signatures.tests.conftest import META, documents, make_pdf, send
 from portal.terminations.models import Termination
 from portal.terminations.services import terminate_membership
 
@@ -34,6 +34,15 @@ COMPUTED_END = date(2027, 5, 31)  # hired 1 March 2024: 12 months, from 1 June 2
 def clock() -> Iterator[time_machine.Traveller]:
     with time_machine.travel(NOW, tick=True) as traveller:
         yield traveller
+
+
+def sign(membership: Membership) -> None:
+    """The employee signs their dossier by SMS code (the real envelope and effect)."""
+    envelope = prepare_envelope(
+        membership=membership, purpose="enrollment", documents=documents(), by=None, meta=META
+    )
+    record_consent(envelope=envelope, wording="J'accepte", version="2024-01", meta=META)
+    verify_code(envelope=envelope, code=send(envelope), meta=META)
 
 
 def active_membership(company: Company, staff: User, **overrides: Any) -> Membership:

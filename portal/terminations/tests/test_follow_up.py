@@ -13,7 +13,6 @@ from django.core import mail
 from django.test import TestCase
 
 from portal.accounts.models import User
-from portal.cards.models import MembershipCard
 from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.core.models import AuditEvent
@@ -34,9 +33,18 @@ def timeline(termination: Termination) -> list[tuple[str, str]]:
     ]
 
 
-def card_end(termination: Termination) -> date | None:
-    card = MembershipCard.objects.get(membership=termination.membership, superseded_at=None)
-    return card.ends_at
+def cover_end(termination: Termination) -> date | None:
+    """The cover's end the enrollment service last told its listeners (the card follows it:
+    portal/cards/tests/test_issue.py)."""
+    event = (
+        AuditEvent.objects.filter(
+            action=AuditAction.MEMBERSHIP_COVER_END_CHANGED,
+            target_id=str(termination.membership_id),
+        )
+        .order_by("-pk")
+        .first()
+    )
+    return date.fromisoformat(event.details["cover_until"]) if event else None
 
 
 def run(today: date) -> follow_up.FollowUpReport:
@@ -207,7 +215,7 @@ def test_staff_refuse_a_proof_with_a_reason_e_mailed_then_a_new_one_replaces_it(
 def test_staff_record_the_end_of_benefits_the_cover_stops_and_the_person_is_told(
     portability: Termination, staff_user: User, clock: time_machine.Traveller
 ) -> None:
-    assert card_end(portability) == COMPUTED_END
+    assert cover_end(portability) is None  # the termination's own: until the computed end
     run(TODAY)
     clock.move_to("2026-08-10 10:00+02:00")
     run(date(2026, 8, 10))  # July and August asked
@@ -229,7 +237,7 @@ def test_staff_record_the_end_of_benefits_the_cover_stops_and_the_person_is_told
         portability.portability_end,
         portability.portability_last_day,
     ) == (date(2026, 7, 20), "end_of_benefits", "staff", COMPUTED_END, date(2026, 7, 20))
-    assert card_end(portability) == date(2026, 7, 20)
+    assert cover_end(portability) == date(2026, 7, 20)
     # August starts after the end: its proof is no longer asked.
     assert list(PortabilityProof.objects.values_list("period", flat=True)) == [0, 1]
     [sent] = mail.outbox
@@ -285,7 +293,7 @@ def test_the_former_employee_declares_a_new_job_for_their_own_portability_only(
         date(2026, 8, 31),
         "member",
     )
-    assert card_end(portability) == date(2026, 8, 31)
+    assert cover_end(portability) == date(2026, 8, 31)
 
 
 def test_the_end_passed_is_closed_once_and_the_loi_evin_offer_told(
