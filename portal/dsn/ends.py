@@ -150,25 +150,27 @@ def end_portabilities_on_new_jobs(
     Inside the declaration's transaction; the declaring company's report says nothing of it
     (the former employer's portability is not its business). The number of portabilities
     ended; applying the same declaration again ends none."""
-    starts: dict[str, list[date]] = {}
+    starts: dict[str, set[tuple[date, date | None]]] = {}
     for individual in declaration.individuals:
         nir15 = full_nir(individual.nir)
         if not nir15:
             continue
-        dates = [c.start_date for c in individual.contracts if c.start_date is not None]
+        born = individual.birth_date  # None when the DSN gives 99 for the day or the month
+        dates = {(c.start_date, born) for c in individual.contracts if c.start_date is not None}
         if dates:
-            starts.setdefault(digest(nir15), []).extend(dates)
+            starts.setdefault(digest(nir15), set()).update(dates)
     if not starts:
         return 0
     ended = 0
     # One query for the batch: only the people under portability go further.
-    for nir_digest in portability_nir_digests(set(starts)):
-        for start in sorted(set(starts[nir_digest])):
+    for nir_digest in sorted(portability_nir_digests(set(starts))):
+        for start, born in sorted(starts[nir_digest], key=lambda pair: pair[0]):
             try:
                 with transaction.atomic():  # a savepoint: this person's, never the declaration's
                     ended += len(
                         new_job_declared_step(
                             nir_digest=nir_digest,
+                            birth_date=born,
                             contract_start=start,
                             by=by,
                             dsn_file_id=dsn_file_id,

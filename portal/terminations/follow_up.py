@@ -407,23 +407,33 @@ def portability_nir_digests(nir_digests: set[str]) -> set[str]:
 
 @within_business_event
 def new_job_declared_step(
-    *, nir_digest: str, contract_start: date, by: User | None, dsn_file_id: int | None
+    *,
+    nir_digest: str,
+    birth_date: date | None,
+    contract_start: date,
+    by: User | None,
+    dsn_file_id: int | None,
 ) -> list[Termination]:
     """A DSN (of any company) declares an employment contract starting on `contract_start` for
-    the person whose keyed NIR digest is `nir_digest`: every portability of theirs running
-    then, from a contract that ended before, ends the day before (R3.6, a new job). The DSN's
-    own company learns nothing of it. Applying the same contract again changes nothing."""
+    the person whose keyed NIR digest is `nir_digest`, born on `birth_date` (None: not fully
+    given): every portability of theirs running then, from a contract that ended before, ends
+    the day before (R3.6, a new job). The birth date must match too: a NIR mistyped for someone
+    else never stops a person's cover. The DSN's own company learns nothing of it. Applying the
+    same contract again changes nothing."""
     if not nir_digest:
         return []
+    same_person = {"membership__employee__nir_digest": nir_digest}
+    if birth_date is not None:
+        same_person["membership__employee__birth_date"] = birth_date  # type: ignore[assignment]
     candidates = (
         Termination.objects.select_for_update(of=("self",))
         .select_related("membership__employee", "membership__contract__company")
         .filter(
             portability=True,
             undone_at=None,
-            membership__employee__nir_digest=nir_digest,
             termination_date__lt=contract_start,
             portability_end__gte=contract_start,
+            **same_person,
         )
         .exclude(ended_early_on__lt=contract_start)
         .order_by("pk")
