@@ -314,3 +314,20 @@ def test_the_end_passed_is_closed_once_and_the_loi_evin_offer_told(
     )
     assert run(date(2027, 6, 1)) == follow_up.FollowUpReport(asked=0, finished=0)
     assert run(date(2027, 6, 2)) == follow_up.FollowUpReport(asked=0, finished=0)
+
+
+def test_the_daily_command_reports_what_it_did_and_nothing_the_second_time(
+    portability: Termination,
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("follow_portability", "--date", "2026-06-15", stdout=out)
+        call_command("follow_portability", "--date", "2026-06-15", stdout=out)
+    assert out.getvalue().splitlines() == [
+        "1 justificatif(s) demandé(s), 0 portabilité(s) terminée(s).",
+        "0 justificatif(s) demandé(s), 0 portabilité(s) terminée(s).",
+    ]
