@@ -1,6 +1,13 @@
 from django.urls import path
 
-from portal.journey import bank_views, journey_views, signature_views, space_views, views
+from portal.journey import (
+    bank_views,
+    journey_views,
+    portability_views,
+    signature_views,
+    space_views,
+    views,
+)
 
 app_name = "journey"
 urlpatterns = [
@@ -21,6 +28,21 @@ urlpatterns = [
         "mon-espace/documents/attestation-portabilite/<int:termination_id>.pdf",
         space_views.portability,
         name="space_portability",
+    ),
+    path(
+        "mon-espace/portabilite/",
+        portability_views.portability_page,
+        name="space_portability_page",
+    ),
+    path(
+        "mon-espace/portabilite/justificatifs/<int:proof_id>/",
+        portability_views.send_proof,
+        name="space_portability_proof",
+    ),
+    path(
+        "mon-espace/portabilite/<int:termination_id>/fin/",
+        portability_views.declare_end,
+        name="space_portability_end",
     ),
     path("mon-espace/demandes/", space_views.my_requests, name="space_requests"),
     path("mon-espace/carte/<int:membership_id>.pdf", views.card, name="card"),
