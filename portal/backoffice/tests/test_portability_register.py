@@ -45,7 +45,8 @@ def staff(client: Client, staff_user: User) -> Client:
 def two(portability: Termination, company_b: Company, staff_user: User) -> Termination:
     """Julie MARTIN's portability at company B (the second, from the same date)."""
     other = active_membership(
-        company_b, staff_user, email="julie.martin@example.org", nir=make_nir("2", "9005", order="456"),
+        company_b, staff_user, email="julie.martin@example.org",
+        nir=make_nir("2", "9005", order="456"),
         last_name="Martin", first_name="Julie", civility="MME", birth_date=date(1990, 5, 2),
         employee_number="B-0001",
     )  # fmt: skip
