@@ -20,6 +20,7 @@ from portal.core.audit import AuditAction
 from portal.core.models import AuditEvent
 from portal.terminations import follow_up
 from portal.terminations.models import PortabilityProof, PortabilityProofStatus, Termination
+from portal.terminations.portability import EarlyEndSource
 from portal.terminations.tests.conftest import (
     TODAY,
     active_membership,
@@ -114,7 +115,7 @@ def test_the_filters_proof_missing_and_ending_within_30_days(
             termination_id=portability.pk,
             reason="end_of_benefits",
             event_date=date(2026, 7, 10),
-            source=follow_up.EarlyEndSource.STAFF,
+            source=EarlyEndSource.STAFF,
             by=None,
             today=date(2026, 6, 20),
         )
