@@ -4,19 +4,22 @@ former employee's login, an attestation as a real PDF, and a fixed clock (mid-Ju
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.test import TestCase
 
 from conftest import declare
 from portal.accounts.models import User
 from portal.companies.models import Company
+from portal.enrollment.choices import DependantKind
 from portal.enrollment.models import Membership
+from portal.enrollment.services import PrefilledDependant, prefill_dependants
 from portal.signatures.journey import close_enrollment
 from portal.signatures.services import prepare_envelope, record_consent, verify_code
 from portal.signatures.tests.conftest import META, documents, make_pdf, send
@@ -45,9 +48,17 @@ def sign(membership: Membership) -> None:
     verify_code(envelope=envelope, code=send(envelope), meta=META)
 
 
-def active_membership(company: Company, staff: User, **overrides: Any) -> Membership:
+def active_membership(
+    company: Company,
+    staff: User,
+    dependants: Sequence[PrefilledDependant] = (),
+    **overrides: Any,
+) -> Membership:
     request = declare(company, None, **overrides)
     membership: Membership = request.membership
+    if dependants:
+        with transaction.atomic():
+            prefill_dependants(membership=membership, dependants=list(dependants), by=None)
     sign(membership)
     membership.refresh_from_db()
     close_enrollment(membership=membership, by=staff)
@@ -69,12 +80,15 @@ def terminate(membership: Membership, company: Company, by: User | None = None) 
         )
 
 
+SPOUSE = PrefilledDependant(DependantKind.SPOUSE, "Simon", "Claire", date(1987, 2, 3))
+
+
 @pytest.fixture
 def portability(
     clock: time_machine.Traveller, company_a: Company, staff_user: User, correspondent_a: User
 ) -> Termination:
-    """Cédric SIMON's portability, from 1 June 2026 to 31 May 2027."""
-    membership = active_membership(company_a, staff_user)
+    """Cédric SIMON's portability (his wife Claire covered), from 1 June 2026 to 31 May 2027."""
+    membership = active_membership(company_a, staff_user, [SPOUSE])
     termination = terminate(membership, company_a, correspondent_a)
     assert termination.portability_end == COMPUTED_END
     return termination
