@@ -54,6 +54,15 @@ def test_the_employer_sees_its_former_employee_never_the_dependants(
         assert expected in page
     assert "Claire" not in page
     assert (AuditEvent.objects.count(), RequestEvent.objects.count()) == before
+    employee = text(
+        client_a.get(
+            reverse("employer:employee", args=[company_a.pk, portability.membership.employee_id])
+        )
+    )
+    assert (
+        "Portabilité jusqu'au 30/09/2026 (arrêtée avant son terme : Reprise d'un emploi ; fin "
+        "calculée le 31/05/2027)"
+    ) in employee
     menu = text(client_a.get(reverse("employer:home", args=[company_a.pk])))
     assert f'href="{url(company_a)}"' in menu
 
