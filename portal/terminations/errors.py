@@ -105,8 +105,8 @@ class PortabilityError(ErrorCode):
         "Cette portabilité n'est plus en cours : aucun justificatif ni fin anticipée ne peut "
         "plus y être enregistré.",
     )
-    PROOF_NOT_EXPECTED = (
-        "proof_not_expected",
+    PORTABILITY_PROOF_NOT_AWAITED = (
+        "portability_proof_not_awaited",
         "Ce justificatif a déjà été reçu ou accepté : vous n'avez pas à l'envoyer de nouveau.",
     )
     PROOF_FILE_REQUIRED = (

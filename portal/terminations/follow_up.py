@@ -173,7 +173,7 @@ def submit_proof(
     if termination.undone_at is not None or not termination.portability:
         raise BusinessError(PortabilityError.PORTABILITY_NOT_RUNNING)
     if proof.status not in AWAITED:
-        raise BusinessError(PortabilityError.PROOF_NOT_EXPECTED)
+        raise BusinessError(PortabilityError.PORTABILITY_PROOF_NOT_AWAITED)
     if data is None:
         raise BusinessError(PortabilityError.PROOF_FILE_REQUIRED, field="proof")
     upload = check_proof_upload(name, data, max_bytes=settings.PROOF_MAX_MEGABYTES * 1024 * 1024)
@@ -237,7 +237,10 @@ def decide_proof(*, proof_id: int, accept: bool, reason: str, by: User) -> Porta
         raise BusinessError(PortabilityError.PROOF_NOT_RECEIVED)
     termination = proof.termination
     now = timezone.now()
-    proof.status = PortabilityProofStatus.ACCEPTED if accept else PortabilityProofStatus.REFUSED
+    if accept:
+        proof.status = PortabilityProofStatus.ACCEPTED
+    else:
+        proof.status = PortabilityProofStatus.REFUSED
     proof.decided_at = now
     proof.decided_by = by
     proof.refusal_reason = "" if accept else reason[:300]

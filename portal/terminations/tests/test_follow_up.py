@@ -202,7 +202,7 @@ def test_staff_refuse_a_proof_with_a_reason_e_mailed_then_a_new_one_replaces_it(
     assert proof.status == PortabilityProofStatus.ACCEPTED
     with pytest.raises(BusinessError) as again:
         submit(proof, former_employee, "c.pdf", attestation())
-    assert again.value.problems[0].code == "proof_not_expected"
+    assert again.value.problems[0].code == "portability_proof_not_awaited"
     assert [kind for kind, _ in timeline(portability)] == [
         EventKind.PORTABILITY_PROOF_ASKED,
         EventKind.PORTABILITY_PROOF_RECEIVED,
