@@ -253,8 +253,9 @@ def decide_proof(*, proof_id: int, accept: bool, reason: str, by: User) -> Porta
         EventKind.PORTABILITY_PROOF_ACCEPTED if accept else EventKind.PORTABILITY_PROOF_REFUSED,
         by=by,
         now=now,
-        note=f"Période du {proof.period_start:%d/%m/%Y} au {proof.period_end:%d/%m/%Y}"
-        + ("" if accept else f" — {proof.refusal_reason}"),
+        # The reason is the former employee's business (e-mailed, on the proof): the
+        # employer reads this timeline.
+        note=f"Période du {proof.period_start:%d/%m/%Y} au {proof.period_end:%d/%m/%Y}",
         message_id=message_id,
     )
     audit.record(
@@ -282,14 +283,21 @@ def end_portability_early(
     today: date,
     employee_id: int | None = None,
 ) -> Termination:
-    """The former employee (`employee_id`: their own portability only) or staff declare what
-    ends the portability early: checked, then as `end_portability_early_step`."""
+    """The former employee (`employee_id`: their own portability only, while it runs) or staff
+    (also after its end, learnt late) declare what ends the portability early: checked, then
+    as `end_portability_early_step`."""
     termination = _lock(termination_id)
     if employee_id is not None and termination.membership.employee_id != employee_id:
         raise Termination.DoesNotExist
-    if not termination.portability or termination.portability_end is None:
+    if (
+        not termination.portability
+        or termination.portability_end is None
+        or termination.undone_at is not None
+    ):
         raise BusinessError(PortabilityError.PORTABILITY_NOT_RUNNING)
-    _check_running(termination, today)
+    if source != EarlyEndSource.STAFF:
+        # Staff may learn late of a new job: they record it even once the end has passed.
+        _check_running(termination, today)
     problems = portability.check_early_end(
         reason=reason,
         event_date=event_date,

@@ -262,7 +262,38 @@ def test_staff_record_the_end_of_benefits_the_cover_stops_and_the_person_is_told
             by=staff_user,
             today=date(2026, 8, 10),
         )
-    assert later.value.problems[0].code == "portability_not_running"
+    assert later.value.problems[0].code == "early_end_not_earlier"
+    # The former employee can no longer declare anything: it is over for them.
+    with pytest.raises(BusinessError) as over:
+        follow_up.end_portability_early(
+            termination_id=portability.pk,
+            reason="new_job",
+            event_date=date(2026, 7, 1),
+            source=EarlyEndSource.MEMBER,
+            by=None,
+            today=date(2026, 8, 10),
+            employee_id=portability.membership.employee_id,
+        )
+    assert over.value.problems[0].code == "portability_not_running"
+
+
+def test_staff_record_a_new_job_learnt_after_the_end_has_passed(
+    portability: Termination, staff_user: User, clock: time_machine.Traveller
+) -> None:
+    clock.move_to("2027-07-01 10:00+02:00")
+    run(date(2027, 7, 1))  # over: closed
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        follow_up.end_portability_early(
+            termination_id=portability.pk,
+            reason="new_job",
+            event_date=date(2027, 2, 1),
+            source=EarlyEndSource.STAFF,
+            by=staff_user,
+            today=date(2027, 7, 1),
+        )
+    portability.refresh_from_db()
+    assert portability.portability_last_day == date(2027, 1, 31)
+    assert cover_end(portability) == date(2027, 1, 31)
 
 
 def test_the_former_employee_declares_a_new_job_for_their_own_portability_only(
