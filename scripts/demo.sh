@@ -26,6 +26,7 @@ cat <<MSG
     monique.puyot@boulangeries-martin.example  adhérente (Mon espace perso :
                         http://127.0.0.1:$PORT/espace-perso/connexion/), carte émise
     didier.lenoir@boulangeries-martin.example  adhérent radié (portabilité)
+    karim.benali@atelier-dupont.example        ancien salarié en portabilité (« Ma portabilité »)
     expert@demo.example expert-comptable invité (« Mes accès ») par les deux correspondants :
                         BOULANGERIES MARTIN SAS et ATELIER NUMERIQUE DUPONT, déclarer et relancer
 
