@@ -471,6 +471,8 @@ FILE_RETENTION_DAYS = {
     "signed_dossier": 5 * 365,
     # R8.5: no contract: health data 2 years active + 3 years archived (URSSAF, R2.9)
     "waiver_document": 5 * 365,
+    # R8.5 / R7.4: proofs of unemployment benefits, 5 years after the portability's end
+    "portability_proof": 5 * 365,
 }
 for _item in filter(None, env("FILE_RETENTION_DAYS").split(",")):
     _kind, _, _days = _item.partition("=")

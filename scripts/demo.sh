@@ -28,6 +28,7 @@ cat <<MSG
     didier.lenoir@boulangeries-martin.example  adhérent radié (portabilité)
     thomas.roussel@boulangeries-martin.example  dispensé(e) : sa dispense prend fin
                         dans 25 jours (nouveau justificatif ou adhésion)
+    karim.benali@atelier-dupont.example        ancien salarié en portabilité (« Ma portabilité »)
     expert@demo.example expert-comptable invité (« Mes accès ») par les deux correspondants :
                         BOULANGERIES MARTIN SAS et ATELIER NUMERIQUE DUPONT, déclarer et relancer
 

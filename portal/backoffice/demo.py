@@ -55,6 +55,8 @@ from portal.enrollment.models import (
 )
 from portal.enrollment.services import move_membership
 from portal.member_requests.demo import load_member_requests_demo
+from portal.terminations.follow_up import ask_due_proofs, submit_proof
+from portal.terminations.services import terminate_membership
 from portal.tracking.models import EventKind, Reason, Request, Source, State
 from portal.tracking.services import declare_employee, move_request, take_request
 from portal.waivers.ending import follow_waivers
@@ -227,17 +229,20 @@ def load_demo() -> None:
     demo_queue_holders()
     demo_delegated_access()
     demo_api_key()
+    demo_portabilities()
     demo_member_logins()
     load_member_requests_demo(staff=User.objects.get(email="staff@demo.example"))
 
 
 # Members who log in at "Mon espace perso" with the demo password: Monique PUYOT, enrolled
-# (health, her card issued, a newborn's addition waiting), Didier LENOIR, terminated, and Thomas
-# ROUSSEL, whose health waiver ends within 30 days (its end notice sent).
+# (health, her card issued, a newborn's addition waiting), Didier LENOIR, terminated, Thomas
+# ROUSSEL, whose health waiver ends within 30 days (its end notice sent), and Karim BENALI, under
+# portability ("Ma portabilité").
 DEMO_MEMBERS = [
     "monique.puyot@boulangeries-martin.example",
     "didier.lenoir@boulangeries-martin.example",
     "thomas.roussel@boulangeries-martin.example",
+    "karim.benali@atelier-dupont.example",  # under portability, his attestation sent
 ]
 
 
@@ -736,6 +741,73 @@ def _reach_demo_status(request: Request, membership_ids: list[int], status: str,
                 by=by,
                 now=now,
                 end_date=date(2026, 6, 30),
+            )
+
+
+# Two former employees of ATELIER NUMERIQUE DUPONT under portability ("Registre des
+# portabilités"): Karim BENALI sent his France Travail attestation (to check), Sophie MARCHAND's
+# is asked and due.
+DEMO_PORTABILITIES = [
+    ("M", "Benali", "Karim", date(1986, 2, 11), "93066", 901, True),
+    ("MME", "Marchand", "Sophie", date(1991, 10, 5), "59350", 902, False),
+]
+
+
+def demo_portabilities() -> None:
+    """Declared, enrolled, then terminated by the employer with portability 20 days ago, the
+    opening proof asked by the daily job; one sent by the former employee. Through the
+    services, each its own business event. Safe to run twice."""
+    company = Company.objects.get(legal_name="ATELIER NUMERIQUE DUPONT")
+    hr = User.objects.get(email="rh2@demo.example")
+    group = InsuredGroup.objects.filter(contract__company=company).order_by("pk").first()
+    assert group is not None
+    today = timezone.localdate()
+    hired = date(2024, 9, 2)
+    effective = max(hired, group.contract.start_date)
+    for civility, last_name, first_name, birth, place, order, sends in DEMO_PORTABILITIES:
+        if company.employees.filter(last_name__iexact=last_name).exists():
+            continue
+        with transaction.atomic(durable=True):
+            request = declare_employee(
+                company=company,
+                declaration=EmployeeDeclaration(
+                    civility=civility, last_name=last_name, first_name=first_name,
+                    birth_date=birth, hire_date=hired, effective_date=effective,
+                    insured_group_ids=[group.pk], alsace_moselle=False,
+                    nir=demo_nir(civility, birth, place, order), street_number="8",
+                    street_name="RUE DU CHATEAU", postal_code="69002", city="LYON",
+                    email=f"{first_name}.{last_name}@atelier-dupont.example".lower(),
+                    employee_number=f"{company.pk:02d}{order:04d}",
+                ),
+                source=Source.FORM,
+                by=hr,
+                today=effective,
+            )  # fmt: skip
+            assert request.membership_id is not None
+            _reach_demo_status(request, [request.membership_id], MembershipStatus.ACTIVE, hr)
+        termination = terminate_membership(
+            company=company,
+            membership_id=request.membership_id,
+            hire_date=hired,
+            termination_date=today - timedelta(days=20),
+            motif="dismissal_or_mutual_agreement",
+            portability=True,
+            by=hr,
+            today=today,
+        )
+        [proof, *_] = ask_due_proofs(termination_id=termination.pk, today=today)
+        if sends:
+            employee = termination.membership.employee
+            submit_proof(
+                proof_id=proof.pk,
+                employee_id=employee.pk,
+                name="attestation-france-travail.pdf",
+                data=render_pdf(
+                    "backoffice/demo_portability_proof.html",
+                    {"employee": employee, "proof": proof},
+                    title="Attestation France Travail",
+                ),
+                by=employee.user,
             )
 
 

@@ -11,6 +11,7 @@ from portal.backoffice import (
     debits,
     dossier,
     dsn_anomalies,
+    portability,
     queues,
 )
 from portal.backoffice import campaign as campaign_views
@@ -61,6 +62,23 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "demandes-adherents/<int:request_id>/refuser/",
         member_request_views.refuse,
         name="member_request_refuse",
+    ),
+    path("portabilites/", portability.register, name="portability_register"),
+    path("portabilites/<int:termination_id>/", portability.portability_page, name="portability"),
+    path(
+        "portabilites/<int:termination_id>/fin-anticipee/",
+        portability.end_early,
+        name="portability_end",
+    ),
+    path(
+        "portabilites/justificatifs/<int:proof_id>/fichier/",
+        portability.proof_file,
+        name="portability_proof",
+    ),
+    path(
+        "portabilites/justificatifs/<int:proof_id>/decision/",
+        portability.decide,
+        name="portability_decide",
     ),
     path("cles-api/", api_keys.api_keys, name="api_keys"),
     path("acces/", accesses.accesses, name="accesses"),

@@ -48,6 +48,7 @@ class AuditAction(models.TextChoices):
     # enrollment
     EMPLOYEES_PRE_ENROLLED = "employees_pre_enrolled", "Salariés pré-affiliés"
     MEMBERSHIP_MOVED = "membership_moved", "Statut d'adhésion modifié"
+    MEMBERSHIP_COVER_END_CHANGED = "membership_cover_end_changed", "Fin de couverture modifiée"
     ACCOUNT_ACTIVATED = "account_activated", "Compte activé"
     PROFILE_SAVED = "profile_saved", "Profil enregistré"
     EMPLOYEE_CORRECTED = "employee_corrected", "Salarié corrigé par nos services"
@@ -114,6 +115,16 @@ class AuditAction(models.TextChoices):
     TERMINATION_UNDONE = "termination_undone", "Résiliation annulée par l'employeur"
     TERMINATION_CLOSED = "termination_closed", "Résiliation clôturée"
     TERMINATION_CANCELLED = "termination_cancelled", "Résiliation annulée par nos services"
+    PORTABILITY_PROOF_ASKED = "portability_proof_asked", "Justificatif de portabilité demandé"
+    PORTABILITY_PROOF_RECEIVED = "portability_proof_received", "Justificatif de portabilité reçu"
+    PORTABILITY_PROOF_DECIDED = "portability_proof_decided", "Justificatif de portabilité vérifié"
+    PORTABILITY_PROOF_VIEWED = "portability_proof_viewed", "Justificatif de portabilité consulté"
+    PORTABILITY_ENDED_EARLY = "portability_ended_early", "Portabilité arrêtée avant son terme"
+    PORTABILITY_FINISHED = "portability_finished", "Portabilité terminée"
+    PORTABILITY_REGISTER_VIEWED = (
+        "portability_register_viewed",
+        "Registre des portabilités consulté",
+    )
     # waivers
     WAIVER_REQUESTED = "waiver_requested", "Dispense demandée"
     WAIVER_SIGNED = "waiver_signed", "Dispense signée, à vérifier"

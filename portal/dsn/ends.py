@@ -30,6 +30,7 @@ from portal.dsn.mapping import full_name
 from portal.dsn.outcomes import Outcome, OutcomeKind
 from portal.enrollment.declarations import CURRENT
 from portal.enrollment.models import Employee, Membership, MembershipStatus
+from portal.terminations.follow_up import new_job_declared_step, portability_nir_digests
 from portal.terminations.models import Termination
 from portal.terminations.rules import TerminationMotif
 from portal.terminations.services import terminate_membership_step, undo_termination_step
@@ -138,6 +139,48 @@ def apply_contract_ends(
                     dsn_file_id=dsn_file_id,
                 )
     return outcomes
+
+
+def end_portabilities_on_new_jobs(
+    declaration: model.Declaration, *, by: User | None, dsn_file_id: int | None
+) -> int:
+    """R3.6, a new job: each employment contract (S21.G00.40, start S21.G00.40.001) declared
+    for a person (by NIR, S21.G00.30.001) under portability after an earlier contract — at
+    this company or any other — ends that portability the day before the contract starts.
+    Inside the declaration's transaction; the declaring company's report says nothing of it
+    (the former employer's portability is not its business). The number of portabilities
+    ended; applying the same declaration again ends none."""
+    starts: dict[str, set[tuple[date, date | None]]] = {}
+    for individual in declaration.individuals:
+        nir15 = full_nir(individual.nir)
+        if not nir15:
+            continue
+        born = individual.birth_date  # None when the DSN gives 99 for the day or the month
+        dates = {(c.start_date, born) for c in individual.contracts if c.start_date is not None}
+        if dates:
+            starts.setdefault(digest(nir15), set()).update(dates)
+    if not starts:
+        return 0
+    ended = 0
+    # One query for the batch: only the people under portability go further.
+    for nir_digest in sorted(portability_nir_digests(set(starts))):
+        for start, born in sorted(starts[nir_digest], key=lambda pair: pair[0]):
+            try:
+                with transaction.atomic():  # a savepoint: this person's, never the declaration's
+                    ended += len(
+                        new_job_declared_step(
+                            nir_digest=nir_digest,
+                            birth_date=born,
+                            contract_start=start,
+                            by=by,
+                            dsn_file_id=dsn_file_id,
+                        )
+                    )
+            except BusinessError:
+                # The membership can no longer change (e.g. reinstated by staff meanwhile):
+                # staff see the portability still running in the register.
+                continue
+    return ended
 
 
 def absent_affiliated(declaration: model.Declaration, *, company: Company) -> list[Outcome]:

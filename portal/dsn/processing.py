@@ -331,6 +331,8 @@ def _apply_one(
             ended += ends.apply_contract_ends(
                 part, company=company, by=by, today=today, dsn_file_id=received.pk
             )
+            # The contracts taken in end the portability of a person now employed (R3.6).
+            ends.end_portabilities_on_new_jobs(part, by=by, dsn_file_id=received.pk)
             present += [_identity(i) for i in batch if i.nir is not None]
         # The declared identities, for the employer's "Rapprochement DSN" (by the outcome's NIR).
         identities = {i.nir: i for i in present if i.nir}

@@ -494,6 +494,32 @@ def move_membership(
     return membership
 
 
+def change_cover_end(membership_id: int, *, cover_until: date, by: User | None) -> Membership:
+    """A terminated membership whose cover runs past its end date (portability) ends it
+    earlier or later: the listeners (the card) follow. The status does not change."""
+    assert transaction.get_connection().in_atomic_block, "change_cover_end runs in a transaction"
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("contract")
+        .get(pk=membership_id)
+    )
+    if membership.status != MembershipStatus.TERMINATED:
+        raise BusinessError(
+            EnrollmentError.MEMBERSHIP_MOVE_REFUSED,
+            current=MembershipStatus(membership.status).label,
+            wanted=MembershipStatus.TERMINATED.label,
+        )
+    audit.record(
+        AuditAction.MEMBERSHIP_COVER_END_CHANGED,
+        by=by,
+        target=membership,
+        company_id=membership.contract.company_id,
+        cover_until=cover_until.isoformat(),
+    )
+    membership_changed(membership.pk, MembershipChange.STATUS, cover_until=cover_until)
+    return membership
+
+
 def others_to_enroll(membership: Membership) -> bool:
     """The employee still has another contract of their dossier to enroll in (e.g. the
     provident contract when the health one is waived or terminated)."""

@@ -137,8 +137,8 @@ def membership_standing(
             )
             return Standing("Adhésion active", sentence, covered=True)
         case MembershipStatus.TERMINATED:
-            if termination is not None and termination.portability and termination.portability_end:
-                until = termination.portability_end
+            if termination is not None and termination.portability_last_day is not None:
+                until = termination.portability_last_day
                 verb = "se poursuivent" if until >= today else "ont pris fin le"
                 tail = f"jusqu'au {_day(until)}" if until >= today else _day(until)
                 return Standing(
@@ -146,8 +146,8 @@ def membership_standing(
                     f"{_day(until)}",
                     f"Au titre de la portabilité, vos garanties {verb} {tail}, sans cotisation.",
                     covered=True,
-                    next_step="Envoyez-nous chaque mois votre justificatif de prise en charge par "
-                    "France Travail (« Envoyer un justificatif »)."
+                    next_step="Envoyez-nous chaque mois votre attestation France Travail "
+                    "(« Ma portabilité »)."
                     if until >= today
                     else "",
                 )
@@ -253,6 +253,7 @@ def home(request: HttpRequest, employee: Employee | None) -> HttpResponse:
             "card": cards.get(m.pk),
             "waiver": (waiver := waivers.get(m.pk)),
             "waiver_case": waiver_rules.get_case(waiver.case_code) if waiver else None,
+            "portability": (t := terminations.get(m.pk)) is not None and t.portability,
         }
         for m in memberships
     ]
@@ -495,8 +496,8 @@ def documents(request: HttpRequest, employee: Employee | None) -> HttpResponse:
             docs.append(
                 Document(
                     "Mon attestation de portabilité",
-                    f"Garanties maintenues jusqu'au {_day(termination.portability_end)}"
-                    if termination.portability_end
+                    f"Garanties maintenues jusqu'au {_day(termination.portability_last_day)}"
+                    if termination.portability_last_day
                     else "",
                     reverse("journey:space_portability", args=[termination.pk]),
                 )
@@ -522,7 +523,12 @@ def documents(request: HttpRequest, employee: Employee | None) -> HttpResponse:
                     )
                 )
         groups.append({"membership": membership, "documents": docs})
-    context = {"employee": employee, "groups": groups, "section": "documents"}
+    context = {
+        "employee": employee,
+        "groups": groups,
+        "section": "documents",
+        "portability": any(t.portability for t in terminations.values()),
+    }
     return render(request, "journey/space_documents.html", context)
 
 

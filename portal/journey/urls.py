@@ -3,6 +3,7 @@ from django.urls import path
 from portal.journey import (
     bank_views,
     journey_views,
+    portability_views,
     signature_views,
     space_views,
     views,
@@ -28,6 +29,21 @@ urlpatterns = [
         "mon-espace/documents/attestation-portabilite/<int:termination_id>.pdf",
         space_views.portability,
         name="space_portability",
+    ),
+    path(
+        "mon-espace/portabilite/",
+        portability_views.portability_page,
+        name="space_portability_page",
+    ),
+    path(
+        "mon-espace/portabilite/justificatifs/<int:proof_id>/",
+        portability_views.send_proof,
+        name="space_portability_proof",
+    ),
+    path(
+        "mon-espace/portabilite/<int:termination_id>/fin/",
+        portability_views.declare_end,
+        name="space_portability_end",
     ),
     path("mon-espace/demandes/", space_views.my_requests, name="space_requests"),
     path(

@@ -73,3 +73,54 @@ class TerminationError(ErrorCode):
         "La « Date de résiliation » ne peut pas dépasser le {latest} ({days} jours après "
         "aujourd'hui). Saisissez la résiliation plus près de la fin du contrat de travail.",
     )
+
+
+class PortabilityError(ErrorCode):
+    """A running portability: its proofs of unemployment benefits and its early end."""
+
+    EARLY_END_REASON_INVALID = (
+        "early_end_reason_invalid",
+        "Choisissez ce qui met fin à la portabilité : reprise d'un emploi, fin de "
+        "l'indemnisation chômage, départ en retraite ou décès.",
+    )
+    EARLY_END_DATE_REQUIRED = (
+        "early_end_date_required",
+        "Le champ « {label} » est obligatoire : saisissez-le au format JJ/MM/AAAA.",
+    )
+    EARLY_END_DEATH_IN_FUTURE = (
+        "early_end_death_in_future",
+        "La date du décès ne peut pas être postérieure à aujourd'hui.",
+    )
+    EARLY_END_BEFORE_PORTABILITY = (
+        "early_end_before_portability",
+        "Cette date est antérieure ou égale à la fin du contrat de travail ({termination_date}) "
+        ": la portabilité commence le lendemain. Vérifiez la date.",
+    )
+    EARLY_END_NOT_EARLIER = (
+        "early_end_not_earlier",
+        "La portabilité prend déjà fin le {end} : cette date ne l'avance pas.",
+    )
+    PORTABILITY_NOT_RUNNING = (
+        "portability_not_running",
+        "Cette portabilité n'est plus en cours : aucun justificatif ni fin anticipée ne peut "
+        "plus y être enregistré.",
+    )
+    PORTABILITY_PROOF_NOT_AWAITED = (
+        "portability_proof_not_awaited",
+        "Ce justificatif a déjà été reçu ou accepté : vous n'avez pas à l'envoyer de nouveau.",
+    )
+    PROOF_FILE_REQUIRED = (
+        "proof_file_required",
+        "Joignez votre attestation France Travail (ex-Pôle emploi) : un PDF, une image JPEG ou "
+        "PNG.",
+    )
+    PROOF_NOT_RECEIVED = (
+        "proof_not_received",
+        "Ce justificatif n'est pas (ou plus) à vérifier : il n'a pas été reçu, ou a déjà été "
+        "traité.",
+    )
+    PROOF_REFUSAL_REASON_REQUIRED = (
+        "proof_refusal_reason_required",
+        "Indiquez à l'ancien salarié pourquoi le justificatif est refusé : il le lira dans "
+        "l'e-mail qui lui demande d'en envoyer un autre.",
+    )

@@ -8,6 +8,7 @@ from django import forms
 
 from portal.core.errors import Problem
 from portal.enrollment.forms import DATE_WIDGET, YES_NO
+from portal.terminations.portability import EarlyEndReason
 from portal.terminations.rules import PORTABILITY_MOTIFS, TerminationMotif
 
 
@@ -66,3 +67,53 @@ class TerminationForm(forms.Form):
     def show(self, problems: list[Problem]) -> None:
         for problem in problems:
             self.add_error(problem.field if problem.field in self.fields else None, problem.message)
+
+
+# --- A running portability ----------------------------------------------------------------------
+
+ACCEPTED_FILES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+
+
+class _ShowsProblems(forms.Form):
+    def show(self, problems: list[Problem]) -> None:
+        """Attach the services' problems to the fields that show them."""
+        for problem in problems:
+            self.add_error(problem.field if problem.field in self.fields else None, problem.message)
+
+
+class PortabilityProofForm(_ShowsProblems):
+    """ "Envoyer mon attestation": the file is checked by its content in the service."""
+
+    proof = forms.FileField(
+        label="Attestation France Travail (ex-Pôle emploi)",
+        required=False,
+        help_text="PDF, JPEG ou PNG : l'attestation de paiement ou l'avis de situation "
+        "téléchargé sur francetravail.fr.",
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED_FILES}),
+    )
+
+
+class EarlyEndForm(_ShowsProblems):
+    """What ends the portability early (R3.6), and the date of that event."""
+
+    reason = forms.ChoiceField(
+        label="Motif",
+        required=False,
+        choices=[("", "Choisissez"), *((r.value, r.label) for r in EarlyEndReason)],
+    )
+    event_date = forms.DateField(
+        label="Date de l'événement",
+        widget=DATE_WIDGET,
+        required=False,
+        help_text=" ; ".join(f"{r.label} : {r.date_label.lower()}" for r in EarlyEndReason) + ".",
+        error_messages={"invalid": "Saisissez une date valide (jj/mm/aaaa)."},
+    )
+
+
+class ProofRefusalForm(_ShowsProblems):
+    reason = forms.CharField(
+        label="Motif du refus (envoyé à l'ancien salarié)",
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

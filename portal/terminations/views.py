@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from portal.accounts.http import AuthenticatedRequest
 from portal.companies.access import company_context, company_view, requires
@@ -16,6 +18,7 @@ from portal.terminations import services
 from portal.terminations.forms import TerminationForm
 from portal.terminations.messages import portability_certificate
 from portal.terminations.models import Termination
+from portal.terminations.register import rows_of, running_portabilities
 from portal.terminations.rules import DEATH, PORTABILITY_MOTIFS
 
 # The article as in force (Légifrance); its text is not copied here, so it stays current.
@@ -122,3 +125,20 @@ def certificate(
     response = HttpResponse(portability_certificate(termination), content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="attestation-portabilite.pdf"'
     return response
+
+
+REGISTER_PAGE_SIZE = 50
+
+
+@company_view
+@require_safe
+def register(request: AuthenticatedRequest, company: Company) -> HttpResponse:
+    """ "Registre des portabilités": this company's former employees under portability (never
+    their dependants), the end of each, the France Travail proofs' state (not the proofs)."""
+    today = timezone.localdate()
+    page = Paginator(
+        running_portabilities(today, company_id=company.pk), REGISTER_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    context = company_context(request, company, "portability")
+    context.update(page=page, rows=rows_of(list(page.object_list), today), today=today)
+    return render(request, "terminations/register.html", context)

@@ -158,6 +158,12 @@ class EventKind(models.TextChoices):
     )
     WAIVER_LAPSED = "waiver_lapsed", "Dispense arrivée à son terme : adhésion obligatoire"
     WAIVER_GIVEN_UP = "waiver_given_up", "Le salarié renonce à sa dispense pour adhérer"
+    PORTABILITY_PROOF_ASKED = "portability_proof_asked", "Justificatif France Travail demandé"
+    PORTABILITY_PROOF_RECEIVED = "portability_proof_received", "Justificatif France Travail reçu"
+    PORTABILITY_PROOF_ACCEPTED = "portability_proof_accepted", "Justificatif France Travail accepté"
+    PORTABILITY_PROOF_REFUSED = "portability_proof_refused", "Justificatif France Travail refusé"
+    PORTABILITY_ENDED_EARLY = "portability_ended_early", "Portabilité arrêtée avant son terme"
+    PORTABILITY_FINISHED = "portability_finished", "Portabilité terminée"
     # Staff-internal steps ("À traiter"): kept out of the employer's timeline (STAFF_ONLY).
     TAKEN = "taken", "Prise en charge par un gestionnaire"
     TAKEN_OVER = "taken_over", "Reprise par un autre gestionnaire"

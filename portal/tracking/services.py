@@ -241,23 +241,30 @@ def move_request(
     return request
 
 
-def record_event(
+def record_step(
     request_id: int,
-    kind: str,
+    event: str,
     *,
     by: User | None,
-    now: datetime | None = None,
     note: str = "",
+    now: datetime | None = None,
     message_id: int | None = None,
-) -> None:
-    """A step in a request's timeline that does not move it (e.g. the notice of a waiver's end
-    sent to the employee, on the "Dispense" request closed long ago)."""
-    assert transaction.get_connection().in_atomic_block, "record_event runs in a transaction"
+) -> RequestEvent:
+    """A step in a request's timeline that does not move it (the notice of a waiver's end on
+    the "Dispense" request closed long ago, a portability's proof received after its
+    termination was closed): the request's date follows. Inside the caller's transaction."""
+    assert transaction.get_connection().in_atomic_block, "record_step runs in a transaction"
     now = now or timezone.now()
-    RequestEvent.objects.create(
-        request_id=request_id, kind=kind, actor=by, at=now, note=note[:300], message_id=message_id
+    step = RequestEvent.objects.create(
+        request_id=request_id,
+        kind=event,
+        actor=by,
+        at=now,
+        note=note[:300],
+        message_id=message_id,
     )
     Request.objects.filter(pk=request_id).update(updated_at=now)
+    return step
 
 
 def reopen_affiliation(

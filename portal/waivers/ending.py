@@ -29,7 +29,7 @@ from portal.enrollment.services import move_membership
 from portal.notifications.models import Channel
 from portal.notifications.services import PendingMessage, queue_rendered_later, send_email
 from portal.tracking.models import EventKind, Reason, Request, Source, State
-from portal.tracking.services import move_request, open_request, record_event, reopen_affiliation
+from portal.tracking.services import move_request, open_request, record_step, reopen_affiliation
 from portal.waivers import rules
 from portal.waivers.errors import WaiverError
 from portal.waivers.models import EndReason, RenewalStatus, Waiver, WaiverRenewal, WaiverStatus
@@ -111,7 +111,7 @@ def send_end_notice(*, waiver_id: int, today: date, now: datetime | None = None)
     waiver.end_notices_sent = number
     waiver.save(update_fields=["end_notices_sent"])
     if waiver.request_id is not None:
-        record_event(
+        record_step(
             waiver.request_id,
             EventKind.WAIVER_END_NOTICE,
             by=None,
@@ -156,7 +156,7 @@ def _end(
         membership.pk, MembershipStatus.PRE_ENROLLED, by=by, now=now, effective_date=starts
     )
     if waiver.request_id is not None:
-        record_event(waiver.request_id, event, by=by, now=now)
+        record_step(waiver.request_id, event, by=by, now=now)
     note = f"Adhésion obligatoire à partir du {starts:%d/%m/%Y}"
     affiliation = reopen_affiliation(membership=membership, event=event, by=by, now=now, note=note)
     _tell_employer(waiver, membership, reason=reason, starts=starts)

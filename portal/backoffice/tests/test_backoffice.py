@@ -15,6 +15,7 @@ from portal.backoffice.demo import DEMO_PASSWORD, load_demo
 from portal.companies.models import AccountManager, Company, Contract, Product
 from portal.core.models import AuditEvent
 from portal.enrollment.models import Employee, Membership
+from portal.terminations.models import PortabilityProof
 from portal.waivers.models import Waiver
 
 
@@ -213,7 +214,13 @@ def test_demo_data_loads_twice_with_the_same_result() -> None:
         Waiver.objects.values_list("employee__last_name", "membership__contract__kind", "status")
     ) == [("GARCIA", "health", "signed"), ("ROUSSEL", "health", "granted")]
     # The waivers' employees only where waivers are enabled; one employee halfway through.
-    assert Employee.objects.count() == 22
+    assert Employee.objects.count() == 24  # with the two former employees under portability
+    # The register is not empty: one attestation to check, one asked and due.
+    assert sorted(
+        PortabilityProof.objects.values_list(
+            "termination__membership__employee__last_name", "status"
+        )
+    ) == [("BENALI", "received"), ("MARCHAND", "asked")]
     assert Membership.objects.filter(journey_step="dependants", status="pre_enrolled").count() == 3
     assert Employee.objects.filter(email="").count() == 3  # letters in the outbox
     for product in Product.objects.all():

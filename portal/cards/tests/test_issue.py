@@ -13,7 +13,7 @@ from portal.core.models import AuditEvent
 from portal.enrollment.choices import DependantKind
 from portal.enrollment.effects import MembershipChange, membership_changed
 from portal.enrollment.models import Dependant, Membership, MembershipStatus
-from portal.enrollment.services import move_membership
+from portal.enrollment.services import change_cover_end, move_membership
 
 pytestmark = pytest.mark.django_db
 
@@ -143,3 +143,18 @@ def test_a_failing_change_leaves_the_card_as_it_was(active: Membership) -> None:
         raise RuntimeError("the changing event fails after the card was remade")
     assert list(MembershipCard.objects.filter(membership=active)) == [card]
     assert current(active).superseded_at is None
+
+
+def test_a_portability_ended_early_ends_the_card_with_it(active: Membership) -> None:
+    with transaction.atomic():
+        move_membership(
+            active.pk,
+            MembershipStatus.TERMINATED,
+            by=None,
+            end_date=date(2026, 6, 30),
+            cover_until=date(2027, 6, 30),
+        )
+    with transaction.atomic():
+        change_cover_end(active.pk, cover_until=date(2026, 9, 14), by=None)
+    card = current(active)
+    assert (card.version, card.ends_at) == (3, date(2026, 9, 14))

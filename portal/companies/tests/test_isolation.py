@@ -146,6 +146,7 @@ def test_the_walk_finds_the_employer_pages() -> None:
         "api_access:revoke",
         "companies:accesses",
         "companies:withdraw_access",
+        "terminations:register",
     } <= names
 
 

@@ -54,6 +54,7 @@ def test_every_app_with_error_codes_is_found() -> None:
         "EnrollmentError",
         "ImportFileError",
         "MemberRequestError",
+        "PortabilityError",
         "SignatureError",
         "TerminationError",
         "TrackingError",

@@ -29,6 +29,7 @@ OWN_STATUS_ENUMS = {
     "member_requests": {"RequestState"},
     "notifications": {"MessageStatus"},
     "signatures": {"EnvelopeStatus"},
+    "terminations": {"PortabilityProofStatus"},
     "waivers": {"WaiverStatus", "RenewalStatus"},
     "webhooks": {"MessageState"},
 }
