@@ -51,6 +51,18 @@ def send_sms(
     return message
 
 
+def send_letter(
+    *, to: str, template: str, subject: str, body_text: str, attachment: tuple[str, bytes]
+) -> OutboundMessage:
+    """Queue the letter whose PDF the caller printed (`attachment`) to the postal address `to`
+    (its lines); `body_text` is what the outbox shows of it."""
+    message = OutboundMessage(channel=Channel.LETTER, recipient=to, template=template)
+    keep(message, Rendered(subject=subject, body_text=body_text, attachment=attachment))
+    message.save()
+    transaction.on_commit(lambda: deliver_message.enqueue(message.pk))
+    return message
+
+
 class PendingMessage(NamedTuple):
     """A message whose content the worker renders at delivery (`rendering.register`)."""
 

@@ -26,8 +26,10 @@ from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.core.transactions import files_removed_on_error, within_business_event
 from portal.core.uploads import JPEG, PDF, PNG, check_proof_upload, display_name
+from portal.documents.rendering import render_pdf
 from portal.enrollment.services import change_cover_end
-from portal.notifications.services import send_email
+from portal.notifications.rendering import render_text
+from portal.notifications.services import send_email, send_letter
 from portal.terminations import portability
 from portal.terminations.errors import PortabilityError
 from portal.terminations.models import PortabilityProof, PortabilityProofStatus, Termination
@@ -72,22 +74,35 @@ def _company_id(termination: Termination) -> int:
 
 
 def _mail(termination: Termination, template: str, **context: object) -> int | None:
-    """E-mail the former employee (none without an address: their space shows the same)."""
+    """Tell the former employee: by e-mail, or — without an address — by a letter saying the
+    same (the e-mail's text printed under their address); their space shows it too."""
     employee = termination.membership.employee
-    if not employee.email:
-        return None
-    message = send_email(
-        to=employee.email,
-        template=template,
-        context={
-            "employee": employee,
-            "termination": termination,
-            "membership": termination.membership,
-            "company": termination.membership.contract.company,
-            **context,
-        },
+    values = {
+        "employee": employee,
+        "termination": termination,
+        "membership": termination.membership,
+        "company": termination.membership.contract.company,
+        **context,
+    }
+    if employee.email:
+        return send_email(to=employee.email, template=template, context=values).pk
+    values.update(brand=settings.PORTAL_BRAND, site_url=settings.SITE_URL)
+    subject = " ".join(render_text(f"emails/{template}_subject.txt", values).split())
+    body = render_text(f"emails/{template}_body.txt", values)
+    lines = employee.letter_address_lines()
+    pdf = render_pdf(
+        "letters/from_message.html",
+        {**values, "address_lines": lines, "subject": subject, "paragraphs": body.split("\n\n")},
+        title=subject,
     )
-    return message.pk
+    letter = send_letter(
+        to="\n".join(lines),
+        template=f"letter_{template}",
+        subject=subject,
+        body_text=body,
+        attachment=(f"{template.replace('_', '-')}.pdf", pdf),
+    )
+    return letter.pk
 
 
 # --- Asking the proofs (the daily job) -----------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from typing import Any
 
 import pytest
 import time_machine
@@ -16,6 +17,7 @@ from portal.accounts.models import User
 from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.core.models import AuditEvent
+from portal.notifications.models import OutboundMessage
 from portal.terminations import follow_up
 from portal.terminations.models import PortabilityProof, PortabilityProofStatus, Termination
 from portal.terminations.portability import EarlyEndSource
@@ -362,3 +364,32 @@ def test_the_daily_command_reports_what_it_did_and_nothing_the_second_time(
         "1 justificatif(s) demandé(s), 0 portabilité(s) terminée(s).",
         "0 justificatif(s) demandé(s), 0 portabilité(s) terminée(s).",
     ]
+
+
+def test_a_former_employee_without_e_mail_is_asked_by_letter(
+    portability: Termination, delivered: list[Any]
+) -> None:
+    employee = portability.membership.employee
+    employee.email = ""
+    employee.save(update_fields=["email"])
+    mail.outbox.clear()
+
+    run(TODAY)
+
+    letter = OutboundMessage.objects.get(template="letter_portability_proof_asked")
+    assert (letter.channel, letter.recipient, letter.status) == (
+        "letter",
+        "\n".join(employee.letter_address_lines()),
+        "sent",
+    )
+    assert letter.subject == "Portabilité : envoyez votre attestation France Travail"
+    assert mail.outbox == []
+    (posted,) = [d for d in delivered if d.message_id == letter.pk]
+    assert posted.attachment is not None
+    assert posted.attachment[0] == "portability-proof-asked.pdf"
+    assert posted.attachment[1][:5] == b"%PDF-"
+    assert "période du 01/06/2026 au 30/06/2026" in letter.body_text
+    event = RequestEvent.objects.get(
+        request=portability.request, kind=EventKind.PORTABILITY_PROOF_ASKED
+    )
+    assert event.message_id == letter.pk
