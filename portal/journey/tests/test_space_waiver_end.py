@@ -44,9 +44,14 @@ def waived(company: Company, case_code: str = "solidarity_health_cover", **decla
         company, hire_date=date(2024, 5, 15), effective_date=date(2024, 5, 15), **declared
     )
     membership = request.membership
-    end = date(2025, 3, 31) if case_code != "due_before_plan" else None
+    without_end = case_code == "due_before_plan"  # no end and no proof
+    extra: dict[str, Any] = (
+        {"end_date": None, "proof_data": None, "proof_name": ""}
+        if without_end
+        else {"end_date": date(2025, 3, 31)}
+    )
     signed = record_signature(
-        waiver=ask(membership, case_code=case_code, end_date=end),
+        waiver=ask(membership, case_code=case_code, **extra),
         signed_request_pdf=SIGNED_PDF,
         by=None,
     )
@@ -217,3 +222,23 @@ def test_another_member_hr_and_strangers_cannot_reach_a_members_waiver(
         assert client.get(url).status_code == 403
     assert WaiverRenewal.objects.count() == 0
     assert Waiver.objects.get(pk=waiver.pk).status == WaiverStatus.GRANTED
+
+
+def test_a_waiver_without_an_end_can_still_be_given_up_to_enroll(
+    client: Client, company: Company
+) -> None:
+    waiver = waived(company, case_code="due_before_plan")
+    assert waiver.end_date is None
+    assert waiver.employee.user is not None
+    client.force_login(waiver.employee.user)
+
+    page = text(client.get(reverse("journey:space")))
+
+    assert renew_url(waiver) not in page
+    assert give_up_url(waiver) in page
+    assert client.post(give_up_url(waiver)).status_code == 302
+    membership = Membership.objects.get(pk=waiver.membership_id or 0)
+    assert (membership.status, membership.effective_date) == (
+        MembershipStatus.PRE_ENROLLED,
+        date(2025, 3, 11),
+    )
