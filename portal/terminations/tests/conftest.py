@@ -4,6 +4,7 @@ former employee's login, an attestation as a real PDF, and a fixed clock (mid-Ju
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -101,5 +102,8 @@ def former_employee(portability: Termination) -> User:
     return user
 
 
+@functools.cache
 def attestation(text: str = "Attestation France Travail - juin 2026") -> bytes:
+    """The same bytes at each call: the PDF's creation date would differ from one second to
+    the next (a test compares the file served with the one sent)."""
     return make_pdf(text)
