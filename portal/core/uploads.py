@@ -7,6 +7,7 @@ a reassuring name, and must not be locked with a password nobody will remember.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import warnings
@@ -20,6 +21,8 @@ PDF = "application/pdf"
 JPEG = "image/jpeg"
 PNG = "image/png"
 EXTENSIONS = {PDF: {".pdf"}, JPEG: {".jpg", ".jpeg"}, PNG: {".png"}}
+# The stored file's extension follows its checked content, never the name the user gave.
+STORED_EXTENSION = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 _KIND_NAMES = {PDF: "un PDF", JPEG: "une image JPEG", PNG: "une image PNG"}
 _MAGIC = [(b"%PDF-", PDF), (b"\xff\xd8\xff", JPEG), (b"\x89PNG\r\n\x1a\n", PNG)]
 _PIL_FORMATS = {JPEG: "JPEG", PNG: "PNG"}
@@ -40,6 +43,11 @@ class UploadCheck(NamedTuple):
 
     content_type: str
     problems: list[Problem]
+
+
+def sha256_hex(data: bytes) -> str:
+    """The file's SHA-256, kept beside it as evidence (and to see it changed)."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def display_name(name: str) -> str:

@@ -7,7 +7,6 @@ table (`rules.TRANSITIONS`), which writes the timeline event and the audit event
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -21,7 +20,12 @@ from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError, Problem
 from portal.core.transactions import files_removed_on_error
-from portal.core.uploads import JPEG, PDF, PNG, check_proof_upload, display_name
+from portal.core.uploads import (
+    STORED_EXTENSION,
+    check_proof_upload,
+    display_name,
+    sha256_hex,
+)
 from portal.enrollment import life_events
 from portal.enrollment import rules as enrollment_rules
 from portal.enrollment.errors import EnrollmentError
@@ -34,7 +38,6 @@ from portal.member_requests.models import MemberRequest, MemberRequestEvent
 from portal.member_requests.rules import Direction
 from portal.notifications.services import send_email
 
-PROOF_EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 NOTE_MAX = 1000
 
 _AUDIT = {
@@ -56,10 +59,6 @@ class Proof:
 
     name: str
     data: bytes
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _lock_membership(membership_id: int) -> Membership:
@@ -96,12 +95,12 @@ def _store(
     now = member_request.submitted_at
     with files_removed_on_error() as written:
         if proof is not None:
-            name = "justificatif" + PROOF_EXTENSIONS[content_type]
+            name = "justificatif" + STORED_EXTENSION[content_type]
             member_request.proof.save(name, ContentFile(proof.data), save=False)
             written.append(member_request.proof)
             member_request.proof_content_type = content_type
             member_request.proof_name = display_name(proof.name)[:200]
-            member_request.proof_sha256 = _sha256(proof.data)
+            member_request.proof_sha256 = sha256_hex(proof.data)
         member_request.save()
         MemberRequestEvent.objects.create(
             request=member_request, kind=EventKind.SUBMITTED, at=now, by=by

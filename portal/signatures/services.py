@@ -23,6 +23,7 @@ from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.core.transactions import files_removed_on_error, within_business_event
+from portal.core.uploads import sha256_hex
 from portal.enrollment.models import Membership
 from portal.notifications.rendering import Secret
 from portal.notifications.services import send_sms
@@ -61,10 +62,6 @@ class RequestMeta:
     @classmethod
     def from_request(cls, request: HttpRequest) -> RequestMeta:
         return cls(ip=audit.client_ip(request), user_agent=request.META.get("HTTP_USER_AGENT", ""))
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _read(file: FieldFile) -> bytes:
@@ -206,7 +203,11 @@ def _prepare(
     prepared = []
     for position, (name, kind, pdf) in enumerate(documents, start=1):
         document = SignedDocument(
-            envelope=envelope, position=position, name=name, kind=kind, unsigned_sha256=_sha256(pdf)
+            envelope=envelope,
+            position=position,
+            name=name,
+            kind=kind,
+            unsigned_sha256=sha256_hex(pdf),
         )
         document.unsigned_file.save(_random_pdf_name(), ContentFile(pdf), save=False)
         document.save()
@@ -534,7 +535,7 @@ def _sign_documents(envelope: SignatureEnvelope, written: list[FieldFile]) -> li
     signed = []
     for document in envelope.documents.order_by("position"):
         unsigned = _read(document.unsigned_file)
-        if _sha256(unsigned) != document.unsigned_sha256:
+        if sha256_hex(unsigned) != document.unsigned_sha256:
             raise TamperedDocument(f"Document {document.pk} changed since it was shown.")
         pdf = pades.sign_pdf(
             unsigned,
@@ -542,7 +543,7 @@ def _sign_documents(envelope: SignatureEnvelope, written: list[FieldFile]) -> li
             reason=reason,
             location=settings.SIGNING_LOCATION,
         )
-        document.signed_sha256 = _sha256(pdf)
+        document.signed_sha256 = sha256_hex(pdf)
         document.signed_file.save(_random_pdf_name(), ContentFile(pdf), save=False)
         written.append(document.signed_file)
         document.save(update_fields=["signed_file", "signed_sha256"])
@@ -650,7 +651,7 @@ def evidence_file(envelope: SignatureEnvelope, *, now: datetime | None = None) -
         "record": record,
         "seal": {
             "canonical_form": CANONICAL_FORM,
-            "content_sha256": _sha256(canonical),
+            "content_sha256": sha256_hex(canonical),
             "algorithm": "HMAC-SHA256",
             "hmac_sha256": _seal(canonical),
         },
@@ -663,6 +664,6 @@ def verify_evidence_seal(data: bytes) -> bool:
     sealed = json.loads(data)
     canonical = _canonical(sealed["record"])
     seal = sealed["seal"]
-    return hmac.compare_digest(seal["content_sha256"], _sha256(canonical)) and hmac.compare_digest(
-        seal["hmac_sha256"], _seal(canonical)
-    )
+    return hmac.compare_digest(
+        seal["content_sha256"], sha256_hex(canonical)
+    ) and hmac.compare_digest(seal["hmac_sha256"], _seal(canonical))

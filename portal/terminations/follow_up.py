@@ -9,7 +9,6 @@ declaration applied as a whole). The cover's end changes only through
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,7 +24,12 @@ from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.core.transactions import files_removed_on_error, within_business_event
-from portal.core.uploads import JPEG, PDF, PNG, check_proof_upload, display_name
+from portal.core.uploads import (
+    STORED_EXTENSION,
+    check_proof_upload,
+    display_name,
+    sha256_hex,
+)
 from portal.documents.rendering import render_pdf
 from portal.enrollment.services import change_cover_end
 from portal.notifications.rendering import render_text
@@ -38,8 +42,6 @@ from portal.terminations.rules import evin_request_deadline, portability_start
 from portal.tracking.models import EventKind
 from portal.tracking.services import record_step
 
-# The stored proof's extension follows its content, never the name the user gave.
-PROOF_EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 # Proofs the former employee has to send: asked, or refused (a new one is expected).
 AWAITED = (PortabilityProofStatus.ASKED, PortabilityProofStatus.REFUSED)
 
@@ -168,10 +170,6 @@ def ask_due_proofs(*, termination_id: int, today: date) -> list[PortabilityProof
 # --- The former employee sends a proof ----------------------------------------------------------
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 @transaction.atomic(durable=True)
 def submit_proof(
     *, proof_id: int, employee_id: int, name: str, data: bytes | None, by: User | None
@@ -198,12 +196,12 @@ def submit_proof(
     now = timezone.now()
     with files_removed_on_error() as written:
         proof.file.save(
-            "attestation" + PROOF_EXTENSIONS[upload.content_type], ContentFile(data), save=False
+            "attestation" + STORED_EXTENSION[upload.content_type], ContentFile(data), save=False
         )
         written.append(proof.file)
         proof.file_name = display_name(name)[:200]
         proof.content_type = upload.content_type
-        proof.sha256 = _sha256(data)
+        proof.sha256 = sha256_hex(data)
         proof.received_at = now
         proof.uploaded_by = by
         proof.status = PortabilityProofStatus.RECEIVED

@@ -8,7 +8,6 @@ crash leaves each either done or to do, and a second run the same day does nothi
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -23,7 +22,7 @@ from portal.core import audit
 from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.core.transactions import files_removed_on_error
-from portal.core.uploads import check_proof_upload, display_name
+from portal.core.uploads import STORED_EXTENSION, check_proof_upload, display_name, sha256_hex
 from portal.enrollment.models import Membership, MembershipStatus
 from portal.enrollment.services import move_membership
 from portal.notifications.models import Channel
@@ -34,7 +33,6 @@ from portal.waivers import rules
 from portal.waivers.errors import WaiverError
 from portal.waivers.models import EndReason, RenewalStatus, Waiver, WaiverRenewal, WaiverStatus
 from portal.waivers.rules import WaiverCase
-from portal.waivers.services import PROOF_EXTENSIONS
 
 logger = logging.getLogger(__name__)
 
@@ -240,10 +238,6 @@ def give_up_waiver(*, waiver_id: int, by: User, today: date) -> Request:
 # --- A new proof ------------------------------------------------------------------------------
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 @transaction.atomic(durable=True)
 def send_renewal(
     *,
@@ -296,14 +290,14 @@ def send_renewal(
         previous_end=waiver.end_date,
         proof_content_type=content_type,
         proof_name=display_name(proof_name)[:200],
-        proof_sha256=_sha256(proof_data),
+        proof_sha256=sha256_hex(proof_data),
         submitted_at=now,
         submitted_by=by,
         request=request,
     )
     with files_removed_on_error() as written:
         renewal.proof.save(
-            "justificatif" + PROOF_EXTENSIONS[content_type], ContentFile(proof_data), save=False
+            "justificatif" + STORED_EXTENSION[content_type], ContentFile(proof_data), save=False
         )
         written.append(renewal.proof)
         renewal.save()

@@ -3,7 +3,6 @@ the proof and grants or refuses it."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from typing import Any
 
@@ -19,12 +18,11 @@ from portal.core.audit import AuditAction
 from portal.core.errors import BusinessError
 from portal.core.transactions import files_removed_on_error, within_business_event
 from portal.core.uploads import (
-    JPEG,
-    PDF,
-    PNG,
+    STORED_EXTENSION,
     check_proof_upload,
     display_name,
     is_complete_pdf,
+    sha256_hex,
 )
 from portal.documents.rendering import render_pdf
 from portal.enrollment.models import Membership, MembershipStatus
@@ -39,9 +37,6 @@ from portal.waivers.models import Waiver, WaiverStatus
 from portal.waivers.rules import CONSEQUENCES_STATEMENT, WaiverCase
 
 REQUEST_TEMPLATE = "waivers/request.html"
-
-# The stored proof's extension follows its content, never the name the user gave.
-PROOF_EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 
 
 def offered_cases(membership: Membership) -> list[WaiverCase]:
@@ -64,10 +59,6 @@ def _check_membership(membership: Membership) -> None:
     if membership.status != MembershipStatus.PRE_ENROLLED:
         # R2.10: a waiver is asked at hiring or at the plan's set-up, before enrolling.
         raise BusinessError(WaiverError.MEMBERSHIP_NOT_PRE_ENROLLED)
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _lock_membership(membership_id: int) -> Membership:
@@ -153,15 +144,15 @@ def request_waiver(
     )
     with files_removed_on_error() as written:
         if proof_data is not None:
-            name = "justificatif" + PROOF_EXTENSIONS[content_type]
+            name = "justificatif" + STORED_EXTENSION[content_type]
             waiver.proof.save(name, ContentFile(proof_data), save=False)
             written.append(waiver.proof)
             waiver.proof_content_type = content_type
             waiver.proof_name = display_name(proof_name)[:200]
-            waiver.proof_sha256 = _sha256(proof_data)
+            waiver.proof_sha256 = sha256_hex(proof_data)
         waiver.request_pdf.save("demande.pdf", ContentFile(pdf), save=False)
         written.append(waiver.request_pdf)
-        waiver.request_sha256 = _sha256(pdf)
+        waiver.request_sha256 = sha256_hex(pdf)
         waiver.save(force_update=draft is not None)
         audit.record(
             AuditAction.WAIVER_REQUESTED,
@@ -260,7 +251,7 @@ def record_signature(*, waiver: Waiver, signed_request_pdf: bytes, by: User | No
             "demande-signee.pdf", ContentFile(signed_request_pdf), save=False
         )
         written.append(waiver.signed_request_pdf)
-        waiver.signed_request_sha256 = _sha256(signed_request_pdf)
+        waiver.signed_request_sha256 = sha256_hex(signed_request_pdf)
         request = open_request(
             membership=membership,
             reason=Reason.WAIVER,
