@@ -39,6 +39,7 @@ from portal.signatures.models import EnvelopeStatus, Purpose, SignatureEnvelope
 from portal.terminations.messages import portability_certificate
 from portal.terminations.models import Termination
 from portal.tracking.models import STAFF_ONLY_EVENTS, Reason, Request, RequestEvent
+from portal.waivers import ending as waiver_ending
 from portal.waivers import rules as waiver_rules
 from portal.waivers.models import RenewalStatus, Waiver, WaiverRenewal, WaiverStatus
 
@@ -252,7 +253,12 @@ def home(request: HttpRequest, employee: Employee | None) -> HttpResponse:
             ),
             "card": cards.get(m.pk),
             "waiver": (waiver := waivers.get(m.pk)),
-            "waiver_case": waiver_rules.get_case(waiver.case_code) if waiver else None,
+            # `waiting`: the new proof being checked, prefetched by `_granted_waivers`.
+            "can_renew": bool(
+                waiver
+                and waiver_ending.offers_renewal(waiver)
+                and not getattr(waiver, "waiting", None)
+            ),
             "portability": (t := terminations.get(m.pk)) is not None and t.portability,
         }
         for m in memberships

@@ -46,7 +46,7 @@ def renew(request: HttpRequest, employee: Employee | None, membership_id: int) -
     one) that keeps the waiver past its end, checked by our services."""
     membership, waiver = _granted(employee, membership_id)
     case = rules.get_case(waiver.case_code)
-    if case is None or not case.renewable or waiver.end_date is None:
+    if case is None or not ending.offers_renewal(waiver):
         raise Http404("Cette dispense ne peut pas être prolongée.")
     waiting = ending.waiting_renewal(waiver)
     errors: dict[str, list[str]] = {}

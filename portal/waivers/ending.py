@@ -58,6 +58,12 @@ def _lock_granted(waiver_id: int) -> tuple[Waiver, Membership]:
     return waiver, membership
 
 
+def offers_renewal(waiver: Waiver) -> bool:
+    """A new proof can keep this waiver: its case allows it and it has an end to push back."""
+    case = rules.get_case(waiver.case_code)
+    return case is not None and case.renewable and waiver.end_date is not None
+
+
 def waiting_renewal(waiver: Waiver) -> WaiverRenewal | None:
     return waiver.renewals.filter(status=RenewalStatus.SUBMITTED).first()
 
